@@ -1,0 +1,83 @@
+"""The AWS provider of a stack, and the stack-wide resources AWS components share (KMS key, log bucket)."""
+from __future__ import annotations
+
+from cdktn import Fn
+from cdktn_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktn_provider_aws.data_aws_partition import DataAwsPartition
+from cdktn_provider_aws.kms_alias import KmsAlias
+from cdktn_provider_aws.kms_key import KmsKey
+from cdktn_provider_aws.provider import AwsProvider
+
+from ...stacks.context import StackContext
+
+# The bindings pin the provider exactly (6.x); this range lets online users take 6.x and offline mirrors 5.100.
+# Only arguments valid in both majors may be used.
+AWS_PROVIDER_VERSIONS = ">= 5.100, < 7.0"
+STACK_SECTION = "providers.aws"
+
+
+def configure(ctx: StackContext) -> None:
+    AwsProvider(ctx.stack, "aws", region=ctx.spec.providers.aws.region)
+    ctx.stack.add_override("terraform.required_providers.aws.version", AWS_PROVIDER_VERSIONS)
+
+
+def account(ctx: StackContext):
+    return ctx.shared("aws.account", lambda: ctx.add(STACK_SECTION, DataAwsCallerIdentity, "caller"))
+
+
+def partition(ctx: StackContext):
+    return ctx.shared("aws.partition", lambda: ctx.add(STACK_SECTION, DataAwsPartition, "partition"))
+
+
+def region(ctx: StackContext) -> str:
+    return ctx.spec.providers.aws.region
+
+
+def stack_key(ctx: StackContext) -> KmsKey:
+    """One customer-managed KMS key per stack, rotated yearly, usable by CloudWatch Logs of this account."""
+    def build() -> KmsKey:
+        account_id = account(ctx).account_id
+        arn_prefix = f"arn:{partition(ctx).partition}"
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "AccountAdministers", "Effect": "Allow",
+                 "Principal": {"AWS": f"{arn_prefix}:iam::{account_id}:root"},
+                 "Action": "kms:*", "Resource": "*"},
+                {"Sid": "CloudWatchLogsEncrypt", "Effect": "Allow",
+                 "Principal": {"Service": f"logs.{region(ctx)}.amazonaws.com"},
+                 "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
+                            "kms:Describe*"],
+                 "Resource": "*",
+                 "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
+                                           f"{arn_prefix}:logs:{region(ctx)}:{account_id}:*"}}},
+            ],
+        }
+        key = ctx.add(STACK_SECTION, KmsKey, "stack_key",
+                      description=f"Nexus {ctx.prefix}: encryption of data at rest",
+                      enable_key_rotation=True, deletion_window_in_days=30,
+                      policy=Fn.jsonencode(policy), tags=ctx.tags())
+        ctx.add(STACK_SECTION, KmsAlias, "stack_key_alias", name=f"alias/nexus/{ctx.prefix}",
+                target_key_id=key.key_id)
+        return key
+    return ctx.shared("aws.kms", build)
+
+
+def assume_role_policy(*services: str) -> str:
+    return Fn.jsonencode({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                       "Principal": {"Service": list(services) if len(services) > 1 else services[0]}}],
+    })
+
+
+def managed_policy(ctx: StackContext, name: str) -> str:
+    return f"arn:{partition(ctx).partition}:iam::aws:policy/{name}"
+
+
+def log_group(construct, role: str, name: str, retention_days: int = 365):
+    """An encrypted CloudWatch log group kept for a year, owned by the component that asks for it."""
+    from cdktn_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+
+    return construct.add(CloudwatchLogGroup, role, name=name, retention_in_days=retention_days,
+                         kms_key_id=stack_key(construct.ctx).arn, tags=construct.tags)

@@ -1,0 +1,44 @@
+"""The shape every component construct has."""
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from ..spec.model import ComponentBase
+from ..stacks.context import StackContext
+
+C = TypeVar("C", bound=ComponentBase)
+
+
+class ComponentConstruct(Generic[C]):
+    """Maps one spec component to idiomatic resources of one cloud.
+
+    Resources are created directly in the stack through `self.add`, so their addresses stay readable
+    (`aws_db_instance.db`) and each one is recorded in the provenance map under this component.
+    """
+
+    def __init__(self, ctx: StackContext, name: str, component: C) -> None:
+        self.ctx = ctx
+        self.name = name
+        self.component = component
+
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def add(self, construct_class: type, role: str | None, /, **attributes: Any) -> Any:
+        """Add a resource; `role` distinguishes several resources of one component (`db_subnets`)."""
+        logical_id = f"{self.name}_{role}" if role else self.name
+        return self.ctx.add(self.name, construct_class, logical_id, **attributes)
+
+    def physical_name(self, suffix: str = "", max_length: int = 63, separator: str = "-") -> str:
+        return self.ctx.physical_name(self.name, suffix, max_length, separator)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return self.ctx.tags(self.name)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.ctx.labels(self.name)
+
+    def export(self, **values: Any) -> None:
+        self.ctx.export(self.name, **values)

@@ -1,0 +1,31 @@
+"""An edge location: a k3s cluster managed through the kubernetes provider, set up by modules/edge-site."""
+from __future__ import annotations
+
+from ...stacks.context import StackContext
+
+EDGE_SECTION = "providers.edge"
+
+
+def build_edge_site(ctx: StackContext, location: str) -> None:
+    import cdktn
+    from cdktn_provider_kubernetes.provider import KubernetesProvider
+
+    edge = ctx.spec.providers.edge
+    kubeconfig = cdktn.TerraformVariable(
+        ctx.stack, "kubeconfig", type="string", default=f"~/.kube/nexus-{location}.yaml",
+        description=f"kubeconfig of the {edge.distribution} cluster at edge location {location}")
+    KubernetesProvider(ctx.stack, "kubernetes", config_path=kubeconfig.string_value)
+    site = cdktn.TerraformHclModule(
+        ctx.stack, "site", source="./modules/edge-site", skip_asset_creation_from_local_modules=True,
+        variables={**edge.site_inputs, "site_name": location, "update_strategy": edge.update_strategy,
+                   "labels": ctx.labels()})
+    ctx.modules_used.add("edge-site")
+    ctx.resources["module.site"] = site
+    line, column = ctx.loaded.source.position(("providers", "edge", "locations"))
+    from ...stacks.provenance import Origin
+
+    ctx.provenance.record(Origin(stack=ctx.stack_name, address="module.site", component="edge",
+                                 spec_path=EDGE_SECTION + ".locations", line=line, column=column))
+    cdktn.TerraformOutput(ctx.stack, "update_strategy", value=edge.update_strategy,
+                          description="how this site receives updates; read by the bundle step")
+    cdktn.TerraformOutput(ctx.stack, "namespace", value=site.get_string("namespace"))

@@ -1,0 +1,327 @@
+"""The Nexus spec v1 as a typed model.
+
+Defaults are the secure choice: encrypted, private, logged, backed up, tagged. A component is provider-agnostic;
+each cloud maps it to its own services (see `cdktf_app.components`). Pin one with `provider:`.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+API_VERSION = "nexus/v1"
+CLOUDS = ("aws", "gcp", "azure")
+PROVIDERS = (*CLOUDS, "edge")
+
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,29}$",
+                            description="lower-case letters, digits and '-', starting with a letter, ≤30 chars")]
+ComponentName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+TagKey = Annotated[str, Field(pattern=r"^[\w.:/=+@ -]{1,127}$")]
+TagValue = Annotated[str, Field(max_length=255)]
+Tags = dict[TagKey, TagValue]
+Size = Literal["small", "medium", "large", "xlarge"]
+Cidr = Annotated[str, Field(pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-8])$",
+                            description="an IPv4 CIDR between /16 and /28")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# ---------------------------------------------------------------- providers
+class AwsProvider(Strict):
+    region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    allowed_regions: list[str] | None = Field(None, description="data residency: regions this spec may use")
+
+
+class GcpProvider(Strict):
+    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+    region: str = Field("us-central1", pattern=r"^[a-z]+-[a-z]+\d$")
+
+
+class AzureProvider(Strict):
+    location: str = Field("eastus", pattern=r"^[a-z0-9]+$")
+    resource_group: str | None = Field(None, pattern=r"^[\w.()-]{1,90}$",
+                                       description="defaults to <name>-<env>")
+
+
+class EdgeProvider(Strict):
+    locations: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(min_length=1)
+    update_strategy: Literal["air_gapped", "rolling", "manual"] = "rolling"
+    distribution: Literal["k3s"] = "k3s"
+    site_inputs: dict[str, Any] = Field(default_factory=dict,
+                                        description="inputs for the modules/edge-site HCL module")
+
+
+class Providers(Strict):
+    aws: AwsProvider | None = None
+    gcp: GcpProvider | None = None
+    azure: AzureProvider | None = None
+    edge: EdgeProvider | None = None
+
+    def enabled(self) -> list[str]:
+        return [name for name in PROVIDERS if getattr(self, name) is not None]
+
+
+# ---------------------------------------------------------------- components
+class ComponentBase(Strict):
+    provider: Literal["aws", "gcp", "azure"] | None = Field(
+        None, description="pin the component to one cloud; default: every cloud in providers")
+    tags: Tags = Field(default_factory=dict)
+    description: str | None = Field(None, max_length=256)
+
+
+class Network(ComponentBase):
+    type: Literal["network"]
+    cidr: Cidr = "10.0.0.0/16"
+    zones: int = Field(2, ge=1, le=6, description="availability zones to spread subnets over")
+    nat: bool = Field(True, description="give private subnets outbound internet through NAT")
+    flow_logs: bool = True
+
+
+class Service(ComponentBase):
+    """Containers behind a load balancer, scaled between min and max."""
+
+    type: Literal["service"]
+    image: str = Field(min_length=1, max_length=512)
+    port: int = Field(8080, ge=1, le=65535)
+    cpu: int = Field(512, description="CPU units (1024 = 1 vCPU)")
+    memory: int = Field(1024, ge=128, le=122880, description="MiB")
+    min: int = Field(1, ge=0, le=1000)
+    max: int = Field(2, ge=1, le=1000)
+    cpu_target: int = Field(60, ge=10, le=95, description="target CPU % for auto-scaling")
+    public: bool = False
+    health_check: str = Field("/health", pattern=r"^/[^\s]*$")
+    environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(default_factory=dict)
+    secrets: list[str] = Field(default_factory=list, description="names from the spec's secrets section")
+    network: str | None = Field(None, description="network component to run in")
+
+    @field_validator("cpu")
+    @classmethod
+    def _fargate_cpu(cls, value: int) -> int:
+        if value not in (256, 512, 1024, 2048, 4096, 8192, 16384):
+            raise ValueError("cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384")
+        return value
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Service:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
+class VmGroup(ComponentBase):
+    type: Literal["vm_group"]
+    size: Size = "medium"
+    image: str | None = Field(None, description="machine image id; default: the cloud's current LTS Linux")
+    min: int = Field(1, ge=0, le=1000)
+    max: int = Field(2, ge=1, le=1000)
+    disk_gb: int = Field(30, ge=8, le=16384)
+    network: str | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> VmGroup:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
+class Kubernetes(ComponentBase):
+    type: Literal["kubernetes"]
+    version: str = Field("1.31", pattern=r"^1\.\d{2}$")
+    node_size: Size = "medium"
+    min: int = Field(1, ge=1, le=1000)
+    max: int = Field(3, ge=1, le=1000)
+    public_endpoint: bool = False
+    network: str | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Kubernetes:
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
+DATABASE_VERSIONS = {"postgres": ("13", "14", "15", "16", "17"), "mysql": ("8.0", "8.4")}
+
+
+class Database(ComponentBase):
+    type: Literal["database"]
+    engine: Literal["postgres", "mysql"] = "postgres"
+    version: str | None = Field(None, description="major version; default: the newest supported")
+    size: Size = "small"
+    storage_gb: int = Field(20, ge=20, le=65536)
+    high_availability: bool = False
+    backup_retention_days: int = Field(7, ge=1, le=35)
+    deletion_protection: bool = True
+    encrypted: bool = True
+    public: bool = False
+    network: str | None = None
+
+    @model_validator(mode="after")
+    def _version(self) -> Database:
+        known = DATABASE_VERSIONS[self.engine]
+        if self.version is None:
+            object.__setattr__(self, "version", known[-1])
+        elif str(self.version) not in known:
+            raise ValueError(f"{self.engine} version must be one of {', '.join(known)}")
+        return self
+
+
+class Cache(ComponentBase):
+    type: Literal["cache"]
+    engine: Literal["redis", "valkey"] = "redis"
+    size: Size = "small"
+    replicas: int = Field(1, ge=0, le=5)
+    encrypted: bool = True
+    network: str | None = None
+
+
+class Bucket(ComponentBase):
+    type: Literal["bucket"]
+    versioned: bool = True
+    public: bool = False
+    encrypted: bool = True
+    expire_days: int | None = Field(None, ge=1, le=36500, description="delete objects after this many days")
+    access_logs: bool = True
+
+
+class Queue(ComponentBase):
+    type: Literal["queue"]
+    kind: Literal["queue", "topic"] = "queue"
+    fifo: bool = False
+    retention_hours: int = Field(96, ge=1, le=336)
+    dead_letter: bool = True
+    encrypted: bool = True
+
+
+class Function(ComponentBase):
+    type: Literal["function"]
+    runtime: Literal["python3.12", "python3.11", "nodejs20", "nodejs22", "go1.x"] = "python3.12"
+    handler: str = Field("main.handler", pattern=r"^[\w./-]+$")
+    source: str | None = Field(None, description="directory with the code, relative to the spec; "
+                                                 "default: a stub that answers 501 until you deploy code")
+    memory: int = Field(256, ge=128, le=10240)
+    timeout: int = Field(30, ge=1, le=900)
+    trigger: str | None = Field(None, description="queue component whose messages invoke the function")
+    environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(default_factory=dict)
+
+
+class Cdn(ComponentBase):
+    type: Literal["cdn"]
+    origin: str = Field(description="bucket or service component served through the CDN")
+    waf: bool = True
+    price_class: Literal["all", "regional"] = "regional"
+
+
+class ModuleUse(ComponentBase):
+    """An HCL module from modules/; its inputs are checked against the module's variables."""
+
+    type: Literal["module"]
+    source: str = Field(pattern=r"^[a-z][a-z0-9-]*$", description="a module directory name under modules/")
+    inputs: dict[str, Any] = Field(default_factory=dict)
+
+
+Component = Annotated[
+    Union[Network, Service, VmGroup, Kubernetes, Database, Cache, Bucket, Queue, Function, Cdn, ModuleUse],
+    Field(discriminator="type"),
+]
+COMPONENT_TYPES = ("network", "service", "vm_group", "kubernetes", "database", "cache", "bucket", "queue",
+                   "function", "cdn", "module")
+# Components that may name another component, and which types they accept.
+REFERENCE_FIELDS = {"network": ("network",), "origin": ("bucket", "service"), "trigger": ("queue",)}
+
+
+# ---------------------------------------------------------------- the rest
+class Secret(Strict):
+    source: Literal["aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "vault"] = Field(alias="from")
+    name: str = Field(min_length=1, max_length=256)
+    rotation_days: int | None = Field(None, ge=1, le=365)
+
+
+STANDARDS = {
+    "pci-dss": ("4.0", "3.2.1"),
+    "hipaa": ("v3.2", "2013"),
+    "soc2": ("type1", "type2"),
+    "cis-aws": ("5.0", "3.0"),
+    "cis-gcp": ("3.0", "2.0"),
+    "cis-azure": ("3.0", "2.1"),
+    "gdpr": ("2016/679",),
+    "iso27001": ("2022",),
+}
+
+
+class Standard(Strict):
+    id: str
+    version: str
+
+
+class Suppression(Strict):
+    check: str = Field(min_length=3)
+    resource: str | None = None
+    reason: str = Field(min_length=10, description="why this finding is accepted: required")
+    expires: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+
+class Compliance(Strict):
+    standards: list[Standard] = Field(default_factory=list)
+    auto_remediate: bool = False
+    gate: Literal["low", "medium", "high", "critical"] = "high"
+    suppressions: list[Suppression] = Field(default_factory=list)
+
+    @field_validator("standards", mode="before")
+    @classmethod
+    def _seed_form(cls, value: Any) -> Any:
+        """Accept `- pci-dss: "4.0"`, `- hipaa` and `{id: hipaa, version: v3.2}` alike."""
+        if not isinstance(value, list):
+            return value
+        normalized = []
+        for item in value:
+            if isinstance(item, str):
+                normalized.append(_standard(item, None))
+            elif isinstance(item, dict) and len(item) == 1 and "id" not in item:
+                (key, version), = item.items()
+                normalized.append(_standard(str(key), version))
+            else:
+                normalized.append(item)
+        return normalized
+
+
+def _standard(key: str, version: Any) -> dict:
+    key = key.lower()
+    if key not in STANDARDS:
+        raise ValueError(f"unknown standard '{key}'; known: {', '.join(STANDARDS)}")
+    known = STANDARDS[key]
+    version = known[0] if version is None else str(version)
+    if version not in known:
+        raise ValueError(f"{key} version must be one of {', '.join(known)}, got '{version}'")
+    return {"id": key, "version": version}
+
+
+class Spec(Strict):
+    api_version: Literal["nexus/v1"] = Field(alias="apiVersion")
+    name: Name
+    description: str | None = Field(None, max_length=1024)
+    providers: Providers
+    environments: list[Name] = Field(default_factory=lambda: ["dev"], min_length=1)
+    tags: Tags = Field(default_factory=dict)
+    compliance: Compliance = Field(default_factory=Compliance)
+    components: dict[ComponentName, Component] = Field(default_factory=dict)
+    secrets: dict[ComponentName, Secret] = Field(default_factory=dict)
+    overrides: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*$")], dict[str, Any]] = Field(
+        default_factory=dict, description="raw attributes on a synthesized resource address (type.name); audited")
+
+    @field_validator("environments")
+    @classmethod
+    def _unique_environments(cls, value: list[str]) -> list[str]:
+        duplicates = sorted({env for env in value if value.count(env) > 1})
+        if duplicates:
+            raise ValueError(f"environment listed twice: {', '.join(duplicates)}")
+        return value
+
+    def clouds_for(self, component: ComponentBase) -> list[str]:
+        """The clouds a component is built on: its pin, or every configured cloud."""
+        if component.provider:
+            return [component.provider]
+        return [cloud for cloud in CLOUDS if getattr(self.providers, cloud) is not None]
+

@@ -1,0 +1,54 @@
+"""The synth cache key: everything the synthesized output depends on, hashed.
+
+The spec's bytes, Nexus' version, the versions of the CDK runtime and bindings, the HCL modules and any
+function source directories the spec points at. Computing it imports no CDK code (that costs seconds).
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib import metadata
+
+from .. import __version__
+from ..spec.loader import LoadedSpec
+from ..spec.model import Function
+
+BINDING_DISTRIBUTIONS = ("cdktn", "cdktn-provider-aws", "cdktn-provider-google", "cdktn-provider-azurerm",
+                         "cdktn-provider-kubernetes", "jsii", "constructs")
+
+
+@cache
+def binding_versions() -> tuple[str, ...]:
+    versions = []
+    for distribution in BINDING_DISTRIBUTIONS:
+        try:
+            versions.append(f"{distribution}=={metadata.version(distribution)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{distribution}==missing")
+    return tuple(versions)
+
+
+def _hash_tree(digest, directory) -> None:
+    from .assets import source_files
+
+    if directory.is_dir():
+        for name, content in source_files(directory):
+            digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+
+
+def cache_key(loaded: LoadedSpec) -> str:
+    from ..hcl_modules import modules_dir
+
+    digest = hashlib.sha256()
+    digest.update(loaded.digest.encode())
+    digest.update(__version__.encode())
+    digest.update("\n".join(binding_versions()).encode())
+    digest.update(str(loaded.path.name if loaded.path else "<spec>").encode())
+    uses_modules = loaded.spec.providers.edge is not None or any(
+        component.type == "module" for component in loaded.spec.components.values())
+    if uses_modules:
+        _hash_tree(digest, modules_dir())
+    for component in loaded.spec.components.values():
+        if isinstance(component, Function) and component.source:
+            _hash_tree(digest, (loaded.base_dir / component.source).resolve())
+    return digest.hexdigest()

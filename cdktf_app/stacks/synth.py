@@ -1,0 +1,123 @@
+"""`nexus synth`: spec -> `OUT/stacks/<stack>/cdk.tf.json`, cdktn's manifest, provenance and Nexus' manifest.
+
+The app is synthesized into a scratch directory first and then moved into place file by file, so a failure
+never leaves a half-written output, and Terraform's working files (.terraform, state) in the stack folders
+are kept. An unchanged spec does not run the CDK app at all: the output is reused when the cache key matches.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .. import __version__
+from ..spec.loader import LoadedSpec, load_spec
+from .app import StackInfo, build_app
+from .cache import cache_key
+from .provenance import FILE_NAME as PROVENANCE_FILE
+
+NEXUS_MANIFEST = "nexus.json"
+CDK_MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class SynthResult:
+    out_dir: Path
+    stacks: list[StackInfo]
+    cached: bool
+    seconds: float
+
+    def stack_dir(self, name: str) -> Path:
+        return self.out_dir / "stacks" / name
+
+    def stack_json(self, name: str) -> Path:
+        return self.stack_dir(name) / "cdk.tf.json"
+
+
+def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = "cdktf.out", *, use_cache: bool = True) -> SynthResult:
+    started = time.perf_counter()
+    loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    out_dir = Path(out_dir)
+    key = cache_key(loaded)
+    if use_cache:
+        stacks = cached_stacks(out_dir, key)
+        if stacks is not None:
+            return SynthResult(out_dir, stacks, cached=True, seconds=time.perf_counter() - started)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    spec_label = os.path.relpath(loaded.path, out_dir) if loaded.path else "<spec>"
+    with tempfile.TemporaryDirectory(prefix=".synth-", dir=out_dir) as scratch:
+        built = build_app(loaded, scratch, spec_label)
+        built.app.synth()
+        scratch_dir = Path(scratch)
+        for ctx in built.contexts:
+            for relative, content in ctx.assets.items():
+                target = scratch_dir / "stacks" / ctx.stack_name / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            for module_name in ctx.modules_used:
+                _copy_module(module_name, scratch_dir / "stacks" / ctx.stack_name / "modules" / module_name)
+        built.provenance.write(scratch_dir)
+        _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label)
+        _move_into_place(scratch_dir, out_dir, [stack.name for stack in built.stacks])
+    return SynthResult(out_dir, built.stacks, cached=False, seconds=time.perf_counter() - started)
+
+
+def _copy_module(name: str, target: Path) -> None:
+    from ..hcl_modules import read_module
+
+    source = read_module(name).directory
+    target.mkdir(parents=True, exist_ok=True)
+    for tf_file in sorted(source.glob("*.tf")):
+        shutil.copyfile(tf_file, target / tf_file.name)
+
+
+def _write_nexus_manifest(out_dir: Path, loaded: LoadedSpec, stacks: list[StackInfo], key: str,
+                          spec_label: str) -> None:
+    manifest = {
+        "nexus_version": __version__,
+        "spec": {"file": spec_label, "name": loaded.spec.name, "sha256": loaded.digest},
+        "cache_key": key,
+        "stacks": [{k: v for k, v in asdict(stack).items() if v not in (None, ())} | {"components": list(
+            stack.components)} for stack in stacks],
+        "overrides": [{"address": address, "keys": sorted(attributes), "line": loaded.line_of("overrides", address)}
+                      for address, attributes in sorted(loaded.spec.overrides.items())],
+    }
+    (out_dir / NEXUS_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _move_into_place(scratch: Path, out_dir: Path, stack_names: list[str]) -> None:
+    """Replace generated files only; a stack folder's .terraform and state files stay where they are."""
+    for name in stack_names:
+        source, target = scratch / "stacks" / name, out_dir / "stacks" / name
+        target.mkdir(parents=True, exist_ok=True)
+        for generated in ("modules", "assets"):
+            if (target / generated).exists():
+                shutil.rmtree(target / generated)
+        for entry in source.iterdir():
+            os.replace(entry, target / entry.name)
+    for top in (CDK_MANIFEST, PROVENANCE_FILE, NEXUS_MANIFEST):
+        os.replace(scratch / top, out_dir / top)
+
+
+def read_manifest(out_dir: str | Path) -> dict | None:
+    try:
+        return json.loads((Path(out_dir) / NEXUS_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def cached_stacks(out_dir: Path, key: str) -> list[StackInfo] | None:
+    manifest = read_manifest(out_dir)
+    if not manifest or manifest.get("cache_key") != key:
+        return None
+    stacks = [StackInfo(**{**entry, "components": tuple(entry.get("components", ()))})
+              for entry in manifest["stacks"]]
+    if not all((out_dir / "stacks" / stack.name / "cdk.tf.json").is_file() for stack in stacks):
+        return None
+    if not (out_dir / PROVENANCE_FILE).is_file():
+        return None
+    return stacks
