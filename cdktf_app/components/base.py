@@ -26,8 +26,7 @@ class ComponentConstruct(Generic[C]):
 
     def add(self, construct_class: type, role: str | None, /, **attributes: Any) -> Any:
         """Add a resource; `role` distinguishes several resources of one component (`db_subnets`)."""
-        logical_id = f"{self.name}_{role}" if role else self.name
-        return self.ctx.add(self.name, construct_class, logical_id, **attributes)
+        return self.ctx.adder(self.name, self.name)(construct_class, role, **attributes)
 
     def physical_name(self, suffix: str = "", max_length: int = 63, separator: str = "-") -> str:
         return self.ctx.physical_name(self.name, suffix, max_length, separator)

@@ -8,7 +8,7 @@ from ..spec.model import COMPONENT_TYPES
 _CLASS_NAMES = {
     "network": "Network", "service": "Service", "vm_group": "VmGroup", "kubernetes": "Kubernetes",
     "database": "Database", "cache": "Cache", "bucket": "Bucket", "queue": "Queue", "function": "Function",
-    "cdn": "Cdn",
+    "cdn": "Cdn", "document_store": "DocumentStore", "warehouse": "Warehouse", "monitoring": "Monitoring",
 }
 _CLOUD_PREFIX = {"aws": "Aws", "gcp": "Gcp", "azure": "Azure"}
 

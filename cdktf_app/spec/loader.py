@@ -196,11 +196,17 @@ def check_references(spec: model.Spec, source: SourceMap) -> list[Problem]:
                                            f"provider '{component.provider}' is not configured under providers"))
         elif not clouds:
             problems.append(source.problem(where, "components need a cloud provider (aws, gcp or azure)"))
+        else:
+            problems.extend(_availability_problems(spec, name, component, source))
         problems.extend(_reference_problems(spec, name, component, source))
         for secret in getattr(component, "secrets", []):
             if secret not in spec.secrets:
                 problems.append(source.problem((*where, "secrets"),
                                                f"unknown secret '{secret}'{_did_you_mean(secret, spec.secrets)}"))
+        for index, watched in enumerate(getattr(component, "watch", [])):
+            if watched not in spec.components:
+                problems.append(source.problem((*where, "watch", index), f"no component named '{watched}'"
+                                                                         f"{_did_you_mean(watched, spec.components)}"))
         if isinstance(component, model.ModuleUse):
             from ..hcl_modules import check_module_inputs
             problems.extend(check_module_inputs(component, where, source))
@@ -209,6 +215,19 @@ def check_references(spec: model.Spec, source: SourceMap) -> list[Problem]:
         problems.extend(check_inputs("edge-site", spec.providers.edge.site_inputs,
                                      ("providers", "edge", "site_inputs"), source, provided_by_nexus=EDGE_SITE_FIXED))
     return problems
+
+
+def _availability_problems(spec: model.Spec, name: str, component: model.ComponentBase,
+                           source: SourceMap) -> list[Problem]:
+    offered = model.AVAILABILITY.get(component.type)
+    if offered is None:
+        return []
+    missing = [cloud for cloud in spec.clouds_for(component) if cloud not in offered]
+    if not missing:
+        return []
+    return [source.problem(("components", name, "type"),
+                           f"{component.type} is available on {', '.join(offered)} only, not on "
+                           f"{', '.join(missing)}; pin it with provider: {offered[0]}")]
 
 
 # Inputs of modules/edge-site that Nexus sets itself for each location.

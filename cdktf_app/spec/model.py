@@ -91,6 +91,9 @@ class Service(ComponentBase):
     max: int = Field(2, ge=1, le=1000)
     cpu_target: int = Field(60, ge=10, le=95, description="target CPU % for auto-scaling")
     public: bool = False
+    certificate: str | None = Field(None, max_length=2048,
+                                    description="TLS certificate for the load balancer (an ACM ARN on AWS); "
+                                                "without one the listener serves plain HTTP")
     health_check: str = Field("/health", pattern=r"^/[^\s]*$")
     environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(default_factory=dict)
     secrets: list[str] = Field(default_factory=list, description="names from the spec's secrets section")
@@ -214,6 +217,33 @@ class Cdn(ComponentBase):
     price_class: Literal["all", "regional"] = "regional"
 
 
+class DocumentStore(ComponentBase):
+    """A serverless document/key-value database (DynamoDB, Firestore)."""
+
+    type: Literal["document_store"]
+    partition_key: str = Field("id", pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
+    sort_key: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
+    point_in_time_recovery: bool = True
+    deletion_protection: bool = True
+    encrypted: bool = True
+
+
+class Warehouse(ComponentBase):
+    """An analytics dataset (BigQuery)."""
+
+    type: Literal["warehouse"]
+    default_table_expiration_days: int | None = Field(None, ge=1, le=36500)
+    encrypted: bool = True
+
+
+class Monitoring(ComponentBase):
+    """Alerts on the components it watches, sent to an e-mail address."""
+
+    type: Literal["monitoring"]
+    notify: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="e-mail address for alerts")
+    watch: list[str] = Field(default_factory=list, description="components to alert on; default: all")
+
+
 class ModuleUse(ComponentBase):
     """An HCL module from modules/; its inputs are checked against the module's variables."""
 
@@ -223,11 +253,14 @@ class ModuleUse(ComponentBase):
 
 
 Component = Annotated[
-    Union[Network, Service, VmGroup, Kubernetes, Database, Cache, Bucket, Queue, Function, Cdn, ModuleUse],
+    Union[Network, Service, VmGroup, Kubernetes, Database, Cache, Bucket, Queue, Function, Cdn, DocumentStore,
+          Warehouse, Monitoring, ModuleUse],
     Field(discriminator="type"),
 ]
 COMPONENT_TYPES = ("network", "service", "vm_group", "kubernetes", "database", "cache", "bucket", "queue",
-                   "function", "cdn", "module")
+                   "function", "cdn", "document_store", "warehouse", "monitoring", "module")
+# Component types that not every cloud offers; the rest exist on aws, gcp and azure.
+AVAILABILITY = {"document_store": ("aws", "gcp"), "warehouse": ("gcp",), "monitoring": ("aws", "gcp")}
 # Components that may name another component, and which types they accept.
 REFERENCE_FIELDS = {"network": ("network",), "origin": ("bucket", "service"), "trigger": ("queue",)}
 

@@ -81,6 +81,9 @@ def _reference_order(spec: Spec, names: list[str]) -> list[str]:
             target = getattr(component, field_name, None)
             if target:
                 visit(target)
+        for watched in getattr(component, "watch", None) or ([] if component.type != "monitoring" else names):
+            if watched != name:
+                visit(watched)
         if component.type in NEEDS_NETWORK and not getattr(component, "network", None):
             for other in names:
                 if spec.components[other].type == "network":

@@ -10,6 +10,7 @@ from ..errors import Problem, SpecError
 from ..spec.loader import LoadedSpec
 from ..spec.model import ComponentBase, Spec
 from .provenance import Origin, Provenance
+from .structs import as_structs
 
 _type_names: dict[type, str] = {}
 
@@ -54,13 +55,23 @@ class StackContext:
             raise SpecError([self._problem(component.split(".")[-1], f"two resources would share the id "
                                                                      f"'{logical_id}'; rename a component")])
         self._logical_ids.add(logical_id)
-        construct = construct_class(self.stack, logical_id, **attributes)
-        self.resources[address] = construct
-        spec_path = component if "." in component else f"components.{component}"
-        line, column = self.loaded.source.position(tuple(spec_path.split(".")))
-        self.provenance.record(Origin(stack=self.stack_name, address=address, component=component.split(".")[-1],
-                                      spec_path=spec_path, line=line, column=column))
+        construct = construct_class(self.stack, logical_id, **as_structs(construct_class, attributes))
+        self.register(component, address, construct)
         return construct
+
+    def register(self, owner: str, address: str, construct: Any) -> None:
+        """Record a synthesized element under the spec path it came from (`db` or `providers.edge.locations`)."""
+        self.resources[address] = construct
+        spec_path = owner if "." in owner else f"components.{owner}"
+        line, column = self.loaded.source.position(tuple(spec_path.split(".")))
+        self.provenance.record(Origin(stack=self.stack_name, address=address, component=owner.split(".")[-1],
+                                      spec_path=spec_path, line=line, column=column))
+
+    def adder(self, owner: str, base_id: str) -> Callable[..., Any]:
+        """`add(cls, role, **attributes)` naming resources `<base_id>_<role>`, recorded under `owner`."""
+        def add(construct_class: type, role: str | None, /, **attributes: Any) -> Any:
+            return self.add(owner, construct_class, f"{base_id}_{role}" if role else base_id, **attributes)
+        return add
 
     def shared(self, key: str, factory: Callable[[], Any]) -> Any:
         """A stack-wide resource built once on first use (the stack's KMS key, its log bucket...)."""

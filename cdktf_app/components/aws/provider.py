@@ -81,3 +81,11 @@ def log_group(construct, role: str, name: str, retention_days: int = 365):
 
     return construct.add(CloudwatchLogGroup, role, name=name, retention_in_days=retention_days,
                          kms_key_id=stack_key(construct.ctx).arn, tags=construct.tags)
+
+
+def global_provider(ctx: StackContext) -> AwsProvider | None:
+    """Provider for global services (CloudFront WAF) that live in us-east-1; None when that is the stack's region."""
+    if region(ctx) == "us-east-1":
+        return None
+    return ctx.shared("aws.us_east_1", lambda: AwsProvider(ctx.stack, "aws_us_east_1", alias="us_east_1",
+                                                           region="us-east-1"))

@@ -20,12 +20,7 @@ def build_edge_site(ctx: StackContext, location: str) -> None:
         variables={**edge.site_inputs, "site_name": location, "update_strategy": edge.update_strategy,
                    "labels": ctx.labels()})
     ctx.modules_used.add("edge-site")
-    ctx.resources["module.site"] = site
-    line, column = ctx.loaded.source.position(("providers", "edge", "locations"))
-    from ...stacks.provenance import Origin
-
-    ctx.provenance.record(Origin(stack=ctx.stack_name, address="module.site", component="edge",
-                                 spec_path=EDGE_SECTION + ".locations", line=line, column=column))
+    ctx.register(f"{EDGE_SECTION}.locations", "module.site", site)
     cdktn.TerraformOutput(ctx.stack, "update_strategy", value=edge.update_strategy,
                           description="how this site receives updates; read by the bundle step")
     cdktn.TerraformOutput(ctx.stack, "namespace", value=site.get_string("namespace"))
