@@ -322,14 +322,19 @@ def to_yaml(value: Any) -> YamlText:
     list of them. Nothing inside it can open a new key, item, comment or line."""
     if isinstance(value, YamlText):
         return value
-    if isinstance(value, (list, tuple)):
-        return YamlText("[" + ", ".join(to_yaml(item) for item in value) + "]")
-    if value is not None and not isinstance(value, (str, int, float, bool)):
+    scalars = list(value) if isinstance(value, (list, tuple)) else [value]
+    if not all(item is None or isinstance(item, (str, int, float, bool)) for item in scalars):
         raise TypeError(f"cannot write {type(value).__name__} into a blueprint's YAML")
+    if isinstance(value, tuple):
+        value = list(value)
     text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1 << 30)
     text = text.removesuffix("\n").removesuffix("\n...").removesuffix("\n")
-    if not text.isprintable() or yaml.safe_load(text) != value:
-        text = json.dumps(value)  # ASCII-only and double-quoted, with every line break escaped: valid YAML
+    if not isinstance(value, list) and text.startswith("'") and not set("\\\"'") & set(text[1:-1]):
+        text = f'"{text[1:-1]}"'  # "16" reads like the rest of a hand-written spec; same value
+    plain_with_flow_marks = isinstance(value, str) and text[:1] not in "'\"" and set(text) & set(",[]{}")
+    if plain_with_flow_marks or not text.isprintable() or yaml.safe_load(text) != value:
+        # ASCII-only and double-quoted, every line break escaped: valid YAML in block and flow context alike.
+        text = json.dumps(value)
     return YamlText(text)
 
 

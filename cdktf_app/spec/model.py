@@ -275,7 +275,7 @@ class Secret(Strict):
 STANDARDS = {
     "pci-dss": ("4.0", "3.2.1"),
     "hipaa": ("v3.2", "2013"),
-    "soc2": ("type1", "type2"),
+    "soc2": ("type2", "type1"),
     "cis-aws": ("5.0", "3.0"),
     "cis-gcp": ("3.0", "2.0"),
     "cis-azure": ("3.0", "2.1"),

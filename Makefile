@@ -1,0 +1,14 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets up what it needs first.
+.PHONY: setup demo test bench
+
+setup:
+	@scripts/setup
+
+demo: setup
+	@.venv/bin/python scripts/demo.py
+
+test: setup
+	@.venv/bin/python -m pytest tests
+
+bench: setup
+	@.venv/bin/python scripts/bench

@@ -1,0 +1,162 @@
+"""The `nexus` command: a thin layer over the library. Every command calls one library function and prints."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .. import __version__
+from ..errors import NexusError
+from . import render
+
+
+class NexusGroup(click.Group):
+    """Turns every NexusError into a clear message and its exit code; never a traceback unless --debug."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NexusError as error:
+            render.error(error, ctx.obj or {})
+            sys.exit(error.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as error:  # an internal bug: say so, keep the traceback for --debug
+            if (ctx.obj or {}).get("debug"):
+                raise
+            render.internal_error(error, ctx.obj or {})
+            sys.exit(70)
+
+
+@click.group(cls=NexusGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="nexus")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="json: errors and results as JSON lines on stderr/stdout, for machines.")
+@click.option("--debug", is_flag=True, envvar="NEXUS_DEBUG", help="Show tracebacks of internal errors.")
+@click.pass_context
+def cli(ctx: click.Context, log_format: str, debug: bool) -> None:
+    """Nexus: describe infrastructure once, get compliant Terraform for AWS, GCP, Azure and edge sites.
+
+    \b
+    A typical session:
+      nexus blueprints list
+      nexus blueprints render fintech --set region=eu-west-1 -o nexus.yaml
+      nexus validate nexus.yaml
+      nexus synth nexus.yaml          # cdktf.out/stacks/<stack>/cdk.tf.json
+    """
+    ctx.obj = {"log_format": log_format, "debug": debug}
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def validate(obj: dict, spec: Path) -> None:
+    """Check a spec: YAML, keys, types, ranges and references. Exit 2 with one line per problem."""
+    from ..spec import load_spec
+
+    loaded = load_spec(spec)
+    render.validated(loaded, obj)
+
+
+@cli.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the schema to a file instead of stdout.")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of the Nexus spec (for editors, CI linters and LLM prompts)."""
+    from ..spec.schema import spec_json_schema_text
+
+    text = spec_json_schema_text()
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path), default="nexus.yaml")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cdktf.out"),
+              show_default=True, help="Output directory (cdktf's layout: OUT/stacks/<stack>/cdk.tf.json).")
+@click.option("--no-cache", is_flag=True, help="Run the CDK app even if the spec is unchanged.")
+@click.pass_obj
+def synth(obj: dict, spec: Path, out_dir: Path, no_cache: bool) -> None:
+    """Compile a spec into Terraform JSON: one stack per environment x provider, one per edge location.
+
+    Also writes OUT/manifest.json (cdktn's), OUT/provenance.json (resource -> spec line) and OUT/nexus.json.
+    An unchanged spec reuses the previous output (a content hash of spec, Nexus and binding versions).
+    """
+    from ..stacks.synth import synth as run_synth
+
+    result = run_synth(spec, out_dir, use_cache=not no_cache)
+    render.synthesized(result, obj)
+
+
+@cli.group()
+def blueprints() -> None:
+    """Industry blueprints: templates that render to Nexus specs."""
+
+
+@blueprints.command("list")
+@click.pass_obj
+def blueprints_list(obj: dict) -> None:
+    """List the blueprints with their industry and the standards they declare."""
+    from ..blueprints.catalog import list_blueprints
+
+    render.blueprint_table(list_blueprints(), obj)
+
+
+@blueprints.command("show")
+@click.argument("name")
+@click.pass_obj
+def blueprints_show(obj: dict, name: str) -> None:
+    """Show a blueprint's parameters, their defaults and allowed values."""
+    from ..blueprints.catalog import get_blueprint
+
+    render.blueprint_detail(get_blueprint(name), obj)
+
+
+@blueprints.command("render")
+@click.argument("name")
+@click.option("--set", "values", multiple=True, metavar="KEY=VALUE",
+              help="A parameter value; repeat for several (lists: --set environments=dev,prod).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the spec to this file (refuses to overwrite unless --force).")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+def blueprints_render(name: str, values: tuple[str, ...], output: Path | None, force: bool) -> None:
+    """Render a blueprint to a Nexus spec (validated before it is written)."""
+    from ..blueprints.catalog import render_blueprint
+    from ..errors import UsageError
+
+    parsed = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set expects KEY=VALUE, got '{item}'")
+        parsed[key.strip()] = value
+    text = render_blueprint(name, parsed)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if output.exists() and not force:
+        raise UsageError(f"{output} exists; pass --force to overwrite it")
+    write_atomically(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write via a temporary file in the same folder, so a failure never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+
+
+def main() -> None:
+    cli(prog_name="nexus")
+
+
+if __name__ == "__main__":
+    main()
+

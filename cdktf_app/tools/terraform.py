@@ -1,0 +1,133 @@
+"""The real terraform binary: finding it, pointing it at a local provider mirror, and validating stacks.
+
+Offline machines carry providers in a filesystem mirror. Nexus finds it (NEXUS_PROVIDER_MIRROR, or a search of
+the usual places) and writes a CLI config that installs only from it, so `terraform init` never goes online
+for providers the mirror has.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import ToolError
+
+MIRROR_CANDIDATES = ("/opt/tf-plugins", "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins",
+                     "~/.terraform.d/plugins", "~/.local/share/terraform/plugins")
+SEARCH_ROOTS = ("/opt", "/usr/local", "/usr/share", "~")
+REGISTRY_HOST = "registry.terraform.io"
+DEFAULT_TIMEOUT = 300
+
+
+def terraform_binary() -> str:
+    found = os.environ.get("NEXUS_TERRAFORM") or shutil.which("terraform")
+    if not found:
+        raise ToolError("terraform is not on PATH; install Terraform ≥1.5 or set NEXUS_TERRAFORM")
+    return found
+
+
+def _is_mirror(path: Path) -> bool:
+    return (path / REGISTRY_HOST).is_dir()
+
+
+def find_provider_mirror() -> Path | None:
+    """NEXUS_PROVIDER_MIRROR, else a known location, else a bounded search for `registry.terraform.io/`."""
+    configured = os.environ.get("NEXUS_PROVIDER_MIRROR")
+    if configured:
+        return Path(configured) if _is_mirror(Path(configured)) else None
+    for candidate in MIRROR_CANDIDATES:
+        path = Path(candidate).expanduser()
+        if _is_mirror(path):
+            return path
+    for root in SEARCH_ROOTS:
+        found = _search(Path(root).expanduser(), depth=4)
+        if found:
+            return found
+    return None
+
+
+def _search(directory: Path, depth: int) -> Path | None:
+    """Depth-bounded walk for a folder holding `registry.terraform.io/<namespace>/<provider>`."""
+    try:
+        children = sorted(entry for entry in directory.iterdir() if entry.is_dir() and not entry.is_symlink())
+    except OSError:
+        return None
+    if any(child.name == REGISTRY_HOST for child in children) and _mirrored_providers(directory):
+        return directory
+    if depth == 0:
+        return None
+    for child in children:
+        if child.name.startswith(".") and child.name != ".terraform.d":
+            continue
+        found = _search(child, depth - 1)
+        if found:
+            return found
+    return None
+
+
+def _mirrored_providers(mirror: Path) -> list[str]:
+    return sorted(f"{namespace.name}/{provider.name}"
+                  for namespace in (mirror / REGISTRY_HOST).iterdir() if namespace.is_dir()
+                  for provider in namespace.iterdir() if provider.is_dir())
+
+
+def cli_config_text(mirror: Path) -> str:
+    mirrored = ", ".join(f'"{REGISTRY_HOST}/{name}"' for name in _mirrored_providers(mirror))
+    return (
+        "# Written by Nexus: install providers from the local mirror, never from the network.\n"
+        "provider_installation {\n"
+        f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = [{mirrored}]\n  }}\n'
+        f'  direct {{\n    exclude = ["{REGISTRY_HOST}/*/*"]\n  }}\n'
+        "}\n")
+
+
+def ensure_cli_config(state_dir: Path) -> Path | None:
+    """The CLI config to hand terraform: the user's TF_CLI_CONFIG_FILE, or one we write for a found mirror."""
+    if os.environ.get("TF_CLI_CONFIG_FILE"):
+        return Path(os.environ["TF_CLI_CONFIG_FILE"])
+    mirror = find_provider_mirror()
+    if mirror is None:
+        return None
+    target = state_dir / "terraformrc"
+    text = cli_config_text(mirror)
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        state_dir.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    return target
+
+
+@dataclass(frozen=True)
+class TerraformResult:
+    command: tuple[str, ...]
+    returncode: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+def run_terraform(stack_dir: Path, *arguments: str, cli_config: Path | None = None,
+                  timeout: int = DEFAULT_TIMEOUT) -> TerraformResult:
+    """Run terraform in a stack folder with a watchdog; output captured, never streamed to the user."""
+    environment = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
+    if cli_config:
+        environment["TF_CLI_CONFIG_FILE"] = str(cli_config)
+    command = (terraform_binary(), *arguments)
+    try:
+        completed = subprocess.run(command, cwd=stack_dir, env=environment, capture_output=True, text=True,
+                                   timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise ToolError(f"terraform {' '.join(arguments)} in {stack_dir} did not finish in {timeout}s") from None
+    return TerraformResult(command=command, returncode=completed.returncode,
+                           output=completed.stdout + completed.stderr)
+
+
+def validate_stack(stack_dir: Path, cli_config: Path | None) -> TerraformResult:
+    """`terraform init -backend=false` then `terraform validate`; the first failure is returned."""
+    init = run_terraform(stack_dir, "init", "-backend=false", "-input=false", "-no-color", cli_config=cli_config)
+    if not init.ok:
+        return init
+    return run_terraform(stack_dir, "validate", "-no-color", cli_config=cli_config)
