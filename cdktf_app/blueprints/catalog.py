@@ -294,7 +294,7 @@ def _text_problems(parameter: Parameter, text: str, what: str) -> list[str]:
     if not text.isprintable():
         return [f"{parameter.name}{what}: {text!r} contains a line break or control character"]
     if parameter.pattern and not re.fullmatch(parameter.pattern, text):
-        return [f"{parameter.name}{what}: {text!r} is not valid: {parameter.description}"]
+        return [f"{parameter.name}{what}: {text!r} is not valid; expected {parameter.description}"]
     return []
 
 

@@ -84,9 +84,11 @@ def cli_config_text(mirror: Path) -> str:
 
 
 def ensure_cli_config(state_dir: Path) -> Path | None:
-    """The CLI config to hand terraform: the user's TF_CLI_CONFIG_FILE, or one we write for a found mirror."""
-    if os.environ.get("TF_CLI_CONFIG_FILE"):
-        return Path(os.environ["TF_CLI_CONFIG_FILE"])
+    """The CLI config to hand terraform: the user's TF_CLI_CONFIG_FILE if that file exists, else one we write
+    for a found mirror (a TF_CLI_CONFIG_FILE naming a missing file only earns terraform a warning)."""
+    user_config = os.environ.get("TF_CLI_CONFIG_FILE")
+    if user_config and Path(user_config).is_file():
+        return Path(user_config)
     mirror = find_provider_mirror()
     if mirror is None:
         return None

@@ -1,0 +1,33 @@
+"""Shared fixtures: each spec is synthesized once per session and shared by every test that reads it."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cdktf_app.paths import repo_root
+from cdktf_app.stacks.synth import synth
+from cdktf_app.tools.terraform import ensure_cli_config
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def terraform_cli_config(tmp_path_factory) -> Path | None:
+    """The provider-mirror CLI config (the image ships hashicorp/aws in a filesystem mirror)."""
+    return ensure_cli_config(tmp_path_factory.mktemp("terraform"))
+
+
+@pytest.fixture(scope="session")
+def aws_all(tmp_path_factory):
+    """The spec that uses every component type on AWS, synthesized once."""
+    work = tmp_path_factory.mktemp("aws-all")
+    spec = work / "nexus.yaml"
+    shutil.copyfile(FIXTURES / "specs" / "aws-all.yaml", spec)
+    return synth(spec, work / "cdktf.out", use_cache=False)
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return repo_root()

@@ -1,0 +1,41 @@
+"""Small readers of synthesized Terraform JSON used across tests."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+EXPRESSION = re.compile(r"(?<!\$)\$\{")
+ADDRESS = re.compile(r"\b(data\.[a-z0-9_]+\.[A-Za-z0-9_-]+|module\.[A-Za-z0-9_-]+|var\.[A-Za-z0-9_]+|"
+                     r"[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*)")
+
+
+def load_stack(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def declared_addresses(stack: dict) -> set[str]:
+    addresses = {f"{kind}.{name}" for kind, block in stack.get("resource", {}).items() for name in block}
+    addresses |= {f"data.{kind}.{name}" for kind, block in stack.get("data", {}).items() for name in block}
+    addresses |= {f"module.{name}" for name in stack.get("module", {})}
+    addresses |= {f"var.{name}" for name in stack.get("variable", {})}
+    return addresses
+
+
+def strings_in(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for key, item in value.items() for text in strings_in(key) + strings_in(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in strings_in(item)]
+    return []
+
+
+def referenced_addresses(stack: dict) -> set[str]:
+    """Addresses named in strings that hold an expression (`${`, but not the escaped `$${`)."""
+    found = set()
+    for text in strings_in({key: value for key, value in stack.items() if key != "//"}):
+        if EXPRESSION.search(text):
+            found.update(ADDRESS.findall(text))
+    return found
