@@ -56,7 +56,7 @@ def read_module(name: str) -> ModuleInterface:
     directory = modules_dir() / name
     if not directory.is_dir():
         raise ModuleError(f"no module '{name}' under {modules_dir()}; available: {', '.join(available_modules())}")
-    options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False)
+    options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False, explicit_blocks=False)
     blocks: dict[str, list] = {"variable": [], "output": [], "terraform": []}
     for tf_file in sorted(directory.glob("*.tf")):
         try:
@@ -79,7 +79,7 @@ def read_module(name: str) -> ModuleInterface:
             outputs[raw_name.strip('"')] = str(body.get("description", ""))
     providers = tuple(sorted({provider for block in blocks["terraform"]
                               for required in block.get("required_providers", [])
-                              for provider in required}))
+                              for provider in required if not provider.startswith("__")}))
     return ModuleInterface(name=name, directory=directory, variables=variables, outputs=outputs,
                            providers=providers)
 
