@@ -15,6 +15,18 @@ from .structs import as_structs
 _type_names: dict[type, str] = {}
 
 
+class Exports(dict):
+    """What a component offers others. A callable value is read on first use: each attribute read is a round
+    trip to the jsii kernel, and most exports (an ARN, a URL) are never asked for."""
+
+    def __getitem__(self, key: str) -> Any:
+        value = super().__getitem__(key)
+        if callable(value):
+            value = value()
+            self[key] = value
+        return value
+
+
 def terraform_type(construct_class: type) -> str:
     """`S3Bucket` -> `aws_s3_bucket` (read once per class: each read is a round trip to the jsii kernel)."""
     if construct_class not in _type_names:
@@ -40,7 +52,7 @@ class StackContext:
     provenance: Provenance
     location: str | None = None
     resources: dict[str, Any] = field(default_factory=dict)
-    exports: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exports: dict[str, Exports] = field(default_factory=dict)
     assets: dict[str, bytes] = field(default_factory=dict)
     modules_used: set[str] = field(default_factory=set)
     _shared: dict[str, Any] = field(default_factory=dict)
@@ -130,9 +142,9 @@ class StackContext:
         return self.spec.components[name]
 
     def export(self, component: str, **values: Any) -> None:
-        self.exports.setdefault(component, {}).update(values)
+        self.exports.setdefault(component, Exports()).update(values)
 
-    def imported(self, component: str) -> dict[str, Any]:
+    def imported(self, component: str) -> Exports:
         """What an already-built component exported (built first thanks to the reference order)."""
         return self.exports[component]
 

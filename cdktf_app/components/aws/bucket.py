@@ -79,5 +79,5 @@ class AwsBucket(ComponentConstruct[Bucket]):
             statements.append({"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                "Resource": f"{bucket.arn}/*"})
         self.ctx.on_finish(lambda: bucket_policy(self.add, bucket, statements))
-        self.export(id=bucket.id, arn=bucket.arn, domain=bucket.bucket_regional_domain_name,
+        self.export(id=lambda: bucket.id, arn=lambda: bucket.arn, domain=lambda: bucket.bucket_regional_domain_name,
                     policy_statements=statements, kms_key_arn=key)

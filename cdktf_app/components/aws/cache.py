@@ -30,10 +30,11 @@ class AwsCache(ComponentConstruct[Cache]):
             engine_version=ENGINE_VERSION[spec.engine], node_type=NODE_TYPE[spec.size],
             num_cache_clusters=1 + spec.replicas, automatic_failover_enabled=replicated, multi_az_enabled=replicated,
             port=PORT, subnet_group_name=subnets.name, security_group_ids=[access.id],
-            at_rest_encryption_enabled=str(spec.encrypted).lower(), kms_key_id=stack_key(self.ctx).arn if spec.encrypted else None,
+            at_rest_encryption_enabled=str(spec.encrypted).lower(),
+            kms_key_id=stack_key(self.ctx).arn if spec.encrypted else None,
             transit_encryption_enabled=True, auto_minor_version_upgrade="true", snapshot_retention_limit=7,
             log_delivery_configuration=[{"destination": slow_log.name, "destination_type": "cloudwatch-logs",
                                          "log_format": "json", "log_type": "slow-log"}],
             tags=self.tags)
-        self.export(endpoint=group.primary_endpoint_address, port=PORT, arn=group.arn,
-                    metric_dimensions={"ReplicationGroupId": group.id})
+        self.export(endpoint=lambda: group.primary_endpoint_address, port=PORT, arn=lambda: group.arn,
+                    metric_dimensions=lambda: {"ReplicationGroupId": group.id})

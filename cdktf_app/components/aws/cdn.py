@@ -40,7 +40,7 @@ class AwsCdn(ComponentConstruct[Cdn]):
                 "Sid": "CloudFrontReads", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
                 "Action": "s3:GetObject", "Resource": f"{origin['arn']}/*",
                 "Condition": {"StringEquals": {"AWS:SourceArn": distribution.arn}}})
-        self.export(domain=distribution.domain_name, arn=distribution.arn)
+        self.export(domain=lambda: distribution.domain_name, arn=lambda: distribution.arn)
 
     def _bucket_origin(self, bucket: dict) -> dict:
         access = self.add(CloudfrontOriginAccessControl, "oac", name=self.physical_name(max_length=64),

@@ -51,6 +51,6 @@ class AwsDatabase(ComponentConstruct[Database]):
             final_snapshot_identifier=self.physical_name("final"), auto_minor_version_upgrade=True,
             enabled_cloudwatch_logs_exports=log_exports, monitoring_interval=60, monitoring_role_arn=monitoring.arn,
             performance_insights_enabled=True, performance_insights_kms_key_id=key, tags=self.tags)
-        self.export(endpoint=instance.address, port=port, arn=instance.arn,
-                    secret_arn=instance.master_user_secret.get(0).secret_arn,
-                    metric_dimensions={"DBInstanceIdentifier": instance.identifier})
+        self.export(endpoint=lambda: instance.address, port=port, arn=lambda: instance.arn,
+                    secret_arn=lambda: instance.master_user_secret.get(0).secret_arn,
+                    metric_dimensions=lambda: {"DBInstanceIdentifier": instance.identifier})

@@ -20,4 +20,4 @@ class AwsDocumentStore(ComponentConstruct[DocumentStore]):
             point_in_time_recovery={"enabled": spec.point_in_time_recovery},
             server_side_encryption={"enabled": True, "kms_key_arn": stack_key(self.ctx).arn} if spec.encrypted
             else None, deletion_protection_enabled=spec.deletion_protection, tags=self.tags)
-        self.export(arn=table.arn, name=table.name)
+        self.export(arn=lambda: table.arn, name=lambda: table.name)

@@ -42,8 +42,8 @@ class AwsFunction(ComponentConstruct[Function]):
             else None, depends_on=[logs], tags=self.tags)
         if spec.trigger:
             self._subscribe(function, role, self.ctx.imported(spec.trigger), key)
-        self.export(arn=function.arn, name=function.function_name,
-                    metric_dimensions={"FunctionName": function.function_name})
+        self.export(arn=lambda: function.arn, name=lambda: function.function_name,
+                    metric_dimensions=lambda: {"FunctionName": function.function_name})
 
     def _subscribe(self, function: LambdaFunction, role: IamRole, source: dict, key: str) -> None:
         if source["kind"] == "queue":

@@ -42,4 +42,4 @@ class AwsKubernetes(ComponentConstruct[Kubernetes]):
                  instance_types=[NODE_TYPE[spec.node_size]],
                  scaling_config={"desired_size": spec.min, "min_size": spec.min, "max_size": spec.max},
                  update_config={"max_unavailable": 1}, depends_on=attachments, tags=self.tags)
-        self.export(name=cluster.name, endpoint=cluster.endpoint, arn=cluster.arn)
+        self.export(name=lambda: cluster.name, endpoint=lambda: cluster.endpoint, arn=lambda: cluster.arn)

@@ -43,4 +43,4 @@ class AwsMonitoring(ComponentConstruct[Monitoring]):
                      comparison_operator="GreaterThanOrEqualToThreshold", treat_missing_data="notBreaching",
                      dimensions=self.ctx.imported(name)["metric_dimensions"], alarm_actions=[topic.arn],
                      ok_actions=[topic.arn], tags=self.tags)
-        self.export(topic_arn=topic.arn)
+        self.export(topic_arn=lambda: topic.arn)

@@ -71,8 +71,9 @@ class AwsNetwork(ComponentConstruct[Network]):
                      destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)
         if spec.flow_logs:
             self._flow_logs(vpc)
-        self.export(vpc_id=vpc.id, cidr=spec.cidr, public_subnet_ids=[subnet.id for subnet in public],
-                    private_subnet_ids=[subnet.id for subnet in private])
+        self.export(vpc_id=lambda: vpc.id, cidr=spec.cidr,
+                    public_subnet_ids=lambda: [subnet.id for subnet in public],
+                    private_subnet_ids=lambda: [subnet.id for subnet in private])
 
     def _flow_logs(self, vpc: Vpc) -> None:
         logs = log_group(self, "flow_log_group", f"/nexus/{self.ctx.prefix}/{self.name}/flow-logs")

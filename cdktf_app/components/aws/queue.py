@@ -17,7 +17,7 @@ class AwsQueue(ComponentConstruct[Queue]):
         if spec.kind == "topic":
             topic = self.add(SnsTopic, None, name=self._name(), fifo_topic=spec.fifo or None,
                              kms_master_key_id=key, tags=self.tags)
-            self.export(arn=topic.arn, kind="topic", metric_dimensions={"TopicName": topic.name})
+            self.export(arn=lambda: topic.arn, kind="topic", metric_dimensions=lambda: {"TopicName": topic.name})
             return
         encryption = {"kms_master_key_id": key, "kms_data_key_reuse_period_seconds": 300} if key else {
             "sqs_managed_sse_enabled": True}
@@ -28,7 +28,8 @@ class AwsQueue(ComponentConstruct[Queue]):
                                                                       "message_retention_seconds": 1209600})
             attributes["redrive_policy"] = Fn.jsonencode({"deadLetterTargetArn": dead.arn, "maxReceiveCount": 5})
         queue = self.add(SqsQueue, None, name=self._name(), visibility_timeout_seconds=60, **attributes)
-        self.export(arn=queue.arn, url=queue.url, kind="queue", metric_dimensions={"QueueName": queue.name})
+        self.export(arn=lambda: queue.arn, url=lambda: queue.url, kind="queue",
+                    metric_dimensions=lambda: {"QueueName": queue.name})
 
     def _name(self, suffix: str = "") -> str:
         ending = ".fifo" if self.component.fifo else ""

@@ -62,8 +62,8 @@ class AwsService(ComponentConstruct[Service]):
             lifecycle={"ignore_changes": ["desired_count"]}, depends_on=[listener], tags=self.tags)
         self._autoscaling(cluster, service)
         scheme = "https" if spec.certificate else "http"
-        self.export(url=f"{scheme}://{balancer.dns_name}", dns_name=balancer.dns_name, lb_arn=balancer.arn,
-                    metric_dimensions={"LoadBalancer": balancer.arn_suffix})
+        self.export(url=lambda: f"{scheme}://{balancer.dns_name}", dns_name=lambda: balancer.dns_name,
+                    lb_arn=lambda: balancer.arn, metric_dimensions=lambda: {"LoadBalancer": balancer.arn_suffix})
 
     def _task_definition(self) -> EcsTaskDefinition:
         spec = self.component

@@ -47,4 +47,4 @@ class AwsVmGroup(ComponentConstruct[VmGroup]):
             launch_template={"id": template.id, "version": "$Latest"},
             health_check_type="EC2", health_check_grace_period=300,
             tag=[{"key": key, "value": value, "propagate_at_launch": True} for key, value in self.tags.items()])
-        self.export(name=group.name, arn=group.arn)
+        self.export(name=lambda: group.name, arn=lambda: group.arn)
