@@ -13,7 +13,6 @@ the blueprint itself is broken.
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import re
 import shlex
@@ -75,8 +74,8 @@ class Blueprint:
     industry: str
     standards: tuple[str, ...]            # as `--standard` spells them: "pci-dss-4.0", "soc2-type2"
     parameters: tuple[Parameter, ...]
+    path: Path = field(compare=False)     # the folder with blueprint.yaml and nexus.yaml.j2
     checks: tuple[Check, ...] = ()
-    path: Path = field(default=Path("."), compare=False)
 
     def parameter(self, name: str) -> Parameter | None:
         return next((parameter for parameter in self.parameters if parameter.name == name), None)
@@ -307,7 +306,8 @@ def _failed_checks(blueprint: Blueprint, values: dict[str, Any]) -> list[str]:
         except jinja2.TemplateError as error:
             raise BlueprintError(f"{blueprint.path / DEFINITION_FILE}: check {check.expression!r}: {error}") from None
         if not passed:
-            shown = ", ".join(f"{name}={values[name]}" for name in values if re.search(rf"\b{name}\b", check.expression))
+            named = [name for name in values if re.search(rf"\b{name}\b", check.expression)]
+            shown = ", ".join(f"{name}={values[name]}" for name in named)
             problems.append(f"{check.message} (got {shown})")
     return problems
 
@@ -318,30 +318,61 @@ class YamlText(str):
 
 
 def to_yaml(value: Any) -> YamlText:
-    """A value as one line of YAML that reads back as exactly that value: a plain or quoted scalar, or a flow
-    list of them. Nothing inside it can open a new key, item, comment or line."""
+    """A value as one line of YAML that reads back as exactly that value: a scalar, or a flow list of them.
+    Nothing inside it can open a new key, item, comment or line, in block or flow context alike."""
     if isinstance(value, YamlText):
         return value
-    scalars = list(value) if isinstance(value, (list, tuple)) else [value]
-    if not all(item is None or isinstance(item, (str, int, float, bool)) for item in scalars):
+    if isinstance(value, (list, tuple)):
+        return YamlText("[" + ", ".join(to_yaml(item) for item in value) + "]")
+    if isinstance(value, str):
+        text = value if _is_plain(value) else _double_quoted(value)
+    elif value is None or isinstance(value, (bool, int, float)):
+        text = yaml.safe_dump(value, default_flow_style=True).removesuffix("\n").removesuffix("\n...")
+    else:
         raise TypeError(f"cannot write {type(value).__name__} into a blueprint's YAML")
-    if isinstance(value, tuple):
-        value = list(value)
-    text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True, width=1 << 30)
-    text = text.removesuffix("\n").removesuffix("\n...").removesuffix("\n")
-    if not isinstance(value, list) and text.startswith("'") and not set("\\\"'") & set(text[1:-1]):
-        text = f'"{text[1:-1]}"'  # "16" reads like the rest of a hand-written spec; same value
-    plain_with_flow_marks = isinstance(value, str) and text[:1] not in "'\"" and set(text) & set(",[]{}")
-    if plain_with_flow_marks or not text.isprintable() or yaml.safe_load(text) != value:
-        # ASCII-only and double-quoted, every line break escaped: valid YAML in block and flow context alike.
-        text = json.dumps(value)
+    if yaml.safe_load(f"[{text}]") != [value]:  # belt and braces: never emit text that reads back differently
+        raise ValueError(f"cannot write {value!r} as YAML")
     return YamlText(text)
+
+
+_PLAIN = re.compile(r"[\w][\w.:/@+-]*(?: [\w.:/@+-]+)*")
+
+
+def _is_plain(text: str) -> bool:
+    """Words of letters, digits and `_.:/@+-` that YAML reads as this very string (not `yes`, `16`, `a: b`)."""
+    if not _PLAIN.fullmatch(text):
+        return False
+    return yaml.safe_dump(text, default_flow_style=True, allow_unicode=True) in (f"{text}\n", f"{text}\n...\n")
+
+
+_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar; quotes, backslashes and every unprintable character escaped."""
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif char.isprintable() and not 0xD800 <= code <= 0xDFFF:
+            out.append(char)
+        else:
+            out.append(f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
+    return '"' + "".join(out) + '"'
+
+
+def _finalize(value: Any) -> YamlText:
+    """Every `{{ ... }}` of a template goes through here."""
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises UndefinedError, naming the missing variable
+    return to_yaml(value)
 
 
 def _environment() -> SandboxedEnvironment:
     environment = SandboxedEnvironment(
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-        autoescape=False, finalize=to_yaml)
+        autoescape=False, finalize=_finalize)
     environment.filters["yaml"] = to_yaml
     return environment
 
@@ -356,7 +387,7 @@ def render_blueprint(name: str, values: dict[str, str | object] | None = None) -
         body = template.render(**resolved)
     except OSError as error:
         raise BlueprintError(f"{template_path}: cannot read the template: {error}") from None
-    except jinja2.TemplateError as error:
+    except (jinja2.TemplateError, TypeError, ValueError) as error:
         line = getattr(error, "lineno", None)
         raise BlueprintError(f"{template_path}{f':{line}' if line else ''}: {type(error).__name__}: {error}") from None
     text = _header(blueprint, resolved) + body
@@ -398,10 +429,14 @@ def _as_set_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        return ",".join(value) if all("," not in item and item == item.strip() for item in value) else to_yaml(value)
+        simple = all(item and "," not in item and item == item.strip() for item in value) and \
+            not (value and value[0].startswith("["))
+        return ",".join(value) if simple else to_yaml(value)
     return str(value)
 
 
 def _did_you_mean(given: str, options) -> str:
-    close = difflib.get_close_matches(given, [str(option) for option in options], n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    options = [str(option) for option in options]
+    close = difflib.get_close_matches(given, options, n=1, cutoff=0.6) or \
+        [option for option in options if given and (option.startswith(given) or given.startswith(option))]
+    return f" (did you mean '{close[0]}'?)" if len(close) == 1 else ""

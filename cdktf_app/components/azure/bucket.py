@@ -1,0 +1,58 @@
+"""bucket -> storage account (GRS, HTTPS and TLS 1.2 only, double encryption at rest, Entra ID only, versions
+and soft delete) with one blob container, private unless public; expiry rules and access logs."""
+from __future__ import annotations
+
+from cdktn_provider_azurerm.storage_account import StorageAccount
+from cdktn_provider_azurerm.storage_container import StorageContainer
+from cdktn_provider_azurerm.storage_management_policy import StorageManagementPolicy
+
+from ...spec.model import Bucket
+from ..base import ComponentConstruct
+from .provider import diagnostics, placement
+
+CONTAINER = "data"
+SOFT_DELETE_DAYS = 30
+OLD_VERSIONS_KEPT_DAYS = 90
+
+
+def storage_account(construct: ComponentConstruct, role: str | None, *, public: bool = False,
+                    versioned: bool = True, shared_keys: bool = False) -> StorageAccount:
+    """A storage account with the baseline every Nexus account gets; names are 3-24 lower-case letters and
+    digits, unique across Azure."""
+    suffix = role.replace("_", "") if role else ""
+    return construct.add(
+        StorageAccount, role, name=construct.physical_name(suffix, max_length=24, separator=""),
+        account_kind="StorageV2", account_tier="Standard", account_replication_type="GRS",
+        https_traffic_only_enabled=True, min_tls_version="TLS1_2", allow_nested_items_to_be_public=public,
+        shared_access_key_enabled=shared_keys, default_to_oauth_authentication=True,
+        infrastructure_encryption_enabled=True, cross_tenant_replication_enabled=False, local_user_enabled=False,
+        blob_properties={"versioning_enabled": versioned,
+                         "delete_retention_policy": {"days": SOFT_DELETE_DAYS},
+                         "container_delete_retention_policy": {"days": SOFT_DELETE_DAYS}},
+        tags=construct.tags, **placement(construct.ctx))
+
+
+class AzureBucket(ComponentConstruct[Bucket]):
+    def build(self) -> None:
+        spec = self.component
+        account = storage_account(self, None, public=spec.public, versioned=spec.versioned)
+        container = self.add(StorageContainer, "container", name=CONTAINER, storage_account_id=account.id,
+                             container_access_type="blob" if spec.public else "private")
+        if spec.versioned or spec.expire_days:
+            self._lifecycle(account)
+        if spec.access_logs:
+            diagnostics(self, "access_logs", f"{account.id}/blobServices/default", metrics=False)
+        self.export(id=account.id, name=account.name, container=container.name, container_id=container.id,
+                    blob_host=account.primary_blob_host, url=f"{account.primary_blob_endpoint}{CONTAINER}")
+
+    def _lifecycle(self, account: StorageAccount) -> None:
+        """Old versions go after 90 days; objects after expire_days when the spec sets it."""
+        spec = self.component
+        actions = {}
+        if spec.versioned:
+            actions["version"] = {"delete_after_days_since_creation": OLD_VERSIONS_KEPT_DAYS}
+        if spec.expire_days:
+            actions["base_blob"] = {"delete_after_days_since_modification_greater_than": spec.expire_days}
+        self.add(StorageManagementPolicy, "lifecycle", storage_account_id=account.id, rule=[{
+            "name": "housekeeping", "enabled": True, "filters": {"blob_types": ["blockBlob"]},
+            "actions": actions}])

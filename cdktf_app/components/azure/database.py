@@ -1,0 +1,118 @@
+"""database -> PostgreSQL or MySQL flexible server: Entra ID sign-in through a managed identity as admin,
+VNet-integrated with private DNS unless public, zone-redundant standby and geo-redundant backups when
+high_availability, a delete lock when deletion_protection, logs to the stack's workspace."""
+from __future__ import annotations
+
+import cdktn
+from cdktn_provider_azurerm.management_lock import ManagementLock
+from cdktn_provider_azurerm.mysql_flexible_server import MysqlFlexibleServer
+from cdktn_provider_azurerm.mysql_flexible_server_active_directory_administrator import (
+    MysqlFlexibleServerActiveDirectoryAdministrator,
+)
+from cdktn_provider_azurerm.mysql_flexible_server_configuration import MysqlFlexibleServerConfiguration
+from cdktn_provider_azurerm.postgresql_flexible_server import PostgresqlFlexibleServer
+from cdktn_provider_azurerm.postgresql_flexible_server_active_directory_administrator import (
+    PostgresqlFlexibleServerActiveDirectoryAdministrator,
+)
+from cdktn_provider_azurerm.private_dns_zone import PrivateDnsZone
+from cdktn_provider_azurerm.private_dns_zone_virtual_network_link import PrivateDnsZoneVirtualNetworkLink
+from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
+
+from ...spec.model import Database
+from ..base import ComponentConstruct
+from .network import delegated_subnet, network_of
+from .provider import client, diagnostics, placement, resource_group
+
+VCORES = {"small": 2, "medium": 4, "large": 8, "xlarge": 16}
+GENERAL_PURPOSE_SKU = {"postgres": "GP_Standard_D{}ds_v5", "mysql": "GP_Standard_D{}ds_v4"}
+BURSTABLE_SKU = "B_Standard_B2s"
+PORT = {"postgres": 5432, "mysql": 3306}
+DELEGATION = {"postgres": "Microsoft.DBforPostgreSQL/flexibleServers", "mysql": "Microsoft.DBforMySQL/flexibleServers"}
+POSTGRES_STORAGE_MB = (32768, 65536, 131072, 262144, 524288, 1048576, 2097152, 4193280, 4194304, 8388608,
+                       16777216, 33553408)
+MYSQL_MAX_STORAGE_GB = 16384
+MYSQL_VERSION = {"8.0": "8.0.21", "8.4": "8.4"}
+MYSQL_ADMIN_LOGIN = "nexusadmin"
+
+
+def sku_name(spec: Database) -> str:
+    # Burstable servers cannot run a standby, so a highly available small database is General Purpose.
+    if spec.size == "small" and not spec.high_availability:
+        return BURSTABLE_SKU
+    return GENERAL_PURPOSE_SKU[spec.engine].format(VCORES[spec.size])
+
+
+def postgres_storage_mb(storage_gb: int) -> int:
+    """Flexible Server offers fixed disk sizes: the smallest that holds the requested size (or the largest)."""
+    return next((size for size in POSTGRES_STORAGE_MB if size >= storage_gb * 1024), POSTGRES_STORAGE_MB[-1])
+
+
+class AzureDatabase(ComponentConstruct[Database]):
+    def build(self) -> None:
+        spec = self.component
+        admin = self.add(UserAssignedIdentity, "admin", name=self.physical_name("admin", max_length=128),
+                         tags=self.tags, **placement(self.ctx))
+        name = self.physical_name(max_length=63)
+        settings = {
+            "sku_name": sku_name(spec), "backup_retention_days": spec.backup_retention_days,
+            "geo_redundant_backup_enabled": spec.high_availability, "tags": self.tags, **placement(self.ctx)}
+        if spec.high_availability:
+            settings |= {"zone": "1",
+                         "high_availability": {"mode": "ZoneRedundant", "standby_availability_zone": "2"}}
+        if not spec.public:
+            settings |= self._private_access(name)
+        server = (self._postgres if spec.engine == "postgres" else self._mysql)(name, admin, settings)
+        if spec.deletion_protection:
+            self.add(ManagementLock, "lock", name="nexus-deletion-protection", scope=server.id,
+                     lock_level="CanNotDelete", notes="deletion_protection in the Nexus spec")
+        diagnostics(self, "diagnostics", server.id)
+        self.export(id=server.id, endpoint=server.fqdn, port=PORT[spec.engine], admin_identity_id=admin.id,
+                    admin_client_id=admin.client_id, admin_login=admin.name)
+
+    def _private_access(self, server_name: str) -> dict:
+        """A delegated subnet and a private DNS zone linked to the network: the server gets no public address."""
+        engine = self.component.engine
+        network = network_of(self)
+        subnet = delegated_subnet(self, network, DELEGATION[engine])
+        zone = self.add(PrivateDnsZone, "dns", name=f"{server_name}.private.{engine}.database.azure.com",
+                        resource_group_name=resource_group(self.ctx).name, tags=self.tags)
+        link = self.add(PrivateDnsZoneVirtualNetworkLink, "dns_link", name=f"{self.name}-link",
+                        private_dns_zone_id=zone.id, virtual_network_id=network["vnet_id"], tags=self.tags)
+        return {"delegated_subnet_id": subnet.id, "private_dns_zone_id": zone.id, "depends_on": [link]}
+
+    def _postgres(self, name: str, admin: UserAssignedIdentity, settings: dict) -> PostgresqlFlexibleServer:
+        spec = self.component
+        tenant_id = client(self.ctx).tenant_id
+        server = self.add(
+            PostgresqlFlexibleServer, None, name=name, version=spec.version,
+            storage_mb=postgres_storage_mb(spec.storage_gb), auto_grow_enabled=True,
+            public_network_access_enabled=spec.public,
+            authentication={"active_directory_auth_enabled": True, "password_auth_enabled": False,
+                            "tenant_id": tenant_id},
+            **settings)
+        self.add(PostgresqlFlexibleServerActiveDirectoryAdministrator, "entra_admin", server_name=server.name,
+                 resource_group_name=server.resource_group_name, tenant_id=tenant_id, object_id=admin.principal_id,
+                 principal_name=admin.name, principal_type="ServicePrincipal")
+        return server
+
+    def _mysql(self, name: str, admin: UserAssignedIdentity, settings: dict) -> MysqlFlexibleServer:
+        """MySQL insists on an administrator password at creation (a sensitive variable; write-only arguments
+        would need Terraform 1.11); `aad_auth_only` turns password sign-in off once the Entra ID admin exists."""
+        spec = self.component
+        password = cdktn.TerraformVariable(
+            self.ctx.stack, f"{self.name}_admin_password", type="string", sensitive=True, nullable=False,
+            description=f"Initial MySQL administrator password of {self.name}; sign-in is Entra ID only after "
+                        "creation")
+        server = self.add(
+            MysqlFlexibleServer, None, name=name, version=MYSQL_VERSION[spec.version],
+            storage={"size_gb": min(spec.storage_gb, MYSQL_MAX_STORAGE_GB), "auto_grow_enabled": True},
+            public_network_access="Enabled" if spec.public else "Disabled",
+            administrator_login=MYSQL_ADMIN_LOGIN, administrator_password=password.string_value,
+            identity={"type": "UserAssigned", "identity_ids": [admin.id]}, **settings)
+        entra_admin = self.add(
+            MysqlFlexibleServerActiveDirectoryAdministrator, "entra_admin", server_id=server.id,
+            identity_id=admin.id, login=admin.name, object_id=admin.principal_id,
+            tenant_id=client(self.ctx).tenant_id)
+        self.add(MysqlFlexibleServerConfiguration, "entra_only", name="aad_auth_only", value="ON",
+                 server_name=server.name, resource_group_name=server.resource_group_name, depends_on=[entra_admin])
+        return server

@@ -1,0 +1,143 @@
+"""network -> virtual network with an app subnet (hosts the Container Apps environment) and a private subnet
+(VMs, AKS nodes, private endpoints), NSGs that turn inbound internet traffic away, and a NAT gateway.
+
+Components that need a subnet of their own (PostgreSQL/MySQL flexible servers) cut a delegated one from the
+network's spare ranges with `delegated_subnet`. `flow_logs` is not mapped yet: VNet flow logs need the region's
+Network Watcher (Azure creates it outside the stack) and a storage account to write to.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from cdktn_provider_azurerm.nat_gateway import NatGateway
+from cdktn_provider_azurerm.nat_gateway_public_ip_association import NatGatewayPublicIpAssociation
+from cdktn_provider_azurerm.network_security_group import NetworkSecurityGroup
+from cdktn_provider_azurerm.network_security_rule import NetworkSecurityRule
+from cdktn_provider_azurerm.private_dns_zone import PrivateDnsZone
+from cdktn_provider_azurerm.private_dns_zone_virtual_network_link import PrivateDnsZoneVirtualNetworkLink
+from cdktn_provider_azurerm.public_ip import PublicIp
+from cdktn_provider_azurerm.subnet import Subnet
+from cdktn_provider_azurerm.subnet_nat_gateway_association import SubnetNatGatewayAssociation
+from cdktn_provider_azurerm.subnet_network_security_group_association import SubnetNetworkSecurityGroupAssociation
+from cdktn_provider_azurerm.virtual_network import VirtualNetwork
+
+from ...errors import SpecError
+from ...spec.model import ComponentBase, Network
+from ..base import ComponentConstruct
+from .provider import STACK_SECTION, placement, resource_group
+
+CONTAINER_APPS = "Microsoft.App/environments"
+PRIVATE_SUBNET_SERVICE_ENDPOINTS = ("Microsoft.Storage", "Microsoft.KeyVault")
+AZURE_MAX_ZONES = 3
+
+
+def subnet_cidrs(cidr: str) -> list[str]:
+    """Split the address space into 8 equal ranges: app, private, and six spare for delegated subnets."""
+    return [str(subnet) for subnet in ipaddress.ip_network(cidr, strict=False).subnets(prefixlen_diff=3)]
+
+
+def delegation(service: str) -> list[dict]:
+    return [{"name": service.split("/")[0], "service_delegation": {
+        "name": service, "actions": ["Microsoft.Network/virtualNetworks/subnets/join/action"]}}]
+
+
+class AzureNetwork(ComponentConstruct[Network]):
+    def build(self) -> None:
+        spec = self.component
+        vnet = self.add(VirtualNetwork, None, name=self.physical_name(max_length=64), address_space=[spec.cidr],
+                        tags=self.tags, **placement(self.ctx))
+        cidrs = subnet_cidrs(spec.cidr)
+        services = self._components_inside("service")
+        public_ingress = any(service.public for service in services)
+        app = self._subnet(vnet, "app", cidrs[0], delegation=delegation(CONTAINER_APPS) if services else None)
+        # Network policies on, so the subnet's NSG also guards the private endpoints placed in it.
+        private = self._subnet(vnet, "private", cidrs[1], private_endpoint_network_policies="Enabled",
+                               service_endpoint=[{"service": name} for name in PRIVATE_SUBNET_SERVICE_ENDPOINTS])
+        self._deny_internet(app, "app", allow_https=public_ingress)
+        self._deny_internet(private, "private", allow_https=False)
+        app_id, private_id = app.id, private.id
+        if spec.nat:
+            app_id, private_id = self._nat({"app": app, "private": private})
+        self.export(component_name=self.name, vnet_id=vnet.id, vnet_name=vnet.name, cidr=spec.cidr,
+                    app_subnet_id=app_id, private_subnet_id=private_id, spare_cidrs=cidrs[2:],
+                    zones=[str(zone) for zone in range(1, min(spec.zones, AZURE_MAX_ZONES) + 1)],
+                    public_ingress=public_ingress, nat=spec.nat)
+
+    def _components_inside(self, component_type: str) -> list[ComponentBase]:
+        ctx = self.ctx
+        return [component for component in ctx.spec.components.values()
+                if component.type == component_type and "azure" in ctx.spec.clouds_for(component)
+                and ctx.network_for(component) == self.name]
+
+    def _subnet(self, vnet: VirtualNetwork, tier: str, cidr: str, **settings) -> Subnet:
+        # Outbound internet only through the NAT gateway (or a load balancer), never Azure's implicit default.
+        return self.add(Subnet, f"{tier}_subnet", name=tier, virtual_network_name=vnet.name,
+                        resource_group_name=vnet.resource_group_name, address_prefixes=[cidr],
+                        default_outbound_access_enabled=False, **settings)
+
+    def _deny_internet(self, subnet: Subnet, tier: str, *, allow_https: bool) -> None:
+        """An NSG that turns away inbound internet traffic; the app tier admits HTTPS when a service is public."""
+        group = self.add(NetworkSecurityGroup, f"{tier}_nsg", name=self.physical_name(tier, max_length=80),
+                         tags=self.tags, **placement(self.ctx))
+        if allow_https:
+            self._inbound_rule(group, f"{tier}_allow_https", "allow-https-from-internet", 100, "Allow", "Tcp", "443")
+        self._inbound_rule(group, f"{tier}_deny_internet", "deny-all-from-internet", 4096, "Deny", "*", "*")
+        self.add(SubnetNetworkSecurityGroupAssociation, f"{tier}_nsg_link", subnet_id=subnet.id,
+                 network_security_group_id=group.id)
+
+    def _inbound_rule(self, group: NetworkSecurityGroup, role: str, name: str, priority: int, access: str,
+                      protocol: str, port: str) -> None:
+        self.add(NetworkSecurityRule, role, name=name, priority=priority, direction="Inbound", access=access,
+                 protocol=protocol, source_address_prefix="Internet", source_port_range="*",
+                 destination_address_prefix="*", destination_port_range=port,
+                 network_security_group_name=group.name, resource_group_name=group.resource_group_name)
+
+    def _nat(self, subnets: dict[str, Subnet]) -> list[str]:
+        """A NAT gateway for the subnets; their ids are read back through the associations so that whatever
+        uses a subnet is created after its outbound path exists (AKS with a NAT outbound type checks it)."""
+        address = self.add(PublicIp, "nat_ip", name=self.physical_name("nat", max_length=80),
+                           allocation_method="Static", sku="Standard", tags=self.tags, **placement(self.ctx))
+        gateway = self.add(NatGateway, "nat", name=self.physical_name("nat", max_length=80), sku_name="Standard",
+                           tags=self.tags, **placement(self.ctx))
+        self.add(NatGatewayPublicIpAssociation, "nat_ip_link", nat_gateway_id=gateway.id,
+                 public_ip_address_id=address.id)
+        return [self.add(SubnetNatGatewayAssociation, f"{tier}_nat_link", subnet_id=subnet.id,
+                         nat_gateway_id=gateway.id).subnet_id for tier, subnet in subnets.items()]
+
+
+def network_of(construct: ComponentConstruct) -> dict:
+    """The exports of the network this component runs in (built before it)."""
+    name = construct.ctx.network_for(construct.component)
+    if name is None:
+        raise SpecError([construct.ctx.loaded.source.problem(
+            ("components", construct.name), "several networks run on azure: name the one this component uses "
+                                            "with network:")])
+    return construct.ctx.imported(name)
+
+
+def delegated_subnet(construct: ComponentConstruct, network: dict, service: str) -> Subnet:
+    """A subnet of the component's own, delegated to an Azure service, cut from the network's next spare range."""
+    ctx = construct.ctx
+    spare = ctx.shared(f"azure.spare_cidrs.{network['component_name']}", lambda: iter(network["spare_cidrs"]))
+    cidr = next(spare, None)
+    if cidr is None:
+        raise SpecError([ctx.loaded.source.problem(
+            ("components", network["component_name"]),
+            "no address range left for another delegated subnet; fewer components may need one in this network")])
+    return construct.add(Subnet, "subnet", name=construct.physical_name(max_length=80),
+                         virtual_network_name=network["vnet_name"], resource_group_name=resource_group(ctx).name,
+                         address_prefixes=[cidr], default_outbound_access_enabled=False,
+                         delegation=delegation(service))
+
+
+def private_dns_zone(ctx, zone: str, network: dict) -> PrivateDnsZoneVirtualNetworkLink:
+    """The stack's private DNS zone `zone`, linked to the network (each built once); returns the link."""
+    key = re.sub(r"[^a-z0-9]+", "_", zone)
+    dns = ctx.shared(f"azure.dns.{zone}", lambda: ctx.add(
+        STACK_SECTION, PrivateDnsZone, f"dns_{key}", name=zone, resource_group_name=resource_group(ctx).name,
+        tags=ctx.tags()))
+    owner = network["component_name"]
+    return ctx.shared(f"azure.dns.{zone}.{owner}", lambda: ctx.add(
+        owner, PrivateDnsZoneVirtualNetworkLink, f"{owner}_dns_{key}", name=f"{owner}-link",
+        private_dns_zone_id=dns.id, virtual_network_id=network["vnet_id"], tags=ctx.tags(owner)))

@@ -1,0 +1,46 @@
+"""queue -> Service Bus namespace (TLS 1.2, Entra ID only) with a queue, or a topic for kind: topic;
+fifo maps to sessions and duplicate detection, dead_letter to dead-lettering expired messages."""
+from __future__ import annotations
+
+from cdktn_provider_azurerm.servicebus_namespace import ServicebusNamespace
+from cdktn_provider_azurerm.servicebus_queue import ServicebusQueue
+from cdktn_provider_azurerm.servicebus_topic import ServicebusTopic
+
+from ...spec.model import Queue
+from ..base import ComponentConstruct
+from .provider import diagnostics, placement
+
+# Standard is the smallest tier with topics; only Premium can close public network access (with private
+# endpoints), so access is guarded by Entra ID alone here.
+SKU = "Standard"
+MAX_DELIVERIES = 10
+
+
+def message_ttl(spec: Queue) -> str:
+    return f"PT{spec.retention_hours}H"
+
+
+class AzureQueue(ComponentConstruct[Queue]):
+    def build(self) -> None:
+        spec = self.component
+        namespace = self.add(ServicebusNamespace, None, name=self.physical_name(max_length=50), sku=SKU,
+                             local_auth_enabled=False, minimum_tls_version="1.2", tags=self.tags,
+                             **placement(self.ctx))
+        diagnostics(self, "diagnostics", namespace.id)
+        entity = (self._topic if spec.kind == "topic" else self._queue)(namespace)
+        self.export(kind=spec.kind, id=entity.id, name=entity.name, namespace_id=namespace.id,
+                    namespace_host=f"{namespace.name}.servicebus.windows.net", message_ttl=message_ttl(spec),
+                    dead_letter=spec.dead_letter)
+
+    def _queue(self, namespace: ServicebusNamespace) -> ServicebusQueue:
+        spec = self.component
+        return self.add(ServicebusQueue, "queue", name=self.name, namespace_id=namespace.id,
+                        default_message_ttl=message_ttl(spec), max_delivery_count=MAX_DELIVERIES,
+                        dead_lettering_on_message_expiration=spec.dead_letter, requires_session=spec.fifo,
+                        requires_duplicate_detection=spec.fifo)
+
+    def _topic(self, namespace: ServicebusNamespace) -> ServicebusTopic:
+        spec = self.component
+        return self.add(ServicebusTopic, "topic", name=self.name, namespace_id=namespace.id,
+                        default_message_ttl=message_ttl(spec), support_ordering=spec.fifo,
+                        requires_duplicate_detection=spec.fifo)

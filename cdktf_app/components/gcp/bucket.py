@@ -1,0 +1,66 @@
+"""bucket -> Cloud Storage bucket: uniform access, public access prevented, versioned, CMEK, usage logs."""
+from __future__ import annotations
+
+from typing import Callable
+
+from cdktn_provider_google.storage_bucket import StorageBucket, StorageBucketLifecycleRule
+from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
+
+from ...spec.model import Bucket
+from ...stacks.context import StackContext
+from ..base import ComponentConstruct
+from .cdn import is_cdn_origin
+from .provider import STACK_SECTION, encryption_key, project, region
+
+ACCESS_LOG_WRITER = "group:cloud-storage-analytics@google.com"
+
+
+def bucket_name(ctx: StackContext, component: str) -> str:
+    """Bucket names are global: the project id (itself globally unique) keeps ours apart from everyone's."""
+    return ctx.physical_name(component, project(ctx))
+
+
+def secure_bucket(ctx: StackContext, add: Callable, labels: dict, name: str, *, versioned: bool = True,
+                  public: bool = False, encrypted: bool = True, expire_days: int | None = None,
+                  log_bucket: StorageBucket | None = None) -> StorageBucket:
+    """A regional bucket (beside the stack key) with the baseline every Nexus bucket gets."""
+    return add(StorageBucket, None, name=name, location=region(ctx).upper(), storage_class="STANDARD",
+               uniform_bucket_level_access=True, public_access_prevention="inherited" if public else "enforced",
+               versioning={"enabled": versioned}, lifecycle_rule=lifecycle_rules(expire_days),
+               encryption={"default_kms_key_name": encryption_key(ctx, "storage")} if encrypted else None,
+               logging={"log_bucket": log_bucket.name, "log_object_prefix": name} if log_bucket else None,
+               force_destroy=False, labels=labels)
+
+
+def lifecycle_rules(expire_days: int | None) -> list[StorageBucketLifecycleRule]:
+    rules = [StorageBucketLifecycleRule(action={"type": "Delete"}, condition={"days_since_noncurrent_time": 90}),
+             StorageBucketLifecycleRule(action={"type": "AbortIncompleteMultipartUpload"}, condition={"age": 7})]
+    if expire_days:
+        rules.append(StorageBucketLifecycleRule(action={"type": "Delete"}, condition={"age": expire_days}))
+    return rules
+
+
+def access_log_bucket(ctx: StackContext) -> StorageBucket:
+    """The stack's usage-log bucket, written by Cloud Storage's analytics group; logs kept a year."""
+    def build() -> StorageBucket:
+        add = ctx.adder(STACK_SECTION, "access_logs")
+        bucket = secure_bucket(ctx, add, ctx.labels(), bucket_name(ctx, "access-logs"), expire_days=365)
+        add(StorageBucketIamMember, "writer", bucket=bucket.name, role="roles/storage.objectCreator",
+            member=ACCESS_LOG_WRITER)
+        return bucket
+    return ctx.shared("gcp.access_logs", build)
+
+
+class GcpBucket(ComponentConstruct[Bucket]):
+    def build(self) -> None:
+        spec = self.component
+        # A backend bucket reads objects anonymously, so a CDN's origin must be readable by all.
+        readable_by_all = spec.public or is_cdn_origin(self.ctx, self.name)
+        bucket = secure_bucket(self.ctx, self.add, self.labels, bucket_name(self.ctx, self.name),
+                               versioned=spec.versioned, public=readable_by_all, encrypted=spec.encrypted,
+                               expire_days=spec.expire_days,
+                               log_bucket=access_log_bucket(self.ctx) if spec.access_logs else None)
+        if readable_by_all:
+            self.add(StorageBucketIamMember, "public_read", bucket=bucket.name, role="roles/storage.objectViewer",
+                     member="allUsers")
+        self.export(name=bucket.name, url=bucket.url)

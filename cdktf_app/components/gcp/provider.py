@@ -1,0 +1,79 @@
+"""The Google provider of a stack, and what GCP components share: the stack's KMS key and its grants, identities."""
+from __future__ import annotations
+
+from cdktn_provider_google.data_google_project import DataGoogleProject
+from cdktn_provider_google.data_google_storage_project_service_account import DataGoogleStorageProjectServiceAccount
+from cdktn_provider_google.kms_crypto_key import KmsCryptoKey
+from cdktn_provider_google.kms_crypto_key_iam_member import KmsCryptoKeyIamMember
+from cdktn_provider_google.kms_key_ring import KmsKeyRing
+from cdktn_provider_google.project_iam_member import ProjectIamMember
+from cdktn_provider_google.provider import GoogleProvider
+from cdktn_provider_google.service_account import ServiceAccount
+
+from ...stacks.context import StackContext
+from ..base import ComponentConstruct
+
+STACK_SECTION = "providers.gcp"
+# The Google-managed service agent (`service-<project number>@<domain>`) that uses the stack key for a service.
+SERVICE_AGENT_DOMAINS = {"compute": "compute-system", "gke": "container-engine-robot", "sql": "gcp-sa-cloud-sql",
+                         "redis": "cloud-redis", "pubsub": "gcp-sa-pubsub"}
+
+
+def configure(ctx: StackContext) -> None:
+    GoogleProvider(ctx.stack, "google", project=project(ctx), region=region(ctx))
+
+
+def project(ctx: StackContext) -> str:
+    return ctx.spec.providers.gcp.project
+
+
+def region(ctx: StackContext) -> str:
+    return ctx.spec.providers.gcp.region
+
+
+def project_number(ctx: StackContext) -> str:
+    return ctx.shared("gcp.project", lambda: ctx.add(STACK_SECTION, DataGoogleProject, "project",
+                                                     project_id=project(ctx))).number
+
+
+def stack_key(ctx: StackContext) -> KmsCryptoKey:
+    """One customer-managed key per stack, in the stack's region, rotated every 90 days."""
+    def build() -> KmsCryptoKey:
+        ring = ctx.add(STACK_SECTION, KmsKeyRing, "stack_key_ring", name=ctx.physical_name("keys"),
+                       location=region(ctx))
+        return ctx.add(STACK_SECTION, KmsCryptoKey, "stack_key", name="data-at-rest", key_ring=ring.id,
+                       purpose="ENCRYPT_DECRYPT", rotation_period="7776000s",
+                       destroy_scheduled_duration="2592000s", labels=ctx.labels())
+    return ctx.shared("gcp.kms", build)
+
+
+def encryption_key(ctx: StackContext, service: str) -> str:
+    """The stack key's id for one Google service (a key in SERVICE_AGENT_DOMAINS, or `storage`).
+
+    The id is read from the grant to the service's agent, so every resource using it waits for that grant.
+    """
+    def build() -> str:
+        grant = ctx.add(STACK_SECTION, KmsCryptoKeyIamMember, f"stack_key_{service}", crypto_key_id=stack_key(ctx).id,
+                        role="roles/cloudkms.cryptoKeyEncrypterDecrypter", member=service_agent(ctx, service))
+        return grant.crypto_key_id
+    return ctx.shared(f"gcp.kms.{service}", build)
+
+
+def service_agent(ctx: StackContext, service: str) -> str:
+    """The IAM member of the Google-managed identity that acts for a service in this project."""
+    if service == "storage":
+        # Reading the storage agent through its data source also creates it in a project that has none yet.
+        return ctx.add(STACK_SECTION, DataGoogleStorageProjectServiceAccount, "storage_agent").member
+    return f"serviceAccount:service-{project_number(ctx)}@{SERVICE_AGENT_DOMAINS[service]}.iam.gserviceaccount.com"
+
+
+def service_account(construct: ComponentConstruct, role: str, purpose: str,
+                    project_roles: tuple[str, ...] = ()) -> ServiceAccount:
+    """A dedicated identity for one workload, holding only the project roles listed."""
+    account = construct.add(ServiceAccount, role,
+                            account_id=construct.physical_name(role.replace("_", "-"), max_length=30),
+                            display_name=f"Nexus {construct.ctx.prefix} {construct.name}"[:100], description=purpose)
+    for granted in project_roles:
+        construct.add(ProjectIamMember, f"{role}_{granted.split('/')[-1].replace('.', '_').lower()}",
+                      project=project(construct.ctx), role=granted, member=account.member)
+    return account
