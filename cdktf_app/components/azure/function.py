@@ -36,8 +36,9 @@ def host_timeout(seconds: int) -> str:
 class AzureFunction(ComponentConstruct[Function]):
     def build(self) -> None:
         spec = self.component
-        # The Consumption plan keeps the app's content in this account and deploys through its access key.
-        storage = storage_account(self, "storage", shared_keys=True)
+        # The Consumption plan keeps the app's content in this account and deploys through its access key; the
+        # host rewrites lease blobs every few seconds, so blob versions would only pile up.
+        storage = storage_account(self, "storage", versioned=False, shared_keys=True)
         identity = self.add(UserAssignedIdentity, "identity", name=self.physical_name(max_length=128),
                             tags=self.tags, **placement(self.ctx))
         plan = self.add(ServicePlan, "plan", name=self.physical_name("plan", max_length=60), os_type="Linux",

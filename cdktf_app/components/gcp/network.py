@@ -33,7 +33,7 @@ class GcpNetwork(ComponentConstruct[Network]):
                      source_subnetwork_ip_ranges_to_nat="ALL_SUBNETWORKS_ALL_IP_RANGES",
                      log_config={"enable": True, "filter": "ERRORS_ONLY"})
         self.export(network_id=network.id, network_self_link=network.self_link, cidr=spec.cidr,
-                    subnet_ids=[subnet.id], subnet_self_links=[subnet.self_link])
+                    subnet_ids=[subnet.id])
 
 
 def network_of(construct: ComponentConstruct) -> dict:
