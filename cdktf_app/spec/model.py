@@ -71,6 +71,16 @@ class ComponentBase(Strict):
     description: str | None = Field(None, max_length=256)
 
 
+class Scaled(ComponentBase):
+    """A component that scales between `min` and `max` (instances, tasks or nodes)."""
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+
 class Network(ComponentBase):
     type: Literal["network"]
     cidr: Cidr = "10.0.0.0/16"
@@ -79,7 +89,7 @@ class Network(ComponentBase):
     flow_logs: bool = True
 
 
-class Service(ComponentBase):
+class Service(Scaled):
     """Containers behind a load balancer, scaled between min and max."""
 
     type: Literal["service"]
@@ -106,14 +116,8 @@ class Service(ComponentBase):
             raise ValueError("cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384")
         return value
 
-    @model_validator(mode="after")
-    def _bounds(self) -> Service:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        return self
 
-
-class VmGroup(ComponentBase):
+class VmGroup(Scaled):
     type: Literal["vm_group"]
     size: Size = "medium"
     image: str | None = Field(None, description="machine image id; default: the cloud's current LTS Linux")
@@ -122,14 +126,8 @@ class VmGroup(ComponentBase):
     disk_gb: int = Field(30, ge=8, le=16384)
     network: str | None = None
 
-    @model_validator(mode="after")
-    def _bounds(self) -> VmGroup:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        return self
 
-
-class Kubernetes(ComponentBase):
+class Kubernetes(Scaled):
     type: Literal["kubernetes"]
     version: str = Field("1.31", pattern=r"^1\.\d{2}$")
     node_size: Size = "medium"
@@ -137,12 +135,6 @@ class Kubernetes(ComponentBase):
     max: int = Field(3, ge=1, le=1000)
     public_endpoint: bool = False
     network: str | None = None
-
-    @model_validator(mode="after")
-    def _bounds(self) -> Kubernetes:
-        if self.min > self.max:
-            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
-        return self
 
 
 DATABASE_VERSIONS = {"postgres": ("13", "14", "15", "16", "17"), "mysql": ("8.0", "8.4")}
