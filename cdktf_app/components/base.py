@@ -41,3 +41,10 @@ class ComponentConstruct(Generic[C]):
 
     def export(self, **values: Any) -> None:
         self.ctx.export(self.name, **values)
+
+
+def watched_components(ctx: StackContext, watch: list[str], kinds) -> list[str]:
+    """Components a monitoring component alerts on: those it names (default: all) that were built in this stack
+    and whose type has an alert, in spec order."""
+    names = watch or list(ctx.spec.components)
+    return [name for name in names if name in ctx.exports and ctx.component(name).type in kinds]

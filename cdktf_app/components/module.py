@@ -8,12 +8,6 @@ from .base import ComponentConstruct
 
 class HclModuleUse(ComponentConstruct[ModuleUse]):
     def build(self) -> None:
-        import cdktn
-
         interface = read_module(self.component.source)
-        module = cdktn.TerraformHclModule(self.ctx.stack, self.name, source=f"./modules/{interface.name}",
-                                          skip_asset_creation_from_local_modules=True,
-                                          variables=dict(self.component.inputs))
-        self.ctx.modules_used.add(interface.name)
-        self.ctx.register(self.name, f"module.{self.name}", module)
-        self.export(**{output: module.get_string(output) for output in interface.outputs})
+        module = self.ctx.hcl_module(self.name, self.name, interface.name, dict(self.component.inputs))
+        self.export(**{output: lambda output=output: module.get_string(output) for output in interface.outputs})

@@ -79,6 +79,16 @@ class StackContext:
         self.provenance.record(Origin(stack=self.stack_name, address=address, component=owner.split(".")[-1],
                                       spec_path=spec_path, line=line, column=column))
 
+    def hcl_module(self, owner: str, logical_id: str, module_name: str, variables: dict[str, Any]) -> Any:
+        """Call a module from modules/; synth copies it beside the stack, so the source stays `./modules/<name>`."""
+        import cdktn
+
+        module = cdktn.TerraformHclModule(self.stack, logical_id, source=f"./modules/{module_name}",
+                                          skip_asset_creation_from_local_modules=True, variables=variables)
+        self.modules_used.add(module_name)
+        self.register(owner, f"module.{logical_id}", module)
+        return module
+
     def adder(self, owner: str, base_id: str) -> Callable[..., Any]:
         """`add(cls, role, **attributes)` naming resources `<base_id>_<role>`, recorded under `owner`."""
         def add(construct_class: type, role: str | None, /, **attributes: Any) -> Any:

@@ -102,3 +102,10 @@ def test_function_code_is_packaged_beside_the_stack(aws_all, stack):
     function = stack["resource"]["aws_lambda_function"]["worker"]
     archive = aws_all.stack_dir("shop-dev-aws") / function["filename"]
     assert archive.is_file() and archive.stat().st_size > 0
+
+
+def test_monitoring_alarms_on_every_watchable_component(stack):
+    alarms = stack["resource"]["aws_cloudwatch_metric_alarm"]
+    assert set(alarms) == {f"alerts_alarm_{name}" for name in ("web", "db", "cache", "events", "worker", "notifier")}
+    assert alarms["alerts_alarm_db"]["dimensions"] == {"DBInstanceIdentifier": "${aws_db_instance.db.identifier}"}
+    assert stack["resource"]["aws_sns_topic_subscription"]["alerts_email"]["endpoint"] == "ops@example.com"

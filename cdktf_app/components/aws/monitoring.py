@@ -6,7 +6,7 @@ from cdktn_provider_aws.sns_topic import SnsTopic
 from cdktn_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
 from ...spec.model import Monitoring
-from ..base import ComponentConstruct
+from ..base import ComponentConstruct, watched_components
 from .provider import stack_key
 
 # component type -> (namespace, metric, statistic, threshold, what it means)
@@ -19,20 +19,13 @@ ALARMS = {
 }
 
 
-def watched(ctx, component: Monitoring) -> list[str]:
-    """The watched components present in this stack that have an alarm, in spec order."""
-    names = component.watch or list(ctx.spec.components)
-    return [name for name in names if name in ctx.exports and ctx.component(name).type in ALARMS
-            and "metric_dimensions" in ctx.exports[name]]
-
-
 class AwsMonitoring(ComponentConstruct[Monitoring]):
     def build(self) -> None:
         topic = self.add(SnsTopic, "alerts", name=self.physical_name("alerts", max_length=256),
                          kms_master_key_id=stack_key(self.ctx).arn, tags=self.tags)
         self.add(SnsTopicSubscription, "email", topic_arn=topic.arn, protocol="email",
                  endpoint=self.component.notify)
-        for name in watched(self.ctx, self.component):
+        for name in watched_components(self.ctx, self.component.watch, ALARMS):
             kind = self.ctx.component(name).type
             if kind == "queue" and self.ctx.imported(name)["kind"] == "topic":
                 continue

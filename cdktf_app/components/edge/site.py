@@ -15,12 +15,9 @@ def build_edge_site(ctx: StackContext, location: str) -> None:
         ctx.stack, "kubeconfig", type="string", default=f"~/.kube/nexus-{location}.yaml",
         description=f"kubeconfig of the {edge.distribution} cluster at edge location {location}")
     KubernetesProvider(ctx.stack, "kubernetes", config_path=kubeconfig.string_value)
-    site = cdktn.TerraformHclModule(
-        ctx.stack, "site", source="./modules/edge-site", skip_asset_creation_from_local_modules=True,
-        variables={**edge.site_inputs, "site_name": location, "update_strategy": edge.update_strategy,
-                   "labels": ctx.labels()})
-    ctx.modules_used.add("edge-site")
-    ctx.register(f"{EDGE_SECTION}.locations", "module.site", site)
+    site = ctx.hcl_module(f"{EDGE_SECTION}.locations", "site", "edge-site",
+                          {**edge.site_inputs, "site_name": location, "update_strategy": edge.update_strategy,
+                           "labels": ctx.labels()})
     cdktn.TerraformOutput(ctx.stack, "update_strategy", value=edge.update_strategy,
                           description="how this site receives updates; read by the bundle step")
     cdktn.TerraformOutput(ctx.stack, "namespace", value=site.get_string("namespace"))

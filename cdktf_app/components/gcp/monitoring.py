@@ -5,7 +5,7 @@ from cdktn_provider_google.monitoring_alert_policy import MonitoringAlertPolicy
 from cdktn_provider_google.monitoring_notification_channel import MonitoringNotificationChannel
 
 from ...spec.model import Monitoring
-from ..base import ComponentConstruct
+from ..base import ComponentConstruct, watched_components
 
 # component type -> (metric filter, aligner, threshold, what it means)
 ALERTS = {
@@ -26,12 +26,8 @@ class GcpMonitoring(ComponentConstruct[Monitoring]):
         channel = self.add(MonitoringNotificationChannel, "email", display_name=f"{self.ctx.prefix} alerts",
                            type="email", labels={"email_address": self.component.notify},
                            user_labels=self.labels)
-        names = self.component.watch or list(self.ctx.spec.components)
-        for name in names:
-            kind = self.ctx.component(name).type
-            if name not in self.ctx.exports or kind not in ALERTS:
-                continue
-            metric, aligner, threshold, meaning = ALERTS[kind]
+        for name in watched_components(self.ctx, self.component.watch, ALERTS):
+            metric, aligner, threshold, meaning = ALERTS[self.ctx.component(name).type]
             self.add(MonitoringAlertPolicy, f"alert_{name}", display_name=f"{self.ctx.prefix} {name}: {meaning}",
                      combiner="OR", notification_channels=[channel.id], user_labels=self.labels,
                      conditions=[{"display_name": meaning, "condition_threshold": {
