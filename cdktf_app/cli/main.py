@@ -153,6 +153,9 @@ def write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
+# Commands of other concerns live in their own modules (cli/<concern>.py) and are added here, one line each.
+
+
 def main() -> None:
     cli(prog_name="nexus")
 
