@@ -84,3 +84,15 @@ class ToolError(NexusError):
     """An external tool (terraform, node, the CDK runtime) is missing or failed."""
 
     exit_code = 1
+
+
+class PackError(NexusError):
+    """A compliance pack (compliance/packs/*.yaml) is missing or malformed; each problem names file, line, field."""
+
+    exit_code = 2
+
+    def __init__(self, message: str = "", problems: list[Problem] | None = None) -> None:
+        self.problems = list(problems or [])
+        count = len(self.problems)
+        head = message or f"{count} problem{'s' if count != 1 else ''} in the compliance packs"
+        super().__init__("\n".join([head, *(f"  {problem}" for problem in self.problems)]))

@@ -1,0 +1,27 @@
+"""NEXUS_GCP_CMEK: regulated GCP data stores are encrypted with a Cloud KMS key the customer manages (CMEK).
+
+Google-managed encryption cannot be revoked or audited per key by the data owner. Applies when the scan context
+says the data is regulated (PCI-DSS, HIPAA) and, conservatively, when there is no context.
+"""
+from _nexus_support import CustomerKeyCheck, attribute, is_set
+
+
+class GcpCustomerKey(CustomerKeyCheck):
+    rules = {
+        "google_storage_bucket": lambda conf: is_set(attribute(conf, "encryption", "default_kms_key_name")),
+        "google_sql_database_instance": lambda conf: is_set(attribute(conf, "encryption_key_name")),
+        "google_pubsub_topic": lambda conf: is_set(attribute(conf, "kms_key_name")),
+        "google_redis_instance": lambda conf: is_set(attribute(conf, "customer_managed_key")),
+        "google_container_cluster": lambda conf: (attribute(conf, "database_encryption", "state") == "ENCRYPTED"
+                                                  and is_set(attribute(conf, "database_encryption", "key_name"))),
+        "google_bigquery_dataset": lambda conf: is_set(
+            attribute(conf, "default_encryption_configuration", "kms_key_name")),
+        "google_firestore_database": lambda conf: is_set(attribute(conf, "cmek_config", "kms_key_name")),
+        "google_compute_disk": lambda conf: is_set(attribute(conf, "disk_encryption_key", "kms_key_self_link")),
+    }
+
+    def __init__(self) -> None:
+        super().__init__(name="GCP data store is encrypted with a customer-managed Cloud KMS key", id="NEXUS_GCP_CMEK")
+
+
+check = GcpCustomerKey()
