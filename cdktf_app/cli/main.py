@@ -154,6 +154,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 # Commands of other concerns live in their own modules (cli/<concern>.py) and are added here, one line each.
+from .generate import generate as generate_command  # noqa: E402
+cli.add_command(generate_command)
 
 
 def main() -> None:

@@ -1,0 +1,90 @@
+"""`nexus generate`: a prompt in plain words -> a Nexus spec that loads, synthesizes and passes the gate."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+
+
+@click.command()
+@click.option("-p", "--prompt", help="What to build, in plain words. Without it the prompt is read from stdin.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the spec here (refuses to overwrite unless --force); default: print it.")
+@click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
+@click.option("--blueprint", metavar="NAME", help="Start from this blueprint (see `nexus blueprints list`).")
+@click.option("--model", metavar="M", help="Model name.  [default: gpt-4.1-mini]")
+@click.option("--base-url", metavar="URL",
+              help="Any OpenAI-compatible server (Ollama, vLLM, Azure OpenAI); default: $OPENAI_BASE_URL.")
+@click.option("--offline", is_flag=True, help="Use the deterministic offline intent parser, not a model.")
+@click.option("--allow-overrides", is_flag=True,
+              help="Accept raw `overrides` from the model (otherwise they are removed).")
+@click.option("--max-repairs", type=click.IntRange(0, 10), default=2, show_default=True,
+              help="Times the model may correct a spec Nexus rejected.")
+@click.option("--timeout", "request_timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds per model request (timeouts, 429 and 5xx are retried with backoff).")
+@click.option("--max-time", "total_timeout", type=click.FloatRange(min=1), default=300.0, show_default=True,
+              help="Seconds for the whole generation, every repair round and retry included.")
+@click.pass_obj
+def generate(obj: dict, prompt: str | None, output: Path | None, force: bool, blueprint: str | None,
+             model: str | None, base_url: str | None, offline: bool, allow_overrides: bool, max_repairs: int,
+             request_timeout: float, total_timeout: float) -> None:
+    """Describe infrastructure in plain words; get a Nexus spec you can trust.
+
+    \b
+    The model (OPENAI_API_KEY; any OpenAI-compatible server with --base-url) answers with a spec in JSON;
+    Nexus validates it and sends the errors back for up to --max-repairs rounds, removes what a prompt may
+    not switch off (overrides, plaintext secrets, disabled encryption), synthesizes it and runs the
+    compliance check with safe fixes. Only a spec that passes all of that is written, starting with a
+    comment that records the prompt, the model and the date; otherwise you get an error and no file.
+
+    \b
+    Without a key, with --offline, or when the server cannot be reached, a deterministic parser maps the
+    prompt to a blueprint and its parameters instead, says so, and lists the words it did not understand.
+
+    \b
+    Examples:
+      nexus generate -p "PCI-compliant 3-tier web app with Redis, auto-scaling 5-20 nodes" -o nexus.yaml
+      echo "HIPAA patient portal on AWS in eu-west-1 with MySQL" | nexus generate --offline
+      nexus generate --base-url http://localhost:11434/v1 --model llama3.1 -p "game backend on AWS and GCP"
+    """
+    from ..nli.pipeline import GenerateOptions, generate as run_generate, model_settings_from_environment
+    from .main import write_atomically
+
+    if prompt is None:
+        if sys.stdin is None or sys.stdin.isatty():
+            raise UsageError("give the prompt with --prompt TEXT or on stdin")
+        prompt = sys.stdin.read()
+    if output and output.exists() and not force:
+        raise UsageError(f"{output} exists; pass --force to overwrite it")
+    settings = model_settings_from_environment(model, base_url, request_timeout=request_timeout,
+                                               total_timeout=total_timeout)
+    result = run_generate(GenerateOptions(prompt=prompt, blueprint=blueprint, offline=offline,
+                                          allow_overrides=allow_overrides, max_repairs=max_repairs,
+                                          model=settings))
+    if output:
+        write_atomically(output, result.text)
+    else:
+        click.echo(result.text, nl=False)
+    _report(result, output, obj)
+
+
+def _report(result, output: Path | None, obj: dict) -> None:
+    summary = {"source": result.source, "offline": result.offline, "blueprint": result.blueprint,
+               "requests": result.requests, "repairs": result.repairs, "compliance": result.compliance,
+               "notes": result.notes, "not_understood": result.not_understood,
+               "output": str(output) if output else None}
+    if obj.get("log_format") == "json":
+        click.echo(json.dumps({"level": "info", "result": "generated", **summary}, sort_keys=True), err=True)
+        return
+    lines = [f"{'wrote ' + str(output) if output else 'generated a spec'} from {result.source}"]
+    if result.blueprint:
+        lines.append(f"  blueprint: {result.blueprint}")
+    lines.append(f"  compliance: {result.compliance}")
+    lines += [f"  note: {note}" for note in result.notes]
+    if result.not_understood:
+        lines.append(f"  not understood: {', '.join(result.not_understood)}")
+    click.echo("\n".join(lines), err=True)

@@ -1,0 +1,366 @@
+"""Offline generation: intent -> a blueprint and its parameters -> rendered spec -> the few edits the blueprint's
+parameters cannot express (other clouds, standards, components added or left out, engines).
+
+Everything here is deterministic: the same prompt gives the same spec, byte for byte.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from ..blueprints.catalog import get_blueprint, render_blueprint, resolve_values
+from ..errors import BlueprintError
+from ..spec.model import AVAILABILITY, CLOUDS, DATABASE_VERSIONS
+from .intent import Intent
+
+INDUSTRY_BLUEPRINTS = {"fintech": "fintech", "ecommerce": "ecommerce", "healthcare": "healthcare",
+                       "gamedev": "gamedev", "devops": "devops-platform"}
+
+# Per blueprint: which of its parameters carry which part of the intent, and the component that scales.
+BLUEPRINT_KNOBS: dict[str, dict[str, Any]] = {
+    "fintech": {"scale": ("web_min", "web_max"), "region": {"aws": "region"}, "scaled": "web"},
+    "ecommerce": {"scale": ("web_min", "web_max"), "region": {"aws": "region"}, "db_engine": "db_engine",
+                  "scaled": "web"},
+    "healthcare": {"scale": ("app_min", "app_max"), "region": {"aws": "region"}, "runtime": "intake_runtime",
+                   "scaled": "portal"},
+    "gamedev": {"scale": ("nodes_min", "nodes_max"), "region": {"aws": "aws_region", "gcp": "gcp_region"},
+                "edge": "edge_locations", "scaled": "game_servers"},
+    "devops-platform": {"scale": ("api_min", "api_max"), "region": {"gcp": "region"}, "runtime": "function_runtime",
+                        "scaled": "api"},
+}
+SECRET_MANAGERS = {"aws": "aws-secrets-manager", "gcp": "gcp-secret-manager", "azure": "azure-key-vault"}
+DEFAULT_REGIONS = {"aws": ("region", "us-east-1"), "gcp": ("region", "us-central1"), "azure": ("location", "eastus")}
+PLACEHOLDER_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
+SCALED_TYPES = ("service", "kubernetes", "vm_group")
+
+
+@dataclass
+class OfflineDraft:
+    blueprint: str
+    parameters: dict[str, Any]
+    text: str
+    adjustments: list[str] = field(default_factory=list)
+
+
+def choose_blueprint(intent: Intent, forced: str | None = None) -> str:
+    if forced:
+        get_blueprint(forced)  # unknown names fail here with the list of blueprints
+        return forced
+    if intent.industry:
+        return INDUSTRY_BLUEPRINTS[intent.industry]
+    standards = {standard for standard, _ in intent.standards}
+    if "hipaa" in standards:
+        return "healthcare"
+    if "pci-dss" in standards:
+        return "fintech"
+    clouds = set(intent.clouds)
+    if clouds == {"gcp"}:
+        return "devops-platform"
+    if {"aws", "gcp"} <= clouds or "kubernetes" in intent.components or intent.edge_locations:
+        return "gamedev"
+    return "fintech"
+
+
+def offline_draft(intent: Intent, forced_blueprint: str | None = None) -> OfflineDraft:
+    name = choose_blueprint(intent, forced_blueprint)
+    parameters = blueprint_parameters(name, intent)
+    data = _load(render_blueprint(name, parameters))
+    adjustments: list[str] = []
+    tailor(data, intent, BLUEPRINT_KNOBS.get(name, {}), adjustments)
+    return OfflineDraft(blueprint=name, parameters=parameters, text=dump(data), adjustments=adjustments)
+
+
+def blueprint_parameters(name: str, intent: Intent) -> dict[str, Any]:
+    """The intent's values for the blueprint's own parameters; a value the parameter rejects is left to tailor()."""
+    blueprint = get_blueprint(name)
+    knobs = BLUEPRINT_KNOBS.get(name, {})
+    wanted: dict[str, Any] = {}
+    if intent.name:
+        wanted["name"] = intent.name
+    if intent.environments:
+        wanted["environments"] = intent.environments
+    low_name, high_name = knobs.get("scale", (None, None))
+    if intent.scale_min is not None and low_name:
+        wanted[low_name] = intent.scale_min
+    if intent.scale_max is not None and high_name:
+        wanted[high_name] = intent.scale_max
+    for cloud, parameter in knobs.get("region", {}).items():
+        if cloud in intent.regions:
+            wanted[parameter] = intent.regions[cloud]
+    if intent.db_engine and "db_engine" in knobs:
+        wanted[knobs["db_engine"]] = intent.db_engine
+    if intent.runtime and "runtime" in knobs:
+        wanted[knobs["runtime"]] = intent.runtime
+    if intent.edge_locations and "edge" in knobs:
+        wanted[knobs["edge"]] = intent.edge_locations
+    accepted = {}
+    for key, value in wanted.items():
+        parameter = blueprint.parameter(key)
+        if parameter is None:
+            continue
+        try:
+            resolve_values(blueprint, {key: value})
+        except BlueprintError:
+            continue
+        accepted[key] = value
+    if low_name in accepted and high_name in accepted and accepted[low_name] > accepted[high_name]:
+        del accepted[low_name], accepted[high_name]
+    try:
+        resolve_values(blueprint, accepted)
+    except BlueprintError:  # values fine alone but not together (min > the default max): tailor() sets them
+        for key in (low_name, high_name):
+            accepted.pop(key, None)
+    return accepted
+
+
+# ---------------------------------------------------------------- tailoring the rendered spec
+def tailor(data: CommentedMap, intent: Intent, knobs: dict[str, Any], notes: list[str]) -> None:
+    if intent.clouds:
+        _retarget_clouds(data, intent, notes)
+    _set_regions(data, intent)
+    if intent.standards:
+        _set_standards(data, intent, notes)
+    _remove_components(data, intent.without, notes)
+    _add_components(data, intent, notes)
+    _fit_availability(data, notes)
+    _set_engines(data, intent, notes)
+    _set_scaling(data, intent, knobs.get("scaled"), notes)
+    if intent.runtime:
+        for name, component in _components(data).items():
+            if component.get("type") == "function" and component.get("runtime") != intent.runtime:
+                component["runtime"] = intent.runtime
+
+
+def _components(data: CommentedMap) -> CommentedMap:
+    return data.setdefault("components", CommentedMap())
+
+
+def _clouds_of(data: CommentedMap) -> list[str]:
+    return [cloud for cloud in CLOUDS if cloud in data["providers"]]
+
+
+def _retarget_clouds(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
+    current = _clouds_of(data)
+    if set(current) == set(intent.clouds):
+        return
+    providers = data["providers"]
+    spec_name = str(data.get("name", "app"))
+    for cloud in current:
+        if cloud not in intent.clouds:
+            del providers[cloud]
+    for cloud in intent.clouds:
+        if cloud not in providers:
+            block = CommentedMap()
+            if cloud == "gcp":
+                block["project"] = _gcp_project(spec_name)
+            key, region = DEFAULT_REGIONS[cloud]
+            block[key] = region
+            providers[cloud] = block
+    notes.append(f"clouds: {', '.join(intent.clouds)} instead of the blueprint's {', '.join(current)}")
+    for component in _components(data).values():
+        if component.get("provider") and component["provider"] not in intent.clouds:
+            component["provider"] = intent.clouds[0]
+    for secret in (data.get("secrets") or {}).values():
+        secret["from"] = SECRET_MANAGERS[intent.clouds[0]]
+
+
+def _gcp_project(spec_name: str) -> str:
+    project = f"{spec_name}-project"[:30].rstrip("-")
+    return project if len(project) >= 6 else f"{project}-prj1"
+
+
+def _set_regions(data: CommentedMap, intent: Intent) -> None:
+    for cloud, region in intent.regions.items():
+        block = data["providers"].get(cloud)
+        if block is None:
+            continue
+        key = DEFAULT_REGIONS[cloud][0]
+        block[key] = region
+        if cloud == "aws" and "allowed_regions" in block and region not in block["allowed_regions"]:
+            block["allowed_regions"] = _block_list([region])
+
+
+def _set_standards(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
+    compliance = data.setdefault("compliance", CommentedMap())
+    declared = [next(iter(item)) if isinstance(item, dict) else str(item)
+                for item in compliance.get("standards") or []]
+    wanted = list(dict.fromkeys(intent.standards))
+    compliance["standards"] = _block_list([CommentedMap([(standard, version)]) for standard, version in wanted])
+    dropped = [standard for standard in declared if standard not in {s for s, _ in wanted}]
+    if dropped:
+        notes.append(f"standards: declared {', '.join(s for s, _ in wanted)} as asked; the blueprint also "
+                     f"declared {', '.join(dropped)}")
+
+
+def _remove_components(data: CommentedMap, types: list[str], notes: list[str]) -> None:
+    components = _components(data)
+    removed = [name for name, component in components.items() if component.get("type") in types]
+    while removed:
+        for name in removed:
+            del components[name]
+        notes.append(f"left out: {', '.join(removed)}")
+        removed = _drop_references(components, set(removed))
+
+
+def _drop_references(components: CommentedMap, gone: set[str]) -> list[str]:
+    """Unhook what pointed at removed components; a CDN whose origin is gone goes too."""
+    orphans = []
+    for name, component in components.items():
+        if component.get("origin") in gone:
+            orphans.append(name)
+        if component.get("trigger") in gone:
+            del component["trigger"]
+        if component.get("network") in gone:
+            del component["network"]
+        if "watch" in component:
+            component["watch"] = _block_list([item for item in component["watch"] if item not in gone])
+    return orphans
+
+
+def _add_components(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
+    components = _components(data)
+    present = {component.get("type") for component in components.values()}
+    wanted = [component for component in intent.components if component not in present]
+    services = [name for name, c in components.items() if c.get("type") == "service"]
+    if intent.tiers == 3 and len(services) + wanted.count("service") < 2:
+        wanted.append("api")
+    for kind in wanted:
+        block = _new_component(kind, data, intent)
+        if block is None:
+            notes.append(f"not added: {kind} (needs a cloud this spec does not use)")
+            continue
+        name = _free_name(components, kind)
+        components[name] = block
+        notes.append(f"added: {name} ({block['type']})")
+
+
+def _new_component(kind: str, data: CommentedMap, intent: Intent) -> CommentedMap | None:
+    components = _components(data)
+    network = next((name for name, c in components.items() if c.get("type") == "network"), None)
+    clouds = _clouds_of(data)
+    offered = AVAILABILITY.get(kind)
+    if offered and not set(offered) & set(clouds):
+        return None
+    block = CommentedMap(type="service" if kind == "api" else kind)
+    if kind in ("service", "api"):
+        block.update(image=PLACEHOLDER_IMAGE, port=8080, public=kind == "service", health_check="/")
+    elif kind == "database":
+        block.update(engine=intent.db_engine or "postgres")
+    elif kind == "cache":
+        block.update(engine=intent.cache_engine or "redis")
+    elif kind == "function" and intent.runtime:
+        block.update(runtime=intent.runtime)
+    elif kind == "monitoring":
+        block.update(notify="alerts@example.com")
+    elif kind == "cdn":
+        origin = next((name for name, c in components.items()
+                       if c.get("type") == "bucket" or (c.get("type") == "service" and c.get("public"))), None)
+        if origin is None:
+            origin = "assets"
+            components[origin] = CommentedMap(type="bucket")
+        block.update(origin=origin)
+    if network and kind in ("service", "api", "database", "cache", "kubernetes", "vm_group"):
+        block["network"] = network
+    return block
+
+
+def _free_name(components: CommentedMap, kind: str) -> str:
+    base = {"database": "db", "kubernetes": "cluster", "vm_group": "vms", "service": "web"}.get(kind, kind)
+    name, index = base, 2
+    while name in components:
+        name, index = f"{base}{index}", index + 1
+    return name
+
+
+def _fit_availability(data: CommentedMap, notes: list[str]) -> None:
+    """Pin a component to a cloud that offers it, or leave it out when none of the spec's clouds does."""
+    clouds = _clouds_of(data)
+    components = _components(data)
+    missing = []
+    for name, component in components.items():
+        offered = AVAILABILITY.get(component.get("type"))
+        if not offered:
+            continue
+        built_on = [component["provider"]] if component.get("provider") else clouds
+        if set(built_on) <= set(offered):
+            continue
+        usable = [cloud for cloud in clouds if cloud in offered]
+        if usable:
+            component["provider"] = usable[0]
+        else:
+            missing.append(name)
+    for name in missing:
+        del components[name]
+    if missing:
+        notes.append(f"left out: {', '.join(missing)} (not offered on {', '.join(clouds)})")
+        _drop_references(components, set(missing))
+
+
+def _set_engines(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
+    for name, component in _components(data).items():
+        if component.get("type") == "database" and intent.db_engine:
+            versions = DATABASE_VERSIONS[intent.db_engine]
+            version = intent.db_version if intent.db_version in versions else versions[-1]
+            if component.get("engine") != intent.db_engine or str(component.get("version", version)) != version:
+                component["engine"] = intent.db_engine
+                if "version" in component or intent.db_version:
+                    component["version"] = version
+            if intent.db_version and intent.db_version not in versions:
+                notes.append(f"{name}: {intent.db_engine} {intent.db_version} is not offered; using {version}")
+        if component.get("type") == "cache" and intent.cache_engine:
+            component["engine"] = intent.cache_engine
+
+
+def _set_scaling(data: CommentedMap, intent: Intent, preferred: str | None, notes: list[str]) -> None:
+    if intent.scale_min is None and intent.scale_max is None:
+        return
+    components = _components(data)
+    target = _scaled_component(components, intent, preferred)
+    if target is None:
+        notes.append("scaling bounds ignored: the spec has nothing that scales")
+        return
+    component = components[target]
+    low = intent.scale_min if intent.scale_min is not None else min(int(component.get("min", 1)), intent.scale_max)
+    high = intent.scale_max if intent.scale_max is not None else max(int(component.get("max", 2)), low)
+    component["min"], component["max"] = low, high
+
+
+def _scaled_component(components: CommentedMap, intent: Intent, preferred: str | None) -> str | None:
+    if intent.scale_target:
+        for name, component in components.items():
+            if component.get("type") == intent.scale_target:
+                return name
+    if preferred in components and components[preferred].get("type") in SCALED_TYPES:
+        return preferred
+    ranked = sorted((name for name, c in components.items() if c.get("type") in SCALED_TYPES),
+                    key=lambda name: not components[name].get("public"))
+    return ranked[0] if ranked else None
+
+
+# ---------------------------------------------------------------- YAML in and out
+def yaml_round_trip() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.default_flow_style = False
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 120
+    return yaml
+
+
+def _load(text: str) -> CommentedMap:
+    return yaml_round_trip().load(text)
+
+
+def dump(data: Any) -> str:
+    stream = io.StringIO()
+    yaml_round_trip().dump(data, stream)
+    return stream.getvalue()
+
+
+def _block_list(items: list) -> CommentedSeq:
+    sequence = CommentedSeq(items)
+    sequence.fa.set_block_style()
+    return sequence

@@ -1,0 +1,266 @@
+"""`nexus generate`: a prompt -> a spec that loads, synthesizes and passes the compliance gate, or nothing.
+
+    draft (the model, with up to N repair rounds; or the offline intent parser)
+      -> harden (safety.py) -> load with the spec loader -> synthesize -> compliance check with safe fixes
+      -> header comment (prompt, source, date, notes) -> written atomically
+
+The model's answer is untrusted input all the way: it is parsed as JSON, hardened, and written back out as
+YAML by ruamel (every string escaped as YAML requires), so no text in it can add structure to the spec.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..blueprints.catalog import get_blueprint
+from ..errors import NexusError, Problem, SpecError, UsageError
+from ..spec.loader import load_spec_text
+from . import prompts
+from .client import ModelClient, ModelSettings, ModelUnreachable
+from .intent import Intent, parse_intent
+from .offline import dump, offline_draft
+from .safety import harden
+
+TOP_LEVEL_ORDER = ("apiVersion", "name", "description", "providers", "environments", "tags", "compliance",
+                   "components", "secrets", "overrides")
+MAX_PROMPT_CHARS = 4000
+
+
+class GenerateError(NexusError):
+    """No spec could be produced that loads, synthesizes and passes the compliance gate; nothing was written."""
+
+    exit_code = 1
+
+
+@dataclass
+class GenerateOptions:
+    prompt: str
+    blueprint: str | None = None
+    offline: bool = False
+    allow_overrides: bool = False
+    max_repairs: int = 2
+    model: ModelSettings = field(default_factory=ModelSettings)
+    work_dir: Path | None = None            # where the spec is synthesized and checked (default: a temp dir)
+    today: dt.date | None = None
+
+
+@dataclass
+class GenerateResult:
+    text: str                               # the spec, header comment included
+    source: str                             # "model gpt-4.1-mini" or "offline intent parser (...)"
+    offline: bool
+    notes: list[str]
+    not_understood: list[str]
+    blueprint: str | None
+    requests: int = 0
+    repairs: int = 0
+    compliance: str = ""
+
+
+@dataclass
+class Draft:
+    body: str
+    notes: list[str]
+    blueprint: str | None = None
+    requests: int = 0
+    repairs: int = 0
+
+
+def generate(options: GenerateOptions) -> GenerateResult:
+    prompt = options.prompt.strip()
+    if not prompt:
+        raise UsageError("the prompt is empty; pass --prompt TEXT or pipe it on stdin")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise UsageError(f"the prompt has {len(prompt)} characters; at most {MAX_PROMPT_CHARS}")
+    if options.max_repairs < 0:
+        raise UsageError("--max-repairs must be 0 or more")
+    if options.blueprint:
+        get_blueprint(options.blueprint)
+    intent = parse_intent(prompt)
+    offline_reason = _offline_reason(options)
+    draft = None
+    if offline_reason is None:
+        try:
+            draft = model_draft(prompt, intent, options)
+            source = f"model {options.model.model}"
+        except ModelUnreachable as error:
+            offline_reason = f"fallback: {error}"
+    if draft is None:
+        draft = _offline(intent, options)
+        source = f"offline intent parser ({offline_reason})"
+    compliance = check_and_fix(draft, options)
+    header = header_comment(prompt, source, draft, intent, options.today or dt.datetime.now(dt.timezone.utc).date())
+    text = header + draft.body
+    load_spec_text(text)  # the header is comments only; prove it
+    return GenerateResult(text=text, source=source, offline=draft.requests == 0, notes=draft.notes,
+                          not_understood=intent.not_understood if draft.requests == 0 else [],
+                          blueprint=draft.blueprint, requests=draft.requests, repairs=draft.repairs,
+                          compliance=compliance)
+
+
+def _offline_reason(options: GenerateOptions) -> str | None:
+    if options.offline:
+        return "--offline"
+    if not options.model.api_key and not options.model.base_url:
+        return "no OPENAI_API_KEY and no --base-url"
+    return None
+
+
+def _offline(intent: Intent, options: GenerateOptions) -> Draft:
+    generated = offline_draft(intent, options.blueprint)
+    data = _yaml().load(generated.text)
+    notes = [*generated.adjustments, *harden(data, intent, allow_overrides=options.allow_overrides)]
+    body = dump(data)
+    try:
+        load_spec_text(body, file="<offline draft>")
+    except SpecError as error:  # a bug in the parser or a blueprint, not the user's fault
+        raise GenerateError(f"the offline draft from blueprint '{generated.blueprint}' is invalid:\n{error}") from None
+    return Draft(body=body, notes=notes, blueprint=generated.blueprint)
+
+
+def _yaml():
+    from .offline import yaml_round_trip
+    return yaml_round_trip()
+
+
+# ---------------------------------------------------------------- the model, with repair rounds
+def model_draft(prompt: str, intent: Intent, options: GenerateOptions) -> Draft:
+    client = ModelClient(options.model)
+    chosen = get_blueprint(options.blueprint) if options.blueprint else None
+    messages = [{"role": "system", "content": prompts.system_prompt(options.blueprint)},
+                {"role": "user", "content": prompts.user_prompt(prompt, chosen)}]
+    last_problem = ""
+    for round_number in range(options.max_repairs + 1):
+        answer = client.complete(messages)
+        data, parse_error = parse_answer(answer)
+        problems: list[Problem] = []
+        if data is not None:
+            notes = harden(data, intent, allow_overrides=options.allow_overrides)
+            body = spec_yaml(data)
+            try:
+                load_spec_text(body, file="<model answer>")
+                return Draft(body=body, notes=notes, requests=client.requests, repairs=round_number)
+            except SpecError as error:
+                problems = error.problems
+        last_problem = parse_error or "\n".join(f"  {problem.path or '(top level)'}: {problem.message}"
+                                                for problem in problems)
+        messages += [{"role": "assistant", "content": answer},
+                     {"role": "user", "content": prompts.repair_prompt(problems, parse_error)}]
+    raise GenerateError(f"the model gave no valid spec in {options.max_repairs + 1} answers "
+                        f"({options.max_repairs} repair rounds); nothing was written. Last problems:\n"
+                        f"{last_problem}")
+
+
+def parse_answer(answer: str) -> tuple[dict | None, str | None]:
+    """(spec mapping, None) or (None, why it is not one). Tolerates Markdown fences and prose around it."""
+    text = answer.strip()
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.DOTALL)
+    if fenced:
+        text = fenced.group(1).strip()
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        return None, "the answer is not a JSON object"
+    try:
+        data = json.loads(text[start:end + 1])
+    except json.JSONDecodeError as error:
+        return None, f"the answer is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
+    if not isinstance(data, dict):
+        return None, "the answer is JSON but not an object"
+    return data, None
+
+
+def spec_yaml(data: dict[str, Any]) -> str:
+    """Block-style YAML; top-level keys in the spec's usual order, everything else in the model's order."""
+    ordered = {key: data[key] for key in TOP_LEVEL_ORDER if key in data}
+    ordered.update((key, value) for key, value in data.items() if key not in ordered)
+    return dump(ordered)
+
+
+# ---------------------------------------------------------------- synthesize and check
+def check_and_fix(draft: Draft, options: GenerateOptions) -> str:
+    """Synthesize the draft and run the compliance gate with safe fixes; `draft.body` takes the fixes.
+    Returns a one-line summary of the compliance result."""
+    if options.work_dir is not None:
+        return _check_in(Path(options.work_dir), draft)
+    with tempfile.TemporaryDirectory(prefix="nexus-generate-") as scratch:
+        return _check_in(Path(scratch), draft)
+
+
+def _check_in(work: Path, draft: Draft) -> str:
+    from ..stacks.synth import synth
+
+    work.mkdir(parents=True, exist_ok=True)
+    spec_path = work / "nexus.yaml"
+    spec_path.write_text(draft.body, encoding="utf-8")
+    try:
+        synth(spec_path, work / "cdktf.out")
+    except NexusError as error:
+        raise GenerateError(f"the generated spec does not synthesize; nothing was written:\n{error}") from None
+    return _compliance_gate(spec_path, draft)
+
+
+def _compliance_gate(spec_path: Path, draft: Draft) -> str:
+    try:
+        from ..compliance import check, fix  # noqa: F401 - lands with the compliance issue
+    except ImportError:
+        return "not checked (the compliance module is not installed)"
+    return _run_compliance(spec_path, draft)
+
+
+def _run_compliance(spec_path: Path, draft: Draft) -> str:
+    from ..compliance import fix
+    from ..spec.loader import load_spec
+
+    result = fix(spec_path, unsafe=False)
+    if result.edits:
+        draft.body = spec_path.read_text(encoding="utf-8")
+        draft.notes.append(f"compliance: {len(result.edits)} safe fix{'es' if len(result.edits) != 1 else ''} "
+                           "applied")
+    gate = load_spec(spec_path).spec.compliance.gate
+    blocking = result.report.blocking(gate)
+    if blocking:
+        listed = "\n".join(f"  {finding.severity:8} {finding.check_id} {finding.spec_path or finding.address}: "
+                           f"{finding.check_name}" for finding in blocking)
+        raise GenerateError(f"the generated spec fails the compliance gate ({gate}) with {len(blocking)} "
+                            f"finding{'s' if len(blocking) != 1 else ''}; nothing was written:\n{listed}")
+    return f"passed the {gate} gate ({result.report.passed_count} checks passed)"
+
+
+# ---------------------------------------------------------------- header
+def header_comment(prompt: str, source: str, draft: Draft, intent: Intent, today: dt.date) -> str:
+    lines = [f"Generated by `nexus generate` on {today.isoformat()} from {source}."]
+    if draft.blueprint:
+        lines.append(f"Starting point: the '{draft.blueprint}' blueprint.")
+    if draft.requests:
+        lines.append(f"Model requests: {draft.requests}; repair rounds: {draft.repairs}.")
+    lines.append("Prompt:")
+    lines += [f"  {line}" for line in textwrap.wrap(_one_line(prompt), 106)]
+    if draft.notes:
+        lines.append("Notes:")
+        for note in draft.notes:
+            lines += textwrap.wrap(_one_line(note), 106, initial_indent="  - ", subsequent_indent="    ")
+    if not draft.requests and intent.not_understood:
+        lines.append(f"Words the offline parser did not understand: {_one_line(', '.join(intent.not_understood))}")
+    return "".join(f"# {line}\n".replace("# \n", "#\n") for line in lines) + "#\n"
+
+
+def _one_line(text: str) -> str:
+    """Text safe inside a YAML comment: str.split() also splits on the Unicode line breaks YAML knows, and
+    anything unprintable is shown escaped."""
+    joined = " ".join(text.split())
+    return "".join(char if char.isprintable() else f"\\u{ord(char):04x}" for char in joined)
+
+
+def model_settings_from_environment(model: str | None, base_url: str | None, **limits: float) -> ModelSettings:
+    settings = ModelSettings(api_key=os.environ.get("OPENAI_API_KEY") or None,
+                             base_url=base_url or os.environ.get("OPENAI_BASE_URL") or None, **limits)
+    if model:
+        settings.model = model
+    return settings
