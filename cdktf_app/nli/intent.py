@@ -69,7 +69,7 @@ COMPONENT_WORDS = {
                     "session store"),
     "database": _words("databases?", "db", "dbs", "postgres(?:ql)?", "pg", "mysql", "mariadb", "rds", "aurora",
                        "sql", "cloud sql", "relational", "rdbms"),
-    "queue": _words("queues?", "queueing", "queuing", "sqs", "sns", "pub ?/ ?sub", "pubsub", "topics?",
+    "queue": _words("(?:message |job |task )?queues?", "queueing", "queuing", "sqs", "sns", "pub ?/ ?sub", "pubsub", "topics?",
                     "message bus", "messaging", "kafka", "event bus", "events? stream", "background jobs?"),
     "bucket": _words("buckets?", "s3", "object storage", "blob storage", "file storage", "storage bucket",
                      "uploads", "file uploads", "static assets", "static files", "media storage", "backups?"),
@@ -81,12 +81,12 @@ COMPONENT_WORDS = {
                              "key-value store"),
     "warehouse": _words("data warehouse", "warehouse", "bigquery", "analytics dataset"),
     "monitoring": _words("monitoring", "monitored", "alerts?", "alerting", "alarms?", "observability"),
-    "service": _words("web ?apps?", "websites?", "web services?", "web tier", "frontend", "front-end", "backend",
-                      "back-end", "apis?", "rest api", "microservices?", "containers?", "containerized",
+    "service": _words("web ?apps?", "websites?", "web services?", "web tier", "frontend", "front-end", "apis?", "rest api", "microservices?", "containers?", "containerized",
                       "services?", "storefront", "portal", "app servers?", "application servers?"),
 }
 NEGATION = r"\b(?:no|without|skip|skipping|excluding|exclude|minus|don'?t need(?: an?| any)?|do not need(?: an?| any)?|" \
            r"no need for(?: an?| any)?|not needed:?|leave out(?: the)?|drop(?: the)?)\s+"
+NEGATION_SCOPE = r"((?:(?!\b(?:but|with|and|plus|also)\b)[^.;,:])*)"
 
 DB_ENGINES = {"postgres": _words("postgres(?:ql)?", "pg", "aurora postgres"), "mysql": _words("mysql", "mariadb")}
 CACHE_ENGINES = {"redis": _words("redis", "elasticache", "memorystore"), "valkey": _words("valkey")}
@@ -171,8 +171,10 @@ def parse_intent(prompt: str) -> Intent:
     consumed: list[tuple[int, int]] = []
     intent = Intent()
 
-    def find(pattern: str) -> list[re.Match]:
-        matches = list(re.finditer(pattern, text))
+    def find(pattern: str, fresh: bool = False) -> list[re.Match]:
+        """Matches of `pattern`, marked as understood; `fresh`: only where no earlier rule matched."""
+        matches = [match for match in re.finditer(pattern, text)
+                   if not fresh or not any(start < match.end() and match.start() < end for start, end in consumed)]
         consumed.extend(match.span() for match in matches)
         return matches
 
@@ -223,15 +225,14 @@ def _parse_components(intent: Intent, text: str, find) -> None:
     for tiers, pattern in TIER_WORDS.items():
         if find(pattern):
             intent.tiers = tiers
+    # "without redis or a cdn": a negation reaches to the end of its clause.
+    scopes = [match.span(1) for match in find(NEGATION + NEGATION_SCOPE)]
     for component, pattern in COMPONENT_WORDS.items():
         matches = find(pattern)
-        negated = [match for match in matches if re.search(NEGATION + r"(?:\w+[ -]){0,2}$", text[:match.start()])]
-        if negated:
-            find(NEGATION + pattern)
-            if len(negated) == len(matches):
-                intent.without.append(component)
-                continue
-        if matches:
+        negated = [match for match in matches if any(start <= match.start() < end for start, end in scopes)]
+        if negated and len(negated) == len(matches):
+            intent.without.append(component)
+        elif matches:
             intent.components.append(component)
     if intent.tiers:
         for component in ("service", "database"):
@@ -282,7 +283,7 @@ def _parse_places(intent: Intent, find) -> None:
     for match in find(AZURE_LOCATION):
         intent.regions.setdefault("azure", match.group(0))
     for pattern, (aws, gcp, azure) in PLACES.items():
-        if find(pattern):
+        if find(pattern, fresh=True):
             for cloud, region in (("aws", aws), ("gcp", gcp), ("azure", azure)):
                 intent.regions.setdefault(cloud, region)
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
 from ..blueprints.catalog import get_blueprint
 from ..errors import NexusError, Problem, SpecError, UsageError
 from ..spec.loader import load_spec_text
@@ -180,7 +182,19 @@ def spec_yaml(data: dict[str, Any]) -> str:
     """Block-style YAML; top-level keys in the spec's usual order, everything else in the model's order."""
     ordered = {key: data[key] for key in TOP_LEVEL_ORDER if key in data}
     ordered.update((key, value) for key, value in data.items() if key not in ordered)
-    return dump(ordered)
+    return dump(_escaped(ordered))
+
+
+def _escaped(value: Any) -> Any:
+    """Strings with line breaks or control characters (NEL, U+2028, ...) double-quoted, so YAML's escapes keep
+    them exactly; ruamel's plain and folded styles would turn some of them into spaces."""
+    if isinstance(value, dict):
+        return {_escaped(key): _escaped(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_escaped(item) for item in value]
+    if isinstance(value, str) and not value.isprintable():
+        return DoubleQuotedScalarString(value)
+    return value
 
 
 # ---------------------------------------------------------------- synthesize and check

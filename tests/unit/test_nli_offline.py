@@ -1,0 +1,90 @@
+"""Offline drafts: blueprint choice, its parameters, and the edits beyond them; every draft must load."""
+from __future__ import annotations
+
+import pytest
+
+from cdktf_app.errors import BlueprintError
+from cdktf_app.nli.intent import parse_intent
+from cdktf_app.nli.offline import choose_blueprint, offline_draft
+from cdktf_app.spec.loader import load_spec_text
+
+SEED = "Create a PCI-compliant 3-tier web app with Redis cache and auto-scaling from 5-20 nodes"
+
+
+def draft_spec(prompt: str, blueprint: str | None = None):
+    draft = offline_draft(parse_intent(prompt), blueprint)
+    return draft, load_spec_text(draft.text).spec
+
+
+def types(spec) -> list[str]:
+    return [component.type for component in spec.components.values()]
+
+
+def test_the_seed_prompt_uses_the_fintech_blueprint_parameters():
+    draft, spec = draft_spec(SEED)
+    assert draft.blueprint == "fintech"
+    assert draft.parameters == {"web_min": 5, "web_max": 20}
+    assert (spec.components["web"].min, spec.components["web"].max, spec.components["web"].public) == (5, 20, True)
+    assert [c.engine for c in spec.components.values() if c.type == "cache"] == ["redis"]
+    assert types(spec).count("database") == 1 and types(spec).count("service") == 2
+    assert [s.id for s in spec.compliance.standards] == ["pci-dss"]
+    assert "Render again with: nexus blueprints render fintech --set web_min=5 --set web_max=20" in draft.text
+
+
+@pytest.mark.parametrize("prompt, blueprint", [
+    ("online shop with a product catalogue", "ecommerce"),
+    ("telehealth app for patients", "healthcare"),
+    ("HIPAA workload", "healthcare"),
+    ("multiplayer matchmaking", "gamedev"),
+    ("CI/CD pipeline insights", "devops-platform"),
+    ("something on google cloud", "devops-platform"),
+    ("an app on aws and gcp", "gamedev"),
+    ("a web app", "fintech"),
+])
+def test_blueprint_choice(prompt, blueprint):
+    assert choose_blueprint(parse_intent(prompt)) == blueprint
+
+
+def test_a_forced_blueprint_wins_and_an_unknown_one_is_a_clear_error():
+    assert choose_blueprint(parse_intent("game backend"), "healthcare") == "healthcare"
+    with pytest.raises(BlueprintError, match="unknown blueprint 'fintek' .*did you mean 'fintech'"):
+        choose_blueprint(parse_intent("game backend"), "fintek")
+
+
+def test_other_clouds_engines_and_removals_beyond_the_blueprint():
+    draft, spec = draft_spec("HIPAA patient portal on Azure with MySQL 8.0, no queue, 3 to 9 instances")
+    assert draft.blueprint == "healthcare"
+    assert spec.providers.enabled() == ["azure"]
+    assert {c.type for c in spec.components.values()}.isdisjoint({"queue", "monitoring", "document_store"})
+    db = next(c for c in spec.components.values() if c.type == "database")
+    assert (db.engine, db.version) == ("mysql", "8.0")
+    assert (spec.components["portal"].min, spec.components["portal"].max) == (3, 9)
+    assert all(secret.source == "azure-key-vault" for secret in spec.secrets.values())
+    assert any("not offered on azure" in note for note in draft.adjustments)
+    # the function that the removed queue triggered stays, unhooked
+    assert all(getattr(c, "trigger", None) is None for c in spec.components.values())
+
+
+def test_components_asked_for_are_added_with_their_engine():
+    draft, spec = draft_spec("payments app with valkey and a data warehouse on aws and gcp, python functions")
+    caches = [c for c in spec.components.values() if c.type == "cache"]
+    assert caches and all(c.engine == "valkey" for c in caches)
+    warehouse = [c for c in spec.components.values() if c.type == "warehouse"]
+    assert len(warehouse) == 1 and warehouse[0].provider == "gcp"
+    assert all(c.runtime == "python3.12" for c in spec.components.values() if c.type == "function")
+    assert spec.providers.enabled() == ["aws", "gcp"]
+
+
+def test_a_cdn_without_its_origin_goes_too():
+    _, spec = draft_spec("ecommerce store with no buckets and no services")
+    assert not {"bucket", "service", "cdn"} & set(types(spec))
+
+
+def test_scaling_bounds_that_the_blueprint_parameter_refuses_are_set_on_the_component():
+    draft, spec = draft_spec("payments web tier scaling from 0 to 4 containers")
+    assert "web_min" not in draft.parameters  # web_min's minimum is 1
+    assert (spec.components["web"].min, spec.components["web"].max) == (0, 4)
+
+
+def test_the_same_prompt_gives_the_same_text():
+    assert offline_draft(parse_intent(SEED)).text == offline_draft(parse_intent(SEED)).text
