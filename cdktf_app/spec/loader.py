@@ -134,14 +134,7 @@ def _model_at(path: SpecPath, data: dict) -> type[BaseModel] | None:
     if head == "components" and len(rest) == 1:
         component = data.get("components", {}).get(rest[0])
         if isinstance(component, dict):
-            return _component_class(component.get("type"))
-    return None
-
-
-def _component_class(type_name: Any) -> type[BaseModel] | None:
-    for cls in model.Component.__origin__.__args__:  # type: ignore[attr-defined]
-        if cls.model_fields["type"].annotation.__args__[0] == type_name:
-            return cls
+            return model.component_class(component.get("type"))
     return None
 
 

@@ -147,7 +147,7 @@ class Database(ComponentBase):
     size: Size = "small"
     storage_gb: int = Field(20, ge=20, le=65536)
     high_availability: bool = False
-    backup_retention_days: int = Field(7, ge=1, le=35)
+    backup_retention_days: int = Field(7, ge=0, le=35, description="days of automated backups; 0 turns them off")
     deletion_protection: bool = True
     encrypted: bool = True
     public: bool = False
@@ -249,6 +249,16 @@ Component = Annotated[
           Warehouse, Monitoring, ModuleUse],
     Field(discriminator="type"),
 ]
+
+
+def component_class(type_name: Any) -> type[BaseModel] | None:
+    """The model class of a component type (`database` -> Database), or None."""
+    for cls in Component.__origin__.__args__:  # type: ignore[attr-defined]
+        if cls.model_fields["type"].annotation.__args__[0] == type_name:
+            return cls
+    return None
+
+
 COMPONENT_TYPES = ("network", "service", "vm_group", "kubernetes", "database", "cache", "bucket", "queue",
                    "function", "cdn", "document_store", "warehouse", "monitoring", "module")
 # Component types that not every cloud offers; the rest exist on aws, gcp and azure.
@@ -323,6 +333,20 @@ def _standard(key: str, version: Any) -> dict:
     return {"id": key, "version": version}
 
 
+class CostAssumptions(Strict):
+    """Usage that `nexus cost` cannot read from the resources; each figure is per resource and per month."""
+
+    hours_per_month: float = Field(730, gt=0, le=744, description="hours each always-on resource runs")
+    storage_gb: float = Field(50, ge=0, description="GB stored per bucket, storage account and document store")
+    requests_per_month: float = Field(1_000_000, ge=0, description="requests per function, queue, topic, "
+                                                                     "document store (reads and writes each), CDN "
+                                                                     "and WAF")
+    function_duration_ms: float = Field(200, gt=0, le=900_000, description="average run time of one invocation")
+    data_transfer_gb: float = Field(100, ge=0, description="GB out of each CDN and through each NAT gateway")
+    log_ingest_gb: float = Field(1, ge=0, description="GB of logs written to each log group or workspace")
+    warehouse_scanned_tib: float = Field(1, ge=0, description="TiB scanned by queries per analytics dataset")
+
+
 class Spec(Strict):
     api_version: Literal["nexus/v1"] = Field(alias="apiVersion")
     name: Name
@@ -335,6 +359,8 @@ class Spec(Strict):
     secrets: dict[ComponentName, Secret] = Field(default_factory=dict)
     overrides: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*$")], dict[str, Any]] = Field(
         default_factory=dict, description="raw attributes on a synthesized resource address (type.name); audited")
+    cost: CostAssumptions = Field(default_factory=CostAssumptions,
+                                  description="usage assumed by `nexus cost` (defaults stated per field)")
 
     @field_validator("environments")
     @classmethod

@@ -47,6 +47,10 @@ def postgres_storage_mb(storage_gb: int) -> int:
     return next((size for size in POSTGRES_STORAGE_MB if size >= storage_gb * 1024), POSTGRES_STORAGE_MB[-1])
 
 
+# Azure keeps at least 7 days of backups and cannot turn them off.
+AZURE_MIN_BACKUP_DAYS = 7
+
+
 class AzureDatabase(ComponentConstruct[Database]):
     def build(self) -> None:
         spec = self.component
@@ -54,7 +58,7 @@ class AzureDatabase(ComponentConstruct[Database]):
                          tags=self.tags, **placement(self.ctx))
         name = self.physical_name(max_length=63)
         settings = {
-            "sku_name": sku_name(spec), "backup_retention_days": spec.backup_retention_days,
+            "sku_name": sku_name(spec), "backup_retention_days": max(spec.backup_retention_days, AZURE_MIN_BACKUP_DAYS),
             "geo_redundant_backup_enabled": spec.high_availability, "tags": self.tags, **placement(self.ctx)}
         if spec.high_availability:
             settings |= {"zone": "1",

@@ -36,6 +36,8 @@ def backup_configuration(engine: str, retention_days: int) -> dict:
     # Cloud SQL wants more retained backups than days of transaction logs.
     retained = max(retention_days, 2)
     recovery = {"point_in_time_recovery_enabled": True} if engine == "postgres" else {"binary_log_enabled": True}
+    if retention_days == 0:
+        return {"enabled": False}
     return {"enabled": True, "start_time": "03:00", **recovery,
             "transaction_log_retention_days": min(MAX_LOG_RETENTION_DAYS, retained - 1),
             "backup_retention_settings": {"retained_backups": retained, "retention_unit": "COUNT"}}

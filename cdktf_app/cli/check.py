@@ -1,0 +1,150 @@
+"""`nexus check`: compliance findings for a spec, an out dir, a cdk.tf.json or a plan; `--fix` edits the spec."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import UsageError
+from ..files import write_atomically
+
+SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
+
+
+@click.command()
+@click.argument("target", type=click.Path(path_type=Path), default="nexus.yaml")
+@click.option("--spec", "spec", type=click.Path(path_type=Path),
+              help="For a plan or a lone cdk.tf.json: the spec (or synth out dir) its findings point back to.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where a spec is synthesized (default: cdktf.out beside the spec).")
+@click.option("--stack", help="Check only this stack (or, for a plan, the stack it was made from).")
+@click.option("--standard", "standards", multiple=True, metavar="ID",
+              help="Only findings mapped to this standard's controls (repeat for several; see `nexus packs list`). "
+                   "Default: the standards the spec declares, severities from their packs.")
+@click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]),
+              help="Exit 1 when an unsuppressed finding at or above this severity remains. "
+                   "Default: the spec's compliance.gate, else high.")
+@click.option("--output", "output_format", type=click.Choice(["table", "json", "sarif", "junit", "markdown"]),
+              default="table", show_default=True, help="Report format.")
+@click.option("--output-file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the report to a file (the summary still goes to stderr).")
+@click.option("--fix", "apply_fixes", is_flag=True,
+              help="Edit the spec to resolve fixable findings (comments kept), rebuild and re-check until clean.")
+@click.option("--unsafe-fixes", is_flag=True,
+              help="With --fix, also apply unsafe fixes (closing public access, deletion protection, changes "
+                   "that replace a resource).")
+@click.option("--max-passes", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="With --fix, at most this many edit-rebuild-recheck passes.")
+@click.pass_obj
+def check(obj: dict, target: Path, spec: Path | None, out_dir: Path | None, stack: str | None,
+          standards: tuple[str, ...], fail_on: str | None, output_format: str, output_file: Path | None,
+          apply_fixes: bool, unsafe_fixes: bool, max_passes: int) -> None:
+    """Check synthesized Terraform against compliance packs (CIS, PCI-DSS, HIPAA, SOC 2, ...) with checkov.
+
+    \b
+    TARGET is a spec (synthesized first), a synth out dir, one cdk.tf.json, or a `terraform show -json`
+    plan. Each finding names the resource (<type>.<name>), its stack, the check, the controls it evidences,
+    a severity from our packs, and the spec line the resource came from. Suppress a finding in the spec:
+      compliance:
+        suppressions:
+          - {check: CKV_AWS_18, resource: aws_s3_bucket.logs, reason: "the log bucket itself", expires: 2027-06-30}
+    \b
+    Exit codes: 0 nothing at or above --fail-on, 1 findings remain, 2 usage or spec error.
+    Examples:
+      nexus check nexus.yaml
+      nexus check nexus.yaml --fix                       # safe fixes only
+      nexus check nexus.yaml --fix --unsafe-fixes
+      nexus check plan.json --spec nexus.yaml --output sarif --output-file nexus.sarif
+    """
+    from ..compliance import check as run_check
+    from ..compliance import fix as run_fix
+
+    if unsafe_fixes and not apply_fixes:
+        raise UsageError("--unsafe-fixes needs --fix")
+    if apply_fixes:
+        if target.suffix not in (".yaml", ".yml"):
+            raise UsageError(f"--fix edits a spec; {target} is not one (.yaml)")
+        if not target.exists():
+            raise UsageError(f"{target}: no such file")
+        result = run_fix(target, unsafe=unsafe_fixes, max_passes=max_passes, standards=list(standards) or None,
+                         out_dir=out_dir)
+        show_fix(result)
+        report = result.report
+    else:
+        report = run_check(target, standards=list(standards) or None, spec=spec, out_dir=out_dir, stack=stack)
+    threshold = fail_on or _gate_of(target, spec) or "high"
+    _emit(report, output_format, output_file, threshold)
+    if threshold != "never" and report.blocking(threshold):
+        sys.exit(1)
+
+
+def _gate_of(target: Path, spec: Path | None) -> str | None:
+    from ..spec.loader import load_spec
+
+    for candidate in (spec, target):
+        if candidate is not None and candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+            return load_spec(candidate).spec.compliance.gate
+    return None
+
+
+def _emit(report, output_format: str, output_file: Path | None, threshold: str) -> None:
+    from ..compliance.formats import FORMATS
+
+    if output_format == "table":
+        if output_file:
+            raise UsageError("--output-file needs a file format: --output json|sarif|junit|markdown")
+        _table(report, threshold)
+        return
+    text = FORMATS[output_format](report)
+    if output_file:
+        write_atomically(output_file, text)
+        click.echo(f"wrote {output_file} ({report.failed_count} findings)", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _table(report, threshold: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+    table = Table(show_lines=False, header_style="bold")
+    for column in ("severity", "check", "resource", "spec", "controls", "fix"):
+        table.add_column(column, overflow="fold")
+    for finding in report.findings:
+        severity = f"[{SEVERITY_STYLES[finding.severity]}]{finding.severity}[/]"
+        if finding.suppressed:
+            severity = f"[dim]{finding.severity} (suppressed)[/]"
+        table.add_row(severity, escape(f"{finding.check_id}\n{finding.check_name}"),
+                      escape(f"{finding.stack}/{finding.address}" if finding.stack else finding.address),
+                      escape(finding.location()), escape(", ".join(finding.controls) or "-"),
+                      finding.fix.safety if finding.fix else "-")
+    if report.findings:
+        console.print(table)
+    counts = report.counts_by_severity()
+    summary = ", ".join(f"{count} {severity}" for severity, count in reversed(counts.items()) if count)
+    blocking = len(report.blocking(threshold)) if threshold != "never" else 0
+    console.print(f"{report.failed_count} finding(s) ({summary or 'none'}), {report.passed_count} checks passed; "
+                  f"standards: {', '.join(report.standards)}; {blocking} at or above {threshold}.")
+    fixable = report.fixable(unsafe=True)
+    if fixable:
+        safe = len(report.fixable())
+        console.print(f"{len(fixable)} fixable: {safe} with --fix, {len(fixable) - safe} more with --unsafe-fixes.")
+    for note in report.notes:
+        console.print(f"note: {escape(note)}")
+
+
+def show_fix(result) -> None:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    styles = {"+": "green", "-": "red", "@": "cyan"}
+    for line in result.diff.splitlines():
+        console.print(line, style=styles.get(line[:1]), markup=False)
+    console.print(f"applied {len(result.edits)} fix(es) in {result.passes} pass(es) to {result.spec}")
+    for edit in result.edits:
+        console.print(f"  fixed   {edit.describe()}", markup=False)
+    for edit in result.skipped_unsafe:
+        console.print(f"  skipped {edit.describe()} — needs --unsafe-fixes", markup=False)

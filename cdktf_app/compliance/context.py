@@ -1,0 +1,32 @@
+"""The spec facts our own checks need (required tags, allowed regions, regulated data), as the JSON file that
+`NEXUS_CHECK_CONTEXT` names while checkov runs them (see compliance/checks)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..spec.loader import LoadedSpec
+
+REGULATED_STANDARDS = {"pci-dss", "hipaa"}
+
+
+def check_context(loaded: LoadedSpec) -> dict:
+    spec = loaded.spec
+    standards = sorted(standard.id for standard in spec.compliance.standards)
+    allowed: dict[str, list[str]] = {}
+    if spec.providers.aws and spec.providers.aws.allowed_regions:
+        allowed["aws"] = sorted(spec.providers.aws.allowed_regions)
+    return {
+        "required_tags": {"managed-by": "nexus", **spec.tags},
+        "allowed_regions": allowed,
+        "regulated": bool(REGULATED_STANDARDS & set(standards)),
+        "standards": standards,
+    }
+
+
+def write_context(loaded: LoadedSpec | None, directory: Path) -> Path | None:
+    if loaded is None:
+        return None
+    path = Path(directory) / f"check-context-{loaded.digest[:16]}.json"
+    path.write_text(json.dumps(check_context(loaded), indent=2, sort_keys=True), encoding="utf-8")
+    return path

@@ -1,0 +1,83 @@
+"""`fix(spec)`: finding -> provenance -> edit of nexus.yaml (comments kept) -> rebuild -> re-check, until clean.
+
+Each pass applies every applicable fix at once; the loop stops when a pass has nothing left to apply or after
+`max_passes`. The spec file is rewritten atomically after each pass, so an interrupted run leaves a valid spec.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..files import write_atomically
+from ..spec.loader import load_spec_text
+from .checkov import CheckovWorker, reuse_or_start
+from .findings import CheckReport
+from .scan import check_resolved
+from .spec_edit import SpecEdit, apply_edits, unified_diff
+from .targets import resolve_target
+
+DEFAULT_PASSES = 3
+
+
+@dataclass
+class FixResult:
+    spec: Path
+    passes: int
+    edits: list[SpecEdit] = field(default_factory=list)
+    diff: str = ""
+    report: CheckReport | None = None
+    skipped_unsafe: list[SpecEdit] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.diff)
+
+
+def planned_edits(report: CheckReport, *, unsafe: bool) -> tuple[list[SpecEdit], list[SpecEdit]]:
+    """The edits to apply for the report's active findings, and the unsafe ones held back."""
+    wanted: dict[tuple, SpecEdit] = {}
+    for finding in report.fixable(unsafe=True):
+        wanted.setdefault((finding.fix.path, finding.fix.values), finding.fix)
+    edits = sorted(wanted.values(), key=lambda edit: (edit.path, edit.check_id))
+    return ([edit for edit in edits if unsafe or edit.safety == "safe"],
+            [edit for edit in edits if not unsafe and edit.safety == "unsafe"])
+
+
+def fix(spec_path: str | Path, *, unsafe: bool = False, max_passes: int = DEFAULT_PASSES,
+        standards: list[str] | None = None, out_dir: str | Path | None = None, worker: CheckovWorker | None = None) -> FixResult:
+    """Apply fixes to the spec file until no applicable fix remains; see the module docstring."""
+    spec_path = Path(spec_path)
+    original = spec_path.read_text(encoding="utf-8")
+    with reuse_or_start(worker) as running:
+        return _fix_loop(spec_path, original, unsafe, max_passes, standards, out_dir, running)
+
+
+def _fix_loop(spec_path: Path, original: str, unsafe: bool, max_passes: int, standards, out_dir,
+              worker: CheckovWorker) -> FixResult:
+    result = FixResult(spec=spec_path, passes=0)
+    text = original
+    out_dir = Path(out_dir) if out_dir else spec_path.parent / "cdktf.out"
+    while True:
+        target = resolve_target(spec_path, out_dir=out_dir)
+        report = check_resolved(target, standards, worker)
+        edits, held_back = planned_edits(report, unsafe=unsafe)
+        result.report, result.skipped_unsafe = report, held_back
+        if not edits or result.passes >= max_passes:
+            break
+        text = apply_edits(text, edits)
+        load_spec_text(text, file=str(spec_path))  # an edit that breaks the spec is a bug: fail before writing
+        result.edits += edits
+        result.passes += 1
+        write_atomically(spec_path, text)
+    result.diff = unified_diff(original, text, spec_path.name)
+    return result
+
+
+
+def remediate_before_synth(spec_path: str | Path, out_dir: str | Path) -> FixResult | None:
+    """`compliance.auto_remediate: true`: `nexus synth` applies the safe fixes to the spec first."""
+    from ..spec.loader import load_spec
+
+    if not load_spec(spec_path).spec.compliance.auto_remediate:
+        return None
+    return fix(spec_path, unsafe=False, out_dir=out_dir)

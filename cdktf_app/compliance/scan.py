@@ -1,0 +1,90 @@
+"""`check(target)`: scan synthesized stacks or a plan with checkov (ours + its checks) and normalize findings."""
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from ..files import write_atomically
+from ..paths import compliance_dir
+from ..spec.loader import LoadedSpec
+from .checkov import CheckovWorker, ScanRequest, reuse_or_start
+from .context import write_context
+from .findings import CheckReport, Finding, normalize
+from .fixes import load_fixes
+from .packs import load_packs
+from .suppressions import apply_suppressions
+from .targets import ScanTarget, resolve_target
+
+FINDINGS_FILE = "findings.json"
+
+
+def scope_of(standards: list[str] | None, loaded: LoadedSpec | None) -> list[str] | None:
+    """The packs that give findings their severity: the asked ones, else the spec's, else all (None)."""
+    if standards:
+        unknown = sorted(set(standards) - set(load_packs()))
+        if unknown:
+            from ..errors import UsageError
+            raise UsageError(f"unknown standard {', '.join(unknown)}; packs: {', '.join(sorted(load_packs()))}")
+        return list(standards)
+    if loaded and loaded.spec.compliance.standards:
+        return sorted({standard.id for standard in loaded.spec.compliance.standards})
+    return None
+
+
+def check(target: str | Path, *, standards: list[str] | None = None, spec: str | Path | None = None,
+          out_dir: str | Path | None = None, stack: str | None = None,
+          worker: CheckovWorker | None = None) -> CheckReport:
+    """Check a spec, a synth out dir, one cdk.tf.json or a plan JSON; see compliance-api in the README."""
+    resolved = resolve_target(target, spec=spec, out_dir=out_dir, stack=stack)
+    with reuse_or_start(worker) as running:
+        return check_resolved(resolved, standards, running)
+
+
+def check_resolved(target: ScanTarget, standards: list[str] | None, worker: CheckovWorker) -> CheckReport:
+    scope = scope_of(standards, target.loaded)
+    with tempfile.TemporaryDirectory(prefix="nexus-check-") as scratch:
+        request = ScanRequest(files=tuple(str(item.path.resolve()) for item in target.files),
+                              framework=target.framework,
+                              external_checks_dirs=(str(compliance_dir() / "checks"),),
+                              context=_context_path(target.loaded, Path(scratch)))
+        results = worker.scan(request)
+    stack_of = {str(item.path.resolve()): item.stack for item in target.files}
+    findings, passed = normalize(results, target, stack_of, scope)
+    if standards:  # asked for named standards: only what their controls cite
+        findings = [finding for finding in findings if finding.controls]
+    findings = apply_suppressions(_with_fixes(findings, target.loaded), target.loaded)
+    report = CheckReport(findings=findings, passed_count=passed, standards=tuple(scope or sorted(load_packs())),
+                         stacks=tuple(sorted({item.stack for item in target.files if item.stack})),
+                         scan_seconds=worker.scan_seconds[-1] if worker.scan_seconds else 0.0,
+                         notes=list(target.notes))
+    if target.kind in ("spec", "out_dir") and target.out_dir is not None:
+        write_findings(report, target.out_dir)
+    return report
+
+
+def _context_path(loaded: LoadedSpec | None, scratch: Path) -> str | None:
+    path = write_context(loaded, scratch)
+    return str(path) if path else None
+
+
+def _with_fixes(findings: list[Finding], loaded: LoadedSpec | None) -> list[Finding]:
+    """Mark findings a fix would resolve by editing the spec (a fix already in place does not count)."""
+    if loaded is None:
+        return findings
+    fixes = load_fixes()
+    marked = []
+    for finding in findings:
+        fix = fixes.get(finding.check_id)
+        edit = fix.edit_for(finding, loaded) if fix else None
+        marked.append(replace(finding, fix=edit) if edit else finding)
+    return marked
+
+
+def write_findings(report: CheckReport, out_dir: Path) -> Path:
+    """OUT/findings.json: what the last check found, for `nexus visualize` and CI artefacts."""
+    path = Path(out_dir) / FINDINGS_FILE
+    write_atomically(path, json.dumps({"generated_by": "nexus check", **report.to_dict()}, indent=2,
+                                      sort_keys=True) + "\n")
+    return path
