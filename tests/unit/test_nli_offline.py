@@ -88,3 +88,24 @@ def test_scaling_bounds_that_the_blueprint_parameter_refuses_are_set_on_the_comp
 
 def test_the_same_prompt_gives_the_same_text():
     assert offline_draft(parse_intent(SEED)).text == offline_draft(parse_intent(SEED)).text
+
+
+def test_the_development_prompts_score_at_least_90_percent():
+    from pathlib import Path
+
+    from cdktf_app.nli.evaluate import evaluate, load_cases
+
+    result = evaluate(load_cases(Path(__file__).parent.parent / "fixtures" / "nli" / "dev-prompts.yaml"))
+    assert sum(result.total.values()) >= 100
+    assert result.accuracy >= 0.9, result.misses
+
+
+def test_the_scorer_counts_each_property_and_catches_a_wrong_one():
+    from cdktf_app.nli.evaluate import score
+
+    _, spec = draft_spec(SEED)
+    scores = score(spec, {"clouds": ["gcp"], "components": ["cache", "warehouse"], "absent": ["cdn"],
+                          "scaling": [5, 20], "db_engine": "mysql", "standards": ["pci-dss"]})
+    assert [(kind, ok) for kind, _, ok in scores] == [
+        ("clouds", False), ("standards", True), ("components", True), ("components", False), ("absent", True),
+        ("scaling", True), ("db_engine", False)]
