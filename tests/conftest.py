@@ -31,3 +31,12 @@ def aws_all(tmp_path_factory):
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return repo_root()
+
+
+@pytest.fixture(scope="session")
+def checkov_worker():
+    """One warm checkov process for the whole session (checkov's import alone costs ~2.4 s)."""
+    from cdktf_app.compliance import CheckovWorker
+
+    with CheckovWorker() as worker:
+        yield worker
