@@ -84,7 +84,7 @@ COMPONENT_WORDS = {
     "service": _words("web ?apps?", "websites?", "web services?", "web tier", "frontend", "front-end", "apis?", "rest api", "microservices?", "containers?", "containerized",
                       "services?", "storefront", "portal", "app servers?", "application servers?"),
 }
-NEGATION = r"\b(?:no|without|skip|skipping|excluding|exclude|minus|don'?t need(?: an?| any)?|do not need(?: an?| any)?|" \
+NEGATION = r"\b(?:no|without|skip|skipping|excluding|exclude|minus|avoid|don'?t include|do not include|don'?t need(?: an?| any)?|do not need(?: an?| any)?|" \
            r"no need for(?: an?| any)?|not needed:?|leave out(?: the)?|drop(?: the)?)\s+"
 NEGATION_SCOPE = r"((?:(?!\b(?:but|with|and|plus|also)\b)[^.;,:])*)"
 
@@ -166,8 +166,17 @@ customers users user traffic global globally deployment multi single separate de
 """.split())
 
 
+NUMBER_WORDS = {word: str(value) for value, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split())} | {"thirty": "30", "forty": "40", "fifty": "50",
+                                                      "sixty": "60", "hundred": "100", "a hundred": "100"}
+# "two-tier"/"three tier" are tier words, not counts.
+NUMBER_WORD = r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b(?![- ]tier)"
+
+
 def parse_intent(prompt: str) -> Intent:
-    text = " ".join(prompt.lower().split())
+    text = " ".join(prompt.lower().replace("\u2192", " to ").replace("&", " and ").split())
+    text = re.sub(NUMBER_WORD, lambda match: NUMBER_WORDS[match.group(1)], text)
     consumed: list[tuple[int, int]] = []
     intent = Intent()
 
@@ -246,16 +255,17 @@ def _parse_scaling(intent: Intent, text: str, find) -> None:
     for match in find(span):
         around = text[max(0, match.start() - 60):match.end() + 40]
         low, high = int(match.group(1)), int(match.group(2))
-        if re.search(SCALE_CONTEXT, around) and low <= high and not re.search(r"\d\.\d", match.group(0)):
+        part_of_version = re.search(r"[\d.]$", text[:match.start()]) or re.match(r"\.\d", text[match.end():])
+        if re.search(SCALE_CONTEXT, around) and low <= high <= 1000 and not part_of_version:
             intent.scale_min, intent.scale_max = low, high
             intent.scale_target = "kubernetes" if re.search(_words("nodes?", "pods?"), around) and \
                 "kubernetes" in intent.components else None
             break
     if intent.scale_max is None:
-        for match in find(rf"\b(?:up to|max(?:imum)?(?: of)?|at most|scal\w* (?:out |up )?to)\s+{number}\b"):
+        for match in find(rf"\b(?:up to|max(?:imum)?(?: of)?|at most|no more than|scal\w* (?:out |up )?to)\s+{number}\b"):
             intent.scale_max = int(match.group(1))
     if intent.scale_min is None:
-        for match in find(rf"\b(?:at least|min(?:imum)?(?: of)?|never (?:fewer|less) than)\s+{number}\b"):
+        for match in find(rf"\b(?:at least|min(?:imum)?(?: of)?|no (?:fewer|less) than|never (?:fewer|less) than)\s+{number}\b"):
             intent.scale_min = int(match.group(1))
 
 
