@@ -154,6 +154,10 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 # Commands of other concerns live in their own modules (cli/<concern>.py) and are added here, one line each.
+from .visualize import visualize as visualize_command  # noqa: E402
+cli.add_command(visualize_command)
+from .cost import cost as cost_command  # noqa: E402
+cli.add_command(cost_command)
 from .generate import generate as generate_command  # noqa: E402
 cli.add_command(generate_command)
 

@@ -347,6 +347,20 @@ class CostAssumptions(Strict):
     warehouse_scanned_tib: float = Field(1, ge=0, description="TiB scanned by queries per analytics dataset")
 
 
+class CostAssumptions(Strict):
+    """Usage that `nexus cost` cannot read from the resources; each figure is per resource and per month."""
+
+    hours_per_month: float = Field(730, gt=0, le=744, description="hours each always-on resource runs")
+    storage_gb: float = Field(50, ge=0, description="GB stored per bucket, storage account and document store")
+    requests_per_month: float = Field(1_000_000, ge=0, description="requests per function, queue, topic, "
+                                                                     "document store (reads and writes each), CDN "
+                                                                     "and WAF")
+    function_duration_ms: float = Field(200, gt=0, le=900_000, description="average run time of one invocation")
+    data_transfer_gb: float = Field(100, ge=0, description="GB out of each CDN and through each NAT gateway")
+    log_ingest_gb: float = Field(1, ge=0, description="GB of logs written to each log group or workspace")
+    warehouse_scanned_tib: float = Field(1, ge=0, description="TiB scanned by queries per analytics dataset")
+
+
 class Spec(Strict):
     api_version: Literal["nexus/v1"] = Field(alias="apiVersion")
     name: Name
@@ -359,6 +373,8 @@ class Spec(Strict):
     secrets: dict[ComponentName, Secret] = Field(default_factory=dict)
     overrides: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*$")], dict[str, Any]] = Field(
         default_factory=dict, description="raw attributes on a synthesized resource address (type.name); audited")
+    cost: CostAssumptions = Field(default_factory=CostAssumptions,
+                                  description="usage assumed by `nexus cost` (defaults stated per field)")
     cost: CostAssumptions = Field(default_factory=CostAssumptions,
                                   description="usage assumed by `nexus cost` (defaults stated per field)")
 

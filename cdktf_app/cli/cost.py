@@ -1,0 +1,133 @@
+"""`nexus cost`: renders `cdktf_app.cost.estimate` / `compare`; all the work is in the library."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+OUTPUTS = ("table", "json", "markdown")
+
+
+@click.command()
+@click.argument("target", type=click.Path(path_type=Path), default="nexus.yaml")
+@click.option("--compare", "other", type=click.Path(path_type=Path),
+              help="A second spec, out dir or plan: show the monthly delta from TARGET to it (the cost impact).")
+@click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True,
+              help="table for people, json for machines, markdown for pull requests.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="When TARGET is a spec: where to synthesize it (default: cdktf.out beside the spec).")
+@click.option("--all", "show_all", is_flag=True, help="Also list the resources that have no charge of their own.")
+def cost(target: Path, other: Path | None, output: str, out_dir: Path | None, show_all: bool) -> None:
+    """Estimate the monthly cost of TARGET: per resource, per stack and in total (USD, on-demand list prices).
+
+    \b
+    TARGET is a spec, an out dir, a plan JSON, a state file or a directory of .tf files. Prices come from the
+    catalogue shipped with Nexus (each with its source page and date); usage that cannot be read from the
+    resources (hours, GB stored, requests...) comes from the spec's `cost:` section or the stated defaults.
+    Resources the catalogue cannot price are listed as unpriced with the reason: never counted as $0.
+    \b
+    Examples:
+      nexus cost nexus.yaml
+      nexus cost nexus.yaml --compare nexus.next.yaml      # what the change adds per month
+      terraform show -json plan.tfplan > plan.json && nexus cost plan.json -o json
+    """
+    from ..cost import compare, estimate
+
+    if other is not None:
+        delta = compare(target, other, out_dir=None)
+        _print_delta(delta, output)
+        return
+    result = estimate(target, out_dir=out_dir)
+    {"json": _print_json, "markdown": _print_markdown, "table": _print_table}[output](result, show_all)
+
+
+def _money(amount: float | None) -> str:
+    return "—" if amount is None else f"${amount:,.2f}"
+
+
+def _signed(amount: float) -> str:
+    return f"{'+' if amount >= 0 else '-'}${abs(amount):,.2f}"
+
+
+def _print_json(result, show_all: bool) -> None:
+    click.echo(json.dumps(result.as_dict(), indent=2, sort_keys=True))
+
+
+def _shown(result, show_all: bool):
+    return [line for line in result.lines if show_all or line.charges]
+
+
+def _print_table(result, show_all: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    table = Table(title=f"Monthly estimate of {result.target} ({result.currency}, on-demand list prices)")
+    for column in ("stack", "resource", "component", "region", "monthly", "how"):
+        table.add_column(column, justify="right" if column == "monthly" else "left")
+    for line in _shown(result, show_all):
+        how = "; ".join(charge.description for charge in line.charges) or line.free_reason or ""
+        table.add_row(line.stack, line.address, line.component or "", line.region, _money(line.monthly), how)
+    console.print(table)
+    for stack, amount in result.by_stack.items():
+        console.print(f"  {stack}: {_money(amount)}")
+    free = sum(1 for line in result.lines if not line.charges)
+    console.print(f"[bold]Total: {_money(result.total_monthly)} / month[/] ({len(result.lines) - free} priced, "
+                  f"{free} without a charge of their own, {len(result.unpriced)} unpriced)")
+    if result.unpriced:
+        console.print(f"[yellow]Unpriced (not counted in the total):[/]")
+        for item in result.unpriced:
+            console.print(f"  {item.stack} {item.address}: {item.reason}")
+    _print_assumptions(console.print, result)
+
+
+def _print_assumptions(say, result) -> None:
+    usage = ", ".join(f"{key}={value:g}" for key, value in result.usage.model_dump().items())
+    say(f"Usage assumed (override in the spec's cost: section): {usage}")
+    for assumption in result.assumptions:
+        say(f"Assumed: {assumption}")
+
+
+def _print_markdown(result, show_all: bool) -> None:
+    lines = [f"## Monthly cost estimate: {_money(result.total_monthly)} ({result.currency})", "",
+             "| stack | resource | component | monthly | how |", "| --- | --- | --- | ---: | --- |"]
+    for line in _shown(result, show_all):
+        how = "; ".join(charge.description for charge in line.charges) or line.free_reason or ""
+        lines.append(f"| {line.stack} | `{line.address}` | {line.component or ''} | {_money(line.monthly)} | {how} |")
+    lines += ["", *(f"- {stack}: {_money(amount)}" for stack, amount in result.by_stack.items())]
+    if result.unpriced:
+        lines += ["", f"**Unpriced ({len(result.unpriced)}, not in the total):**", ""]
+        lines += [f"- {item.stack} `{item.address}`: {item.reason}" for item in result.unpriced]
+    lines.append("")
+    _print_assumptions(lines.append, result)
+    click.echo("\n".join(lines))
+
+
+def _print_delta(delta, output: str) -> None:
+    if output == "json":
+        click.echo(json.dumps(delta.as_dict(), indent=2, sort_keys=True))
+        return
+    if output == "markdown":
+        rows = [f"| {line.stack} | `{line.address}` | {_money(line.before)} | {_money(line.after)} | "
+                f"{_signed(line.delta)} |" for line in delta.lines]
+        click.echo("\n".join([f"## Cost impact: {_signed(delta.delta_monthly)} / month "
+                              f"({_money(delta.total_before)} → {_money(delta.total_after)})", "",
+                              "| stack | resource | before | after | delta |", "| --- | --- | ---: | ---: | ---: |",
+                              *rows]))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    table = Table(title=f"Cost impact: {delta.before.target} → {delta.after.target}")
+    for column in ("stack", "resource", "before", "after", "delta"):
+        table.add_column(column, justify="left" if column in ("stack", "resource") else "right")
+    for line in delta.lines:
+        table.add_row(line.stack, line.address, _money(line.before), _money(line.after), _signed(line.delta))
+    console.print(table)
+    console.print(f"[bold]Total: {_money(delta.total_before)} → {_money(delta.total_after)} "
+                  f"({_signed(delta.delta_monthly)} / month)[/]")
+    if delta.before.unpriced or delta.after.unpriced:
+        console.print(f"Unpriced resources (not in either total): before {len(delta.before.unpriced)}, "
+                      f"after {len(delta.after.unpriced)}")

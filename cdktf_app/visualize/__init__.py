@@ -1,0 +1,29 @@
+"""`nexus visualize`: the resources of a spec, out dir, plan, state or .tf directory as a graph, rendered as
+Mermaid (Markdown on GitHub), Graphviz DOT or a self-contained interactive HTML page."""
+from __future__ import annotations
+
+from .graph import GROUPINGS, Edge, Graph, Node, build_graph
+from .inventory import Inventory, Resource, load_inventory
+
+FORMATS = ("mermaid", "dot", "html")
+
+
+def render(graph: Graph, fmt: str, markdown: bool = False) -> str:
+    """The graph in a format; Mermaid becomes a Markdown page (a fenced block per stack) when `markdown`."""
+    from .dot import render_dot
+    from .html import render_html
+    from .mermaid import render_markdown, render_mermaid
+
+    if fmt == "mermaid":
+        return render_markdown(graph) if markdown else render_mermaid(graph)
+    if fmt == "dot":
+        return render_dot(graph)
+    if fmt == "html":
+        return render_html(graph)
+    from ..errors import UsageError
+
+    raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
+
+
+__all__ = ["FORMATS", "GROUPINGS", "Edge", "Graph", "Inventory", "Node", "Resource", "build_graph",
+           "load_inventory", "render"]
