@@ -154,6 +154,14 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 # Commands of other concerns live in their own modules (cli/<concern>.py) and are added here, one line each.
+from .deploy import deploy as deploy_command, destroy as destroy_command, plan as plan_command  # noqa: E402
+cli.add_command(plan_command)
+cli.add_command(deploy_command)
+cli.add_command(destroy_command)
+from .runs import runs as runs_command  # noqa: E402
+cli.add_command(runs_command)
+from .sandbox import sandbox as sandbox_command  # noqa: E402
+cli.add_command(sandbox_command)
 from .visualize import visualize as visualize_command  # noqa: E402
 cli.add_command(visualize_command)
 from .cost import cost as cost_command  # noqa: E402

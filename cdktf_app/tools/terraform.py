@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,26 +109,78 @@ class TerraformResult:
     command: tuple[str, ...]
     returncode: int
     output: str
+    timed_out: bool = False
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0
+        return self.returncode == 0 and not self.timed_out
+
+
+WATCHDOG_MESSAGE = "nexus watchdog: terraform {command} did not finish in {timeout}s; stopped it"
 
 
 def run_terraform(stack_dir: Path, *arguments: str, cli_config: Path | None = None,
-                  timeout: int = DEFAULT_TIMEOUT) -> TerraformResult:
-    """Run terraform in a stack folder with a watchdog; output captured, never streamed to the user."""
+                  timeout: float = DEFAULT_TIMEOUT, log_file: Path | None = None,
+                  on_line: Callable[[str], None] | None = None) -> TerraformResult:
+    """Run terraform in a stack folder with a watchdog; output captured (and appended to `log_file`, and
+    handed line by line to `on_line`), never streamed to the user directly.
+
+    The watchdog stops terraform's whole process group (its provider plugins too) when `timeout` passes: an
+    endpoint that accepts a connection and never answers would otherwise hang terraform forever. A stopped
+    run returns `timed_out=True` and its output ends with the watchdog's line.
+    """
     environment = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     if cli_config:
         environment["TF_CLI_CONFIG_FILE"] = str(cli_config)
     command = (terraform_binary(), *arguments)
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=stack_dir, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
+                               start_new_session=True)
+    fired = threading.Event()
+    watchdog = threading.Timer(timeout, _stop_group, args=(process, fired))
+    watchdog.daemon = True
+    watchdog.start()
+    lines: list[str] = []
+    log = open(log_file, "a", encoding="utf-8") if log_file else None
     try:
-        completed = subprocess.run(command, cwd=stack_dir, env=environment, capture_output=True, text=True,
-                                   timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise ToolError(f"terraform {' '.join(arguments)} in {stack_dir} did not finish in {timeout}s") from None
-    return TerraformResult(command=command, returncode=completed.returncode,
-                           output=completed.stdout + completed.stderr)
+        if log:
+            log.write(f"$ terraform {' '.join(arguments)}\n")
+        for line in process.stdout:
+            lines.append(line)
+            if log:
+                log.write(line)
+                log.flush()
+            if on_line:
+                on_line(line.rstrip("\n"))
+        returncode = process.wait()
+    finally:
+        watchdog.cancel()
+        process.stdout.close()
+        if fired.is_set():
+            notice = WATCHDOG_MESSAGE.format(command=" ".join(arguments[:1]), timeout=timeout) + "\n"
+            lines.append(notice)
+            if log:
+                log.write(notice)
+        if log:
+            log.close()
+    return TerraformResult(command=command, returncode=returncode, output="".join(lines),
+                           timed_out=fired.is_set(), seconds=time.monotonic() - started)
+
+
+def _stop_group(process: subprocess.Popen, fired: threading.Event) -> None:
+    fired.set()
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 0)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace or None)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def validate_stack(stack_dir: Path, cli_config: Path | None) -> TerraformResult:

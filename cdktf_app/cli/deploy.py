@@ -1,0 +1,106 @@
+"""`nexus plan | deploy | destroy`: thin click commands over cdktf_app.deploy.run, with rich progress."""
+from __future__ import annotations
+
+import contextlib
+import sys
+from pathlib import Path
+
+import click
+
+SPEC = click.argument("spec", type=click.Path(dir_okay=False, path_type=Path), default="nexus.yaml")
+
+
+def _options(command):
+    for option in reversed([
+        click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Synth output directory (default: cdktf.out beside the spec)."),
+        click.option("--stack", "stacks", multiple=True, metavar="NAME", help="Only this stack; repeatable."),
+        click.option("--env", "environment", metavar="ENV", help="Only the stacks of this environment."),
+        click.option("--auto-approve", is_flag=True, help="Apply without a prompt (CI). Deletes still need "
+                                                          "--allow-destroy."),
+        click.option("--allow-destroy", is_flag=True, help="Allow a deploy whose plan deletes or replaces "
+                                                           "resources, without asking."),
+        click.option("--override-gate", is_flag=True, help="Apply despite blocking compliance findings "
+                                                           "(needs --reason; recorded in the run)."),
+        click.option("--reason", metavar="TEXT", help="Why the gate is overridden."),
+        click.option("--sandbox", is_flag=True, help="Run against a local moto server on 127.0.0.1 (AWS stacks "
+                                                     "only): uses `nexus sandbox up`'s if one runs, else starts "
+                                                     "one and stops it afterwards."),
+        click.option("--keep", is_flag=True, help="With --sandbox: leave a sandbox this command started running "
+                                                  "(stop it with `nexus sandbox down`)."),
+        click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS",
+                     help="Watchdog for every terraform call (default per phase: init 300, plan 900, apply 3600)."),
+        click.option("--max-attempts", type=click.IntRange(1, 10), default=3, show_default=True,
+                     help="Attempts for a transient failure (throttling, 5xx, lock contention...)."),
+        click.option("-v", "--verbose", is_flag=True, help="Show terraform's own output (always kept in "
+                                                           ".nexus/logs/<run>.log)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _run(obj: dict, command: str, spec: Path, **given) -> None:
+    from ..deploy import DeployOptions, run
+    from ..healing import RetryPolicy
+    from ..sandbox import sandbox_session
+    from ..spec import load_spec
+    from .render_deploy import ProgressReporter, run_summary
+
+    interactive = sys.stdin.isatty() and not given["auto_approve"]
+    options = DeployOptions(
+        command=command, out_dir=given["out_dir"], stacks=given["stacks"], environment=given["environment"],
+        auto_approve=given["auto_approve"], allow_destroy=given["allow_destroy"],
+        override_gate=given["override_gate"], reason=given["reason"], timeout=given["timeout"],
+        retry=RetryPolicy(max_attempts=given["max_attempts"]),
+        confirm=(lambda question: click.confirm(question, default=False)) if interactive else None)
+    reporter = ProgressReporter(verbose=given["verbose"], json_output=obj.get("log_format") == "json")
+    session = contextlib.nullcontext()
+    if given["sandbox"]:
+        from ..deploy import project_state_dir
+
+        session = sandbox_session(project_state_dir(load_spec(spec)), keep=given["keep"])
+    with session as sandbox, reporter:
+        if sandbox is not None:
+            options.sandbox_url = sandbox.url
+            reporter.note(f"sandbox: moto at {sandbox.url}")
+        record = run(spec, options, reporter)
+    run_summary(record, obj)
+
+
+@click.command()
+@SPEC
+@_options
+@click.pass_obj
+def plan(obj: dict, spec: Path, **given) -> None:
+    """Plan every stack (init, plan, show -json, gate) and record the run; nothing is applied.
+
+    \b
+    Exit codes: 0 planned, 1 terraform failed (class and evidence shown), 2 usage, 3 gate blocked.
+    """
+    _run(obj, "plan", spec, **given)
+
+
+@click.command()
+@SPEC
+@_options
+@click.pass_obj
+def deploy(obj: dict, spec: Path, **given) -> None:
+    """Synthesize if needed, then per stack in dependency order: init, plan -out, show -json, the compliance
+    gate, a state backup, and apply of the saved plan. Transient failures are retried with backoff.
+
+    \b
+    Try it locally:   nexus deploy nexus.yaml --sandbox --auto-approve
+    In CI:            nexus deploy nexus.yaml --env prod --auto-approve
+    History:          nexus runs list
+    """
+    _run(obj, "deploy", spec, **given)
+
+
+@click.command()
+@SPEC
+@_options
+@click.pass_obj
+def destroy(obj: dict, spec: Path, **given) -> None:
+    """Destroy every stack (reverse dependency order): plan -destroy, confirmation, state backup, apply."""
+    _run(obj, "destroy", spec, **given)
+

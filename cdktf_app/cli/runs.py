@@ -1,0 +1,97 @@
+"""`nexus runs list | show`: the recorded plan/deploy/destroy runs (SQLite under the project, or
+NEXUS_RUNS_URL)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                       show_default=True, help="Project folder (the spec's); its .nexus/runs.db holds the runs "
+                                               "unless NEXUS_RUNS_URL names a database.")
+OUTPUT = click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+
+
+def _store(project: Path):
+    from ..runs import RunStore, runs_url
+
+    return RunStore(runs_url(project))
+
+
+def _when(epoch: float | None) -> str:
+    return "-" if epoch is None else time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
+
+
+@click.group()
+def runs() -> None:
+    """Run history: every plan, deploy and destroy with phases, durations, counts and failure class."""
+
+
+@runs.command("list")
+@PROJECT
+@OUTPUT
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+def runs_list(project: Path, output: str, limit: int) -> None:
+    """The newest runs first."""
+    store = _store(project)
+    try:
+        records = store.list(limit)
+    finally:
+        store.close()
+    if output == "json":
+        click.echo(json.dumps([record.to_dict() for record in records], indent=2, sort_keys=True))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"runs ({len(records)})")
+    for column in ("id", "started (UTC)", "command", "spec", "outcome", "+", "~", "-", "seconds", "error"):
+        table.add_column(column, justify="right" if column in ("+", "~", "-", "seconds") else "left")
+    for r in records:
+        table.add_row(r.id, _when(r.started_at), r.command + (" (sandbox)" if r.sandbox else ""), r.spec_name,
+                      r.outcome, str(r.added), str(r.changed), str(r.destroyed),
+                      f"{r.duration_seconds:.1f}" if r.duration_seconds is not None else "-", r.error_class or "")
+    Console(highlight=False, soft_wrap=True).print(table)
+
+
+@runs.command("show")
+@click.argument("run_id")
+@PROJECT
+@OUTPUT
+def runs_show(run_id: str, project: Path, output: str) -> None:
+    """One run (by id or a unique prefix): phases with durations and attempts, counts, outcome, failure."""
+    store = _store(project)
+    try:
+        record = store.get(run_id)
+    finally:
+        store.close()
+    if output == "json":
+        click.echo(json.dumps(record.to_dict(), indent=2, sort_keys=True))
+        return
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(f"[bold]run {record.id}[/]: {record.command} of {record.spec_name} ({escape(record.spec_file)}, "
+                  f"sha256 {record.spec_sha256[:12]}) — [bold]{record.outcome}[/]")
+    console.print(f"started {_when(record.started_at)}, finished {_when(record.finished_at)}; "
+                  f"{record.added} added, {record.changed} changed, {record.destroyed} destroyed; "
+                  f"{record.retries} retries; cost delta "
+                  f"{'-' if record.cost_delta is None else f'{record.cost_delta:+.2f} USD/month'}")
+    if record.error_class:
+        console.print(f"[red]failure:[/] {record.error_class} ({record.error_kind or '-'}, confidence "
+                      f"{record.error_confidence if record.error_confidence is not None else '-'}): "
+                      f"{escape(record.error_evidence or '')}")
+    if record.gate_overridden:
+        console.print(f"[yellow]gate overridden:[/] {escape(record.override_reason or '')}")
+    table = Table(title="phases")
+    for column in ("stack", "phase", "attempt", "ok", "seconds"):
+        table.add_column(column)
+    for phase in record.phases:
+        table.add_row(phase.stack, phase.phase, str(phase.attempt), "yes" if phase.ok else "no", f"{phase.seconds:.2f}")
+    console.print(table)
+    if record.log_file:
+        console.print(f"[dim]terraform output: {escape(record.log_file)}[/]")

@@ -1,0 +1,69 @@
+"""`nexus sandbox up | down | status`: one local AWS sandbox (moto on 127.0.0.1) for a session."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                       show_default=True, help="Project folder; the sandbox is recorded in its .nexus/sandbox.json.")
+
+
+def _describe(sandbox, as_json: bool, state: str) -> None:
+    if as_json:
+        click.echo(json.dumps({"state": state, **({"url": sandbox.url, "pid": sandbox.pid, "port": sandbox.port,
+                                                   "log_file": sandbox.log_file} if sandbox else {})},
+                              sort_keys=True))
+    elif sandbox:
+        click.echo(f"sandbox {state}: {sandbox.url} (pid {sandbox.pid}, log {sandbox.log_file})")
+    else:
+        click.echo(f"sandbox {state}")
+
+
+@click.group()
+def sandbox() -> None:
+    """A local AWS (moto server) that `nexus deploy --sandbox` uses while it runs.
+
+    \b
+      nexus sandbox up
+      nexus deploy nexus.yaml --sandbox --auto-approve
+      nexus sandbox down
+    """
+
+
+@sandbox.command("up")
+@PROJECT
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def sandbox_up(project: Path, output: str) -> None:
+    """Start a sandbox on a free port of 127.0.0.1 (or report the one already running)."""
+    from ..sandbox import sandbox_status, start_sandbox
+
+    state_dir = project / ".nexus"
+    running = sandbox_status(state_dir)
+    if running:
+        _describe(running, output == "json", "already running")
+        return
+    _describe(start_sandbox(state_dir), output == "json", "running")
+
+
+@sandbox.command("down")
+@PROJECT
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def sandbox_down(project: Path, output: str) -> None:
+    """Stop the recorded sandbox (its data is gone with it)."""
+    from ..sandbox import stop_sandbox
+
+    stopped = stop_sandbox(project / ".nexus")
+    _describe(stopped, output == "json", "stopped" if stopped else "not running")
+
+
+@sandbox.command("status")
+@PROJECT
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def sandbox_status_command(project: Path, output: str) -> None:
+    """Is a sandbox running, and where? Exit 0 either way; `state` says which."""
+    from ..sandbox import sandbox_status
+
+    running = sandbox_status(project / ".nexus")
+    _describe(running, output == "json", "running" if running else "not running")

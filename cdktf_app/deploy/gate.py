@@ -1,0 +1,59 @@
+"""The gate between plan and apply: the compliance check of the plan JSON, at the spec's gate severity."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import NexusError
+
+
+@dataclass(frozen=True)
+class GateResult:
+    threshold: str
+    blocking: tuple[dict, ...] = ()
+    checked: int = 0
+    overridden: bool = False
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.overridden or (not self.blocking and self.error is None)
+
+
+@dataclass
+class GateBlocked(NexusError):
+    """Findings at or above the gate severity; apply was not run."""
+
+    stack: str
+    result: GateResult
+    exit_code = 3
+    message: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        if self.result.error:
+            lines = [f"the gate stopped {self.stack}: the compliance check could not run: {self.result.error}"]
+        else:
+            lines = [f"the gate stopped {self.stack}: {len(self.result.blocking)} finding(s) at or above "
+                     f"'{self.result.threshold}'"]
+        lines += [f"  {f['severity']:<8} {f['check_id']} {f['address']}"
+                  + (f" ({f['file']}:{f['line']} {f['spec_path']})" if f.get("line") else "")
+                  for f in self.result.blocking]
+        lines.append("fix them (`nexus check --fix`), or pass --override-gate --reason TEXT (recorded in the run)")
+        self.message = "\n".join(lines)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def evaluate_gate(plan_json: Path, out_dir: Path, threshold: str, overridden: bool) -> GateResult:
+    """Fails closed: a check that cannot run blocks the apply like a finding (and can be overridden)."""
+    from ..compliance import check
+
+    try:
+        report = check(plan_json, spec=out_dir)
+    except NexusError as error:
+        return GateResult(threshold=threshold, overridden=overridden, error=str(error).splitlines()[0])
+    blocking = tuple(finding.to_dict() for finding in report.blocking(threshold))
+    return GateResult(threshold=threshold, blocking=blocking, checked=report.passed_count + report.failed_count,
+                      overridden=overridden and bool(blocking))

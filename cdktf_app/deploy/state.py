@@ -1,0 +1,81 @@
+"""State safety: a copy of each stack's state before every apply, and a check after a failed one.
+
+`terraform state pull` works for every backend (local, S3, GCS, azurerm), so the backup is the same
+everywhere: `.nexus/state-backups/<stack>/<UTC time>-serial<N>.tfstate`. After a failed apply the state is
+read again; if it is unreadable, the last good copy is pushed back.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..tools.terraform import run_terraform
+
+BACKUPS = "state-backups"
+KEEP = 20
+
+
+@dataclass(frozen=True)
+class StateCheck:
+    readable: bool
+    serial: int | None
+    resources: int
+    restored_from: Path | None = None
+
+
+def pull_state(stack_dir: Path, cli_config: Path | None, log_file: Path | None, timeout: float) -> dict | None:
+    pulled = run_terraform(stack_dir, "state", "pull", cli_config=cli_config, timeout=timeout)
+    if log_file:
+        with open(log_file, "a", encoding="utf-8") as log:
+            log.write(f"$ terraform state pull -> exit {pulled.returncode}\n")
+    if not pulled.ok:
+        return None
+    text = pulled.output.strip()
+    if not text:
+        return {}
+    try:
+        return json.loads(text[text.index("{"):])
+    except ValueError:
+        return None
+
+
+def backup_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path | None, log_file: Path | None,
+                 timeout: float) -> Path | None:
+    """Copy the current state (if there is any) before an apply; keeps the newest KEEP copies."""
+    state = pull_state(stack_dir, cli_config, log_file, timeout)
+    if not state:
+        return None
+    folder = state_dir / BACKUPS / stack
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    target = folder / f"{stamp}-serial{state.get('serial', 0)}.tfstate"
+    temporary = target.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
+    temporary.chmod(0o600)
+    temporary.replace(target)
+    for old in sorted(folder.glob("*.tfstate"))[:-KEEP]:
+        old.unlink()
+    return target
+
+
+def latest_backup(state_dir: Path, stack: str) -> Path | None:
+    backups = sorted((state_dir / BACKUPS / stack).glob("*.tfstate"))
+    return backups[-1] if backups else None
+
+
+def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path | None, log_file: Path | None,
+                 timeout: float) -> StateCheck:
+    """Is the state readable after a failure? If not, push the last good backup back."""
+    state = pull_state(stack_dir, cli_config, log_file, timeout)
+    if state is not None:
+        return StateCheck(True, state.get("serial"), len(state.get("resources", [])))
+    backup = latest_backup(state_dir, stack)
+    if backup is None:
+        return StateCheck(False, None, 0)
+    pushed = run_terraform(stack_dir, "state", "push", "-force", str(backup), cli_config=cli_config,
+                           timeout=timeout, log_file=log_file)
+    restored = json.loads(backup.read_text(encoding="utf-8"))
+    return StateCheck(pushed.ok, restored.get("serial"), len(restored.get("resources", [])),
+                      restored_from=backup if pushed.ok else None)

@@ -1,0 +1,115 @@
+"""Where runs are kept: SQLite under the project (`.nexus/runs.db`), or PostgreSQL via NEXUS_RUNS_URL.
+
+One table through SQLAlchemy Core, so both databases share every query. A run is inserted when it starts
+(`running`) and updated when it ends, so a run that is killed still shows up.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import fields
+from pathlib import Path
+
+from sqlalchemy import JSON, Boolean, Column, Float, Integer, MetaData, String, Table, Text, create_engine, \
+    select
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..errors import ToolError, UsageError
+from .record import RunRecord
+
+URL_VARIABLE = "NEXUS_RUNS_URL"
+
+metadata = MetaData()
+runs_table = Table(
+    "nexus_runs", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("command", String(16), nullable=False),
+    Column("spec_name", String(64), nullable=False),
+    Column("spec_file", Text, nullable=False),
+    Column("spec_sha256", String(64), nullable=False),
+    Column("started_at", Float, nullable=False, index=True),
+    Column("finished_at", Float),
+    Column("outcome", String(16), nullable=False),
+    Column("stacks", JSON, nullable=False),
+    Column("phases", JSON, nullable=False),
+    Column("added", Integer, nullable=False),
+    Column("changed", Integer, nullable=False),
+    Column("destroyed", Integer, nullable=False),
+    Column("error_class", String(64)),
+    Column("error_kind", String(16)),
+    Column("error_confidence", Float),
+    Column("error_evidence", Text),
+    Column("error_rule", String(64)),
+    Column("retries", Integer, nullable=False),
+    Column("gate_findings", Integer, nullable=False),
+    Column("gate_overridden", Boolean, nullable=False),
+    Column("override_reason", Text),
+    Column("cost_delta", Float),
+    Column("sandbox", Boolean, nullable=False),
+    Column("log_file", Text),
+    Column("nexus_version", String(32), nullable=False),
+)
+COLUMNS = [f.name for f in fields(RunRecord)]
+
+
+def runs_url(project_dir: Path) -> str:
+    configured = os.environ.get(URL_VARIABLE)
+    if configured:
+        return configured
+    return f"sqlite:///{(project_dir / '.nexus' / 'runs.db').resolve()}"
+
+
+def _driver_url(url: str) -> str:
+    """`postgresql://...` means psycopg 3 here (SQLAlchemy's default would be psycopg2, not installed)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class RunStore:
+    def __init__(self, url: str):
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = create_engine(_driver_url(url))
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as error:
+            raise ToolError(f"run history at {_safe(url)} is not usable: {error.__class__.__name__}: "
+                            f"{str(error).splitlines()[0]}") from None
+        self.url = url
+
+    def save(self, run: RunRecord) -> None:
+        row = {name: getattr(run, name) for name in COLUMNS}
+        row["phases"] = [vars(phase) for phase in run.phases]
+        with self.engine.begin() as connection:
+            exists = connection.execute(select(runs_table.c.id).where(runs_table.c.id == run.id)).first()
+            if exists:
+                connection.execute(runs_table.update().where(runs_table.c.id == run.id).values(**row))
+            else:
+                connection.execute(runs_table.insert().values(**row))
+
+    def list(self, limit: int = 20) -> list[RunRecord]:
+        query = select(runs_table).order_by(runs_table.c.started_at.desc()).limit(limit)
+        with self.engine.connect() as connection:
+            return [RunRecord.from_dict(dict(row._mapping)) for row in connection.execute(query)]
+
+    def get(self, run_id: str) -> RunRecord:
+        """A run by id or by a unique prefix of it."""
+        query = select(runs_table).where(runs_table.c.id.startswith(run_id, autoescape=True)).limit(2)
+        with self.engine.connect() as connection:
+            rows = list(connection.execute(query))
+        if len(rows) != 1:
+            raise UsageError(f"no run with id '{run_id}'" if not rows else f"run id '{run_id}' is ambiguous")
+        return RunRecord.from_dict(dict(rows[0]._mapping))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    scheme, sep, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        rest = f"{credentials.split(':')[0]}:***@{host}"
+    return f"{scheme}{sep}{rest}"
