@@ -14,7 +14,7 @@ from .context import write_context
 from .findings import CheckReport, Finding, normalize
 from .fixes import load_fixes
 from .packs import load_packs
-from .suppressions import apply_suppressions
+from .suppressions import apply_suppressions, raise_if_expired
 from .targets import ScanTarget, resolve_target
 
 FINDINGS_FILE = "findings.json"
@@ -43,6 +43,7 @@ def check(target: str | Path, *, standards: list[str] | None = None, spec: str |
 
 
 def check_resolved(target: ScanTarget, standards: list[str] | None, worker: CheckovWorker) -> CheckReport:
+    raise_if_expired(target.loaded)
     scope = scope_of(standards, target.loaded)
     with tempfile.TemporaryDirectory(prefix="nexus-check-") as scratch:
         request = ScanRequest(files=tuple(str(item.path.resolve()) for item in target.files),

@@ -33,14 +33,19 @@ def matches(suppression: Suppression, finding: Finding) -> bool:
     return any(candidate and fnmatchcase(candidate, suppression.resource) for candidate in candidates)
 
 
-def apply_suppressions(findings: list[Finding], loaded: LoadedSpec | None,
-                       today: datetime.date | None = None) -> list[Finding]:
-    """Mark suppressed findings; raise SpecError (exit 2) when a suppression has expired."""
+def raise_if_expired(loaded: LoadedSpec | None, today: datetime.date | None = None) -> None:
+    """Fail loudly (SpecError, exit 2) when a suppression has expired, before anything is scanned."""
     if loaded is None:
-        return findings
+        return
     problems = list(expired_problems(loaded, today or datetime.date.today()))
     if problems:
         raise SpecError(problems)
+
+
+def apply_suppressions(findings: list[Finding], loaded: LoadedSpec | None) -> list[Finding]:
+    """Mark the findings a suppression in the spec covers."""
+    if loaded is None:
+        return findings
     suppressions = loaded.spec.compliance.suppressions
     marked = []
     for finding in findings:

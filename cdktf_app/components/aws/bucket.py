@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from cdktn import Fn
+from cdktn_provider_aws.data_aws_elb_service_account import DataAwsElbServiceAccount
 from cdktn_provider_aws.s3_bucket import S3Bucket
 from cdktn_provider_aws.s3_bucket_lifecycle_configuration import S3BucketLifecycleConfiguration
 from cdktn_provider_aws.s3_bucket_logging import S3BucketLoggingA
@@ -47,23 +48,46 @@ def lifecycle_rule(expire_days: int | None) -> dict:
     return rule
 
 
-def bucket_policy(add, bucket: S3Bucket, statements: list[dict]) -> None:
-    add(S3BucketPolicy, "policy", bucket=bucket.id,
-        policy=Fn.jsonencode({"Version": "2012-10-17", "Statement": statements}))
+def bucket_policy(add, bucket: S3Bucket, statements: list[dict]) -> S3BucketPolicy:
+    return add(S3BucketPolicy, "policy", bucket=bucket.id,
+               policy=Fn.jsonencode({"Version": "2012-10-17", "Statement": statements}))
 
 
 def access_log_bucket(ctx) -> S3Bucket:
-    """The stack's access-log bucket (S3 log delivery needs SSE-S3, not KMS); logs kept a year."""
-    def build() -> S3Bucket:
+    """The stack's access-log bucket (S3 and load balancer log delivery need SSE-S3, not KMS); kept a year."""
+    return _access_logs(ctx)[0]
+
+
+def load_balancer_log_bucket(ctx) -> tuple[S3Bucket, S3BucketPolicy]:
+    """The access-log bucket and its policy: a load balancer must be created after the policy lets it write."""
+    return _access_logs(ctx)
+
+
+def _access_logs(ctx) -> tuple[S3Bucket, S3BucketPolicy]:
+    def build() -> tuple[S3Bucket, S3BucketPolicy]:
         add = ctx.adder(STACK_SECTION, "access_logs")
         bucket, statements = secure_bucket(add, ctx.tags(), ctx.physical_name("access-logs"), versioned=True,
                                            public=False, kms_key_arn=None)
         statements.append({"Sid": "S3ServerAccessLogs", "Effect": "Allow",
                            "Principal": {"Service": "logging.s3.amazonaws.com"}, "Action": "s3:PutObject",
                            "Resource": f"{bucket.arn}/*"})
-        bucket_policy(add, bucket, statements)
-        return bucket
+        if _has_load_balancers(ctx):
+            # Regions older than 2022-08 deliver as the regional ELB account, newer ones as the service.
+            elb = add(DataAwsElbServiceAccount, "elb_account")
+            statements.append({"Sid": "LoadBalancerAccessLogs", "Effect": "Allow",
+                               "Principal": {"AWS": elb.arn,
+                                             "Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                               "Action": "s3:PutObject", "Resource": f"{bucket.arn}/{LOAD_BALANCER_PREFIX}/*"})
+        return bucket, bucket_policy(add, bucket, statements)
     return ctx.shared("aws.access_logs", build)
+
+
+LOAD_BALANCER_PREFIX = "load-balancers"
+
+
+def _has_load_balancers(ctx) -> bool:
+    return any(component.type == "service" and "aws" in ctx.spec.clouds_for(component)
+               for component in ctx.spec.components.values())
 
 
 class AwsBucket(ComponentConstruct[Bucket]):

@@ -20,6 +20,7 @@ from cdktn_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEg
 from ...errors import SpecError
 from ...spec.model import Service
 from ..base import ComponentConstruct
+from .bucket import LOAD_BALANCER_PREFIX, load_balancer_log_bucket
 from .network_access import network_of, security_group
 from .provider import assume_role_policy, log_group, managed_policy, region, stack_key
 
@@ -41,11 +42,15 @@ class AwsService(ComponentConstruct[Service]):
         self.add(VpcSecurityGroupEgressRule, "lb_sg_to_tasks", security_group_id=balancer_sg.id, ip_protocol="tcp",
                  from_port=spec.port, to_port=spec.port, referenced_security_group_id=tasks_sg.id,
                  description="to the service's tasks", tags=self.tags)
+        log_bucket, log_policy = load_balancer_log_bucket(self.ctx)
         balancer = self.add(Lb, "lb", name=self.physical_name("lb", max_length=32), internal=not spec.public,
                             load_balancer_type="application", security_groups=[balancer_sg.id],
                             subnets=network["public_subnet_ids" if spec.public else "private_subnet_ids"],
                             drop_invalid_header_fields=True,
-                            enable_deletion_protection=self.ctx.environment == "prod", tags=self.tags)
+                            access_logs={"bucket": log_bucket.id, "enabled": True,
+                                         "prefix": f"{LOAD_BALANCER_PREFIX}/{self.name}"},
+                            enable_deletion_protection=self.ctx.environment == "prod", depends_on=[log_policy],
+                            tags=self.tags)
         targets = self.add(LbTargetGroup, "targets", name=self.physical_name("tg", max_length=32), port=spec.port,
                            protocol="HTTP", target_type="ip", vpc_id=network["vpc_id"],
                            health_check={"path": spec.health_check, "matcher": "200-399"}, tags=self.tags)

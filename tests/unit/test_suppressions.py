@@ -1,0 +1,60 @@
+"""Suppressions: matched by check (glob), resource address, component or stack/address; expired ones fail."""
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from cdktf_app.compliance.findings import Finding
+from cdktf_app.compliance.suppressions import apply_suppressions, raise_if_expired
+from cdktf_app.errors import SpecError
+from cdktf_app.spec.loader import load_spec_text
+
+SPEC = """\
+apiVersion: nexus/v1
+name: shop
+providers:
+  aws: {region: eu-west-1}
+components:
+  logs: {type: bucket}
+compliance:
+  suppressions:
+    - check: CKV_AWS_18
+      resource: aws_s3_bucket.logs
+      reason: this bucket receives the access logs of the others
+      expires: "2030-01-31"
+    - check: CKV2_AWS_*
+      resource: logs
+      reason: graph checks do not understand the log bucket pattern
+"""
+
+
+def finding(check_id: str, address: str, component: str | None = "logs") -> Finding:
+    return Finding(check_id=check_id, check_name="a check", address=address, stack="shop-dev-aws", severity="high",
+                   controls=(), artifact="cdk.tf.json", artifact_lines=(1, 2), component=component)
+
+
+def test_matching_by_address_glob_and_component():
+    loaded = load_spec_text(SPEC)
+    marked = apply_suppressions([finding("CKV_AWS_18", "aws_s3_bucket.logs"),
+                                 finding("CKV_AWS_18", "aws_s3_bucket.assets", "assets"),
+                                 finding("CKV2_AWS_62", "aws_s3_bucket.logs"),
+                                 finding("CKV_AWS_21", "aws_s3_bucket.logs")], loaded)
+    assert [item.suppressed for item in marked] == [True, False, True, False]
+    assert marked[0].suppression_reason == "this bucket receives the access logs of the others"
+
+
+def test_expired_suppression_is_an_error_with_its_line():
+    loaded = load_spec_text(SPEC, file="nexus.yaml")
+    raise_if_expired(loaded, today=datetime.date(2030, 1, 31))
+    with pytest.raises(SpecError) as error:
+        raise_if_expired(loaded, today=datetime.date(2030, 2, 1))
+    problem, = error.value.problems
+    assert (problem.file, problem.line, problem.path) == ("nexus.yaml", 12, "compliance.suppressions[0].expires")
+    assert "expired on 2030-01-31" in problem.message and "CKV_AWS_18" in problem.message
+
+
+def test_reason_is_mandatory():
+    with pytest.raises(SpecError) as error:
+        load_spec_text(SPEC.replace("      reason: this bucket receives the access logs of the others\n", ""))
+    assert "compliance.suppressions[0].reason" in str(error.value)
