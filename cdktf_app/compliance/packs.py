@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -61,6 +61,17 @@ class Pack:
 
     def controls_citing(self, check_id: str) -> tuple[Control, ...]:
         return tuple(control for control in self.controls if check_id in control.checks)
+
+    def summary(self) -> dict:
+        """Counts for `nexus packs list`: controls, how many are automated and manual, distinct checks."""
+        return {"id": self.id, "title": self.title, "version": self.version, "clouds": list(self.clouds),
+                "controls": len(self.controls), "automated": len(self.automated_controls),
+                "manual": len(self.manual_controls), "checks": len(self.check_ids),
+                "nexus_checks": sum(1 for check in self.check_ids if check.startswith("NEXUS_"))}
+
+    def as_dict(self) -> dict:
+        return {**self.summary(), "source": self.source, "spec_versions": list(self.spec_versions),
+                "controls": [asdict(control) | {"checks": list(control.checks)} for control in self.controls]}
 
     def covers(self, spec_version: str) -> bool:
         """Whether the control ids follow the version a spec declares (e.g. PCI 4.0 ids do not fit 3.2.1)."""
