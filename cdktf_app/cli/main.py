@@ -1,7 +1,6 @@
 """The `nexus` command: a thin layer over the library. Every command calls one library function and prints."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -9,6 +8,7 @@ import click
 
 from .. import __version__
 from ..errors import NexusError
+from ..files import write_atomically
 from . import render
 
 
@@ -85,10 +85,16 @@ def synth(obj: dict, spec: Path, out_dir: Path, no_cache: bool) -> None:
     """Compile a spec into Terraform JSON: one stack per environment x provider, one per edge location.
 
     Also writes OUT/manifest.json (cdktn's), OUT/provenance.json (resource -> spec line) and OUT/nexus.json.
+    With `compliance.auto_remediate: true` the safe fixes of `nexus check --fix` are applied to the spec first.
     An unchanged spec reuses the previous output (a content hash of spec, Nexus and binding versions).
     """
+    from ..compliance.remediate import remediate_before_synth
     from ..stacks.synth import synth as run_synth
+    from .check import show_fix
 
+    remediation = remediate_before_synth(spec, out_dir)
+    if remediation is not None and remediation.changed:
+        show_fix(remediation)
     result = run_synth(spec, out_dir, use_cache=not no_cache)
     render.synthesized(result, obj)
 
@@ -145,15 +151,15 @@ def blueprints_render(name: str, values: tuple[str, ...], output: Path | None, f
     click.echo(f"wrote {output}", err=True)
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder, so a failure never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
 # Commands of other concerns live in their own modules (cli/<concern>.py) and are added here, one line each.
+from .visualize import visualize as visualize_command  # noqa: E402
+cli.add_command(visualize_command)
+from .cost import cost as cost_command  # noqa: E402
+cli.add_command(cost_command)
+from .generate import generate as generate_command  # noqa: E402
+cli.add_command(generate_command)
+from .check import check as check_command  # noqa: E402
+cli.add_command(check_command)
 from .deploy import deploy as deploy_command, destroy as destroy_command, plan as plan_command  # noqa: E402
 cli.add_command(plan_command)
 cli.add_command(deploy_command)
@@ -162,12 +168,8 @@ from .runs import runs as runs_command  # noqa: E402
 cli.add_command(runs_command)
 from .sandbox import sandbox as sandbox_command  # noqa: E402
 cli.add_command(sandbox_command)
-from .visualize import visualize as visualize_command  # noqa: E402
-cli.add_command(visualize_command)
-from .cost import cost as cost_command  # noqa: E402
-cli.add_command(cost_command)
-from .generate import generate as generate_command  # noqa: E402
-cli.add_command(generate_command)
+from .packs import packs as packs_command  # noqa: E402
+cli.add_command(packs_command)
 
 
 def main() -> None:
