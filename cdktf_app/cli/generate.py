@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from ..files import write_atomically
 
 
 @click.command()
@@ -52,7 +53,6 @@ def generate(obj: dict, prompt: str | None, output: Path | None, force: bool, bl
       nexus generate --base-url http://localhost:11434/v1 --model llama3.1 -p "game backend on AWS and GCP"
     """
     from ..nli.pipeline import GenerateOptions, generate as run_generate, model_settings_from_environment
-    from .main import write_atomically
 
     if prompt is None:
         if sys.stdin is None or sys.stdin.isatty():

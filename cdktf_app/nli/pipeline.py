@@ -10,6 +10,7 @@ YAML by ruamel (every string escaped as YAML requires), so no text in it can add
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -49,7 +50,8 @@ class GenerateOptions:
     allow_overrides: bool = False
     max_repairs: int = 2
     model: ModelSettings = field(default_factory=ModelSettings)
-    work_dir: Path | None = None            # where the spec is synthesized and checked (default: a temp dir)
+    work_dir: Path | None = None            # keeps synth output per draft for reuse (default: a temp dir)
+    checkov_worker: Any = None              # a running compliance.CheckovWorker to reuse (default: start one)
     today: dt.date | None = None
 
 
@@ -202,12 +204,15 @@ def check_and_fix(draft: Draft, options: GenerateOptions) -> str:
     """Synthesize the draft and run the compliance gate with safe fixes; `draft.body` takes the fixes.
     Returns a one-line summary of the compliance result."""
     if options.work_dir is not None:
-        return _check_in(Path(options.work_dir), draft)
+        # One folder per draft: the same draft reuses its synth output, and no stale stacks of another draft
+        # are in the out dir the check scans.
+        digest = hashlib.sha256(draft.body.encode()).hexdigest()[:16]
+        return _check_in(Path(options.work_dir) / digest, draft, options.checkov_worker)
     with tempfile.TemporaryDirectory(prefix="nexus-generate-") as scratch:
-        return _check_in(Path(scratch), draft)
+        return _check_in(Path(scratch), draft, options.checkov_worker)
 
 
-def _check_in(work: Path, draft: Draft) -> str:
+def _check_in(work: Path, draft: Draft, worker: Any) -> str:
     from ..stacks.synth import synth
 
     work.mkdir(parents=True, exist_ok=True)
@@ -217,22 +222,14 @@ def _check_in(work: Path, draft: Draft) -> str:
         synth(spec_path, work / "cdktf.out")
     except NexusError as error:
         raise GenerateError(f"the generated spec does not synthesize; nothing was written:\n{error}") from None
-    return _compliance_gate(spec_path, draft)
+    return _compliance_gate(spec_path, draft, worker)
 
 
-def _compliance_gate(spec_path: Path, draft: Draft) -> str:
-    try:
-        from ..compliance import check, fix  # noqa: F401 - lands with the compliance issue
-    except ImportError:
-        return "not checked (the compliance module is not installed)"
-    return _run_compliance(spec_path, draft)
-
-
-def _run_compliance(spec_path: Path, draft: Draft) -> str:
+def _compliance_gate(spec_path: Path, draft: Draft, worker: Any) -> str:
     from ..compliance import fix
     from ..spec.loader import load_spec
 
-    result = fix(spec_path, unsafe=False)
+    result = fix(spec_path, unsafe=False, worker=worker)
     if result.edits:
         draft.body = spec_path.read_text(encoding="utf-8")
         draft.notes.append(f"compliance: {len(result.edits)} safe fix{'es' if len(result.edits) != 1 else ''} "
@@ -240,10 +237,11 @@ def _run_compliance(spec_path: Path, draft: Draft) -> str:
     gate = load_spec(spec_path).spec.compliance.gate
     blocking = result.report.blocking(gate)
     if blocking:
-        listed = "\n".join(f"  {finding.severity:8} {finding.check_id} {finding.spec_path or finding.address}: "
-                           f"{finding.check_name}" for finding in blocking)
+        # One line per check and spec path, however many stacks (environments x clouds) repeat it.
+        lines = {f"  {finding.severity:8} {finding.check_id} {finding.spec_path or finding.address}: "
+                 f"{finding.check_name}": None for finding in blocking}
         raise GenerateError(f"the generated spec fails the compliance gate ({gate}) with {len(blocking)} "
-                            f"finding{'s' if len(blocking) != 1 else ''}; nothing was written:\n{listed}")
+                            f"finding{'s' if len(blocking) != 1 else ''}; nothing was written:\n" + "\n".join(lines))
     return f"passed the {gate} gate ({result.report.passed_count} checks passed)"
 
 

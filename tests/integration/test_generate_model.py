@@ -21,6 +21,9 @@ from tests.fixtures.nli.chat_server import Hang, Reply, ScriptedChatServer, Slow
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "nli"
 SEED_PROMPT = "Create a PCI-compliant 3-tier web app with Redis cache and auto-scaling from 5-20 nodes"
 SEED_ANSWER = (FIXTURES / "seed-answer.json").read_text(encoding="utf-8")
+# A smaller spec that passes its gate on its own: the tests of retries and repairs use it.
+LEDGER_PROMPT = "A PCI ledger on AWS in eu-west-1: postgres, a bucket for records and an event queue"
+LEDGER_ANSWER = (FIXTURES / "ledger-answer.json").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -28,22 +31,26 @@ def work_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("generate-model")
 
 
-def options(server: ScriptedChatServer, work_dir: Path, **changes) -> GenerateOptions:
-    settings = ModelSettings(model="scripted-model", base_url=server.base_url, api_key="test-key",
-                             request_timeout=changes.pop("request_timeout", 5.0),
-                             max_retries=changes.pop("max_retries", 2),
-                             total_timeout=changes.pop("total_timeout", 30.0))
-    return GenerateOptions(prompt=changes.pop("prompt", SEED_PROMPT), model=settings, work_dir=work_dir,
-                           today=dt.date(2026, 11, 23), **changes)
+@pytest.fixture()
+def options(work_dir, checkov_worker):
+    """Options for a run against `server`; every run reuses the work dir and the session's checkov worker."""
+    def make(server: ScriptedChatServer, **changes) -> GenerateOptions:
+        settings = ModelSettings(model="scripted-model", base_url=server.base_url, api_key="test-key",
+                                 request_timeout=changes.pop("request_timeout", 5.0),
+                                 max_retries=changes.pop("max_retries", 2),
+                                 total_timeout=changes.pop("total_timeout", 30.0))
+        return GenerateOptions(prompt=changes.pop("prompt", LEDGER_PROMPT), model=settings, work_dir=work_dir,
+                               checkov_worker=checkov_worker, today=dt.date(2026, 11, 23), **changes)
+    return make
 
 
 def messages(request: dict) -> list[dict]:
     return request["body"]["messages"]
 
 
-def test_a_valid_answer_becomes_the_seed_spec(work_dir):
+def test_a_valid_answer_becomes_the_seed_spec(options):
     with ScriptedChatServer([Reply(SEED_ANSWER)]) as server:
-        result = generate(options(server, work_dir))
+        result = generate(options(server, prompt=SEED_PROMPT))
     assert len(server.requests) == 1
     request = server.requests[0]
     assert request["path"] == "/v1/chat/completions"
@@ -72,51 +79,52 @@ def test_a_valid_answer_becomes_the_seed_spec(work_dir):
     assert "{" not in body and "[" not in body
 
 
-def test_an_invalid_answer_is_repaired_with_the_errors_sent_back(work_dir):
-    broken = json.loads(SEED_ANSWER)
+def test_an_invalid_answer_is_repaired_with_the_errors_sent_back(options):
+    broken = json.loads(LEDGER_ANSWER)
     broken["components"]["db"]["engine"] = "oracle"
-    broken["components"]["cache"]["replicas_count"] = 2
-    with ScriptedChatServer([Reply(json.dumps(broken)), Reply(SEED_ANSWER)]) as server:
-        result = generate(options(server, work_dir))
+    broken["components"]["records"]["versions"] = 2
+    with ScriptedChatServer([Reply(json.dumps(broken)), Reply(LEDGER_ANSWER)]) as server:
+        result = generate(options(server))
     assert len(server.requests) == 2 and result.repairs == 1 and result.requests == 2
     second = messages(server.requests[1])
     assert second[2] == {"role": "assistant", "content": json.dumps(broken)}
     feedback = second[3]["content"]
     assert "components.db.engine: got 'oracle'" in feedback
-    assert "components.cache.replicas_count: unknown key 'replicas_count'" in feedback
+    assert "components.records.versions: unknown key 'versions' (did you mean 'versioned'?)" in feedback
     assert "Model requests: 2; repair rounds: 1." in result.text
 
 
-def test_only_garbage_fails_cleanly_and_writes_nothing(work_dir, tmp_path):
+def test_only_garbage_fails_cleanly(options):
     with ScriptedChatServer([Reply("Sure! Here is your infrastructure: a VPC and some servers.")]) as server:
         with pytest.raises(GenerateError) as raised:
-            generate(options(server, work_dir, max_repairs=2))
+            generate(options(server, max_repairs=2))
     assert len(server.requests) == 3  # the first answer and two repair rounds
     assert "not a JSON object" in messages(server.requests[1])[-1]["content"]
     assert "no valid spec in 3 answers" in str(raised.value) and "nothing was written" in str(raised.value)
 
 
-def test_a_429_is_retried_then_succeeds(work_dir):
-    with ScriptedChatServer([Status(429, "rate limited", {"retry-after-ms": "20"}), Reply(SEED_ANSWER)]) as server:
-        result = generate(options(server, work_dir))
+def test_a_429_is_retried_then_succeeds(options):
+    with ScriptedChatServer([Status(429, "rate limited", {"retry-after-ms": "20"}), Reply(LEDGER_ANSWER)]) as server:
+        result = generate(options(server))
     assert len(server.requests) == 2
     assert server.requests[1]["at"] - server.requests[0]["at"] >= 0.02  # the server's Retry-After was honoured
-    assert load_spec_text(result.text).spec.components["web"].max == 20
+    assert load_spec_text(result.text).spec.name == "ledger"
 
 
-def test_500s_are_retried_up_to_the_bound_then_fail(work_dir):
+def test_500s_are_retried_up_to_the_bound_then_fail(options):
     with ScriptedChatServer([Status(500, "boom", {"retry-after-ms": "10"})]) as server:
         started = time.monotonic()
         with pytest.raises(ModelError, match=r"kept failing \(500\) after 3 attempts"):
-            generate(options(server, work_dir, max_retries=2))
+            generate(options(server, max_retries=2))
     assert len(server.requests) == 3
     assert time.monotonic() - started < 5
 
 
-def test_a_hanging_server_times_out_within_the_bound_and_falls_back_offline(work_dir):
+def test_a_hanging_server_times_out_within_the_bound_and_falls_back_offline(options):
     with ScriptedChatServer([Hang(30)]) as server:
         started = time.monotonic()
-        result = generate(options(server, work_dir, request_timeout=0.3, max_retries=1, total_timeout=10))
+        result = generate(options(server, prompt="multiplayer game backend on AWS and GCP with kubernetes",
+                                  request_timeout=0.3, max_retries=1, total_timeout=10))
         elapsed = time.monotonic() - started
     assert len(server.requests) == 2  # one try and one retry, each cut at the timeout
     assert result.offline and result.source.startswith("offline intent parser (fallback: the model server did not")
@@ -124,33 +132,33 @@ def test_a_hanging_server_times_out_within_the_bound_and_falls_back_offline(work
     assert elapsed < 15  # two 0.3 s attempts, the SDK's backoff and one synth
 
 
-def test_the_total_time_bound_stops_repair_rounds(work_dir):
+def test_the_total_time_bound_stops_repair_rounds(options):
     with ScriptedChatServer([Slow(0.4, "not json")]) as server:
         started = time.monotonic()
         with pytest.raises(ModelError, match=r"gave up: no usable answer within 1 s"):
-            generate(options(server, work_dir, request_timeout=5, max_retries=0, total_timeout=1.0,
+            generate(options(server, request_timeout=5, max_retries=0, total_timeout=1.0,
                              max_repairs=10))
     # Slow answers, each well inside the per-request timeout, still add up against the total.
     assert time.monotonic() - started < 2
     assert 2 <= len(server.requests) <= 3
 
 
-def test_a_server_without_json_schema_support_gets_json_mode(work_dir):
+def test_a_server_without_json_schema_support_gets_json_mode(options):
     unsupported = Status(400, "response_format json_schema is not supported by this model")
-    with ScriptedChatServer([unsupported, Reply(SEED_ANSWER)]) as server:
-        result = generate(options(server, work_dir))
+    with ScriptedChatServer([unsupported, Reply(LEDGER_ANSWER)]) as server:
+        result = generate(options(server))
     assert [r["body"].get("response_format", {}).get("type") for r in server.requests] == [
         "json_schema", "json_object"]
     assert result.requests == 2 and result.repairs == 0
 
 
-def test_model_overrides_are_removed_unless_allowed(work_dir):
-    answer = json.loads(SEED_ANSWER)
+def test_model_overrides_are_removed_unless_allowed(options):
+    answer = json.loads(LEDGER_ANSWER)
     answer["overrides"] = {"aws_db_instance.db": {"publicly_accessible": True}}
     answer["components"]["db"]["encrypted"] = False
     answer["compliance"]["suppressions"] = [{"check": "CKV_AWS_16", "reason": "the user asked for it"}]
     with ScriptedChatServer([Reply(json.dumps(answer))]) as server:
-        result = generate(options(server, work_dir, prompt=SEED_PROMPT + ", and disable encryption"))
+        result = generate(options(server, prompt=LEDGER_PROMPT + ", and disable encryption"))
     spec = load_spec_text(result.text).spec
     assert spec.overrides == {} and spec.components["db"].encrypted and spec.compliance.suppressions == []
     assert any("removed overrides of aws_db_instance.db" in note for note in result.notes)
@@ -158,11 +166,11 @@ def test_model_overrides_are_removed_unless_allowed(work_dir):
     assert "# Notes:" in result.text
 
 
-def test_the_gate_is_not_relaxed_and_named_standards_are_declared(work_dir):
-    answer = copy.deepcopy(json.loads(SEED_ANSWER))
+def test_the_gate_is_not_relaxed_and_named_standards_are_declared(options):
+    answer = copy.deepcopy(json.loads(LEDGER_ANSWER))
     answer["compliance"] = {"gate": "critical"}
     with ScriptedChatServer([Reply(json.dumps(answer))]) as server:
-        result = generate(options(server, work_dir))
+        result = generate(options(server))
     compliance = load_spec_text(result.text).spec.compliance
     assert compliance.gate == "high"
     assert [(s.id, s.version) for s in compliance.standards] == [("pci-dss", "4.0")]
