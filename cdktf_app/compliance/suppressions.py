@@ -5,13 +5,22 @@ An expired suppression is an error, not a silent un-suppression: someone promise
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import replace
 from fnmatch import fnmatchcase
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
 
 from ..errors import SpecError
+from ..paths import compliance_dir
 from ..spec.loader import LoadedSpec
 from ..spec.model import Suppression
 from .findings import Finding
+from .fixes import FixError
+
+EXEMPTIONS_FILE = "exemptions.yaml"
 
 
 def expired_problems(loaded: LoadedSpec, today: datetime.date):
@@ -42,13 +51,32 @@ def raise_if_expired(loaded: LoadedSpec | None, today: datetime.date | None = No
         raise SpecError(problems)
 
 
+@functools.lru_cache(maxsize=4)
+def _exemptions(path: Path) -> tuple[Suppression, ...]:
+    if not path.exists():
+        return ()
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    try:
+        return tuple(Suppression.model_validate(entry) for entry in entries)
+    except ValidationError as error:
+        raise FixError(f"{path}: not a valid exemption list: {error}") from None
+
+
+def built_in_exemptions() -> tuple[Suppression, ...]:
+    """compliance/exemptions.yaml: findings on Nexus' own plumbing that the cloud makes unfixable."""
+    return _exemptions(compliance_dir() / EXEMPTIONS_FILE)
+
+
 def apply_suppressions(findings: list[Finding], loaded: LoadedSpec | None) -> list[Finding]:
-    """Mark the findings a suppression in the spec covers."""
-    if loaded is None:
-        return findings
-    suppressions = loaded.spec.compliance.suppressions
+    """Mark the findings a suppression in the spec, or a built-in exemption, covers."""
+    declared = loaded.spec.compliance.suppressions if loaded else []
+    exemptions = built_in_exemptions()
     marked = []
     for finding in findings:
-        match = next((item for item in suppressions if matches(item, finding)), None)
-        marked.append(replace(finding, suppressed=True, suppression_reason=match.reason) if match else finding)
+        match = next((item for item in declared if matches(item, finding)), None)
+        reason = match.reason if match else None
+        if match is None:
+            exemption = next((item for item in exemptions if matches(item, finding)), None)
+            reason = f"built-in exemption: {exemption.reason}" if exemption else None
+        marked.append(replace(finding, suppressed=True, suppression_reason=reason) if reason else finding)
     return marked

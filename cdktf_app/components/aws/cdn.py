@@ -3,17 +3,15 @@ from __future__ import annotations
 
 from cdktn_provider_aws.cloudfront_distribution import CloudfrontDistribution
 from cdktn_provider_aws.cloudfront_origin_access_control import CloudfrontOriginAccessControl
-from cdktn_provider_aws.wafv2_web_acl import Wafv2WebAcl
 
 from ...spec.model import Cdn
 from ..base import ComponentConstruct
+from .firewall import managed_web_acl
 from .provider import global_provider
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
-MANAGED_RULE_GROUPS = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                       "AWSManagedRulesAmazonIpReputationList")
 
 
 class AwsCdn(ComponentConstruct[Cdn]):
@@ -34,7 +32,7 @@ class AwsCdn(ComponentConstruct[Cdn]):
                 **({} if origin_kind == "bucket" else {"origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST})},
             restrictions={"geo_restriction": {"restriction_type": "none"}},
             viewer_certificate={"cloudfront_default_certificate": True},
-            web_acl_id=self._firewall().arn if spec.waf else None, tags=self.tags)
+            web_acl_id=self._firewall_arn(), tags=self.tags)
         if origin_kind == "bucket":
             origin["policy_statements"].append({
                 "Sid": "CloudFrontReads", "Effect": "Allow", "Principal": {"Service": "cloudfront.amazonaws.com"},
@@ -55,13 +53,7 @@ class AwsCdn(ComponentConstruct[Cdn]):
                                          "origin_protocol_policy": "https-only" if https else "http-only",
                                          "origin_ssl_protocols": ["TLSv1.2"]}}
 
-    def _firewall(self) -> Wafv2WebAcl:
-        rules = [{"name": group, "priority": index, "override_action": {"none": {}},
-                  "statement": {"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
-                  "visibility_config": {"cloudwatch_metrics_enabled": True, "metric_name": group,
-                                        "sampled_requests_enabled": True}}
-                 for index, group in enumerate(MANAGED_RULE_GROUPS)]
-        return self.add(Wafv2WebAcl, "waf", name=self.physical_name(max_length=128), scope="CLOUDFRONT",
-                        provider=global_provider(self.ctx), default_action={"allow": {}}, rule=rules,
-                        visibility_config={"cloudwatch_metrics_enabled": True, "metric_name": self.physical_name(),
-                                           "sampled_requests_enabled": True}, tags=self.tags)
+    def _firewall_arn(self) -> str | None:
+        if not self.component.waf:
+            return None
+        return managed_web_acl(self, "CLOUDFRONT", provider=global_provider(self.ctx)).arn

@@ -37,9 +37,11 @@ class AwsFunction(ComponentConstruct[Function]):
         function = self.add(
             LambdaFunction, None, function_name=function_name, role=role.arn, runtime=RUNTIME[spec.runtime],
             handler=spec.handler, filename=code, source_code_hash=sha256_base64(archive),
-            memory_size=spec.memory, timeout=spec.timeout, kms_key_arn=key,
-            tracing_config={"mode": "Active"}, environment={"variables": spec.environment} if spec.environment
-            else None, depends_on=[logs], tags=self.tags)
+            memory_size=spec.memory, timeout=spec.timeout, tracing_config={"mode": "Active"},
+            # The key encrypts environment variables; set without any, the provider reports drift forever.
+            kms_key_arn=key if spec.environment else None,
+            environment={"variables": spec.environment} if spec.environment else None,
+            depends_on=[logs], tags=self.tags)
         if spec.trigger:
             self._subscribe(function, role, self.ctx.imported(spec.trigger), key)
         self.export(arn=lambda: function.arn, name=lambda: function.function_name,

@@ -1,4 +1,5 @@
-"""service -> ECS Fargate service behind an Application Load Balancer, scaled on CPU between min and max."""
+"""service -> ECS Fargate service behind an Application Load Balancer (WAF and access logs when public),
+scaled on CPU between min and max."""
 from __future__ import annotations
 
 import json
@@ -16,11 +17,13 @@ from cdktn_provider_aws.lb import Lb
 from cdktn_provider_aws.lb_listener import LbListener
 from cdktn_provider_aws.lb_target_group import LbTargetGroup
 from cdktn_provider_aws.vpc_security_group_egress_rule import VpcSecurityGroupEgressRule
+from cdktn_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 
 from ...errors import SpecError
 from ...spec.model import Service
 from ..base import ComponentConstruct
 from .bucket import LOAD_BALANCER_PREFIX, load_balancer_log_bucket
+from .firewall import managed_web_acl
 from .network_access import network_of, security_group
 from .provider import assume_role_policy, log_group, managed_policy, region, stack_key
 
@@ -51,6 +54,9 @@ class AwsService(ComponentConstruct[Service]):
                                          "prefix": f"{LOAD_BALANCER_PREFIX}/{self.name}"},
                             enable_deletion_protection=self.ctx.environment == "prod", depends_on=[log_policy],
                             tags=self.tags)
+        if spec.public:
+            firewall = managed_web_acl(self, "REGIONAL")
+            self.add(Wafv2WebAclAssociation, "waf_association", resource_arn=balancer.arn, web_acl_arn=firewall.arn)
         targets = self.add(LbTargetGroup, "targets", name=self.physical_name("tg", max_length=32), port=spec.port,
                            protocol="HTTP", target_type="ip", vpc_id=network["vpc_id"],
                            health_check={"path": spec.health_check, "matcher": "200-399"}, tags=self.tags)
