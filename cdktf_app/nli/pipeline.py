@@ -28,7 +28,7 @@ from ..spec.loader import load_spec_text
 from . import prompts
 from .client import ModelClient, ModelSettings, ModelUnreachable
 from .intent import Intent, parse_intent
-from .offline import dump, offline_draft
+from .offline import dump, offline_draft, yaml_round_trip
 from .safety import harden
 
 TOP_LEVEL_ORDER = ("apiVersion", "name", "description", "providers", "environments", "tags", "compliance",
@@ -119,7 +119,7 @@ def _offline_reason(options: GenerateOptions) -> str | None:
 
 def _offline(intent: Intent, options: GenerateOptions) -> Draft:
     generated = offline_draft(intent, options.blueprint)
-    data = _yaml().load(generated.text)
+    data = yaml_round_trip().load(generated.text)
     notes = [*generated.adjustments, *harden(data, intent, allow_overrides=options.allow_overrides)]
     body = dump(data)
     try:
@@ -127,11 +127,6 @@ def _offline(intent: Intent, options: GenerateOptions) -> Draft:
     except SpecError as error:  # a bug in the parser or a blueprint, not the user's fault
         raise GenerateError(f"the offline draft from blueprint '{generated.blueprint}' is invalid:\n{error}") from None
     return Draft(body=body, notes=notes, blueprint=generated.blueprint)
-
-
-def _yaml():
-    from .offline import yaml_round_trip
-    return yaml_round_trip()
 
 
 # ---------------------------------------------------------------- the model, with repair rounds
