@@ -194,6 +194,6 @@ def _consistency_problems(data: dict, path: Path, source: SourceMap) -> list[Pro
             cloud = check.split("_")[1].lower()
             if cloud not in data["clouds"]:
                 problems.append(source.problem(("controls", index, "checks"),
-                                               f"{check} is a {cloud} check but the pack's clouds are "
-                                               f"{', '.join(data['clouds'])}"))
+                                               f"{check} is for {cloud}, which is not among the pack's "
+                                               f"clouds ({', '.join(data['clouds'])})"))
     return problems
