@@ -98,11 +98,16 @@ def estimate(target: str | Path | Inventory, *, out_dir: str | Path | None = Non
         origin = inventory.origin(resource)
         component = origin.component if origin else None
         try:
-            lines.append(_priced(resource, context, component))
+            line = _priced(resource, context, component)
         except Unpriced as reason:
             unpriced.append(UnpricedLine(resource.stack, resource.address, resource.type, component, str(reason)))
+            continue
+        lines.append(line)
+        if line.charges and _count_is_expression(resource):
+            context.notes.append(f"{resource.stack} {resource.address}: count/for_each is an expression; priced as "
+                                 f"{len(resource.instances)} instance(s)")
     assumptions = [f"{stack}: no {cloud} region in the configuration; priced as {DEFAULT_REGION.get(cloud, 'global')}"
-                   for stack, cloud in sorted(context.assumed_regions)]
+                   for stack, cloud in sorted(context.assumed_regions)] + context.notes
     return Estimate(str(inventory.location), lines, unpriced, usage, assumptions)
 
 
@@ -134,6 +139,12 @@ def _instance(resource: Resource, values: dict) -> Resource:
         return resource
     return Resource(resource.stack, resource.address, resource.mode, resource.type, resource.name,
                     {**resource.body, **values}, [values], resource.references, resource.depends_on)
+
+
+def _count_is_expression(resource: Resource) -> bool:
+    """Configuration (not plan or state) whose count or for_each is only known when Terraform evaluates it."""
+    return any(isinstance(resource.body.get(key), str) for key in ("count", "for_each")) and \
+        len(resource.instances) <= 1
 
 
 def _spec_usage(inventory: Inventory) -> CostAssumptions | None:

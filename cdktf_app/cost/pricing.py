@@ -53,6 +53,7 @@ class PricingContext:
     catalogue: Catalogue
     usage: CostAssumptions
     assumed_regions: set[tuple[str, str]] = field(default_factory=set)    # (stack, cloud) priced in a default
+    notes: list[str] = field(default_factory=list)                       # other assumptions made while pricing
 
     def __post_init__(self) -> None:
         self._by_key = {resource.key: resource for resource in self.inventory.resources}

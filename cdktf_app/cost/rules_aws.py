@@ -73,6 +73,8 @@ def eks_cluster(resource: Resource, ctx: PricingContext) -> list[Charge]:
 
 @rule("aws_eks_node_group")
 def eks_node_group(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    if resource.body.get("capacity_type") == "SPOT":
+        raise Unpriced("Spot capacity: prices change by the hour and are not in the catalogue")
     scaling = block(resource.body.get("scaling_config"))
     nodes = number(scaling.get("desired_size", scaling.get("min_size")), "scaling_config.desired_size")
     types = resource.body.get("instance_types") or ["t3.medium"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..stacks.provenance import FILE_NAME as PROVENANCE_FILE, Origin, Provenance
-from .references import TRAVERSAL, addresses_in
+from .references import TRAVERSAL, addresses_in, locals_in
 
 FINDINGS_FILE = "findings.json"
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -158,7 +158,39 @@ def terraform_json_resources(stack: str, document: dict, module: str = "") -> li
                 resources.append(_configured(stack, module, mode, type_name, name, _first(body)))
     for name, body in _mapping(document.get("module")).items():
         resources.append(_configured(stack, module, "module", "module", name, _first(body)))
+    through_locals = _local_addresses(_locals(document))
+    for resource in resources:
+        for local in locals_in(resource.body):
+            resource.references |= {_in_module(module, ref) for ref in through_locals.get(local, ())}
     return resources
+
+
+def _locals(document: dict) -> dict:
+    """`locals` as one mapping: JSON gives an object or a list of objects, python-hcl2 a list of blocks."""
+    merged: dict = {}
+    for block in document.get("locals") if isinstance(document.get("locals"), list) else [document.get("locals")]:
+        merged.update({key: value for key, value in _mapping(block).items() if key != "__is_block__"})
+    return merged
+
+
+def _local_addresses(values: dict) -> dict[str, set[str]]:
+    """The addresses each local value leads to, through other locals too (a reference through a local is a
+    real reference: `vpc_id = local.vpc_id` where `local.vpc_id = aws_vpc.this[0].id`)."""
+    direct = {name: addresses_in(value) for name, value in values.items()}
+    uses = {name: locals_in(value) for name, value in values.items()}
+    resolved: dict[str, set[str]] = {}
+
+    def resolve(name: str, seen: frozenset) -> set[str]:
+        if name in resolved:
+            return resolved[name]
+        found = set(direct.get(name, ()))
+        for other in uses.get(name, ()):
+            if other not in seen:
+                found |= resolve(other, seen | {other})
+        resolved[name] = found
+        return found
+
+    return {name: resolve(name, frozenset({name})) for name in values}
 
 
 def _configured(stack: str, module: str, mode: str, type_name: str, name: str, body) -> Resource:
@@ -241,7 +273,8 @@ def _hcl_resources(stack: str, files: list[Path]) -> tuple[list[Resource], dict[
 
 def _hcl_as_terraform_json(document: dict) -> dict:
     """python-hcl2 gives lists of one-key blocks with quoted labels; fold them into Terraform's JSON shape."""
-    folded: dict = {"resource": {}, "data": {}, "module": {}, "provider": {}}
+    folded: dict = {"resource": {}, "data": {}, "module": {}, "provider": {},
+                    "locals": [_hcl_value(block) for block in _list(document.get("locals"))]}
     for section in ("resource", "data"):
         for block in _list(document.get(section)):
             for type_name, named in _mapping(block).items():

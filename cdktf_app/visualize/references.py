@@ -15,6 +15,9 @@ TRAVERSAL = re.compile(
     r"(data\.[a-z][\w-]*\.[A-Za-z_][\w-]*|module\.[A-Za-z_][\w-]*|[a-z][a-z0-9]*_[\w-]*\.[A-Za-z_][\w-]*)")
 
 
+LOCAL = re.compile(r"(?<![\w.\-\"'/$])local\.([A-Za-z_][\w-]*)")
+
+
 def interpolations(text: str) -> Iterator[str]:
     """The contents of each top-level `${...}` in a string, braces balanced, skipping escaped `$${`."""
     index = 0
@@ -41,11 +44,20 @@ def interpolations(text: str) -> Iterator[str]:
 
 def addresses_in(value) -> set[str]:
     """Every address named in an interpolation anywhere inside a JSON-like value (keys included)."""
+    return _found(value, TRAVERSAL)
+
+
+def locals_in(value) -> set[str]:
+    """The names of the local values (`local.NAME`) an interpolation uses."""
+    return _found(value, LOCAL)
+
+
+def _found(value, pattern: re.Pattern) -> set[str]:
     found: set[str] = set()
     for text in _strings(value):
         if "${" in text:
             for expression in interpolations(text):
-                found.update(TRAVERSAL.findall(expression))
+                found.update(pattern.findall(expression))
     return found
 
 
