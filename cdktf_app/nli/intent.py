@@ -35,7 +35,6 @@ class Intent:
     edge_locations: list[str] = field(default_factory=list)
     asks_plaintext_secrets: bool = False
     asks_compliance_off: bool = False
-    notes: list[str] = field(default_factory=list)
     not_understood: list[str] = field(default_factory=list)
 
 
@@ -147,7 +146,7 @@ COMPLIANCE_OFF = r"\b(?:disabl\w*|turn(?:ed|ing)? off|skip\w*|without|no|remov\w
                  r"logging|audit(?:ing)?|waf|firewall)\b|\b(?:unencrypted|publicly (?:readable|accessible)|" \
                  r"public (?:database|db|bucket))\b"
 NAME = r"\b(?:called|named|name it|project name)\s+[\"']?([a-z][a-z0-9-]{0,29})\b"
-EDGE = r"\bedge (?:sites?|locations?)\b[^.]*?(?:\bat\b|\bin\b|:)\s+([a-z0-9_ ,and-]+)"
+EDGE = r"\bedge (?:sites?|locations?)\b[^.]*?(?:\bat\b|\bin\b|:)\s+([a-z][a-z0-9_]*(?:\s*(?:,|\band\b)\s*[a-z][a-z0-9_]*)*)"
 
 STOPWORDS = set("""
 a an the and or with for of to in on at by from into as is are be it its this that these those we i our my me
@@ -211,7 +210,7 @@ def _parse_clouds(intent: Intent, text: str, find) -> None:
         intent.clouds = sorted({*intent.clouds, "aws", "gcp"}, key=("aws", "gcp", "azure").index)
     for match in find(EDGE):
         names = re.split(r"\s*(?:,|\band\b)\s*", match.group(1))
-        intent.edge_locations = [re.sub(r"[^a-z0-9_]", "_", name.strip())[:40] for name in names if name.strip()]
+        intent.edge_locations = [name[:40] for name in names if name]
 
 
 def _parse_standards(intent: Intent, text: str, find) -> None:

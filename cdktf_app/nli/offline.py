@@ -130,8 +130,8 @@ def tailor(data: CommentedMap, intent: Intent, knobs: dict[str, Any], notes: lis
     _set_engines(data, intent, notes)
     _set_scaling(data, intent, knobs.get("scaled"), notes)
     if intent.runtime:
-        for name, component in _components(data).items():
-            if component.get("type") == "function" and component.get("runtime") != intent.runtime:
+        for component in _components(data).values():
+            if component.get("type") == "function":
                 component["runtime"] = intent.runtime
 
 

@@ -109,3 +109,9 @@ def test_the_scorer_counts_each_property_and_catches_a_wrong_one():
     assert [(kind, ok) for kind, _, ok in scores] == [
         ("clouds", False), ("standards", True), ("components", True), ("components", False), ("absent", True),
         ("scaling", True), ("db_engine", False)]
+
+
+def test_edge_sites_become_the_gamedev_edge_locations():
+    draft, spec = draft_spec("multi-cloud game servers with edge sites at stadium_one and lan_hall, with redis")
+    assert draft.blueprint == "gamedev" and draft.parameters["edge_locations"] == ["stadium_one", "lan_hall"]
+    assert spec.providers.edge.locations == ["stadium_one", "lan_hall"]
