@@ -146,7 +146,7 @@ COMPLIANCE_OFF = r"\b(?:disabl\w*|turn(?:ed|ing)? off|skip\w*|without|no|remov\w
                  r"logging|audit(?:ing)?|waf|firewall)\b|\b(?:unencrypted|publicly (?:readable|accessible)|" \
                  r"public (?:database|db|bucket))\b"
 NAME = r"\b(?:called|named|name it|project name)\s+[\"']?([a-z][a-z0-9-]{0,29})\b"
-EDGE = r"\bedge (?:sites?|locations?)\b[^.]*?(?:\bat\b|\bin\b|:)\s+([a-z][a-z0-9_]*(?:\s*(?:,|\band\b)\s*[a-z][a-z0-9_]*)*)"
+EDGE = r"\bedge (?:sites?|locations?)\b[^.]*?(?:\bat\b|\bin\b|:)\s+([a-z][a-z0-9_]*(?:\s*(?:,|\band\b)\s*(?!(?:with|on|in|plus|and|using|a|an|the)\b)[a-z][a-z0-9_]*)*)"
 
 STOPWORDS = set("""
 a an the and or with for of to in on at by from into as is are be it its this that these those we i our my me
