@@ -16,6 +16,7 @@ import os
 import re
 import tempfile
 import textwrap
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ class GenerateResult:
     requests: int = 0
     repairs: int = 0
     compliance: str = ""
+    model_seconds: float = 0.0              # time spent on the model server, retries and backoff included
 
 
 @dataclass
@@ -90,12 +92,14 @@ def generate(options: GenerateOptions) -> GenerateResult:
     intent = parse_intent(prompt)
     offline_reason = _offline_reason(options)
     draft = None
+    started = time.monotonic()
     if offline_reason is None:
         try:
             draft = model_draft(prompt, intent, options)
             source = f"model {options.model.model}"
         except ModelUnreachable as error:
             offline_reason = f"fallback: {error}"
+    model_seconds = time.monotonic() - started
     if draft is None:
         draft = _offline(intent, options)
         source = f"offline intent parser ({offline_reason})"
@@ -106,7 +110,7 @@ def generate(options: GenerateOptions) -> GenerateResult:
     return GenerateResult(text=text, source=source, offline=draft.requests == 0, notes=draft.notes,
                           not_understood=intent.not_understood if draft.requests == 0 else [],
                           blueprint=draft.blueprint, requests=draft.requests, repairs=draft.repairs,
-                          compliance=compliance)
+                          compliance=compliance, model_seconds=model_seconds)
 
 
 def _offline_reason(options: GenerateOptions) -> str | None:

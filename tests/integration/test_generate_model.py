@@ -122,14 +122,14 @@ def test_500s_are_retried_up_to_the_bound_then_fail(options):
 
 def test_a_hanging_server_times_out_within_the_bound_and_falls_back_offline(options):
     with ScriptedChatServer([Hang(30)]) as server:
-        started = time.monotonic()
         result = generate(options(server, prompt="multiplayer game backend on AWS and GCP with kubernetes",
                                   request_timeout=0.3, max_retries=1, total_timeout=10))
-        elapsed = time.monotonic() - started
     assert len(server.requests) == 2  # one try and one retry, each cut at the timeout
+    assert server.requests[1]["at"] - server.requests[0]["at"] >= 0.3
+    assert 0.6 <= result.model_seconds < 3  # two 0.3 s attempts and the SDK's backoff between them
     assert result.offline and result.source.startswith("offline intent parser (fallback: the model server did not")
     assert "from offline intent parser (fallback:" in result.text.splitlines()[0]
-    assert elapsed < 15  # two 0.3 s attempts, the SDK's backoff and one synth
+    assert load_spec_text(result.text).spec.providers.enabled() == ["aws", "gcp"]
 
 
 def test_the_total_time_bound_stops_repair_rounds(options):
