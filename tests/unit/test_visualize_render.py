@@ -1,0 +1,101 @@
+"""Renderers on awkward input: labels with quotes, brackets and markup; Markdown split per stack; a layout in
+which no two boxes overlap; an HTML page that needs nothing from the network; the CLI's files and errors."""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cdktf_app.cli.main import cli
+from cdktf_app.visualize import build_graph, render
+from cdktf_app.visualize.html import render_html
+from cdktf_app.visualize.inventory import Inventory, terraform_json_resources
+from cdktf_app.visualize.layout import layout_graph
+from cdktf_app.visualize.mermaid import render_markdown, render_mermaid
+
+PUBLIC = Path(__file__).parent.parent / "fixtures" / "terraform-public"
+
+
+def awkward_graph(stacks: int = 2, width: int = 40):
+    """Per stack: a hub referenced by `width` resources, a chain, and isolated resources with odd names."""
+    resources = []
+    for index in range(stacks):
+        document = {"resource": {
+            "aws_vpc": {"hub": {"cidr_block": "10.0.0.0/16"}},
+            "aws_subnet": {f"s{n}": {"vpc_id": "${aws_vpc.hub.id}", "name": f'quote"{n}'} for n in range(width)},
+            "aws_route_table": {"rt": {"vpc_id": "${aws_vpc.hub.id}"}},
+            "aws_route": {"r": {"route_table_id": "${aws_route_table.rt.id}"}},
+            "aws_s3_bucket": {"odd-name_[x]": {"bucket": "<b>#1 {x} | `y`</b>"},
+                              "lonely": {"bucket": "lonely"}},
+        }, "data": {"aws_caller_identity": {"me": {}}}}
+        resources += terraform_json_resources(f"stack-{index}", document)
+    return build_graph(Inventory("terraform_json", Path("x.json"), resources))
+
+
+def test_mermaid_escapes_labels_and_groups_each_stack():
+    text = render_mermaid(awkward_graph())
+    assert text.startswith("flowchart LR\n")
+    assert text.count("subgraph ") == 2 and text.count("\n  end\n") == 2
+    labels = re.findall(r'\["(.*?)"\]', text)
+    assert labels and all('"' not in label and "[" not in label and "<b>" not in label for label in labels)
+    assert "odd-name_#91;x#93;" in text
+    assert len(re.findall(r" --> ", text)) == len(awkward_graph().edges)
+
+
+def test_markdown_has_one_fenced_diagram_per_stack():
+    page = render_markdown(awkward_graph(stacks=3))
+    assert page.count("```mermaid\n") == 3 and page.count("## stack-") == 3
+
+
+def test_layout_never_overlaps_boxes_and_keeps_a_readable_shape():
+    graph = awkward_graph(stacks=2, width=60)
+    layout = layout_graph(graph, {node.id: node.label_lines for node in graph.nodes})
+    boxes = list(layout.boxes.values())
+    assert len(boxes) == len(graph.nodes)
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    assert layout.width < 4 * layout.height        # a wide layer wraps instead of stretching the page
+    frames = list(layout.frames.values())
+    assert not [(a, b) for i, a in enumerate(frames) for b in frames[i + 1:] if a.overlaps(b)]
+    for group, frame in layout.frames.items():    # every box sits inside its group's frame
+        for node in graph.groups()[group]:
+            box = layout.boxes[node.id]
+            assert frame.x <= box.x and box.x + box.w <= frame.x + frame.w
+            assert frame.y <= box.y and box.y + box.h <= frame.y + frame.h
+
+
+def test_html_is_self_contained_and_embeds_every_node():
+    graph = awkward_graph()
+    page = render_html(graph)
+    assert not re.search(r"""(src|href)=["'](https?:)?//""", page) and "@import" not in page
+    payload = json.loads(re.search(r'<script type="application/json" id="nexus-graph">(.*?)</script>', page,
+                                   re.S).group(1))
+    assert set(payload["nodes"]) == {node.id for node in graph.nodes}
+    assert page.count('<g class="node"') == len(graph.nodes)
+    assert "<\\/b>" in page and "</b>" not in page             # attribute text cannot close the data script
+
+
+def test_dot_with_awkward_names_renders_with_graphviz():
+    graph = awkward_graph()
+    result = subprocess.run(["dot", "-Tsvg"], input=render(graph, "dot"), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('class="node"') == len(graph.nodes)
+    assert "odd&#45;name_[x]</text>" in result.stdout
+
+
+def test_cli_writes_markdown_dot_and_html_by_suffix(tmp_path):
+    runner = CliRunner()
+    for name, marker in (("arch.md", "```mermaid"), ("arch.dot", "digraph nexus"), ("arch.html", "<!DOCTYPE html>")):
+        result = runner.invoke(cli, ["visualize", str(PUBLIC / "aws-vpc"), "-o", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+        assert marker in (tmp_path / name).read_text()
+    result = runner.invoke(cli, ["visualize", str(PUBLIC / "gcp-network"), "--group-by", "provider"])
+    assert result.exit_code == 0 and 'subgraph g0["gcp"]' in result.output
+
+
+def test_cli_bad_target_exits_2_without_traceback(tmp_path):
+    result = CliRunner().invoke(cli, ["visualize", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "no such file" in result.output and "Traceback" not in result.output
