@@ -140,6 +140,7 @@ ALTERNATIVE_STRINGS = {
     "gcp_region": "asia-northeast1", "gcp_project": "other-project", "owner": "someone-else",
     "alert_email": "oncall@acme.io", "cidr": "10.99.0.0/16", "web_image": "ghcr.io/acme/web:2.0",
     "api_image": "ghcr.io/acme/api:2.0", "app_image": "ghcr.io/acme/portal:2.0",
+    "certificate": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012",
 }
 BASELINES = {"gamedev": {"edge_locations": "venue_a"}}  # the edge strategy only shows with an edge site
 

@@ -75,12 +75,14 @@ def managed_policy(ctx: StackContext, name: str) -> str:
     return f"arn:{partition(ctx).partition}:iam::aws:policy/{name}"
 
 
-def log_group(construct, role: str, name: str, retention_days: int = 365):
-    """An encrypted CloudWatch log group kept for a year, owned by the component that asks for it."""
+def log_group(construct, role: str, name: str, retention_days: int = 365, provider: AwsProvider | None = None):
+    """A CloudWatch log group kept for a year, owned by the component that asks for it, encrypted with the stack
+    key (in another region than the stack's, where that key cannot be used, with CloudWatch's own key)."""
     from cdktn_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 
     return construct.add(CloudwatchLogGroup, role, name=name, retention_in_days=retention_days,
-                         kms_key_id=stack_key(construct.ctx).arn, tags=construct.tags)
+                         kms_key_id=None if provider else stack_key(construct.ctx).arn, provider=provider,
+                         tags=construct.tags)
 
 
 def global_provider(ctx: StackContext) -> AwsProvider | None:
