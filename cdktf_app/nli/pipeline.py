@@ -90,27 +90,31 @@ def generate(options: GenerateOptions) -> GenerateResult:
     if options.blueprint:
         get_blueprint(options.blueprint)
     intent = parse_intent(prompt)
-    offline_reason = _offline_reason(options)
-    draft = None
-    started = time.monotonic()
-    if offline_reason is None:
-        try:
-            draft = model_draft(prompt, intent, options)
-            source = f"model {options.model.model}"
-        except ModelUnreachable as error:
-            offline_reason = f"fallback: {error}"
-    model_seconds = time.monotonic() - started
-    if draft is None:
-        draft = _offline(intent, options)
-        source = f"offline intent parser ({offline_reason})"
+    draft, source, model_seconds = _draft(prompt, intent, options)
     compliance = check_and_fix(draft, options)
     header = header_comment(prompt, source, draft, intent, options.today or dt.datetime.now(dt.timezone.utc).date())
     text = header + draft.body
     load_spec_text(text)  # the header is comments only; prove it
-    return GenerateResult(text=text, source=source, offline=draft.requests == 0, notes=draft.notes,
-                          not_understood=intent.not_understood if draft.requests == 0 else [],
-                          blueprint=draft.blueprint, requests=draft.requests, repairs=draft.repairs,
-                          compliance=compliance, model_seconds=model_seconds)
+    offline = draft.requests == 0
+    return GenerateResult(text=text, source=source, offline=offline, notes=draft.notes,
+                          not_understood=intent.not_understood if offline else [], blueprint=draft.blueprint,
+                          requests=draft.requests, repairs=draft.repairs, compliance=compliance,
+                          model_seconds=model_seconds)
+
+
+def _draft(prompt: str, intent: Intent, options: GenerateOptions) -> tuple[Draft, str, float]:
+    """(draft, its source, seconds spent on the model server): the model's draft, or the offline parser's when
+    there is no model or it cannot be reached."""
+    reason = _offline_reason(options)
+    model_seconds = 0.0
+    if reason is None:
+        started = time.monotonic()
+        try:
+            return model_draft(prompt, intent, options), f"model {options.model.model}", time.monotonic() - started
+        except ModelUnreachable as error:
+            reason = f"fallback: {error}"
+            model_seconds = time.monotonic() - started
+    return _offline(intent, options), f"offline intent parser ({reason})", model_seconds
 
 
 def _offline_reason(options: GenerateOptions) -> str | None:
