@@ -92,9 +92,11 @@ def estimate(target: str | Path | Inventory, *, out_dir: str | Path | None = Non
     usage = usage or _spec_usage(inventory) or CostAssumptions()
     context = PricingContext(inventory, catalogue or load_catalogue(), usage)
     lines, unpriced = [], []
+    expanded = {(resource.stack, resource.address.rsplit(".", 2)[0]) for resource in inventory.resources
+                if resource.address.startswith("module.") and resource.mode != "module"}
     for resource in sorted(inventory.resources, key=lambda r: r.key):
-        if resource.mode == "data":
-            continue                                 # reads, not things that run: nothing to bill
+        if resource.mode == "data" or _contents_listed(resource, expanded):
+            continue                  # data sources bill nothing; a module whose resources are listed is priced there
         origin = inventory.origin(resource)
         component = origin.component if origin else None
         try:
@@ -139,6 +141,13 @@ def _instance(resource: Resource, values: dict) -> Resource:
         return resource
     return Resource(resource.stack, resource.address, resource.mode, resource.type, resource.name,
                     {**resource.body, **values}, [values], resource.references, resource.depends_on)
+
+
+def _contents_listed(resource: Resource, expanded: set[tuple[str, str]]) -> bool:
+    """A module call whose own resources are in the inventory (plans and state list them)."""
+    return resource.mode == "module" and any(
+        stack == resource.stack and (scope == resource.address or scope.startswith(f"{resource.address}."))
+        for stack, scope in expanded)
 
 
 def _count_is_expression(resource: Resource) -> bool:
