@@ -12,6 +12,7 @@ modification time.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from typing import Any
@@ -20,12 +21,14 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
 _context_cache: dict[tuple[str, int], dict] = {}
+_reported: set[str] = set()
 
 
 def scan_context() -> dict | None:
-    """The context of the current scan, or None when NEXUS_CHECK_CONTEXT is not set.
+    """The context of the current scan, or None when NEXUS_CHECK_CONTEXT is not set or cannot be read.
 
-    A variable that names a missing or broken file raises: a silent pass would hide a wrong set-up."""
+    checkov swallows exceptions raised by a check (and skips the resource's remaining checks), so a broken
+    context file is logged at CRITICAL level, which still shows under LOG_LEVEL=CRITICAL, and treated as absent."""
     path = os.environ.get("NEXUS_CHECK_CONTEXT")
     if not path:
         return None
@@ -40,7 +43,12 @@ def scan_context() -> dict | None:
             _context_cache[key] = data
         return _context_cache[key]
     except (OSError, ValueError) as error:
-        raise RuntimeError(f"NEXUS_CHECK_CONTEXT={path}: cannot read the check context: {error}") from error
+        if path not in _reported:
+            _reported.add(path)
+            logging.getLogger("nexus.checks").critical(
+                "NEXUS_CHECK_CONTEXT=%s: cannot read the check context (%s); spec-dependent checks are skipped",
+                path, error)
+        return None
 
 
 def regulated_scope() -> bool:
