@@ -9,6 +9,7 @@ import click
 
 from ..errors import UsageError
 from ..files import write_atomically
+from ..nli import DEFAULT_MODEL
 
 
 @click.command()
@@ -17,7 +18,7 @@ from ..files import write_atomically
               help="Write the spec here (refuses to overwrite unless --force); default: print it.")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--blueprint", metavar="NAME", help="Start from this blueprint (see `nexus blueprints list`).")
-@click.option("--model", metavar="M", help="Model name.  [default: gpt-4.1-mini]")
+@click.option("--model", metavar="M", default=DEFAULT_MODEL, show_default=True, help="Model name.")
 @click.option("--base-url", metavar="URL",
               help="Any OpenAI-compatible server (Ollama, vLLM, Azure OpenAI); default: $OPENAI_BASE_URL.")
 @click.option("--offline", is_flag=True, help="Use the deterministic offline intent parser, not a model.")

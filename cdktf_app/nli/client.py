@@ -15,8 +15,7 @@ import openai
 
 from ..errors import NexusError
 from ..spec.schema import spec_json_schema
-
-DEFAULT_MODEL = "gpt-4.1-mini"
+from . import DEFAULT_MODEL
 RESPONSE_FORMATS = ("json_schema", "json_object", "text")
 
 

@@ -14,7 +14,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..blueprints.catalog import get_blueprint, render_blueprint, resolve_values
 from ..errors import BlueprintError
-from ..spec.model import AVAILABILITY, CLOUDS, DATABASE_VERSIONS
+from ..spec.model import AVAILABILITY, CLOUDS, DATABASE_VERSIONS, REFERENCE_FIELDS
 from .intent import Intent
 
 INDUSTRY_BLUEPRINTS = {"fintech": "fintech", "ecommerce": "ecommerce", "healthcare": "healthcare",
@@ -133,6 +133,9 @@ def tailor(data: CommentedMap, intent: Intent, knobs: dict[str, Any], notes: lis
         for component in _components(data).values():
             if component.get("type") == "function":
                 component["runtime"] = intent.runtime
+    followers = _pin_to_references(_components(data))
+    if followers:
+        notes.append(f"pinned to the cloud of the component they use: {', '.join(followers)}")
 
 
 def _components(data: CommentedMap) -> CommentedMap:
@@ -166,6 +169,33 @@ def _retarget_clouds(data: CommentedMap, intent: Intent, notes: list[str]) -> No
             component["provider"] = intent.clouds[0]
     for secret in (data.get("secrets") or {}).values():
         secret["from"] = SECRET_MANAGERS[intent.clouds[0]]
+    if len(intent.clouds) > 1:
+        # A secret lives in one cloud's secret manager; what reads it runs in that cloud.
+        readers = [name for name, component in _components(data).items()
+                   if component.get("secrets") and not component.get("provider")]
+        for name in readers:
+            _components(data)[name]["provider"] = intent.clouds[0]
+        if readers:
+            notes.append(f"pinned to {intent.clouds[0]} (they read its secret manager): {', '.join(readers)}")
+
+
+def _pin_to_references(components: CommentedMap) -> list[str]:
+    """Pin each unpinned component that names a pinned one (a CDN's origin, a function's trigger) to its cloud."""
+    pinned = []
+    changed = True
+    while changed:
+        changed = False
+        for name, component in components.items():
+            if component.get("provider"):
+                continue
+            for field in REFERENCE_FIELDS:
+                target = components.get(component.get(field))
+                if target is not None and target.get("provider"):
+                    component["provider"] = target["provider"]
+                    pinned.append(name)
+                    changed = True
+                    break
+    return pinned
 
 
 def _gcp_project(spec_name: str) -> str:

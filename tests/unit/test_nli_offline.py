@@ -115,3 +115,12 @@ def test_edge_sites_become_the_gamedev_edge_locations():
     draft, spec = draft_spec("multi-cloud game servers with edge sites at stadium_one and lan_hall, with redis")
     assert draft.blueprint == "gamedev" and draft.parameters["edge_locations"] == ["stadium_one", "lan_hall"]
     assert spec.providers.edge.locations == ["stadium_one", "lan_hall"]
+
+
+def test_a_second_cloud_pins_what_reads_the_first_clouds_secrets_and_what_uses_it():
+    draft, spec = draft_spec("online store on AWS and GCP with postgres")
+    assert spec.providers.enabled() == ["aws", "gcp"]
+    assert spec.components["web"].provider == "aws"                 # reads db_password from AWS Secrets Manager
+    assert spec.components["storefront_cdn"].provider == "aws"      # its origin is web
+    assert spec.components["db"].provider is None                   # built on both clouds
+    assert any("storefront_cdn" in note for note in draft.adjustments)
