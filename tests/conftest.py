@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from cdktf_app.blueprints.catalog import render_blueprint
 from cdktf_app.paths import repo_root
 from cdktf_app.stacks.synth import synth
 from cdktf_app.tools.terraform import ensure_cli_config
@@ -40,3 +41,26 @@ def checkov_worker():
 
     with CheckovWorker() as worker:
         yield worker
+
+
+def synthesized(tmp_path_factory, name: str, values: dict):
+    work = tmp_path_factory.mktemp(name)
+    (work / "nexus.yaml").write_text(render_blueprint(name, values))
+    return synth(work / "nexus.yaml", work / "cdktf.out", use_cache=False)
+
+
+class _Outputs(dict):
+    """Each blueprint synthesized with defaults once per session, on first use."""
+
+    def __init__(self, tmp_path_factory):
+        super().__init__()
+        self.tmp_path_factory = tmp_path_factory
+
+    def __missing__(self, name: str):
+        self[name] = synthesized(self.tmp_path_factory, name, {})
+        return self[name]
+
+
+@pytest.fixture(scope="session")
+def blueprint_outputs(tmp_path_factory):
+    return _Outputs(tmp_path_factory)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
-from cdktf_app.stacks.synth import synth
 from cdktf_app.tools.terraform import validate_stack
+from tests.conftest import synthesized
 from tests.helpers import declared_addresses, load_stack, referenced_addresses
 
 BLUEPRINTS = [blueprint.name for blueprint in list_blueprints()]
@@ -17,29 +17,6 @@ OTHER_VALUES = {
                 "edge_locations": "arena_tokyo"},
     "devops-platform": {"region": "us-central1", "environments": "dev"},
 }
-
-
-def synthesized(tmp_path_factory, name: str, values: dict):
-    work = tmp_path_factory.mktemp(name)
-    (work / "nexus.yaml").write_text(render_blueprint(name, values))
-    return synth(work / "nexus.yaml", work / "cdktf.out", use_cache=False)
-
-
-class _Outputs(dict):
-    """Each blueprint synthesized with defaults once per session, on first use."""
-
-    def __init__(self, tmp_path_factory):
-        super().__init__()
-        self.tmp_path_factory = tmp_path_factory
-
-    def __missing__(self, name: str):
-        self[name] = synthesized(self.tmp_path_factory, name, {})
-        return self[name]
-
-
-@pytest.fixture(scope="session")
-def blueprint_outputs(tmp_path_factory):
-    return _Outputs(tmp_path_factory)
 
 
 @pytest.mark.parametrize("name", BLUEPRINTS)
