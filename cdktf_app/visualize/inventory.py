@@ -94,8 +94,16 @@ def read_spec(spec_path: Path, out_dir: str | Path | None = None) -> Inventory:
 
 
 def read_out_dir(out_dir: Path) -> Inventory:
+    """The stacks the last synth wrote (per OUT/nexus.json): a folder left by an older spec is not one of them."""
+    from ..stacks.synth import read_manifest
+
+    manifest = read_manifest(out_dir)
+    stack_files = sorted(out_dir.glob("stacks/*/cdk.tf.json"))
+    if manifest and manifest.get("stacks"):
+        current = {entry.get("name") for entry in manifest["stacks"]}
+        stack_files = [path for path in stack_files if path.parent.name in current]
     resources, regions = [], {}
-    for stack_json in sorted(out_dir.glob("stacks/*/cdk.tf.json")):
+    for stack_json in stack_files:
         document = _read_json(stack_json)
         resources += terraform_json_resources(stack_json.parent.name, document)
         regions[stack_json.parent.name] = provider_regions(document.get("provider"))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cdktf_app.errors import UsageError
 from cdktf_app.visualize import build_graph, load_inventory, render
@@ -150,3 +151,39 @@ def test_bad_hcl_missing_path_and_empty_directory_are_usage_errors(tmp_path):
         build_graph(tmp_path / "empty")
     with pytest.raises(UsageError, match="--group-by"):
         build_graph(PUBLIC / "aws-vpc", group_by="colour")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+    | st.sampled_from(["${aws_vpc.main.id}", "aws_vpc.main", "module.x", "[0]", "${", "}"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["resource", "data", "module", "resources", "instances", "values", "root_module",
+                         "child_modules", "address", "type", "name", "mode", "module_calls", "expressions",
+                         "references", "depends_on", "dependencies", "count", "for_each", "locals",
+                         "aws_vpc", "main", "configuration", "planned_values", "attributes", "x"]),
+        children, max_size=5),
+    max_leaves=30)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(JSON_VALUES)
+def test_any_json_shape_is_a_graph_or_a_usage_error(tmp_path, document):
+    """Odd plans, states and configurations never crash the reader: a graph, or a clear UsageError."""
+    target = tmp_path / "fuzz.json"
+    target.write_text(json.dumps(document))
+    try:
+        graph = build_graph(target)
+    except UsageError:
+        return
+    render(graph, "mermaid")
+    assert all(edge.source != edge.target for edge in graph.edges)
+
+
+def test_out_dir_shows_only_the_stacks_of_the_last_synth(tmp_path):
+    out = tmp_path / "cdktf.out"
+    for stack in ("app-dev-aws", "app-prod-aws"):
+        (out / "stacks" / stack).mkdir(parents=True)
+        (out / "stacks" / stack / "cdk.tf.json").write_text(json.dumps(
+            {"resource": {"aws_sqs_queue": {"q": {"name": stack}}}}))
+    (out / "nexus.json").write_text(json.dumps({"stacks": [{"name": "app-dev-aws"}]}))
+    assert {node.stack for node in build_graph(out).nodes} == {"app-dev-aws"}
