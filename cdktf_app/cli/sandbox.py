@@ -39,7 +39,7 @@ def sandbox_up(project: Path, output: str) -> None:
     """Start a sandbox on a free port of 127.0.0.1 (or report the one already running)."""
     from ..sandbox import sandbox_status, start_sandbox
 
-    state_dir = project / ".nexus"
+    state_dir = project.resolve() / ".nexus"
     running = sandbox_status(state_dir)
     if running:
         _describe(running, output == "json", "already running")
@@ -54,7 +54,7 @@ def sandbox_down(project: Path, output: str) -> None:
     """Stop the recorded sandbox (its data is gone with it)."""
     from ..sandbox import stop_sandbox
 
-    stopped = stop_sandbox(project / ".nexus")
+    stopped = stop_sandbox(project.resolve() / ".nexus")
     _describe(stopped, output == "json", "stopped" if stopped else "not running")
 
 
@@ -65,5 +65,5 @@ def sandbox_status_command(project: Path, output: str) -> None:
     """Is a sandbox running, and where? Exit 0 either way; `state` says which."""
     from ..sandbox import sandbox_status
 
-    running = sandbox_status(project / ".nexus")
+    running = sandbox_status(project.resolve() / ".nexus")
     _describe(running, output == "json", "running" if running else "not running")

@@ -361,6 +361,57 @@ class CostAssumptions(Strict):
     warehouse_scanned_tib: float = Field(1, ge=0, description="TiB scanned by queries per analytics dataset")
 
 
+# ---------------------------------------------------------------- state
+StateKeyPrefix = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$",
+                                      description="folder of the state objects; each stack adds <stack>.tfstate")]
+
+
+class LocalState(Strict):
+    """State files beside each stack's cdk.tf.json (terraform.<stack>.tfstate): for one person, trying."""
+
+    backend: Literal["local"] = "local"
+
+
+class S3State(Strict):
+    """State in an S3 bucket, locked with an S3 lock file (Terraform >= 1.10) and encrypted at rest."""
+
+    backend: Literal["s3"]
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    key_prefix: StateKeyPrefix = "nexus"
+    region: str | None = Field(None, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
+                               description="default: providers.aws.region, else us-east-1")
+    use_lockfile: bool = Field(True, description="S3-native locking; set false only with dynamodb_table")
+    dynamodb_table: str | None = Field(None, description="legacy DynamoDB lock table")
+    kms_key_id: str | None = Field(None, description="KMS key for the state objects; default: S3-managed")
+
+    @model_validator(mode="after")
+    def _locked(self):
+        if not self.use_lockfile and not self.dynamodb_table:
+            raise ValueError("state must be locked: keep use_lockfile: true or name a dynamodb_table")
+        return self
+
+
+class GcsState(Strict):
+    """State in a Cloud Storage bucket (GCS locks natively)."""
+
+    backend: Literal["gcs"]
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$")
+    key_prefix: StateKeyPrefix = "nexus"
+
+
+class AzurermState(Strict):
+    """State in an Azure Storage blob container (blob leases lock it)."""
+
+    backend: Literal["azurerm"]
+    resource_group_name: str = Field(pattern=r"^[\w.()-]{1,90}$")
+    storage_account_name: str = Field(pattern=r"^[a-z0-9]{3,24}$")
+    container_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+    key_prefix: StateKeyPrefix = "nexus"
+
+
+State = Annotated[Union[LocalState, S3State, GcsState, AzurermState], Field(discriminator="backend")]
+
+
 class Spec(Strict):
     api_version: Literal["nexus/v1"] = Field(alias="apiVersion")
     name: Name
@@ -375,6 +426,8 @@ class Spec(Strict):
         default_factory=dict, description="raw attributes on a synthesized resource address (type.name); audited")
     cost: CostAssumptions = Field(default_factory=CostAssumptions,
                                   description="usage assumed by `nexus cost` (defaults stated per field)")
+    state: State = Field(default_factory=LocalState,
+                         description="where Terraform keeps state: local (default), s3, gcs or azurerm")
     cost: CostAssumptions = Field(default_factory=CostAssumptions,
                                   description="usage assumed by `nexus cost` (defaults stated per field)")
 

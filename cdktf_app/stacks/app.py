@@ -8,6 +8,7 @@ from typing import Any
 from ..errors import SpecError
 from ..spec.loader import LoadedSpec
 from ..spec.model import CLOUDS, REFERENCE_FIELDS, Network, Spec
+from .backends import add_backend
 from .context import StackContext
 from .provenance import Provenance
 from .runtime import prepare_jsii_environment
@@ -118,7 +119,7 @@ def _build_cloud_stack(built: BuiltApp, loaded: LoadedSpec, spec: Spec, environm
 
     name = stack_name(spec, environment, cloud)
     stack = cdktn.TerraformStack(built.app, name)
-    cdktn.LocalBackend(stack, path=f"terraform.{name}.tfstate")
+    add_backend(stack, spec, name)
     ctx = StackContext(stack=stack, stack_name=name, loaded=loaded, spec=spec, environment=environment,
                        cloud=cloud, provenance=built.provenance)
     cloud_setup(cloud)(ctx)
@@ -138,7 +139,7 @@ def _build_edge_stack(built: BuiltApp, loaded: LoadedSpec, spec: Spec, environme
     edge = spec.providers.edge
     name = stack_name(spec, environment, "edge", location)
     stack = cdktn.TerraformStack(built.app, name)
-    cdktn.LocalBackend(stack, path=f"terraform.{name}.tfstate")
+    add_backend(stack, spec, name)
     ctx = StackContext(stack=stack, stack_name=name, loaded=loaded, spec=spec, environment=environment,
                        cloud="edge", provenance=built.provenance, location=location)
     build_edge_site(ctx, location)

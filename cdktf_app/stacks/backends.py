@@ -1,0 +1,27 @@
+"""The spec's `state:` section -> each stack's Terraform backend (local by default; S3, GCS, azurerm).
+
+Every stack gets its own state object, `<key_prefix>/<stack>.tfstate` (GCS: the `<key_prefix>/<stack>` folder),
+so stacks never share or overwrite each other's state. Local state keeps the path synth has always written.
+"""
+from __future__ import annotations
+
+from ..spec.model import AzurermState, GcsState, S3State, Spec
+
+
+def add_backend(stack, spec: Spec, name: str) -> None:
+    import cdktn
+
+    state = spec.state
+    if isinstance(state, S3State):
+        region = state.region or (spec.providers.aws.region if spec.providers.aws else "us-east-1")
+        cdktn.S3Backend(stack, bucket=state.bucket, key=f"{state.key_prefix}/{name}.tfstate", region=region,
+                        encrypt=True, use_lockfile=state.use_lockfile or None,
+                        dynamodb_table=state.dynamodb_table, kms_key_id=state.kms_key_id)
+    elif isinstance(state, GcsState):
+        cdktn.GcsBackend(stack, bucket=state.bucket, prefix=f"{state.key_prefix}/{name}")
+    elif isinstance(state, AzurermState):
+        cdktn.AzurermBackend(stack, resource_group_name=state.resource_group_name,
+                             storage_account_name=state.storage_account_name,
+                             container_name=state.container_name, key=f"{state.key_prefix}/{name}.tfstate")
+    else:
+        cdktn.LocalBackend(stack, path=f"terraform.{name}.tfstate")
