@@ -29,8 +29,8 @@ from ..spec.loader import load_spec_text
 from . import prompts
 from .client import ModelClient, ModelSettings, ModelUnreachable
 from .intent import Intent, parse_intent
-from .offline import dump, offline_draft, yaml_round_trip
-from .safety import harden
+from .offline import dump, offline_draft
+from .safety import harden, request_notes
 
 TOP_LEVEL_ORDER = ("apiVersion", "name", "description", "providers", "environments", "tags", "compliance",
                    "components", "secrets", "overrides")
@@ -127,9 +127,8 @@ def _offline_reason(options: GenerateOptions) -> str | None:
 
 def _offline(intent: Intent, options: GenerateOptions) -> Draft:
     generated = offline_draft(intent, options.blueprint)
-    data = yaml_round_trip().load(generated.text)
-    notes = [*generated.adjustments, *harden(data, intent, allow_overrides=options.allow_overrides)]
-    body = dump(data)
+    body = generated.text
+    notes = [*generated.adjustments, *request_notes(intent)]
     try:
         load_spec_text(body, file="<offline draft>")
     except SpecError as error:  # a bug in the parser or a blueprint, not the user's fault

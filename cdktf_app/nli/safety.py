@@ -6,8 +6,9 @@
   relaxed past `high`: compliance is not something a prompt can turn off.
 * Standards the prompt names are declared even when the model forgot them.
 
-Every change is returned as a note for the user and for the header of the written spec. The same function runs
-on offline drafts, so both paths give the same guarantees.
+Every change is returned as a note for the user and for the header of the written spec. Offline drafts come
+from the repo's own blueprints (trusted, suppressions with reasons included) and get only the notes about
+what the prompt asked for (`request_notes`).
 """
 from __future__ import annotations
 
@@ -46,7 +47,12 @@ def harden(data: Any, intent: Intent, *, allow_overrides: bool) -> list[str]:
         for name, component in components.items():
             if isinstance(component, dict):
                 notes += _secure_component(str(name), component)
-    notes += _keep_compliance(data, intent)
+    return notes + _keep_compliance(data, intent) + request_notes(intent)
+
+
+def request_notes(intent: Intent) -> list[str]:
+    """What the prompt asked for that no spec from Nexus will do, said back to the user."""
+    notes = []
     if intent.asks_plaintext_secrets:
         notes.append("the prompt asked for secrets in plain text; Nexus keeps secrets in a secret manager "
                      "(the spec's `secrets` section) and never writes their values")
