@@ -15,7 +15,6 @@ from cdktf_app.cost import compare, estimate
 from cdktf_app.cost.catalogue import CATALOGUE_DIR
 from cdktf_app.stacks.synth import synth
 from tests.helpers import load_stack
-from tests.integration.test_visualize_blueprints import blueprint_out_dir
 
 BLUEPRINTS = [blueprint.name for blueprint in list_blueprints()]
 HOURS = 730
@@ -34,12 +33,18 @@ def catalogue_price(cloud: str, key: str, region: str, sku: str | None) -> float
 
 
 @pytest.fixture(scope="module")
-def estimates(tmp_path_factory):
-    return {name: estimate(blueprint_out_dir(tmp_path_factory, name)) for name in BLUEPRINTS}
+def out_dirs(blueprint_outputs):
+    """The session's blueprint outputs (tests/conftest.py): each blueprint is synthesized once per session."""
+    return {name: blueprint_outputs[name].out_dir for name in BLUEPRINTS}
+
+
+@pytest.fixture(scope="module")
+def estimates(out_dirs):
+    return {name: estimate(out_dirs[name]) for name in BLUEPRINTS}
 
 
 @pytest.mark.parametrize("name", BLUEPRINTS)
-def test_every_charge_is_quantity_times_the_catalogue_price(estimates, tmp_path_factory, name):
+def test_every_charge_is_quantity_times_the_catalogue_price(estimates, out_dirs, name):
     result = estimates[name]
     assert result.total_monthly > 0
     for line in result.lines:
@@ -49,8 +54,7 @@ def test_every_charge_is_quantity_times_the_catalogue_price(estimates, tmp_path_
             assert price.source.startswith("https://") and price.date
         assert line.monthly == round(sum(charge.quantity * charge.price.amount for charge in line.charges), 2)
     assert result.total_monthly == round(sum(line.monthly for line in result.lines), 2)
-    out_dir = blueprint_out_dir(tmp_path_factory, name)
-    for stack_json in out_dir.glob("stacks/*/cdk.tf.json"):   # no resource is lost: priced, free or unpriced
+    for stack_json in out_dirs[name].glob("stacks/*/cdk.tf.json"):   # no resource is lost: priced, free or unpriced
         stack = load_stack(stack_json)
         listed = {line.address for line in result.lines if line.stack == stack_json.parent.name}
         listed |= {item.address for item in result.unpriced if item.stack == stack_json.parent.name}
@@ -60,9 +64,8 @@ def test_every_charge_is_quantity_times_the_catalogue_price(estimates, tmp_path_
     assert not {(u.stack, u.address) for u in result.unpriced} & {(l.stack, l.address) for l in result.lines}
 
 
-def test_fintech_database_is_priced_from_its_attributes(estimates, tmp_path_factory):
-    out_dir = blueprint_out_dir(tmp_path_factory, "fintech")
-    stack = load_stack(out_dir / "stacks" / "payments-prod-aws" / "cdk.tf.json")
+def test_fintech_database_is_priced_from_its_attributes(estimates, out_dirs):
+    stack = load_stack(out_dirs["fintech"] / "stacks" / "payments-prod-aws" / "cdk.tf.json")
     region = stack["provider"]["aws"][0]["region"]
     db = stack["resource"]["aws_db_instance"]["db"]
     copies = 2 if db["multi_az"] else 1
@@ -85,9 +88,16 @@ def synthesized(tmp_path_factory, name: str, values: dict):
     return work / "nexus.yaml"
 
 
-def test_doubling_min_tasks_of_a_service_adds_their_fargate_price(tmp_path_factory):
-    before = synthesized(tmp_path_factory, "fintech", {"web_min": "2"})
-    after = synthesized(tmp_path_factory, "fintech", {"web_min": "4"})
+@pytest.fixture(scope="module")
+def fintech_web_min_doubled(blueprint_outputs, tmp_path_factory):
+    """The fintech blueprint as rendered (web_min 2) and with web_min 4: two specs."""
+    before = blueprint_outputs["fintech"].out_dir.parent / "nexus.yaml"
+    assert "min: 2" in before.read_text()
+    return before, synthesized(tmp_path_factory, "fintech", {"web_min": "4"})
+
+
+def test_doubling_min_tasks_of_a_service_adds_their_fargate_price(fintech_web_min_doubled):
+    before, after = fintech_web_min_doubled
     delta = compare(before, after)
     expected = 0.0
     for stack_json in sorted((after.parent / "cdktf.out").glob("stacks/*/cdk.tf.json")):
@@ -116,9 +126,8 @@ def test_doubling_min_instances_of_a_cloud_run_service(tmp_path_factory):
     assert delta.delta_monthly == pytest.approx(stacks * per_instance, abs=0.02)
 
 
-def test_cli_compare_table_json_and_markdown(tmp_path_factory):
-    before = synthesized(tmp_path_factory, "fintech", {"web_min": "2"})
-    after = synthesized(tmp_path_factory, "fintech", {"web_min": "4"})
+def test_cli_compare_table_json_and_markdown(fintech_web_min_doubled):
+    before, after = fintech_web_min_doubled
     runner = CliRunner()
     as_json = runner.invoke(cli, ["cost", str(before), "--compare", str(after), "-o", "json"])
     assert as_json.exit_code == 0, as_json.output

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
+from cdktf_app.blueprints.catalog import list_blueprints
 from cdktf_app.paths import repo_root
-from cdktf_app.stacks.synth import synth
 from cdktf_app.visualize import build_graph, render
 from cdktf_app.visualize.mermaid import render_markdown
 from tests.helpers import ADDRESS, EXPRESSION, declared_addresses, load_stack, strings_in
@@ -28,24 +27,15 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def blueprint_out_dir(tmp_path_factory, name: str) -> Path:
-    """Each blueprint synthesized once per session into one shared place (cost tests reuse it via the cache)."""
-    work = tmp_path_factory.getbasetemp() / "nexus-blueprints" / name
-    work.mkdir(parents=True, exist_ok=True)
-    spec = work / "nexus.yaml"
-    if not spec.exists():
-        spec.write_text(render_blueprint(name, {}), encoding="utf-8")
-    return synth(spec, work / "cdktf.out").out_dir
+@pytest.fixture(scope="module")
+def out_dirs(blueprint_outputs):
+    """The session's blueprint outputs (tests/conftest.py): each blueprint is synthesized once per session."""
+    return {name: blueprint_outputs[name].out_dir for name in BLUEPRINTS}
 
 
 @pytest.fixture(scope="module")
-def graphs(tmp_path_factory):
-    return {name: build_graph(blueprint_out_dir(tmp_path_factory, name)) for name in BLUEPRINTS}
-
-
-@pytest.fixture(scope="module")
-def out_dirs(tmp_path_factory, graphs):
-    return {name: blueprint_out_dir(tmp_path_factory, name) for name in BLUEPRINTS}
+def graphs(out_dirs):
+    return {name: build_graph(out_dirs[name]) for name in BLUEPRINTS}
 
 
 def mmdc(*arguments: str) -> list[str]:
@@ -152,7 +142,8 @@ def browser():
 
 
 def write_findings(out_dir: Path, graph) -> tuple[str, str]:
-    """A findings.json as `nexus check` writes it, for one real resource of the blueprint."""
+    """A findings.json as `nexus check` writes it, for one real resource of the blueprint (in a copy of the out
+    dir: the shared one belongs to every test of the session)."""
     node = next(node for node in graph.nodes if node.type in ("aws_s3_bucket", "google_storage_bucket"))
     finding = {"address": node.address, "stack": node.stack, "check_id": "CKV_AWS_TEST_1", "severity": "HIGH",
                "controls": ["pci-dss 4.0 3.5.1"], "file": f"stacks/{node.stack}/cdk.tf.json", "line": 12,
@@ -165,8 +156,9 @@ def write_findings(out_dir: Path, graph) -> tuple[str, str]:
 def test_html_page_shows_the_graph_and_details_offline(browser, graphs, out_dirs, tmp_path, name):
     from PIL import Image
 
-    node_id, check_id = write_findings(out_dirs[name], graphs[name])
-    graph = build_graph(out_dirs[name], group_by="network" if name == "gamedev" else "stack")
+    out_dir = shutil.copytree(out_dirs[name], tmp_path / "cdktf.out")
+    node_id, check_id = write_findings(out_dir, graphs[name])
+    graph = build_graph(out_dir, group_by="network" if name == "gamedev" else "stack")
     page_file = tmp_path / f"{name}.html"
     page_file.write_text(render(graph, "html"), encoding="utf-8")
     assert not re.search(r"""(src|href)=["']https?:""", page_file.read_text())
