@@ -12,7 +12,8 @@ class AwsDynamodbCustomerKey(CustomerKeyCheck):
         and aws_customer_key(attribute(conf, "server_side_encryption", "kms_key_arn")))}
 
     def __init__(self) -> None:
-        super().__init__(name="DynamoDB table is encrypted with a customer-managed KMS key", id="NEXUS_AWS_DYNAMODB_CMK")
+        super().__init__(name="DynamoDB table is encrypted with a customer-managed KMS key",
+                         id="NEXUS_AWS_DYNAMODB_CMK")
 
 
 check = AwsDynamodbCustomerKey()

@@ -10,7 +10,8 @@ from _nexus_support import IamPolicyCheck
 
 class AwsIamStarResource(IamPolicyCheck):
     def __init__(self) -> None:
-        super().__init__(name='IAM policy does not allow "*" as the resource of restrictable actions', id="NEXUS_AWS_IAM_STAR_RESOURCE")
+        super().__init__(name='IAM policy does not allow "*" as the resource of restrictable actions',
+                         id="NEXUS_AWS_IAM_STAR_RESOURCE")
 
     def violations(self, policy) -> list:
         return policy.all_allowed_unrestricted_actions

@@ -10,7 +10,8 @@ from _nexus_support import IamPolicyCheck
 
 class AwsIamWriteConstraints(IamPolicyCheck):
     def __init__(self) -> None:
-        super().__init__(name='IAM policy does not allow write access without constraints', id="NEXUS_AWS_IAM_WRITE_CONSTRAINTS")
+        super().__init__(name='IAM policy does not allow write access without constraints',
+                         id="NEXUS_AWS_IAM_WRITE_CONSTRAINTS")
 
     def violations(self, policy) -> list:
         return policy.write_actions_without_constraints

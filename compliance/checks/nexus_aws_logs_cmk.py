@@ -10,7 +10,8 @@ class AwsLogsCustomerKey(CustomerKeyCheck):
     rules = {"aws_cloudwatch_log_group": lambda conf: aws_customer_key(attribute(conf, "kms_key_id"))}
 
     def __init__(self) -> None:
-        super().__init__(name="CloudWatch log group is encrypted with a customer-managed KMS key", id="NEXUS_AWS_LOGS_CMK")
+        super().__init__(name="CloudWatch log group is encrypted with a customer-managed KMS key",
+                         id="NEXUS_AWS_LOGS_CMK")
 
 
 check = AwsLogsCustomerKey()

@@ -7,7 +7,8 @@ from _nexus_support import CustomerKeyCheck, attribute, aws_customer_key
 
 
 def _kms_default(default: dict) -> bool:
-    return default.get("sse_algorithm") in ("aws:kms", "aws:kms:dsse") and aws_customer_key(default.get("kms_master_key_id"))
+    return (default.get("sse_algorithm") in ("aws:kms", "aws:kms:dsse")
+            and aws_customer_key(default.get("kms_master_key_id")))
 
 
 class AwsS3CustomerKey(CustomerKeyCheck):

@@ -10,7 +10,8 @@ class AwsSecretsCustomerKey(CustomerKeyCheck):
     rules = {"aws_secretsmanager_secret": lambda conf: aws_customer_key(attribute(conf, "kms_key_id"))}
 
     def __init__(self) -> None:
-        super().__init__(name="Secrets Manager secret is encrypted with a customer-managed KMS key", id="NEXUS_AWS_SECRETS_CMK")
+        super().__init__(name="Secrets Manager secret is encrypted with a customer-managed KMS key",
+                         id="NEXUS_AWS_SECRETS_CMK")
 
 
 check = AwsSecretsCustomerKey()

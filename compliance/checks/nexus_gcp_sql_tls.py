@@ -15,7 +15,8 @@ ENCRYPTED_MODES = {"ENCRYPTED_ONLY", "TRUSTED_CLIENT_CERTIFICATE_REQUIRED"}
 class GcpSqlTls(BaseResourceCheck):
     def __init__(self) -> None:
         super().__init__(name="Cloud SQL instance accepts only encrypted (TLS) connections", id="NEXUS_GCP_SQL_TLS",
-                         categories=(CheckCategories.ENCRYPTION,), supported_resources=("google_sql_database_instance",))
+                         categories=(CheckCategories.ENCRYPTION,),
+                         supported_resources=("google_sql_database_instance",))
 
     def scan_resource_conf(self, conf) -> CheckResult:
         mode = attribute(conf, "settings", "ip_configuration", "ssl_mode")

@@ -119,8 +119,7 @@ AZURE = {
     "azurerm_storage_account": {
         "good_storage": {"location": "West Europe", "tags": AZURE_TAGS, "infrastructure_encryption_enabled": True,
                          "cross_tenant_replication_enabled": False,
-                         "customer_managed_key": {"key_vault_key_id": "${azurerm_key_vault_key.k.id}",
-                                                  "user_assigned_identity_id": "${azurerm_user_assigned_identity.i.id}"}},
+                         "customer_managed_key": {"key_vault_key_id": "${azurerm_key_vault_key.k.id}"}},
         "bad_storage": {"location": "eastus", "tags": {"team": "Payments"},
                         "cross_tenant_replication_enabled": True}},
     "azurerm_postgresql_flexible_server": {
@@ -195,7 +194,8 @@ def run_checkov(files: list[Path], context: dict | None, work: Path, name: str,
         context_file.write_text(json.dumps(context), encoding="utf-8")
         env["NEXUS_CHECK_CONTEXT"] = str(context_file)
     command = [str(CHECKOV_BIN / "checkov"), "--skip-download", "--framework", "terraform_json", "-o", "json",
-               "--external-checks-dir", str(checks_dir()), "--check", checks, *(arg for file in files for arg in ("-f", str(file)))]
+               "--external-checks-dir", str(checks_dir()), "--check", checks,
+               *(arg for file in files for arg in ("-f", str(file)))]
     completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert completed.returncode in (0, 1), completed.stderr[-2000:]
     reports = json.loads(completed.stdout)
