@@ -75,7 +75,8 @@ def scan(request: dict, runner_filter_class, runner_classes: dict) -> list[dict]
                          external_checks_dir=request.get("external_checks_dirs") or None,
                          runner_filter=runner_filter)
     reports = reports if isinstance(reports, list) else [reports]
-    index = _entity_types(getattr(runner, "definitions", None) or {})
+    # Only terraform_json reports `resource.<name>`; plan results already carry full addresses.
+    index = _entity_types(runner.definitions) if request["framework"] == "terraform_json" else {}
     results = []
     for report in reports:
         results += [_record(record, "passed", index) for record in report.passed_checks]
