@@ -1,7 +1,8 @@
 """`fix(spec)`: finding -> provenance -> edit of nexus.yaml (comments kept) -> rebuild -> re-check, until clean.
 
 Each pass applies every applicable fix at once; the loop stops when a pass has nothing left to apply or after
-`max_passes`. The spec file is rewritten atomically after each pass, so an interrupted run leaves a valid spec.
+`max_passes`. Rescans inside the loop run only the checks that have fixes (nothing else can change an edit);
+the report returned at the end runs every check. The spec file is rewritten atomically after each pass, so an interrupted run leaves a valid spec.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..files import write_atomically
 from ..spec.loader import load_spec_text
 from .checkov import CheckovWorker, reuse_or_start
 from .findings import CheckReport
+from .fixes import load_fixes
 from .scan import check_resolved
 from .spec_edit import SpecEdit, apply_edits, unified_diff
 from .targets import resolve_target
@@ -57,12 +59,14 @@ def _fix_loop(spec_path: Path, original: str, unsafe: bool, max_passes: int, sta
     result = FixResult(spec=spec_path, passes=0)
     text = original
     out_dir = Path(out_dir) if out_dir else spec_path.parent / "cdktf.out"
+    fixable_checks = tuple(sorted(load_fixes()))
     while True:
         target = resolve_target(spec_path, out_dir=out_dir)
-        report = check_resolved(target, standards, worker)
+        report = check_resolved(target, standards, worker, only_checks=fixable_checks)
         edits, held_back = planned_edits(report, unsafe=unsafe)
-        result.report, result.skipped_unsafe = report, held_back
+        result.skipped_unsafe = held_back
         if not edits or result.passes >= max_passes:
+            result.report = check_resolved(target, standards, worker)  # the full picture, every check
             break
         text = apply_edits(text, edits)
         load_spec_text(text, file=str(spec_path))  # an edit that breaks the spec is a bug: fail before writing

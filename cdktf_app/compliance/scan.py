@@ -42,13 +42,15 @@ def check(target: str | Path, *, standards: list[str] | None = None, spec: str |
         return check_resolved(resolved, standards, running)
 
 
-def check_resolved(target: ScanTarget, standards: list[str] | None, worker: CheckovWorker) -> CheckReport:
+def check_resolved(target: ScanTarget, standards: list[str] | None, worker: CheckovWorker,
+                   only_checks: tuple[str, ...] | None = None) -> CheckReport:
+    """Scan a resolved target; `only_checks` narrows the scan (a fix loop needs only the checks with fixes)."""
     raise_if_expired(target.loaded)
     scope = scope_of(standards, target.loaded)
     with tempfile.TemporaryDirectory(prefix="nexus-check-") as scratch:
         request = ScanRequest(files=tuple(str(item.path.resolve()) for item in target.files),
                               framework=target.framework,
-                              external_checks_dirs=(str(compliance_dir() / "checks"),),
+                              external_checks_dirs=(str(compliance_dir() / "checks"),), checks=only_checks,
                               context=_context_path(target.loaded, Path(scratch)))
         results = worker.scan(request)
     stack_of = {str(item.path.resolve()): item.stack for item in target.files}
