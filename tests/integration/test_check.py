@@ -156,3 +156,27 @@ def test_suppressed_findings_do_not_fail_the_check(tmp_path, aws_all, report, ch
     assert matching and all(finding.suppressed for finding in matching)
     assert matching[0].suppression_reason == "accepted for this test fixture"
     assert again.failed_count == report.failed_count - len(matching)
+
+
+def test_the_worker_reads_json_with_libyaml_exactly_as_checkov_does(aws_all):
+    """The worker swaps checkov's pure-Python line-marking loader for one on libyaml: same documents, same lines."""
+    import subprocess
+
+    from cdktf_app.compliance.checkov import WORKER_SCRIPT, checkov_environment, checkov_python
+
+    script = (
+        "import importlib.util, sys, yaml\n"
+        "from checkov.common.parsers.yaml import loader\n"
+        f"spec = importlib.util.spec_from_file_location('checkov_worker', {str(WORKER_SCRIPT)!r})\n"
+        "checkov_worker = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(checkov_worker)\n"
+        "text = open(sys.argv[1]).read()\n"
+        "pure = yaml.load(text, Loader=loader.SafeLineLoader)\n"
+        "checkov_worker._use_libyaml()\n"
+        "assert loader.SafeLineLoader.__name__ == 'LibyamlLineLoader'\n"
+        "fast = yaml.load(text, Loader=loader.SafeLineLoader)\n"
+        "print(pure == fast, len(text.splitlines()))\n")
+    stack = aws_all.stack_json(aws_all.stacks[0].name)
+    completed = subprocess.run([str(checkov_python()), "-c", script, str(stack)], capture_output=True, text=True,
+                               env=checkov_environment(), timeout=120)
+    assert completed.stdout.split()[:1] == ["True"], completed.stderr[-2000:]
