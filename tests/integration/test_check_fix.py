@@ -4,6 +4,7 @@ fixable, in at most 3 passes, and the AWS stacks still pass `terraform validate`
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -117,3 +118,37 @@ def test_blueprint_out_of_the_box_has_no_high_findings_for_its_standards(bluepri
     assert set(report.standards) == declared
     assert [f"{finding.check_id} {finding.stack}/{finding.address}" for finding in report.blocking("high")] == []
     assert all(finding.suppression_reason for finding in report.findings if finding.suppressed)
+
+
+AUTO_REMEDIATED = """\
+apiVersion: nexus/v1
+name: autofix
+providers:
+  aws: {region: eu-west-1}
+compliance:
+  auto_remediate: true
+components:
+  # uploads from partners
+  uploads:
+    type: bucket
+    access_logs: false   # someone turned this off
+    public: true
+"""
+
+
+def test_synth_applies_only_safe_fixes_when_auto_remediate_is_on(tmp_path):
+    from click.testing import CliRunner
+
+    from cdktf_app.cli.main import cli
+
+    spec_path = tmp_path / "nexus.yaml"
+    spec_path.write_text(AUTO_REMEDIATED, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["synth", str(spec_path), "--out", str(tmp_path / "cdktf.out")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    fixed = spec_path.read_text(encoding="utf-8")
+    assert re.search(r"^    access_logs: true +# someone turned this off$", fixed, re.M)
+    assert "    public: true\n" in fixed  # closing public access is unsafe: never automatic
+    assert "# uploads from partners" in fixed
+    assert "needs --unsafe-fixes" in result.output
+    assert (tmp_path / "cdktf.out" / "stacks" / "autofix-dev-aws" / "cdk.tf.json").exists()
