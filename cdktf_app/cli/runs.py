@@ -48,7 +48,8 @@ def runs_list(project: Path, output: str, limit: int) -> None:
 
     table = Table(title=f"runs ({len(records)})")
     for column in ("id", "started (UTC)", "command", "spec", "outcome", "+", "~", "-", "seconds", "error"):
-        table.add_column(column, justify="right" if column in ("+", "~", "-", "seconds") else "left")
+        table.add_column(column, justify="right" if column in ("+", "~", "-", "seconds") else "left",
+                         no_wrap=column == "id")
     for r in records:
         table.add_row(r.id, _when(r.started_at), r.command + (" (sandbox)" if r.sandbox else ""), r.spec_name,
                       r.outcome, str(r.added), str(r.changed), str(r.destroyed),

@@ -1,4 +1,4 @@
-"""The moto server of the sandbox, with two gaps of moto 5.2.5 filled that Nexus' AWS stacks run into.
+"""The moto server of the sandbox, with the gaps of moto 5.2.5 filled that Nexus' AWS stacks run into.
 
 1. Application Auto Scaling has no ListTagsForResource/TagResource/UntagResource: the AWS provider tags every
    scalable target and reads the tags back, gets HTTP 500 and retries for minutes. Tags given at
@@ -6,11 +6,19 @@
 2. PutBucketLogging fails (HTTP 500, AttributeError) when the target bucket's policy has a statement with
    `"Principal": "*"` — valid IAM that our deny-plain-HTTP statement uses. The policy is read as AWS reads it:
    `"*"` is the same principal as `{"AWS": "*"}`.
+3. ElastiCache has no user groups (CreateUserGroup is "not implemented": the provider retries for ever); our
+   cache construct signs clients in with IAM through a user group. Groups are kept, described (status
+   `active`), modified, tagged and deleted with AWS's shapes and its UserGroupNotFound fault.
+4. A replication group's member clusters do not exist as cache clusters (the provider reads them and fails
+   with CacheClusterNotFound), and a deleted group stays `deleting` for ever. Members are created with the
+   group and removed with it.
+5. AWS managed IAM policies (e.g. AmazonRDSEnhancedMonitoringRole) exist only when moto is told to load them.
 Everything else is moto as released. `python -m cdktf_app.sandbox.moto_gaps -H 127.0.0.1 -p PORT`.
 """
 from __future__ import annotations
 
 import json
+import os
 from types import SimpleNamespace
 
 
@@ -62,9 +70,115 @@ def _logging_reads_string_principals() -> None:
     FakeBucket._log_permissions_enabled_policy = staticmethod(tolerant)
 
 
+def _elasticache_user_groups() -> None:
+    from moto.core.responses import ActionResult
+    from moto.elasticache.exceptions import ElastiCacheException
+    from moto.elasticache.models import ElastiCacheBackend
+    from moto.elasticache.responses import ElastiCacheResponse
+
+    class UserGroupNotFound(ElastiCacheException):
+        code = "UserGroupNotFound"
+
+    class UserGroupAlreadyExists(ElastiCacheException):
+        code = "UserGroupAlreadyExists"
+
+    groups: dict[tuple[str, str], dict[str, dict]] = {}
+
+    def region_groups(response) -> dict[str, dict]:
+        return groups.setdefault((response.current_account, response.region), {})
+
+    def found(response, group_id: str) -> dict:
+        if group_id not in region_groups(response):
+            raise UserGroupNotFound(f"User group {group_id} not found.")
+        return region_groups(response)[group_id]
+
+    def create_user_group(self) -> ActionResult:
+        group_id = self._get_param("UserGroupId")
+        if group_id in region_groups(self):
+            raise UserGroupAlreadyExists(f"User group {group_id} already exists.")
+        arn = f"arn:aws:elasticache:{self.region}:{self.current_account}:usergroup:{group_id}"
+        group = {"UserGroupId": group_id, "Status": "active", "Engine": self._get_param("Engine") or "redis",
+                 "UserIds": list(self._get_param("UserIds") or []), "MinimumEngineVersion": "6.0",
+                 "ReplicationGroups": [], "ServerlessCaches": [], "ARN": arn}
+        region_groups(self)[group_id] = group
+        if self._get_param("Tags"):
+            self.elasticache_backend.add_tags_to_resource(arn, self._get_param("Tags"))
+        return ActionResult(group)
+
+    def describe_user_groups(self) -> ActionResult:
+        group_id = self._get_param("UserGroupId")
+        chosen = [found(self, group_id)] if group_id else list(region_groups(self).values())
+        return ActionResult({"UserGroups": chosen})
+
+    def modify_user_group(self) -> ActionResult:
+        group = found(self, self._get_param("UserGroupId"))
+        removed = set(self._get_param("UserIdsToRemove") or [])
+        group["UserIds"] = [u for u in group["UserIds"] if u not in removed] + list(
+            self._get_param("UserIdsToAdd") or [])
+        return ActionResult(group)
+
+    def delete_user_group(self) -> ActionResult:
+        group = region_groups(self).pop(self._get_param("UserGroupId"), None)
+        if group is None:
+            raise UserGroupNotFound(f"User group {self._get_param('UserGroupId')} not found.")
+        return ActionResult({**group, "Status": "deleting"})
+
+    list_tags = ElastiCacheBackend.list_tags_for_resource
+
+    def list_tags_for_resource(self, arn: str):
+        if ":usergroup:" in arn:
+            return self.tagging_service.list_tags_for_resource(arn)
+        return list_tags(self, arn)
+
+    ElastiCacheResponse.create_user_group = create_user_group
+    ElastiCacheResponse.describe_user_groups = describe_user_groups
+    ElastiCacheResponse.modify_user_group = modify_user_group
+    ElastiCacheResponse.delete_user_group = delete_user_group
+    ElastiCacheBackend.list_tags_for_resource = list_tags_for_resource
+
+
+def _replication_group_members() -> None:
+    import inspect
+
+    from moto.elasticache.models import ElastiCacheBackend
+
+    create_group, delete_group = ElastiCacheBackend.create_replication_group, \
+        ElastiCacheBackend.delete_replication_group
+    cluster_parameters = list(inspect.signature(ElastiCacheBackend.create_cache_cluster).parameters)[1:]
+
+    def create_replication_group(self, *args, **kwargs):
+        group = create_group(self, *args, **kwargs)
+        for member in group.member_clusters:
+            if member not in self.cache_clusters:
+                given = {name: None for name in cluster_parameters}
+                given.update(cache_cluster_id=member, replication_group_id=group.replication_group_id,
+                             num_cache_nodes=1, cache_node_type=group.cache_node_type, engine=group.engine,
+                             engine_version=group.engine_version, tags=[], security_group_ids=[],
+                             cache_security_group_names=[], preferred_availability_zones=[], snapshot_arns=[],
+                             preferred_outpost_arns=[], log_delivery_configurations=[],
+                             cache_node_ids_to_remove=[], cache_node_ids_to_reboot=[])
+                self.create_cache_cluster(**given)
+        return group
+
+    def delete_replication_group(self, replication_group_id, retain_primary_cluster):
+        members = list(self.replication_groups[replication_group_id].member_clusters) \
+            if replication_group_id in self.replication_groups else []
+        group = delete_group(self, replication_group_id, retain_primary_cluster)
+        self.replication_groups.pop(replication_group_id, None)
+        for member in members:
+            self.cache_clusters.pop(member, None)
+        return group
+
+    ElastiCacheBackend.create_replication_group = create_replication_group
+    ElastiCacheBackend.delete_replication_group = delete_replication_group
+
+
 def fill_gaps() -> None:
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     _scalable_target_tags()
     _logging_reads_string_principals()
+    _elasticache_user_groups()
+    _replication_group_members()
 
 
 def main() -> None:

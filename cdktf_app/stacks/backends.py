@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from ..spec.model import AzurermState, GcsState, S3State, Spec
 
+LOCKFILE_TERRAFORM = ">=1.10.0"
+
 
 def add_backend(stack, spec: Spec, name: str) -> None:
     import cdktn
 
     state = spec.state
     if isinstance(state, S3State):
+        if state.use_lockfile:  # S3-native locking exists from Terraform 1.10 on; say so to cdktn and terraform
+            stack.node.set_context("targetVersions", {"terraform": LOCKFILE_TERRAFORM})
+            stack.add_override("terraform.required_version", LOCKFILE_TERRAFORM)
         region = state.region or (spec.providers.aws.region if spec.providers.aws else "us-east-1")
         cdktn.S3Backend(stack, bucket=state.bucket, key=f"{state.key_prefix}/{name}.tfstate", region=region,
                         encrypt=True, use_lockfile=state.use_lockfile or None,

@@ -42,6 +42,11 @@ SAMPLES = [
     ("terragrunt-client-timeout", "network-timeout", "transient",
      'Error: Get "https://registry.terraform.io/v1/providers/": net/http: request canceled '
      "(Client.Timeout exceeded while awaiting headers)"),
+    ("logging-target-not-ready", "eventual-consistency", "transient",
+     "│ Error: creating S3 Bucket (patient-portal-dev-phi-records) Logging: operation error S3: PutBucketLogging, "
+     "https response error StatusCode: 400, api error InvalidTargetBucketForLogging: You must either provide the "
+     "necessary permissions to the logging service using a bucket policy or give the log-delivery group WRITE "
+     "and READ_ACP permissions to the target bucket"),
     ("throttling", "throttling", "transient",
      "│ Error: creating SQS Queue (jobs): operation error SQS: CreateQueue, exceeded maximum number of "
      "attempts, 2, https response error StatusCode: 400, RequestID: 1f2e, api error Throttling: Rate exceeded"),
