@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ..blueprints.catalog import get_blueprint, render_blueprint, resolve_values
 from ..errors import BlueprintError
 from ..spec.model import AVAILABILITY, CLOUDS, DATABASE_VERSIONS, REFERENCE_FIELDS
+from .exceptions import exceptions_for
 from .intent import Intent
 
 INDUSTRY_BLUEPRINTS = {"fintech": "fintech", "ecommerce": "ecommerce", "healthcare": "healthcare",
@@ -119,6 +120,8 @@ def blueprint_parameters(name: str, intent: Intent) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- tailoring the rendered spec
 def tailor(data: CommentedMap, intent: Intent, knobs: dict[str, Any], notes: list[str]) -> None:
+    before = {name: dict(component) for name, component in _components(data).items()}
+    clouds_before = _clouds_of(data)
     if intent.clouds:
         _retarget_clouds(data, intent, notes)
     _set_regions(data, intent)
@@ -136,6 +139,29 @@ def tailor(data: CommentedMap, intent: Intent, knobs: dict[str, Any], notes: lis
     followers = _pin_to_references(_components(data))
     if followers:
         notes.append(f"pinned to the cloud of the component they use: {', '.join(followers)}")
+    clouds_changed = clouds_before != _clouds_of(data)
+    _accept_blueprint_exceptions(data, [name for name, component in _components(data).items()
+                                        if clouds_changed or before.get(name) != dict(component)], notes)
+
+
+def _accept_blueprint_exceptions(data: CommentedMap, changed: list[str], notes: list[str]) -> None:
+    """Components added or changed get the suppressions Nexus's blueprints give their kind (with the reason)."""
+    compliance = data.setdefault("compliance", CommentedMap())
+    suppressions = compliance.get("suppressions")
+    if suppressions is None:
+        suppressions = compliance["suppressions"] = _block_list([])
+    present = {(item.get("check"), item.get("resource")) for item in suppressions}
+    added = []
+    for name in changed:
+        for suppression in exceptions_for(name, _components(data)[name]):
+            if (suppression["check"], name) not in present:
+                suppressions.append(CommentedMap(suppression))
+                added.append(f"{suppression['check']} on {name}")
+    if added:
+        notes.append(f"accepted the exceptions Nexus's blueprints make for the same kind of component: "
+                     f"{', '.join(added)}")
+    elif not suppressions:
+        del compliance["suppressions"]
 
 
 def _components(data: CommentedMap) -> CommentedMap:
@@ -376,7 +402,7 @@ def yaml_round_trip() -> YAML:
     yaml = YAML(typ="rt")
     yaml.default_flow_style = False
     yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 120
+    yaml.width = 4096  # long reasons and descriptions stay on one line
     return yaml
 
 

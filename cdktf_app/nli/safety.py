@@ -2,8 +2,9 @@
 
 * `overrides` (raw attributes that bypass the spec's guarantees) are removed unless the user allowed them.
 * Secret-looking environment variables are removed: secrets belong in the `secrets` section (a secret manager).
-* Security switches are forced back to their secure value, suppressions are removed and the gate is not
-  relaxed past `high`: compliance is not something a prompt can turn off.
+* Security switches are forced back to their secure value, suppressions are removed unless a Nexus blueprint
+  makes the same one (exceptions.py), and the gate is not relaxed past `high`: compliance is not something a
+  prompt can turn off.
 * Standards the prompt names are declared even when the model forgot them.
 
 Every change is returned as a note for the user and for the header of the written spec. Offline drafts come
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .exceptions import is_accepted
 from .intent import Intent
 
 SECRET_NAME = re.compile(r"(?i)(pass(word|wd)?|secret|token|api_?key|private_?key|credential|access_?key)")
@@ -85,9 +87,21 @@ def _keep_compliance(data: dict, intent: Intent) -> list[str]:
     if not isinstance(compliance, dict):
         compliance = data["compliance"] = {}
     notes = []
-    if compliance.get("suppressions"):
-        del compliance["suppressions"]
-        notes.append("removed compliance.suppressions: a generated spec does not accept findings on your behalf")
+    suppressions = compliance.get("suppressions")
+    if suppressions:
+        suppressions = suppressions if isinstance(suppressions, list) else []
+        kept = [item for item in suppressions if is_accepted(item, data.get("components"))]
+        removed = [item.get("check", "?") if isinstance(item, dict) else "?" for item in suppressions
+                   if item not in kept]
+        if kept:
+            compliance["suppressions"] = kept
+            notes.append("kept suppressions a Nexus blueprint also makes for the same kind of component: " +
+                         ", ".join(f"{item['check']} on {item['resource']}" for item in kept))
+        else:
+            del compliance["suppressions"]
+        if removed:
+            notes.append(f"removed suppressions of {', '.join(map(str, removed))}: a generated spec only keeps "
+                         "the exceptions Nexus's blueprints accept")
     gate = compliance.get("gate")
     if gate in GATES and GATES.index(gate) > GATES.index(WEAKEST_GATE):
         compliance["gate"] = WEAKEST_GATE
