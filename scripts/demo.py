@@ -1,4 +1,5 @@
-"""`make demo`: render a blueprint, validate it, synthesize it, `terraform validate` the AWS stacks, summarize."""
+"""`make demo`: render a blueprint, validate it, synthesize it, `terraform validate` the AWS stacks, summarize,
+then deploy its dev AWS stack to a local sandbox (moto) with real terraform and check it there with boto3."""
 from __future__ import annotations
 
 import sys
@@ -48,7 +49,34 @@ def main() -> int:
         table.add_row(stack.name, stack.provider, str(resource_count(result.stack_json(stack.name))), verdict,
                       seconds)
     console.print(table)
-    return 1 if failures else 0
+    if failures:
+        return 1
+    return deploy_to_sandbox(console, spec_file, loaded)
+
+
+def deploy_to_sandbox(console: Console, spec_file: Path, loaded) -> int:
+    """4. The dev AWS stack applied to a throwaway moto server; the gate's findings are overridden (recorded)."""
+    import boto3
+
+    from cdktf_app.cli.render_deploy import ProgressReporter
+    from cdktf_app.deploy import DeployOptions, project_state_dir, run
+    from cdktf_app.sandbox import sandbox_session
+
+    console.print("4. deploying the dev AWS stack to a local sandbox (moto on 127.0.0.1; RDS and load balancer "
+                  "waiters take a few minutes)")
+    with sandbox_session(project_state_dir(loaded)) as sandbox, ProgressReporter() as reporter:
+        record = run(spec_file, DeployOptions(
+            command="deploy", environment="dev", sandbox_url=sandbox.url, auto_approve=True, override_gate=True,
+            reason="demo in a throwaway sandbox; `nexus check` lists the findings"), reporter)
+        s3 = boto3.client("s3", endpoint_url=sandbox.url, region_name="eu-west-1", aws_access_key_id="test",
+                          aws_secret_access_key="test")
+        buckets = [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
+        encrypted = [name for name in buckets if s3.get_bucket_encryption(Bucket=name)[
+            "ServerSideEncryptionConfiguration"]["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"]]
+    console.print(f"   {record.outcome}: {record.added} resources in {record.duration_seconds:.0f}s (run {record.id}, "
+                  f"`nexus runs show {record.id} --project {spec_file.parent}`); {len(encrypted)}/{len(buckets)} "
+                  "buckets encrypted in the sandbox; the sandbox is stopped, so nothing is left behind")
+    return 0 if record.outcome == "succeeded" and buckets and len(encrypted) == len(buckets) else 1
 
 
 if __name__ == "__main__":

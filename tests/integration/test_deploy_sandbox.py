@@ -306,3 +306,21 @@ def test_destroy_removes_everything_and_records_the_count(deployed, project, san
         aws("dynamodb", sandbox.url).describe_table(TableName="fast-dev-docs")
     backups = sorted((project / ".nexus" / "state-backups" / STACK).glob("*.tfstate"))
     assert backups and json.loads(backups[-1].read_text())["resources"]  # the last good state before destroy
+
+
+def test_the_gate_stops_the_apply_and_the_cli_exits_3(tmp_path, sandbox):
+    spec = FAST_SPEC.format(owner="team-g") + "compliance:\n  gate: low\n"
+    (tmp_path / "nexus.yaml").write_text(spec.replace("components:", "environments: [gated]\ncomponents:"),
+                                         encoding="utf-8")
+    (tmp_path / ".nexus").mkdir()
+    (tmp_path / ".nexus" / "sandbox.json").write_text(json.dumps({
+        "pid": sandbox.pid, "port": sandbox.port, "started_at": sandbox.started_at, "log_file": sandbox.log_file}))
+    result = CliRunner().invoke(cli, ["deploy", str(tmp_path / "nexus.yaml"), "--sandbox", "--auto-approve"])
+    assert result.exit_code == 3, result.output
+    assert "the gate stopped fast-gated-aws" in result.output and "--override-gate --reason" in result.output
+    record = RunStore(runs_url(tmp_path)).list(limit=1)[0]
+    assert record.outcome == "blocked" and record.error_class == "gate" and record.gate_findings > 0
+    assert [p.phase for p in record.phases] == ["init", "plan", "show", "gate"] and not record.phases[-1].ok
+    assert record.added == 0
+    tables = aws("dynamodb", sandbox.url).list_tables()["TableNames"]
+    assert "fast-gated-docs" not in tables  # nothing was applied

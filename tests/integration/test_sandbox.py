@@ -1,0 +1,67 @@
+"""`nexus sandbox up | status | down`: one moto server per project on 127.0.0.1, found by later commands."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cdktf_app.cli.main import cli
+from cdktf_app.sandbox import OVERRIDE_FILE, sandbox_status, write_provider_override
+from cdktf_app.sandbox.provider import endpoint_keys
+from cdktf_app.sandbox.server import answers
+
+
+def sandbox(project: Path, *arguments: str) -> dict:
+    result = CliRunner().invoke(cli, ["sandbox", *arguments, "--project", str(project), "--output", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_up_status_down(tmp_path):
+    started = sandbox(tmp_path, "up")
+    try:
+        assert started["state"] == "running" and started["url"].startswith("http://127.0.0.1:")
+        assert answers(started["url"])
+        assert sandbox(tmp_path, "status") == started
+        again = sandbox(tmp_path, "up")
+        assert again["state"] == "already running" and again["pid"] == started["pid"]
+        assert sandbox_status(tmp_path / ".nexus").url == started["url"]
+    finally:
+        stopped = sandbox(tmp_path, "down")
+    assert stopped["state"] == "stopped" and stopped["pid"] == started["pid"]
+    assert not answers(started["url"], timeout=0.5)
+    assert not Path(f"/proc/{started['pid']}").exists() or b"moto" not in Path(
+        f"/proc/{started['pid']}/cmdline").read_bytes()
+    assert sandbox(tmp_path, "status") == {"state": "not running"}
+    assert sandbox(tmp_path, "down") == {"state": "not running"}
+
+
+def test_a_stale_record_is_dropped(tmp_path):
+    state = tmp_path / ".nexus"
+    state.mkdir()
+    (state / "sandbox.json").write_text(json.dumps({"pid": os.getpid(), "port": 1, "started_at": 0.0,
+                                                    "log_file": "x"}), encoding="utf-8")
+    assert sandbox_status(state) is None and not (state / "sandbox.json").exists()
+
+
+def test_the_provider_override_points_every_aws_provider_at_the_sandbox(tmp_path):
+    stack = {"provider": {"aws": [{"region": "eu-west-1"}, {"alias": "us_east_1", "region": "us-east-1"}]},
+             "terraform": {"backend": {"s3": {"bucket": "state", "key": "a.tfstate", "use_lockfile": True}}},
+             "resource": {"aws_s3_bucket": {"files": {"bucket": "files"}}}}
+    (tmp_path / "cdk.tf.json").write_text(json.dumps(stack), encoding="utf-8")
+    written = json.loads(write_provider_override(tmp_path, "http://127.0.0.1:4566").read_text())
+    assert written == json.loads((tmp_path / OVERRIDE_FILE).read_text())
+    default, alias = written["provider"]["aws"]
+    assert (default["region"], alias["region"], alias["alias"]) == ("eu-west-1", "us-east-1", "us_east_1")
+    for provider in (default, alias):
+        assert provider["skip_credentials_validation"] and provider["skip_requesting_account_id"]
+        assert provider["access_key"] == "test" and provider["s3_use_path_style"]
+        assert set(provider["endpoints"][0]) == set(endpoint_keys())
+        assert set(provider["endpoints"][0].values()) == {"http://127.0.0.1:4566"}
+    backend = written["terraform"]["backend"]["s3"]
+    assert backend["bucket"] == "state" and backend["use_lockfile"] and backend["use_path_style"]
+    assert backend["endpoints"]["s3"] == "http://127.0.0.1:4566"
+    assert written["resource"]["aws_s3_bucket"]["files"] == {"force_destroy": True}
+    assert "cloudwatchlogs" not in endpoint_keys() and "logs" in endpoint_keys()  # canonical keys only
