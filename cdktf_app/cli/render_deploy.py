@@ -94,8 +94,8 @@ class ProgressReporter(Reporter):
                         overridden=result.overridden, error=result.error)
             return
         if result.overridden:
-            self.console.print(f"  [yellow]gate overridden[/] for {stack} "
-                               f"({len(result.blocking)} blocking finding(s){', ' + result.error if result.error else ''})")
+            problem = f"the check failed: {result.error}" if result.error else f"{len(result.blocking)} blocking finding(s)"
+            self.console.print(f"  [yellow]gate overridden[/] for {stack} ({problem})")
         elif result.passed:
             self.console.print(f"  gate passed for {stack} (nothing at or above {result.threshold})")
 

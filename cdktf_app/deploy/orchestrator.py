@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
-from ..errors import NexusError, UsageError
+from ..errors import NexusError, ToolError, UsageError
 from ..healing import Attempt, Classification, RetryPolicy, run_healed
 from ..runs import PhaseRecord, RunRecord, RunStore, redact, runs_url
 from ..spec.loader import LoadedSpec, load_spec
+from ..spec.model import S3State
 from ..stacks.app import StackInfo
-from ..tools.terraform import TerraformResult, ensure_cli_config, run_terraform
+from ..tools.terraform import TerraformResult, ensure_cli_config, run_terraform, terraform_version
+from .cost_delta import plan_cost_delta
 from .gate import GateBlocked, GateResult, evaluate_gate
 from .plan_summary import PlanSummary, summarize_plan
 from .stacks import dependency_order, select_stacks
@@ -129,6 +131,9 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
     if options.override_gate and not (options.reason and options.reason.strip()):
         raise UsageError("--override-gate needs --reason TEXT (it is recorded in the run)")
     loaded = load_spec(spec)
+    version = terraform_version()
+    if isinstance(loaded.spec.state, S3State) and loaded.spec.state.use_lockfile and version < (1, 10, 0):
+        raise ToolError(f"state.use_lockfile needs terraform 1.10 or newer; this is {'.'.join(map(str, version))}")
     reporter = reporter or Reporter()
     state_dir = project_state_dir(loaded)
     out_dir = Path(options.out_dir or loaded.base_dir / "cdktf.out")
@@ -244,6 +249,8 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         summary = summarize_plan(plan_json)
         run_.secrets |= summary.sensitive_values
         run_.reporter.plan(stack.name, summary)
+        if attempt == 1:
+            _add_cost_delta(run_.record, plan_cost_delta(stack.name, plan_json))
         if not destroying and summary.has_changes:
             _gate(run_, stack, stack_dir, plan_json)
         if options.command == "plan":
@@ -310,6 +317,11 @@ def _approve(run_: _Run, stack: StackInfo, summary: PlanSummary, approved: list[
     if not options.confirm(question + ". Apply?"):
         raise UsageError(f"{stack.name}: not applied (declined)")
     approved.append(True)
+
+
+def _add_cost_delta(record: RunRecord, delta: float | None) -> None:
+    if delta is not None:
+        record.cost_delta = round((record.cost_delta or 0.0) + delta, 2)
 
 
 def _count_planned(record: RunRecord, summary: PlanSummary) -> None:

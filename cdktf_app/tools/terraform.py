@@ -6,6 +6,7 @@ for providers the mirror has.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -30,6 +31,24 @@ def terraform_binary() -> str:
     if not found:
         raise ToolError("terraform is not on PATH; install Terraform ≥1.5 or set NEXUS_TERRAFORM")
     return found
+
+
+MINIMUM_VERSION = (1, 5, 0)
+
+
+def terraform_version() -> tuple[int, int, int]:
+    """The version of the terraform binary Nexus runs; ToolError when it is older than MINIMUM_VERSION."""
+    answer = subprocess.run([terraform_binary(), "version", "-json"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "CHECKPOINT_DISABLE": "1"})
+    try:
+        text = answer.stdout[answer.stdout.index("{"):]
+        version = tuple(int(part) for part in json.loads(text)["terraform_version"].split("-")[0].split(".")[:3])
+    except (ValueError, KeyError):
+        raise ToolError(f"could not read the version of {terraform_binary()}: {answer.stderr.strip()[:200]}") from None
+    if version < MINIMUM_VERSION:
+        raise ToolError(f"terraform {'.'.join(map(str, version))} is too old; Nexus needs "
+                        f"{'.'.join(map(str, MINIMUM_VERSION))} or newer")
+    return version
 
 
 def _is_mirror(path: Path) -> bool:

@@ -83,7 +83,9 @@ def assert_bucket_is_locked_down(s3, bucket: str, tags: dict[str, str]):
 def test_both_blueprints_apply_and_record_their_runs(deployed, projects):
     for name, run in deployed.items():
         assert run["outcome"] == "succeeded" and run["sandbox"] and run["command"] == "deploy"
-        assert run["added"] > 60 and run["changed"] == run["destroyed"] == 0
+        assert run["added"] > 60
+        if run["retries"] == 0:  # a healed run re-plans: what the first attempt made is then updated, not added
+            assert run["changed"] == run["destroyed"] == 0
         assert [p["phase"] for p in run["phases"] if p["ok"]][-2:] == ["gate", "apply"]
         stored = RunStore(runs_url(projects[name][0])).get(run["id"])
         assert stored.added == run["added"] and [p.phase for p in stored.phases][-1] == "apply"
@@ -121,7 +123,10 @@ def test_both_blueprints_destroy_cleanly(deployed, projects):
                         for name, (project, _) in projects.items()})
     for name, run in destroyed.items():
         project, sandbox = projects[name]
-        assert run["outcome"] == "succeeded" and run["destroyed"] == deployed[name]["added"]
+        state = json.loads((project / "cdktf.out" / "stacks" / run["stacks"][0] /
+                            f"terraform.{run['stacks'][0]}.tfstate").read_text())
+        assert run["outcome"] == "succeeded" and run["destroyed"] >= 60
+        assert [r for r in state["resources"] if r["mode"] == "managed"] == []
         assert sandbox_status(project / ".nexus") == sandbox  # --sandbox used the running one, left it running
         assert client("rds", sandbox).describe_db_instances()["DBInstances"] == []
         assert client("s3", sandbox).list_buckets()["Buckets"] == []

@@ -105,6 +105,7 @@ def test_deploy_applies_records_counts_phases_and_verifies_in_the_sandbox(deploy
                                                           ("gate", True), ("apply", True)]
     assert all(p.seconds > 0 for p in deployed.phases if p.phase != "gate")
     assert deployed.gate_overridden and deployed.override_reason.startswith("sandbox test")
+    assert deployed.cost_delta is not None and deployed.cost_delta > 0  # priced by `nexus cost`
     table = aws("dynamodb", sandbox.url).describe_table(TableName="fast-dev-docs")["Table"]
     tags = aws("dynamodb", sandbox.url).list_tags_of_resource(ResourceArn=table["TableArn"])["Tags"]
     assert {"Key": "owner", "Value": "team-a"} in tags and {"Key": "nexus:spec", "Value": "fast"} in tags
@@ -301,6 +302,7 @@ def test_destroy_removes_everything_and_records_the_count(deployed, project, san
     destroyed = run(spec, options(sandbox.url, command="destroy"))
     assert destroyed.outcome == "succeeded" and destroyed.destroyed == resources
     assert destroyed.added == destroyed.changed == 0
+    assert destroyed.cost_delta == pytest.approx(-deployed.cost_delta)
     assert [r for r in state_of(project)["resources"] if r["mode"] == "managed"] == []
     with pytest.raises(aws("dynamodb", sandbox.url).exceptions.ResourceNotFoundException):
         aws("dynamodb", sandbox.url).describe_table(TableName="fast-dev-docs")
