@@ -136,7 +136,7 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
         raise ToolError(f"state.use_lockfile needs terraform 1.10 or newer; this is {'.'.join(map(str, version))}")
     reporter = reporter or Reporter()
     state_dir = project_state_dir(loaded)
-    out_dir = Path(options.out_dir or loaded.base_dir / "cdktf.out")
+    out_dir = Path(options.out_dir or loaded.base_dir / "cdktf.out").resolve()
     result = synth(loaded, out_dir)
     if options.sandbox_url:
         from ..sandbox import seed_secrets

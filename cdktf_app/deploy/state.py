@@ -2,11 +2,13 @@
 
 `terraform state pull` works for every backend (local, S3, GCS, azurerm), so the backup is the same
 everywhere: `.nexus/state-backups/<stack>/<UTC time>-serial<N>.tfstate`. After a failed apply the state is
-read again; if it is unreadable, the last good copy is pushed back.
+read again; if it is unreadable, the last good copy is put back (pushed, for a remote backend).
 """
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,8 +76,26 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     backup = latest_backup(state_dir, stack)
     if backup is None:
         return StateCheck(False, None, 0)
-    pushed = run_terraform(stack_dir, "state", "push", "-force", str(backup), cli_config=cli_config,
-                           timeout=timeout, log_file=log_file)
-    restored = json.loads(backup.read_text(encoding="utf-8"))
-    return StateCheck(pushed.ok, restored.get("serial"), len(restored.get("resources", [])),
-                      restored_from=backup if pushed.ok else None)
+    local = local_state_file(stack_dir)
+    if local is not None:  # terraform cannot push over a state file it cannot parse: put the copy in place
+        temporary = local.with_name(f".{local.name}.nexus-restore")
+        shutil.copyfile(backup, temporary)
+        os.replace(temporary, local)
+        restored = True
+    else:
+        restored = run_terraform(stack_dir, "state", "push", "-force", "-lock=false", str(backup),
+                                 cli_config=cli_config, timeout=timeout, log_file=log_file).ok
+    copy = json.loads(backup.read_text(encoding="utf-8"))
+    return StateCheck(restored, copy.get("serial"), len(copy.get("resources", [])),
+                      restored_from=backup if restored else None)
+
+
+def local_state_file(stack_dir: Path) -> Path | None:
+    """The local state file of a stack, or None when its backend (an override's replaces the stack's) is remote."""
+    backend = {}
+    for name in ("cdk.tf.json", *sorted(path.name for path in stack_dir.glob("*override.tf.json"))):
+        config = json.loads((stack_dir / name).read_text(encoding="utf-8"))
+        backend = config.get("terraform", {}).get("backend") or backend
+    if "local" not in backend:
+        return None
+    return stack_dir / backend["local"].get("path", "terraform.tfstate")

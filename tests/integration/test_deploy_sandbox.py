@@ -295,6 +295,24 @@ def test_the_sandbox_killed_mid_apply_ends_in_a_classified_failure_with_state_in
     assert record.added == len([r for r in state["resources"] if r["mode"] == "managed"])
 
 
+def test_an_unreadable_state_after_a_failed_apply_is_restored_from_the_last_backup(deployed, project):
+    from cdktf_app.deploy.state import latest_backup, verify_state
+    from cdktf_app.tools.terraform import ensure_cli_config
+
+    stack_dir = project / "cdktf.out" / "stacks" / STACK
+    state_file = stack_dir / f"terraform.{STACK}.tfstate"
+    good = json.loads(state_file.read_text())
+    backup = latest_backup(project / ".nexus", STACK)
+    assert backup is not None and json.loads(backup.read_text())["lineage"] == good["lineage"]
+    state_file.write_text(state_file.read_text()[:200])  # what a crash mid-write would leave
+    check = verify_state(stack_dir, project / ".nexus", STACK, ensure_cli_config(project / ".nexus"), None, 60)
+    assert check.restored_from == backup and check.readable
+    restored = json.loads(state_file.read_text())
+    assert restored["lineage"] == good["lineage"] and restored["resources"] == json.loads(backup.read_text())[
+        "resources"]
+    state_file.write_text(json.dumps(good))  # back to the newest state for the tests that follow
+
+
 def test_destroy_removes_everything_and_records_the_count(deployed, project, sandbox):
     spec = project / "nexus.yaml"
     spec.write_text(FAST_SPEC.format(owner="team-c"), encoding="utf-8")
