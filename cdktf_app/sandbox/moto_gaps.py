@@ -11,7 +11,7 @@
    `active`), modified, tagged and deleted with AWS's shapes and its UserGroupNotFound fault.
 4. A replication group's member clusters do not exist as cache clusters (the provider reads them and fails
    with CacheClusterNotFound), and a deleted group stays `deleting` for ever. Members are created with the
-   group and removed with it.
+   group and removed with it; DeleteCacheSubnetGroup, "not implemented", deletes the group.
 5. AWS managed IAM policies (e.g. AmazonRDSEnhancedMonitoringRole) exist only when moto is told to load them.
 Everything else is moto as released. `python -m cdktf_app.sandbox.moto_gaps -H 127.0.0.1 -p PORT`.
 """
@@ -140,7 +140,10 @@ def _elasticache_user_groups() -> None:
 def _replication_group_members() -> None:
     import inspect
 
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.elasticache.exceptions import CacheSubnetGroupNotFound
     from moto.elasticache.models import ElastiCacheBackend
+    from moto.elasticache.responses import ElastiCacheResponse
 
     create_group, delete_group = ElastiCacheBackend.create_replication_group, \
         ElastiCacheBackend.delete_replication_group
@@ -169,8 +172,15 @@ def _replication_group_members() -> None:
             self.cache_clusters.pop(member, None)
         return group
 
+    def delete_cache_subnet_group(self) -> ActionResult:
+        name = self._get_param("CacheSubnetGroupName")
+        if self.elasticache_backend.cache_subnet_groups.pop(name, None) is None:
+            raise CacheSubnetGroupNotFound(name)
+        return EmptyResult()
+
     ElastiCacheBackend.create_replication_group = create_replication_group
     ElastiCacheBackend.delete_replication_group = delete_replication_group
+    ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
 
 
 def fill_gaps() -> None:

@@ -142,6 +142,10 @@ def test_a_destructive_plan_needs_allow_destroy_in_non_interactive_use(deployed,
 
         with pytest.raises(UsageError, match=r"deletes or replaces .*aws_dynamodb_table.docs.*--allow-destroy"):
             run(spec, options(sandbox.url))
+        questions = []  # a person at a terminal is asked, with the deletions named, and may say no
+        with pytest.raises(UsageError, match="not applied \\(declined\\)"):
+            run(spec, options(sandbox.url, auto_approve=False, confirm=lambda q: questions.append(q) or False))
+        assert "DELETES or REPLACES aws_dynamodb_table.docs" in questions[0] and "0 to add" in questions[0]
     finally:
         spec.write_text(original, encoding="utf-8")
     assert aws("dynamodb", sandbox.url).describe_table(TableName="fast-dev-docs")["Table"]["TableStatus"]
