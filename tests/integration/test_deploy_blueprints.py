@@ -29,14 +29,21 @@ TIMEOUT = 900
 
 
 def nexus(project: Path, *arguments: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "cdktf_app.cli.main", "--log-format", "json", *arguments],
+    """The real CLI in its own process; every terraform call in it has a watchdog well inside TIMEOUT."""
+    return subprocess.Popen([sys.executable, "-m", "cdktf_app.cli.main", "--log-format", "json", *arguments,
+                             "--timeout", str(TIMEOUT // 2)],
                             cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def finish(processes: dict[str, subprocess.Popen]) -> dict[str, dict]:
     results = {}
     for name, process in processes.items():
-        stdout, stderr = process.communicate(timeout=TIMEOUT)
+        try:
+            stdout, stderr = process.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            for running in processes.values():
+                running.kill()
+            raise
         assert process.returncode == 0, f"{name}: {stderr[-3000:]}"
         results[name] = json.loads(stdout.strip().splitlines()[-1])["run"]
     return results
