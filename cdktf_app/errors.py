@@ -86,8 +86,9 @@ class ToolError(NexusError):
     exit_code = 1
 
 
-class PackError(NexusError):
-    """A compliance pack (compliance/packs/*.yaml) is missing or malformed; each problem names file, line, field."""
+class ComplianceDataError(NexusError):
+    """A compliance data file (a pack, a fix, the exemptions) is missing or malformed; problems name file, line,
+    field."""
 
     exit_code = 2
 

@@ -14,18 +14,12 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from ..errors import NexusError
+from ..errors import ComplianceDataError
 from ..paths import compliance_dir
 from ..spec import model
 from ..spec.loader import LoadedSpec
 from .findings import Finding
 from .spec_edit import SpecEdit
-
-
-class FixError(NexusError):
-    """A fix file under compliance/fixes is malformed."""
-
-    exit_code = 2
 
 
 class Fix(BaseModel):
@@ -95,9 +89,9 @@ def _load(directory: Path) -> dict[str, Fix]:
         try:
             fix = Fix.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
         except (ValidationError, yaml.YAMLError) as error:
-            raise FixError(f"{path}: not a valid fix: {error}") from None
+            raise ComplianceDataError(f"{path}: not a valid fix: {error}") from None
         if path.stem != fix.check:
-            raise FixError(f"{path}: a fix file is named after its check ({fix.check}.yaml)")
+            raise ComplianceDataError(f"{path}: a fix file is named after its check ({fix.check}.yaml)")
         fixes[fix.check] = fix
     return fixes
 

@@ -7,15 +7,14 @@ no compliance mapping, so every finding's severity and control ids come from her
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from ..errors import PackError, Problem, SpecError, UsageError
-from ..paths import repo_root
+from ..errors import ComplianceDataError, Problem, SpecError, UsageError
+from ..paths import compliance_dir, repo_root
 from ..spec.model import STANDARDS
 from ..spec.source import SourceMap, read_yaml_file
 
@@ -78,12 +77,6 @@ class Pack:
         return not self.spec_versions or spec_version in self.spec_versions
 
 
-def compliance_dir() -> Path:
-    """compliance/ in the repository, or the folder NEXUS_COMPLIANCE_DIR names."""
-    override = os.environ.get("NEXUS_COMPLIANCE_DIR")
-    return Path(override) if override else repo_root() / "compliance"
-
-
 def checks_dir() -> Path:
     """Our own checkov checks (pass to checkov's --external-checks-dir)."""
     return compliance_dir() / "checks"
@@ -98,7 +91,7 @@ def load_packs() -> dict[str, Pack]:
     """Every pack under <compliance>/packs, by id; re-read only when a file changes."""
     directory = compliance_dir() / "packs"
     if not directory.is_dir():
-        raise PackError(f"no compliance packs: {directory} is not a directory (NEXUS_COMPLIANCE_DIR?)")
+        raise ComplianceDataError(f"no compliance packs: {directory} is not a directory (NEXUS_COMPLIANCE_DIR?)")
     files = sorted(directory.glob("*.yaml"))
     signature = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
     return _load(signature)
@@ -141,12 +134,12 @@ def _load(signature: tuple[tuple[str, int, int], ...]) -> dict[str, Pack]:
     for file, _, _ in signature:
         try:
             pack = _read_pack(Path(file), validator)
-        except PackError as error:
+        except ComplianceDataError as error:
             problems.extend(error.problems)
             continue
         packs[pack.id] = pack
     if problems:
-        raise PackError(problems=problems)
+        raise ComplianceDataError(problems=problems)
     return packs
 
 
@@ -154,15 +147,15 @@ def _read_pack(path: Path, validator: Draft202012Validator) -> Pack:
     try:
         document = read_yaml_file(path)
     except SpecError as error:
-        raise PackError(problems=error.problems) from None
+        raise ComplianceDataError(problems=error.problems) from None
     data, source = document.data, document.source
     problems = [source.problem(tuple(error.absolute_path), error.message)
                 for error in sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))]
     if problems:
-        raise PackError(problems=problems)
+        raise ComplianceDataError(problems=problems)
     problems = _consistency_problems(data, path, source)
     if problems:
-        raise PackError(problems=problems)
+        raise ComplianceDataError(problems=problems)
     controls = tuple(Control(id=item["id"], title=item["title"], severity=item["severity"],
                              rationale=" ".join(item["rationale"].split()), checks=tuple(item.get("checks", ())),
                              manual=bool(item.get("manual", False)))

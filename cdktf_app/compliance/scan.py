@@ -7,13 +7,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..files import write_atomically
-from ..paths import compliance_dir
 from ..spec.loader import LoadedSpec
 from .checkov import CheckovWorker, ScanRequest, reuse_or_start
 from .context import write_context
 from .findings import CheckReport, Finding, normalize
 from .fixes import load_fixes
-from .packs import load_packs
+from .packs import checks_dir, load_packs
 from .suppressions import apply_suppressions, raise_if_expired
 from .targets import ScanTarget, resolve_target
 
@@ -50,7 +49,7 @@ def check_resolved(target: ScanTarget, standards: list[str] | None, worker: Chec
     with tempfile.TemporaryDirectory(prefix="nexus-check-") as scratch:
         request = ScanRequest(files=tuple(str(item.path.resolve()) for item in target.files),
                               framework=target.framework,
-                              external_checks_dirs=(str(compliance_dir() / "checks"),), checks=only_checks,
+                              external_checks_dirs=(str(checks_dir()),), checks=only_checks,
                               context=_context_path(target.loaded, Path(scratch)))
         results = worker.scan(request)
     stack_of = {str(item.path.resolve()): item.stack for item in target.files}

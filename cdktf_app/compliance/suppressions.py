@@ -13,12 +13,11 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from ..errors import SpecError
+from ..errors import ComplianceDataError, SpecError
 from ..paths import compliance_dir
 from ..spec.loader import LoadedSpec
 from ..spec.model import Suppression
 from .findings import Finding
-from .fixes import FixError
 
 EXEMPTIONS_FILE = "exemptions.yaml"
 
@@ -59,7 +58,7 @@ def _exemptions(path: Path) -> tuple[Suppression, ...]:
     try:
         return tuple(Suppression.model_validate(entry) for entry in entries)
     except ValidationError as error:
-        raise FixError(f"{path}: not a valid exemption list: {error}") from None
+        raise ComplianceDataError(f"{path}: not a valid exemption list: {error}") from None
 
 
 def built_in_exemptions() -> tuple[Suppression, ...]:

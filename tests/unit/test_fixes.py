@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from cdktf_app.compliance.findings import Finding
-from cdktf_app.compliance.fixes import Fix, FixError, _load, load_fixes
+from cdktf_app.compliance.fixes import Fix, _load, load_fixes
+from cdktf_app.errors import ComplianceDataError
 from cdktf_app.paths import compliance_dir
 from cdktf_app.spec.loader import load_spec_text
 
@@ -68,15 +69,15 @@ def test_override_fix_merges_with_existing_overrides():
 def test_malformed_fix_files_are_rejected(tmp_path):
     (tmp_path / "CKV_X_1.yaml").write_text("check: CKV_X_1\nsummary: both kinds\nsafety: safe\nwhy: not allowed here\n"
                                            "components: [bucket]\nset: {public: false}\noverride: {a: 1}\n")
-    with pytest.raises(FixError, match="exactly one of"):
+    with pytest.raises(ComplianceDataError, match="exactly one of"):
         _load(tmp_path)
     (tmp_path / "CKV_X_1.yaml").write_text("check: CKV_X_1\nsummary: no such key\nsafety: safe\nwhy: a typo in a key\n"
                                            "components: [bucket]\nset: {publik: false}\n")
     _load.cache_clear()
-    with pytest.raises(FixError, match="no setting publik"):
+    with pytest.raises(ComplianceDataError, match="no setting publik"):
         _load(tmp_path)
     (tmp_path / "CKV_X_1.yaml").write_text("check: CKV_X_2\nsummary: wrong file\nsafety: safe\nwhy: named for another\n"
                                            "components: [bucket]\nset: {public: false}\n")
     _load.cache_clear()
-    with pytest.raises(FixError, match="named after its check"):
+    with pytest.raises(ComplianceDataError, match="named after its check"):
         _load(tmp_path)
