@@ -371,3 +371,11 @@ def test_every_checkov_id_cited_by_a_pack_exists_in_checkov(checkov_check_ids):
         missing = sorted(check for check in pack.check_ids
                          if not check.startswith("NEXUS_") and check not in checkov_check_ids)
         assert not missing, f"{pack.id} cites checks checkov 3.3.30 does not have: {missing}"
+
+
+def test_every_fix_names_a_check_checkov_or_nexus_has(checkov_check_ids):
+    from cdktf_app.compliance.fixes import load_fixes
+
+    ours = {path.stem.upper() for path in checks_dir().glob("nexus_*.py")}
+    unknown = sorted(check for check in load_fixes() if check not in checkov_check_ids | ours)
+    assert not unknown, f"fixes for checks that do not exist: {unknown}"
