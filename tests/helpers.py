@@ -39,3 +39,12 @@ def referenced_addresses(stack: dict) -> set[str]:
         if EXPRESSION.search(text):
             found.update(ADDRESS.findall(text))
     return found
+
+
+def make_finding(check_id: str, address: str, component: str | None = None, **fields):
+    """A compliance finding as `nexus check` makes them, for tests of what consumes findings."""
+    from cdktf_app.compliance.findings import Finding
+
+    defaults = {"check_name": "a check", "stack": "shop-dev-aws", "severity": "high", "controls": (),
+                "artifact": "cdk.tf.json", "artifact_lines": (1, 2)}
+    return Finding(check_id=check_id, address=address, component=component, **(defaults | fields))

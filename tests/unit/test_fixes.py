@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import pytest
 
-from cdktf_app.compliance.findings import Finding
 from cdktf_app.compliance.fixes import Fix, _load, load_fixes
 from cdktf_app.errors import ComplianceDataError
 from cdktf_app.paths import compliance_dir
 from cdktf_app.spec.loader import load_spec_text
+from tests.helpers import make_finding
 
 SPEC = """\
 apiVersion: nexus/v1
@@ -21,10 +21,6 @@ overrides:
   aws_lb.web_lb: {idle_timeout: 120}
 """
 
-
-def finding(check_id: str, address: str, component: str | None) -> Finding:
-    return Finding(check_id=check_id, check_name="a check", address=address, stack="shop-dev-aws", severity="high",
-                   controls=(), artifact="cdk.tf.json", artifact_lines=(1, 2), component=component)
 
 
 def test_every_fix_file_loads_and_is_named_after_its_check():
@@ -45,23 +41,23 @@ def test_our_own_fixes_name_existing_nexus_checks():
 def test_component_fix_edits_only_what_differs():
     loaded = load_spec_text(SPEC)
     fixes = load_fixes()
-    edit = fixes["CKV_AWS_17"].edit_for(finding("CKV_AWS_17", "aws_db_instance.db", "db"), loaded)
+    edit = fixes["CKV_AWS_17"].edit_for(make_finding("CKV_AWS_17", "aws_db_instance.db", "db"), loaded)
     assert (edit.path, edit.values, edit.safety) == (("components", "db"), (("public", False),), "unsafe")
-    backups = fixes["CKV_AWS_133"].edit_for(finding("CKV_AWS_133", "aws_db_instance.db", "db"), loaded)
+    backups = fixes["CKV_AWS_133"].edit_for(make_finding("CKV_AWS_133", "aws_db_instance.db", "db"), loaded)
     assert backups.values == (("backup_retention_days", 7),) and backups.safety == "safe"
     # the bucket is already encrypted: a fix that changes nothing is not offered
-    assert fixes["CKV_AWS_145"].edit_for(finding("CKV_AWS_145", "aws_s3_bucket.assets", "assets"), loaded) is None
+    assert fixes["CKV_AWS_145"].edit_for(make_finding("CKV_AWS_145", "aws_s3_bucket.assets", "assets"), loaded) is None
     # a fix for another component type does not apply
-    assert fixes["CKV_AWS_17"].edit_for(finding("CKV_AWS_17", "aws_s3_bucket.assets", "assets"), loaded) is None
+    assert fixes["CKV_AWS_17"].edit_for(make_finding("CKV_AWS_17", "aws_s3_bucket.assets", "assets"), loaded) is None
     # resources without a component (provider plumbing) cannot be fixed in the spec
-    assert fixes["CKV_AWS_17"].edit_for(finding("CKV_AWS_17", "aws_db_instance.db", None), loaded) is None
+    assert fixes["CKV_AWS_17"].edit_for(make_finding("CKV_AWS_17", "aws_db_instance.db", None), loaded) is None
 
 
 def test_override_fix_merges_with_existing_overrides():
     fix = Fix(check="CKV_AWS_150", summary="Protect the load balancer", safety="unsafe",
               why="deletes fail until it is turned off", override={"enable_deletion_protection": True})
     loaded = load_spec_text(SPEC)
-    edit = fix.edit_for(finding("CKV_AWS_150", "aws_lb.web_lb", "web"), loaded)
+    edit = fix.edit_for(make_finding("CKV_AWS_150", "aws_lb.web_lb", "web"), loaded)
     assert edit.path == ("overrides", "aws_lb.web_lb")
     assert edit.values == (("enable_deletion_protection", True),)
 

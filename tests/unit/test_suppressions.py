@@ -5,10 +5,10 @@ import datetime
 
 import pytest
 
-from cdktf_app.compliance.findings import Finding
 from cdktf_app.compliance.suppressions import apply_suppressions, raise_if_expired
 from cdktf_app.errors import SpecError
 from cdktf_app.spec.loader import load_spec_text
+from tests.helpers import make_finding
 
 SPEC = """\
 apiVersion: nexus/v1
@@ -29,9 +29,9 @@ compliance:
 """
 
 
-def finding(check_id: str, address: str, component: str | None = "logs") -> Finding:
-    return Finding(check_id=check_id, check_name="a check", address=address, stack="shop-dev-aws", severity="high",
-                   controls=(), artifact="cdk.tf.json", artifact_lines=(1, 2), component=component)
+
+def finding(check_id, address, component="logs"):
+    return make_finding(check_id, address, component)
 
 
 def test_matching_by_address_glob_and_component():
