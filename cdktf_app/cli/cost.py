@@ -76,7 +76,7 @@ def _print_table(result, show_all: bool) -> None:
     console.print(f"[bold]Total: {_money(result.total_monthly)} / month[/] ({len(result.lines) - free} priced, "
                   f"{free} without a charge of their own, {len(result.unpriced)} unpriced)")
     if result.unpriced:
-        console.print(f"[yellow]Unpriced (not counted in the total):[/]")
+        console.print("[yellow]Unpriced (not counted in the total):[/]")
         for item in result.unpriced:
             console.print(f"  {item.stack} {item.address}: {item.reason}")
     _print_assumptions(console.print, result)

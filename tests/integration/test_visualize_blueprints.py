@@ -147,7 +147,8 @@ def write_findings(out_dir: Path, graph) -> tuple[str, str]:
     node = next(node for node in graph.nodes if node.type in ("aws_s3_bucket", "google_storage_bucket"))
     finding = {"address": node.address, "stack": node.stack, "check_id": "CKV_AWS_TEST_1", "severity": "HIGH",
                "controls": ["pci-dss 4.0 3.5.1"], "file": f"stacks/{node.stack}/cdk.tf.json", "line": 12,
-               "title": "Bucket is not encrypted with a customer key"}
+               "check_name": "Bucket is not encrypted with a customer key",
+               "fix": {"safety": "safe", "edit": "set components.x.encrypted: true"}}
     (out_dir / "findings.json").write_text(json.dumps({"findings": [finding]}), encoding="utf-8")
     return node.id, finding["check_id"]
 
@@ -185,7 +186,8 @@ def test_html_page_shows_the_graph_and_details_offline(browser, graphs, out_dirs
     details = page.inner_text("#details")
     assert node.address in details and node.type in details
     assert f":{node.spec_line}" in details and node.component in details
-    assert check_id in details and "HIGH" in details
+    assert check_id in details and "HIGH" in details and "not encrypted with a customer key" in details
+    assert "fix (safe): set components.x.encrypted: true" in details
     page.fill("#search", "")
     before = page.get_attribute("#canvas", "viewBox")
     page.mouse.move(500, 400)

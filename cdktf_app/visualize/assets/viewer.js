@@ -70,9 +70,10 @@
     node.findings.forEach(function (finding) {
       var box = text("div", "", "finding");
       box.appendChild(text("strong", (finding.severity || "") + " " + (finding.check_id || "")));
-      box.appendChild(text("div", finding.title || finding.message || ""));
+      box.appendChild(text("div", finding.check_name || finding.title || finding.message || ""));
       if (finding.controls && finding.controls.length) box.appendChild(text("div", "controls: " + finding.controls.join(", ")));
       if (finding.file) box.appendChild(text("div", finding.file + (finding.line ? ":" + finding.line : "")));
+      if (finding.fix && finding.fix.edit) box.appendChild(text("div", "fix (" + finding.fix.safety + "): " + finding.fix.edit));
       details.appendChild(box);
     });
     details.appendChild(text("h3", "Attributes"));
