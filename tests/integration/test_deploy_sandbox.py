@@ -167,11 +167,12 @@ def test_a_state_lock_held_by_another_process_heals_after_backoff(deployed, proj
     spec = project / "nexus.yaml"
     spec.write_text(FAST_SPEC.format(owner="team-b"), encoding="utf-8")
     state_file = project / "cdktf.out" / "stacks" / STACK / f"terraform.{STACK}.tfstate"
-    holder = hold_state_lock(state_file, seconds=6)
+    # Held long enough that the first plan meets it even on a loaded machine; backoff 4 s, 8 s, 8 s outlasts it.
+    holder = hold_state_lock(state_file, seconds=12)
     watcher = PhaseWatcher()
     try:
         started = time.monotonic()
-        record = run(spec, options(sandbox.url, retry=RetryPolicy(max_attempts=4, base_seconds=4,
+        record = run(spec, options(sandbox.url, retry=RetryPolicy(max_attempts=5, base_seconds=4,
                                                                    max_backoff_seconds=8)), watcher)
     finally:
         holder.kill()

@@ -92,7 +92,8 @@ def test_s3_state_with_a_lockfile_works_against_moto_and_a_held_lock_heals(tmp_p
     (tmp_path / "nexus.yaml").write_text(SPEC.format(
         state="state:\n  backend: s3\n  bucket: acme-tfstate\n  key_prefix: teams/docs\n"), encoding="utf-8")
     settings = dict(sandbox_url=sandbox.url, auto_approve=True, override_gate=True, aws_max_retries=1,
-                    reason="sandbox test of the S3 backend", retry=RetryPolicy(max_attempts=4, base_seconds=3))
+                    reason="sandbox test of the S3 backend", retry=RetryPolicy(max_attempts=5, base_seconds=3,
+                                                                               max_backoff_seconds=8))
     key = f"teams/docs/{STACK}.tfstate"
     try:
         deployed = run(tmp_path / "nexus.yaml", DeployOptions(command="deploy", **settings))
@@ -103,7 +104,7 @@ def test_s3_state_with_a_lockfile_works_against_moto_and_a_held_lock_heals(tmp_p
         # Someone else's lock file (as terraform writes it) sits in the bucket for a few seconds.
         s3.put_object(Bucket="acme-tfstate", Key=f"{key}.tflock", Body=json.dumps(
             {"ID": "5e1a", "Operation": "OperationTypeApply", "Who": "ci@runner", "Version": "1.11.4"}).encode())
-        release = threading.Timer(4.0, s3.delete_object, kwargs={"Bucket": "acme-tfstate", "Key": f"{key}.tflock"})
+        release = threading.Timer(12.0, s3.delete_object, kwargs={"Bucket": "acme-tfstate", "Key": f"{key}.tflock"})
         release.start()
         watcher = Retries()
         destroyed = run(tmp_path / "nexus.yaml", DeployOptions(command="destroy", **settings), watcher)
