@@ -125,9 +125,9 @@ def _table(report, threshold: str) -> None:
         console.print(table)
     counts = report.counts_by_severity()
     summary = ", ".join(f"{count} {severity}" for severity, count in reversed(counts.items()) if count)
-    blocking = len(report.blocking(threshold)) if threshold != "never" else 0
+    gate = "" if threshold == "never" else f"; {len(report.blocking(threshold))} at or above {threshold}"
     console.print(f"{report.failed_count} finding(s) ({summary or 'none'}), {report.passed_count} checks passed; "
-                  f"standards: {', '.join(report.standards)}; {blocking} at or above {threshold}.")
+                  f"standards: {', '.join(report.standards)}{gate}.")
     fixable = report.fixable(unsafe=True)
     if fixable:
         safe = len(report.fixable())
