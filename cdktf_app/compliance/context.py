@@ -13,9 +13,8 @@ REGULATED_STANDARDS = {"pci-dss", "hipaa"}
 def check_context(loaded: LoadedSpec) -> dict:
     spec = loaded.spec
     standards = sorted(standard.id for standard in spec.compliance.standards)
-    allowed: dict[str, list[str]] = {}
-    if spec.providers.aws and spec.providers.aws.allowed_regions:
-        allowed["aws"] = sorted(spec.providers.aws.allowed_regions)
+    allowed = {cloud: sorted(provider.allowed_regions) for cloud in ("aws", "gcp", "azure")
+               if (provider := getattr(spec.providers, cloud)) and provider.allowed_regions}
     return {
         "required_tags": {"managed-by": "nexus", **spec.tags},
         "allowed_regions": allowed,

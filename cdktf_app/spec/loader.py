@@ -176,11 +176,13 @@ def check_references(spec: model.Spec, source: SourceMap) -> list[Problem]:
     enabled = spec.providers.enabled()
     if not enabled:
         problems.append(source.problem(("providers",), "configure at least one provider: aws, gcp, azure or edge"))
-    aws = spec.providers.aws
-    if aws and aws.allowed_regions is not None and aws.region not in aws.allowed_regions:
-        problems.append(source.problem(("providers", "aws", "region"),
-                                       f"region '{aws.region}' is outside allowed_regions "
-                                       f"({', '.join(aws.allowed_regions)})"))
+    for cloud, region_key in (("aws", "region"), ("gcp", "region"), ("azure", "location")):
+        provider = getattr(spec.providers, cloud)
+        region = getattr(provider, region_key, None)
+        if provider and provider.allowed_regions is not None and region not in provider.allowed_regions:
+            problems.append(source.problem(("providers", cloud, region_key),
+                                           f"{region_key} '{region}' is outside allowed_regions "
+                                           f"({', '.join(provider.allowed_regions)})"))
     clouds = [cloud for cloud in model.CLOUDS if cloud in enabled]
     for name, component in spec.components.items():
         where = ("components", name)

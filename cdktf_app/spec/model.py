@@ -37,10 +37,13 @@ class AwsProvider(Strict):
 class GcpProvider(Strict):
     project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
     region: str = Field("us-central1", pattern=r"^[a-z]+-[a-z]+\d$")
+    allowed_regions: list[str] | None = Field(None, description="data residency: regions and multi-regions (EU, "
+                                                                 "US) this spec may use")
 
 
 class AzureProvider(Strict):
     location: str = Field("eastus", pattern=r"^[a-z0-9]+$")
+    allowed_regions: list[str] | None = Field(None, description="data residency: locations this spec may use")
     resource_group: str | None = Field(None, pattern=r"^[\w.()-]{1,90}$",
                                        description="defaults to <name>-<env>")
 
@@ -347,20 +350,6 @@ class CostAssumptions(Strict):
     warehouse_scanned_tib: float = Field(1, ge=0, description="TiB scanned by queries per analytics dataset")
 
 
-class CostAssumptions(Strict):
-    """Usage that `nexus cost` cannot read from the resources; each figure is per resource and per month."""
-
-    hours_per_month: float = Field(730, gt=0, le=744, description="hours each always-on resource runs")
-    storage_gb: float = Field(50, ge=0, description="GB stored per bucket, storage account and document store")
-    requests_per_month: float = Field(1_000_000, ge=0, description="requests per function, queue, topic, "
-                                                                     "document store (reads and writes each), CDN "
-                                                                     "and WAF")
-    function_duration_ms: float = Field(200, gt=0, le=900_000, description="average run time of one invocation")
-    data_transfer_gb: float = Field(100, ge=0, description="GB out of each CDN and through each NAT gateway")
-    log_ingest_gb: float = Field(1, ge=0, description="GB of logs written to each log group or workspace")
-    warehouse_scanned_tib: float = Field(1, ge=0, description="TiB scanned by queries per analytics dataset")
-
-
 # ---------------------------------------------------------------- state
 StateKeyPrefix = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$",
                                       description="folder of the state objects; each stack adds <stack>.tfstate")]
@@ -428,8 +417,6 @@ class Spec(Strict):
                                   description="usage assumed by `nexus cost` (defaults stated per field)")
     state: State = Field(default_factory=LocalState,
                          description="where Terraform keeps state: local (default), s3, gcs or azurerm")
-    cost: CostAssumptions = Field(default_factory=CostAssumptions,
-                                  description="usage assumed by `nexus cost` (defaults stated per field)")
 
     @field_validator("environments")
     @classmethod

@@ -115,3 +115,22 @@ def test_cli_json_errors_for_machines(tmp_path):
 def test_missing_file_is_a_clean_error():
     result = CliRunner().invoke(cli, ["validate", "/nonexistent/nexus.yaml"])
     assert result.exit_code == 2 and "no such file" in result.output
+
+
+@pytest.mark.parametrize("cloud, outside, inside, key", [
+    ("aws", "region: eu-west-1", "region: eu-central-1", "region"),
+    ("gcp", "project: acme-prod-1, region: us-east1", "project: acme-prod-1, region: europe-west1", "region"),
+    ("azure", "location: eastus", "location: westeurope", "location"),
+])
+def test_data_residency_rejects_a_region_outside_allowed_regions(cloud, outside, inside, key):
+    from cdktf_app.compliance.context import check_context
+
+    allowed = {"aws": ["eu-central-1"], "gcp": ["EU", "europe-west1"], "azure": ["westeurope"]}[cloud]
+    spec = "apiVersion: nexus/v1\nname: shop\nproviders:\n  {cloud}: {{{settings}, allowed_regions: [{allowed}]}}\n"
+    with pytest.raises(SpecError) as error:
+        load_spec_text(spec.format(cloud=cloud, settings=outside, allowed=", ".join(allowed)), file="nexus.yaml")
+    problem, = error.value.problems
+    assert (problem.line, problem.path) == (4, f"providers.{cloud}.{key}")
+    assert "outside allowed_regions" in problem.message
+    loaded = load_spec_text(spec.format(cloud=cloud, settings=inside, allowed=", ".join(allowed)))
+    assert check_context(loaded)["allowed_regions"] == {cloud: allowed}
