@@ -53,7 +53,8 @@ def private_services_access(construct: ComponentConstruct) -> ServiceNetworkingC
         network_id = ctx.imported(network)["network_id"]
         add = ctx.adder(network, f"{network}_services")
         peering_range = add(ComputeGlobalAddress, "range", name=ctx.physical_name(network, "services"),
-                            purpose="VPC_PEERING", address_type="INTERNAL", prefix_length=20, network=network_id)
+                            purpose="VPC_PEERING", address_type="INTERNAL", prefix_length=20, network=network_id,
+                            labels=ctx.labels(network))
         # Cloud SQL keeps using the peering for days after an instance is deleted: deleting it would then fail.
         return add(ServiceNetworkingConnection, None, network=network_id, service="servicenetworking.googleapis.com",
                    reserved_peering_ranges=[peering_range.name], deletion_policy="ABANDON")
