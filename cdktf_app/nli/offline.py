@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
+import yaml as pyyaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..blueprints.catalog import get_blueprint, render_blueprint, resolve_values
 from ..errors import BlueprintError
@@ -411,9 +413,32 @@ def _load(text: str) -> CommentedMap:
 
 
 def dump(data: Any) -> str:
+    """Block-style YAML that the spec loader (PyYAML, YAML 1.1) reads back as exactly `data`."""
+    _quote_ambiguous(data)
     stream = io.StringIO()
     yaml_round_trip().dump(data, stream)
     return stream.getvalue()
+
+
+def needs_quotes(text: str) -> bool:
+    """ruamel writes YAML 1.2, where `yes`, `on` or `0o17` are plain strings; the spec loader reads YAML 1.1,
+    where they are booleans and numbers. Such strings, and any with line breaks or control characters (NEL,
+    U+2028 - ruamel's plain style would turn some into spaces), are double-quoted, so YAML's escapes keep them."""
+    return not text.isprintable() or _YAML11.resolve(pyyaml.ScalarNode, text, (True, False)) != _STRING_TAG
+
+
+_YAML11 = pyyaml.resolver.Resolver()
+_STRING_TAG = "tag:yaml.org,2002:str"
+
+
+def _quote_ambiguous(node: Any) -> None:
+    """Double-quote, in place, every string value (and list item) that needs it; comments stay attached."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in list(items):
+        if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) and needs_quotes(value):
+            node[key] = DoubleQuotedScalarString(value)
+        else:
+            _quote_ambiguous(value)
 
 
 def _block_list(items: list) -> CommentedSeq:

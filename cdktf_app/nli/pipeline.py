@@ -29,7 +29,7 @@ from ..spec.loader import load_spec_text
 from . import prompts
 from .client import ModelClient, ModelSettings, ModelUnreachable
 from .intent import Intent, parse_intent
-from .offline import dump, offline_draft
+from .offline import dump, needs_quotes, offline_draft
 from .safety import harden, request_notes
 
 TOP_LEVEL_ORDER = ("apiVersion", "name", "description", "providers", "environments", "tags", "compliance",
@@ -190,14 +190,13 @@ def spec_yaml(data: dict[str, Any]) -> str:
 
 
 def _escaped(value: Any) -> Any:
-    """Strings with line breaks or control characters (NEL, U+2028, ...) double-quoted, so YAML's escapes keep
-    them exactly; ruamel's plain and folded styles would turn some of them into spaces."""
+    """A copy with every mapping key that YAML 1.1 would not read back as this string double-quoted (`dump`
+    quotes the values)."""
     if isinstance(value, dict):
-        return {_escaped(key): _escaped(item) for key, item in value.items()}
+        return {DoubleQuotedScalarString(key) if isinstance(key, str) and needs_quotes(key) else key: _escaped(item)
+                for key, item in value.items()}
     if isinstance(value, list):
         return [_escaped(item) for item in value]
-    if isinstance(value, str) and not value.isprintable():
-        return DoubleQuotedScalarString(value)
     return value
 
 

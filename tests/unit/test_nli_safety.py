@@ -77,16 +77,29 @@ def test_parse_answer():
     assert parse_answer("[1, 2]")[1] == "the answer is not a JSON object"
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.text(min_size=0, max_size=80) | st.sampled_from(["\x85", "a\u2028b", "${x}", "a: b\n- c", "'\"#"]))
+YAML_11_LOOKALIKES = ["Yes", "on", "OFF", "~", "null", "0o17", "0x1F", "1_000", "12:30", "2026-01-02", ".inf", "1e3",
+                      "\x85", "a\u2028b", "${x}", "a: b\n- c", "'\"#", " padded ", ""]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.text(min_size=0, max_size=60) | st.sampled_from(YAML_11_LOOKALIKES))
 def test_any_model_text_is_written_as_exactly_that_text(text):
+    """The spec loader reads YAML 1.1 (PyYAML): `Yes` must not come back as True, `0o17` not as 15."""
     data = fresh()
     data["description"] = text
+    data["tags"] = {text: text}
     data["components"]["web"]["environment"] = {"GREETING": text}
-    written = spec_yaml(data)
-    assert yaml.safe_load(written)["description"] == text
-    assert yaml.safe_load(written)["components"]["web"]["environment"] == {"GREETING": text}
-    assert set(yaml.safe_load(written)) == set(data)
+    read = yaml.safe_load(spec_yaml(data))
+    assert read["description"] == text and read["tags"] == {text: text}
+    assert read["components"]["web"]["environment"] == {"GREETING": text}
+    assert set(read) == set(data)
+
+
+def test_offline_values_are_quoted_for_yaml_11_too():
+    from cdktf_app.nli.offline import dump
+
+    assert yaml.safe_load(dump({"locations": ["no", "on", "yes_site"], "name": "off"})) == {
+        "locations": ["no", "on", "yes_site"], "name": "off"}
 
 
 def test_the_header_records_prompt_source_date_and_notes_and_cannot_be_broken_out_of():
