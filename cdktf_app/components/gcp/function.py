@@ -12,7 +12,7 @@ from ...spec.model import Function
 from ...stacks.assets import function_archive
 from ...stacks.context import StackContext
 from ..base import ComponentConstruct
-from .bucket import bucket_name, secure_bucket
+from .bucket import access_log_bucket, bucket_name, secure_bucket
 from .provider import STACK_SECTION, region, service_account
 
 RUNTIME = {"python3.12": "python312", "python3.11": "python311", "nodejs20": "nodejs20", "nodejs22": "nodejs22",
@@ -24,7 +24,8 @@ PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished"
 def source_bucket(ctx: StackContext) -> StorageBucket:
     """The stack's bucket for function code archives (old archives go after 90 days as noncurrent versions)."""
     return ctx.shared("gcp.function_sources", lambda: secure_bucket(
-        ctx, ctx.adder(STACK_SECTION, "function_sources"), ctx.labels(), bucket_name(ctx, "function-sources")))
+        ctx, ctx.adder(STACK_SECTION, "function_sources"), ctx.labels(), bucket_name(ctx, "function-sources"),
+        log_bucket=access_log_bucket(ctx)))
 
 
 class GcpFunction(ComponentConstruct[Function]):
