@@ -53,17 +53,12 @@ def bucket_policy(add, bucket: S3Bucket, statements: list[dict]) -> S3BucketPoli
                policy=Fn.jsonencode({"Version": "2012-10-17", "Statement": statements}))
 
 
-def access_log_bucket(ctx) -> S3Bucket:
-    """The stack's access-log bucket (S3 and load balancer log delivery need SSE-S3, not KMS); kept a year."""
-    return _access_logs(ctx)[0]
+LOAD_BALANCER_PREFIX = "load-balancers"
 
 
-def load_balancer_log_bucket(ctx) -> tuple[S3Bucket, S3BucketPolicy]:
-    """The access-log bucket and its policy: a load balancer must be created after the policy lets it write."""
-    return _access_logs(ctx)
-
-
-def _access_logs(ctx) -> tuple[S3Bucket, S3BucketPolicy]:
+def access_log_bucket(ctx) -> tuple[S3Bucket, S3BucketPolicy]:
+    """The stack's access-log bucket (S3 and load balancer log delivery need SSE-S3, not KMS; kept a year) and
+    its policy: whatever logs into it must be set up after the policy lets the log service write."""
     def build() -> tuple[S3Bucket, S3BucketPolicy]:
         add = ctx.adder(STACK_SECTION, "access_logs")
         bucket, statements = secure_bucket(add, ctx.tags(), ctx.physical_name("access-logs"), versioned=True,
@@ -82,9 +77,6 @@ def _access_logs(ctx) -> tuple[S3Bucket, S3BucketPolicy]:
     return ctx.shared("aws.access_logs", build)
 
 
-LOAD_BALANCER_PREFIX = "load-balancers"
-
-
 def _has_load_balancers(ctx) -> bool:
     return any(component.type == "service" and "aws" in ctx.spec.clouds_for(component)
                for component in ctx.spec.components.values())
@@ -97,8 +89,9 @@ class AwsBucket(ComponentConstruct[Bucket]):
         bucket, statements = secure_bucket(self.add, self.tags, self.physical_name(), versioned=spec.versioned,
                                            public=spec.public, kms_key_arn=key, expire_days=spec.expire_days)
         if spec.access_logs:
-            self.add(S3BucketLoggingA, "logging", bucket=bucket.id, target_bucket=access_log_bucket(self.ctx).id,
-                     target_prefix=f"{self.name}/")
+            log_bucket, log_policy = access_log_bucket(self.ctx)
+            self.add(S3BucketLoggingA, "logging", bucket=bucket.id, target_bucket=log_bucket.id,
+                     target_prefix=f"{self.name}/", depends_on=[log_policy])
         if spec.public:
             statements.append({"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                "Resource": f"{bucket.arn}/*"})

@@ -22,7 +22,7 @@ from cdktn_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
 from ...errors import SpecError
 from ...spec.model import Service
 from ..base import ComponentConstruct
-from .bucket import LOAD_BALANCER_PREFIX, load_balancer_log_bucket
+from .bucket import LOAD_BALANCER_PREFIX, access_log_bucket
 from .firewall import managed_web_acl
 from .network_access import network_of, security_group
 from .provider import assume_role_policy, log_group, managed_policy, region, stack_key
@@ -45,7 +45,7 @@ class AwsService(ComponentConstruct[Service]):
         self.add(VpcSecurityGroupEgressRule, "lb_sg_to_tasks", security_group_id=balancer_sg.id, ip_protocol="tcp",
                  from_port=spec.port, to_port=spec.port, referenced_security_group_id=tasks_sg.id,
                  description="to the service's tasks", tags=self.tags)
-        log_bucket, log_policy = load_balancer_log_bucket(self.ctx)
+        log_bucket, log_policy = access_log_bucket(self.ctx)
         balancer = self.add(Lb, "lb", name=self.physical_name("lb", max_length=32), internal=not spec.public,
                             load_balancer_type="application", security_groups=[balancer_sg.id],
                             subnets=network["public_subnet_ids" if spec.public else "private_subnet_ids"],
