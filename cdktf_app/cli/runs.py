@@ -35,11 +35,8 @@ def runs() -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 def runs_list(project: Path, output: str, limit: int) -> None:
     """The newest runs first."""
-    store = _store(project)
-    try:
+    with _store(project) as store:
         records = store.list(limit)
-    finally:
-        store.close()
     if output == "json":
         click.echo(json.dumps([record.to_dict() for record in records], indent=2, sort_keys=True))
         return
@@ -63,11 +60,8 @@ def runs_list(project: Path, output: str, limit: int) -> None:
 @OUTPUT
 def runs_show(run_id: str, project: Path, output: str) -> None:
     """One run (by id or a unique prefix): phases with durations and attempts, counts, outcome, failure."""
-    store = _store(project)
-    try:
+    with _store(project) as store:
         record = store.get(run_id)
-    finally:
-        store.close()
     if output == "json":
         click.echo(json.dumps(record.to_dict(), indent=2, sort_keys=True))
         return

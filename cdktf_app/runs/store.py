@@ -105,6 +105,12 @@ class RunStore:
     def close(self) -> None:
         self.engine.dispose()
 
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def _safe(url: str) -> str:
     """The URL without its password, for messages."""
