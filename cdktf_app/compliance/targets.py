@@ -13,7 +13,7 @@ from ..errors import UsageError
 from ..spec.loader import LoadedSpec, load_spec
 from ..stacks.provenance import FILE_NAME as PROVENANCE_FILE
 from ..stacks.provenance import Provenance
-from ..stacks.synth import NEXUS_MANIFEST, synth
+from ..stacks.synth import NEXUS_MANIFEST, current_stack_files, synth
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -74,7 +74,7 @@ def _out_dir_target(out_dir: Path, stack: str | None) -> ScanTarget:
     stacks_dir = out_dir / "stacks"
     if not stacks_dir.is_dir():
         raise UsageError(f"{out_dir}: not a synth output (no stacks/ folder); run `nexus synth` first")
-    files = [ScanFile(path.parent.name, path) for path in sorted(stacks_dir.glob("*/cdk.tf.json"))
+    files = [ScanFile(path.parent.name, path) for path in current_stack_files(out_dir)
              if stack is None or path.parent.name == stack]
     if not files:
         known = ", ".join(sorted(path.name for path in stacks_dir.iterdir() if path.is_dir()))

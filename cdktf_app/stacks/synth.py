@@ -103,6 +103,17 @@ def _move_into_place(scratch: Path, out_dir: Path, stack_names: list[str]) -> No
         os.replace(scratch / top, out_dir / top)
 
 
+def current_stack_files(out_dir: str | Path) -> list[Path]:
+    """The cdk.tf.json of each stack the last synth wrote (per OUT/nexus.json): a stack folder left behind by an
+    older spec, or another spec synthesized into the same folder earlier, is not one of them."""
+    files = sorted(Path(out_dir).glob("stacks/*/cdk.tf.json"))
+    manifest = read_manifest(out_dir)
+    if manifest and manifest.get("stacks"):
+        current = {entry.get("name") for entry in manifest["stacks"]}
+        files = [path for path in files if path.parent.name in current]
+    return files
+
+
 def read_manifest(out_dir: str | Path) -> dict | None:
     try:
         return json.loads((Path(out_dir) / NEXUS_MANIFEST).read_text(encoding="utf-8"))

@@ -95,13 +95,9 @@ def read_spec(spec_path: Path, out_dir: str | Path | None = None) -> Inventory:
 
 def read_out_dir(out_dir: Path) -> Inventory:
     """The stacks the last synth wrote (per OUT/nexus.json): a folder left by an older spec is not one of them."""
-    from ..stacks.synth import read_manifest
+    from ..stacks.synth import current_stack_files
 
-    manifest = read_manifest(out_dir)
-    stack_files = sorted(out_dir.glob("stacks/*/cdk.tf.json"))
-    if manifest and manifest.get("stacks"):
-        current = {entry.get("name") for entry in manifest["stacks"]}
-        stack_files = [path for path in stack_files if path.parent.name in current]
+    stack_files = current_stack_files(out_dir)
     resources, regions = [], {}
     for stack_json in stack_files:
         document = _read_json(stack_json)
