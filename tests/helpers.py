@@ -48,3 +48,12 @@ def make_finding(check_id: str, address: str, component: str | None = None, **fi
     defaults = {"check_name": "a check", "stack": "shop-dev-aws", "severity": "high", "controls": (),
                 "artifact": "cdk.tf.json", "artifact_lines": (1, 2)}
     return Finding(check_id=check_id, address=address, component=component, **(defaults | fields))
+
+
+# The first lines of a small AWS spec; tests append their components and compliance sections.
+AWS_SPEC_HEAD = """\
+apiVersion: nexus/v1
+name: shop
+providers:
+  aws: {region: eu-west-1}
+"""

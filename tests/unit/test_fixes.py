@@ -7,13 +7,9 @@ from cdktf_app.compliance.fixes import Fix, _load, load_fixes
 from cdktf_app.errors import ComplianceDataError
 from cdktf_app.paths import compliance_dir
 from cdktf_app.spec.loader import load_spec_text
-from tests.helpers import make_finding
+from tests.helpers import AWS_SPEC_HEAD, make_finding
 
-SPEC = """\
-apiVersion: nexus/v1
-name: shop
-providers:
-  aws: {region: eu-west-1}
+SPEC = AWS_SPEC_HEAD + """\
 components:
   db: {type: database, public: true, backup_retention_days: 0}
   assets: {type: bucket}

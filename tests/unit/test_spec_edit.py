@@ -6,6 +6,7 @@ import pytest
 from cdktf_app.blueprints.catalog import render_blueprint
 from cdktf_app.compliance.spec_edit import SpecEdit, apply_edits, unified_diff
 from cdktf_app.spec.loader import load_spec_text
+from tests.helpers import AWS_SPEC_HEAD
 
 
 def edit(path, check="CKV_TEST_1", safety="safe", **values):
@@ -13,12 +14,7 @@ def edit(path, check="CKV_TEST_1", safety="safe", **values):
                     summary="test edit")
 
 
-SPEC = """\
-# Top comment
-apiVersion: nexus/v1
-name: shop
-providers:
-  aws: {region: eu-west-1}
+SPEC = "# Top comment\n" + AWS_SPEC_HEAD + """\
 components:
   # the database
   db:

@@ -8,13 +8,9 @@ import pytest
 from cdktf_app.compliance.suppressions import apply_suppressions, raise_if_expired
 from cdktf_app.errors import SpecError
 from cdktf_app.spec.loader import load_spec_text
-from tests.helpers import make_finding
+from tests.helpers import AWS_SPEC_HEAD, make_finding
 
-SPEC = """\
-apiVersion: nexus/v1
-name: shop
-providers:
-  aws: {region: eu-west-1}
+SPEC = AWS_SPEC_HEAD + """\
 components:
   logs: {type: bucket}
 compliance:
