@@ -6,7 +6,6 @@ id a pack cites must exist. Several files are scanned per checkov run (its start
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -14,17 +13,12 @@ from pathlib import Path
 import pytest
 
 from cdktf_app.compliance.context import check_context
+from cdktf_app.compliance.checkov import checkov_cli_command, checkov_environment, checkov_python
 from cdktf_app.compliance.packs import checks_dir, load_packs
-from cdktf_app.paths import repo_root
 from cdktf_app.spec import load_spec
 from cdktf_app.stacks.synth import synth
 
-CHECKOV_BIN = repo_root() / ".tools" / "checkov" / "bin"
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-OFFLINE = {"CKV_SKIP_PACKAGE_UPDATE_CHECK": "true", "LOG_LEVEL": "CRITICAL"}
-
-pytestmark = pytest.mark.skipif(not (CHECKOV_BIN / "checkov").exists(),
-                                reason="checkov venv missing: run scripts/setup.d/10-checkov.sh")
 
 CONTEXT = {"required_tags": {"team": "Payments", "cost:center": "42"},
            "allowed_regions": {"aws": ["eu-west-1"], "gcp": ["europe-west1"], "azure": ["westeurope"]},
@@ -188,14 +182,14 @@ def write_stack(path: Path, provider: dict, resources: dict) -> Path:
 def run_checkov(files: list[Path], context: dict | None, work: Path, name: str,
                 checks: str = "NEXUS_*") -> list[dict]:
     """One checkov run over several files with our checks (and `checks` only); every passed/failed record."""
-    env = {key: value for key, value in os.environ.items() if key != "NEXUS_CHECK_CONTEXT"} | OFFLINE
+    env = {key: value for key, value in checkov_environment().items() if key != "NEXUS_CHECK_CONTEXT"}
     if context is not None:
         context_file = work / f"{name}-context.json"
         context_file.write_text(json.dumps(context), encoding="utf-8")
         env["NEXUS_CHECK_CONTEXT"] = str(context_file)
-    command = [str(CHECKOV_BIN / "checkov"), "--skip-download", "--framework", "terraform_json", "-o", "json",
-               "--external-checks-dir", str(checks_dir()), "--check", checks,
-               *(arg for file in files for arg in ("-f", str(file)))]
+    command = checkov_cli_command("--framework", "terraform_json", "-o", "json",
+                                  "--external-checks-dir", str(checks_dir()), "--check", checks,
+                                  *(arg for file in files for arg in ("-f", str(file))))
     completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert completed.returncode in (0, 1), completed.stderr[-2000:]
     reports = json.loads(completed.stdout)
@@ -359,8 +353,8 @@ def checkov_check_ids() -> set[str]:
         "graph.load_checks()\n"
         "ids.update(check.id for check in graph.checks)\n"
         "print(json.dumps(sorted(ids)))\n")
-    completed = subprocess.run([str(CHECKOV_BIN / "python"), "-c", script], capture_output=True, text=True,
-                               env=os.environ | OFFLINE, timeout=120, check=True)
+    completed = subprocess.run([str(checkov_python()), "-c", script], capture_output=True, text=True,
+                               env=checkov_environment(), timeout=120, check=True)
     return set(json.loads(completed.stdout))
 
 
