@@ -106,17 +106,18 @@ def get_pack(name: str) -> Pack:
 
 def severity_for(check_id: str, standards: list[str] | None = None) -> str | None:
     """The highest severity among the controls of `standards` (all packs when None) citing the check."""
-    severities = [control.severity for pack in _selected(standards) for control in pack.controls_citing(check_id)]
+    severities = [control.severity for pack in selected_packs(standards) for control in pack.controls_citing(check_id)]
     return max(severities, key=severity_rank) if severities else None
 
 
 def controls_for(check_id: str, standards: list[str] | None = None) -> list[str]:
     """`["hipaa 164.312(a)(2)(iv)", "pci-dss 3.5.1"]`: the controls of `standards` that cite the check."""
-    return sorted(f"{pack.id} {control.id}" for pack in _selected(standards)
+    return sorted(f"{pack.id} {control.id}" for pack in selected_packs(standards)
                   for control in pack.controls_citing(check_id))
 
 
-def _selected(standards: list[str] | None) -> list[Pack]:
+def selected_packs(standards: list[str] | None) -> list[Pack]:
+    """The packs of the named standards (all when None); an unknown name is a usage error."""
     packs = load_packs()
     if standards is None:
         return list(packs.values())

@@ -12,7 +12,7 @@ from .checkov import CheckovWorker, ScanRequest, reuse_or_start
 from .context import write_context
 from .findings import CheckReport, Finding, normalize
 from .fixes import load_fixes
-from .packs import checks_dir, load_packs
+from .packs import checks_dir, load_packs, selected_packs
 from .suppressions import apply_suppressions, raise_if_expired
 from .targets import ScanTarget, resolve_target
 
@@ -22,11 +22,7 @@ FINDINGS_FILE = "findings.json"
 def scope_of(standards: list[str] | None, loaded: LoadedSpec | None) -> list[str] | None:
     """The packs that give findings their severity: the asked ones, else the spec's, else all (None)."""
     if standards:
-        unknown = sorted(set(standards) - set(load_packs()))
-        if unknown:
-            from ..errors import UsageError
-            raise UsageError(f"unknown standard {', '.join(unknown)}; packs: {', '.join(sorted(load_packs()))}")
-        return list(standards)
+        return [pack.id for pack in selected_packs(standards)]
     if loaded and loaded.spec.compliance.standards:
         return sorted({standard.id for standard in loaded.spec.compliance.standards})
     return None

@@ -116,6 +116,11 @@ def test_usage_errors_exit_2():
     assert invoke("check", "README.md", "--fix").exit_code == 2
 
 
+def test_an_unknown_standard_is_a_usage_error(aws_all):
+    result = invoke("check", str(aws_all.out_dir), "--standard", "pci-dds")
+    assert result.exit_code == 2 and "no pack for standard pci-dds" in result.output
+
+
 def test_json_output_is_the_report(report, aws_all):
     result = invoke("check", str(aws_all.out_dir), "--output", "json", "--fail-on", "never")
     data = json.loads(result.output)
