@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..compliance.checkov import CheckovWorker
 from ..errors import NexusError
 
 
@@ -46,12 +47,14 @@ class GateBlocked(NexusError):
         return self.message
 
 
-def evaluate_gate(plan_json: Path, out_dir: Path, threshold: str, overridden: bool) -> GateResult:
-    """Fails closed: a check that cannot run blocks the apply like a finding (and can be overridden)."""
+def evaluate_gate(plan_json: Path, out_dir: Path, threshold: str, overridden: bool,
+                  worker: CheckovWorker | None = None) -> GateResult:
+    """Fails closed: a check that cannot run blocks the apply like a finding (and can be overridden).
+    A run passes its own worker so every stack is scanned by one checkov process."""
     from ..compliance import check
 
     try:
-        report = check(plan_json, spec=out_dir)
+        report = check(plan_json, spec=out_dir, worker=worker)
     except NexusError as error:
         return GateResult(threshold=threshold, overridden=overridden, error=str(error).splitlines()[0])
     blocking = tuple(finding.to_dict() for finding in report.blocking(threshold))

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..compliance.checkov import CheckovWorker
 from ..errors import NexusError, ToolError, UsageError
 from ..healing import Attempt, Classification, RetryPolicy, run_healed
 from ..runs import PhaseRecord, RunRecord, RunStore, redact, runs_url
@@ -100,6 +101,8 @@ class _Run:
     record: RunRecord
     store: RunStore
     secrets: set[str] = field(default_factory=set)
+    # One checkov process gates every stack of the run; it starts only when a plan is gated.
+    checkov: CheckovWorker = field(default_factory=CheckovWorker)
 
     def timeout(self, phase: str) -> float:
         return self.options.timeout or PHASE_TIMEOUTS[phase]
@@ -178,6 +181,7 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
         record.outcome, record.error_class = "cancelled", "interrupted"
         raise
     finally:
+        context.checkov.stop()
         record.finished_at = time.time()
         store.save(record)
         store.close()
@@ -282,7 +286,8 @@ def _gate(run_: _Run, stack: StackInfo, stack_dir: Path, plan_json: dict) -> Gat
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             json.dump(plan_json, handle)
-        result = evaluate_gate(path, run_.out_dir, run_.loaded.spec.compliance.gate, run_.options.override_gate)
+        result = evaluate_gate(path, run_.out_dir, run_.loaded.spec.compliance.gate, run_.options.override_gate,
+                               run_.checkov)
     finally:
         path.unlink(missing_ok=True)
     run_.record.phases.append(PhaseRecord(stack=stack.name, phase="gate", seconds=round(time.monotonic() - started, 3),
