@@ -8,6 +8,7 @@ import click
 
 PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
                        show_default=True, help="Project folder; the sandbox is recorded in its .nexus/sandbox.json.")
+OUTPUT = click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
 def _describe(sandbox, as_json: bool, state: str) -> None:
@@ -34,7 +35,7 @@ def sandbox() -> None:
 
 @sandbox.command("up")
 @PROJECT
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@OUTPUT
 def sandbox_up(project: Path, output: str) -> None:
     """Start a sandbox on a free port of 127.0.0.1 (or report the one already running)."""
     from ..sandbox import sandbox_status, start_sandbox
@@ -49,7 +50,7 @@ def sandbox_up(project: Path, output: str) -> None:
 
 @sandbox.command("down")
 @PROJECT
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@OUTPUT
 def sandbox_down(project: Path, output: str) -> None:
     """Stop the recorded sandbox (its data is gone with it)."""
     from ..sandbox import stop_sandbox
@@ -60,7 +61,7 @@ def sandbox_down(project: Path, output: str) -> None:
 
 @sandbox.command("status")
 @PROJECT
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@OUTPUT
 def sandbox_status_command(project: Path, output: str) -> None:
     """Is a sandbox running, and where? Exit 0 either way; `state` says which."""
     from ..sandbox import sandbox_status
