@@ -94,6 +94,10 @@ SAMPLES = [
      'argument named "region" is not expected here.'),
     ("missing-dependency", "not-found", "permanent",
      "│ Error: reading Secrets Manager Secret (patient-portal/db-password): couldn't find resource"),
+    ("already-deleted", "already-deleted", "transient",
+     "│ Error: deleting AWS DynamoDB Table (patient-portal-dev-consent-records): operation error DynamoDB: "
+     "DeleteTable, https response error StatusCode: 400, RequestID: bX8boQ1b95lJI7zLJcqCj72PNIQqIcHFfWBSIulXukOQ"
+     "lDlVFUxe, ResourceNotFoundException: Requested resource not found"),
     ("bucket-not-empty", "not-empty", "permanent",
      "│ Error: deleting S3 Bucket (tiny-dev-access-logs): operation error S3: DeleteBucket, https response "
      "error StatusCode: 409, api error BucketNotEmpty: The bucket you tried to delete is not empty"),
