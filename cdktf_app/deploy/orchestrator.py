@@ -101,6 +101,9 @@ class _Run:
     record: RunRecord
     store: RunStore
     secrets: set[str] = field(default_factory=set)
+    # Stacks whose plan has been counted: the first plan that succeeds is the run's intended change, even when
+    # an earlier attempt failed before planning or a later one plans only what a failed apply left over.
+    planned: set[str] = field(default_factory=set)
     # One checkov process gates every stack of the run; it starts only when a plan is gated.
     checkov: CheckovWorker = field(default_factory=CheckovWorker)
 
@@ -253,12 +256,14 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         summary = summarize_plan(plan_json)
         run_.secrets |= summary.sensitive_values
         run_.reporter.plan(stack.name, summary)
-        if attempt == 1:
+        first_plan = stack.name not in run_.planned
+        run_.planned.add(stack.name)
+        if first_plan:
             _add_cost_delta(run_.record, plan_cost_delta(stack.name, plan_json))
         if not destroying and summary.has_changes:
             _gate(run_, stack, stack_dir, plan_json)
         if options.command == "plan":
-            if attempt == 1:
+            if first_plan:
                 _count_planned(run_.record, summary)
             return plan
         if not summary.has_changes:

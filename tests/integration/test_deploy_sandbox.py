@@ -181,6 +181,7 @@ def test_a_state_lock_held_by_another_process_heals_after_backoff(deployed, proj
     assert record.outcome == "succeeded" and record.retries >= 1
     assert watcher.retries[0][0] == "lock-contention"
     assert record.changed >= 2 and record.added == record.destroyed == 0  # tags updated in place
+    assert record.cost_delta == 0.0  # priced from the plan that succeeded, though the first attempt's failed
     assert any(p.phase == "plan" and not p.ok and p.attempt == 1 for p in record.phases)
     assert any(p.phase == "apply" and p.ok and p.attempt > 1 for p in record.phases)
     assert state_of(project)["serial"] > 1
