@@ -7,6 +7,7 @@ no compliance mapping, so every finding's severity and control ids come from her
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -19,6 +20,13 @@ from ..spec.model import STANDARDS
 from ..spec.source import SourceMap, read_yaml_file
 
 SEVERITIES = ("low", "medium", "high", "critical")
+CHECK_CLOUD = re.compile(r"(?:CKV2?|NEXUS)_(AWS|GCP|AZURE)_")
+
+
+def check_cloud(check_id: str) -> str | None:
+    """The cloud a check (or a check glob) is about, from its id: CKV_AWS_20, CKV2_GCP_*, NEXUS_AZURE_CMK."""
+    match = CHECK_CLOUD.match(check_id)
+    return match.group(1).lower() if match else None
 
 
 def severity_rank(severity: str) -> int:
@@ -185,7 +193,7 @@ def _consistency_problems(data: dict, path: Path, source: SourceMap) -> list[Pro
             problems.append(source.problem(("controls", index, "id"), f"duplicate control id '{control['id']}'"))
         seen.add(control["id"])
         for check in control.get("checks", ()):
-            cloud = check.split("_")[1].lower()
+            cloud = check_cloud(check)
             if cloud not in data["clouds"]:
                 problems.append(source.problem(("controls", index, "checks"),
                                                f"{check} is for {cloud}, which is not among the pack's "

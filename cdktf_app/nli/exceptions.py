@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..blueprints.catalog import list_blueprints, render_blueprint
+from ..compliance.packs import check_cloud
 
 Shape = tuple[str, bool, bool]          # (component type, public, has a certificate)
 
@@ -50,7 +51,9 @@ def is_accepted(suppression: Any, components: dict) -> bool:
                                for name in names)
 
 
-def exceptions_for(name: str, component: dict) -> list[dict]:
-    """The suppressions the blueprints give a component of this kind, for a component added to a spec."""
+def exceptions_for(name: str, component: dict, clouds: list[str]) -> list[dict]:
+    """The suppressions the blueprints give a component of this kind on these clouds, for a component added to
+    or changed in a spec."""
     return [{"check": check, "resource": name, "reason": reason}
-            for (check, kind), reason in accepted_exceptions().items() if kind == shape(component)]
+            for (check, kind), reason in accepted_exceptions().items()
+            if kind == shape(component) and check_cloud(check) in clouds]

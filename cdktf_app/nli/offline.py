@@ -13,8 +13,11 @@ from ruamel.yaml import YAML
 import yaml as pyyaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.error import CommentMark
+from ruamel.yaml.tokens import CommentToken
 
 from ..blueprints.catalog import get_blueprint, render_blueprint, resolve_values
+from ..compliance.packs import check_cloud
 from ..errors import BlueprintError
 from ..spec.model import AVAILABILITY, CLOUDS, DATABASE_VERSIONS, REFERENCE_FIELDS
 from .exceptions import exceptions_for
@@ -142,6 +145,8 @@ def tailor(data: CommentedMap, intent: Intent, knobs: dict[str, Any], notes: lis
     if followers:
         notes.append(f"pinned to the cloud of the component they use: {', '.join(followers)}")
     clouds_changed = clouds_before != _clouds_of(data)
+    if clouds_changed:
+        _drop_foreign_suppressions(data, notes)
     _accept_blueprint_exceptions(data, [name for name, component in _components(data).items()
                                         if clouds_changed or before.get(name) != dict(component)], notes)
 
@@ -149,21 +154,46 @@ def tailor(data: CommentedMap, intent: Intent, knobs: dict[str, Any], notes: lis
 def _accept_blueprint_exceptions(data: CommentedMap, changed: list[str], notes: list[str]) -> None:
     """Components added or changed get the suppressions Nexus's blueprints give their kind (with the reason)."""
     compliance = data.setdefault("compliance", CommentedMap())
-    suppressions = compliance.get("suppressions")
-    if suppressions is None:
-        suppressions = compliance["suppressions"] = _block_list([])
-    present = {(item.get("check"), item.get("resource")) for item in suppressions}
-    added = []
+    present = {(item.get("check"), item.get("resource")) for item in compliance.get("suppressions") or []}
+    accepted = []
     for name in changed:
-        for suppression in exceptions_for(name, _components(data)[name]):
-            if (suppression["check"], name) not in present:
-                suppressions.append(CommentedMap(suppression))
-                added.append(f"{suppression['check']} on {name}")
-    if added:
-        notes.append(f"accepted the exceptions Nexus's blueprints make for the same kind of component: "
-                     f"{', '.join(added)}")
-    elif not suppressions:
-        del compliance["suppressions"]
+        component = _components(data)[name]
+        accepted += [CommentedMap(suppression)
+                     for suppression in exceptions_for(name, component, _component_clouds(data, component))
+                     if (suppression["check"], name) not in present]
+    if not accepted:
+        return
+    if compliance.get("suppressions") is None:
+        _add_last_entry(compliance, "suppressions", _block_list(accepted))
+    else:
+        for suppression in accepted:
+            _append_keeping_tail(compliance["suppressions"], suppression)
+    described = [f"{item['check']} on {item['resource']}" for item in accepted]
+    notes.append(f"accepted the exceptions Nexus's blueprints make for the same kind of component: "
+                 f"{', '.join(described)}")
+
+
+def _drop_foreign_suppressions(data: CommentedMap, notes: list[str]) -> None:
+    """Suppressions of checks for a cloud the spec no longer uses suppress nothing: they go, with their comments."""
+    compliance = data.get("compliance") or {}
+    suppressions = compliance.get("suppressions")
+    if not suppressions:
+        return
+    clouds = _clouds_of(data)
+    foreign = [index for index, item in enumerate(suppressions)
+               if check_cloud(str(item.get("check", ""))) not in (*clouds, None)]
+    if not foreign:
+        return
+    notes.append(f"dropped {len(foreign)} suppression(s) of checks for clouds the spec no longer uses")
+    if len(foreign) == len(suppressions):
+        _delete_entry(data, "compliance", "suppressions")
+        return
+    for index in reversed(foreign):
+        _delete_entry(compliance, "suppressions", index)
+
+
+def _component_clouds(data: CommentedMap, component: dict) -> list[str]:
+    return [component["provider"]] if component.get("provider") else _clouds_of(data)
 
 
 def _components(data: CommentedMap) -> CommentedMap:
@@ -259,7 +289,7 @@ def _remove_components(data: CommentedMap, types: list[str], notes: list[str]) -
     removed = [name for name, component in components.items() if component.get("type") in types]
     while removed:
         for name in removed:
-            del components[name]
+            delete_component(data, name)
         notes.append(f"left out: {', '.join(removed)}")
         removed = _drop_references(components, set(removed))
 
@@ -352,7 +382,7 @@ def _fit_availability(data: CommentedMap, notes: list[str]) -> None:
         else:
             missing.append(name)
     for name in missing:
-        del components[name]
+        delete_component(data, name)
     if missing:
         notes.append(f"left out: {', '.join(missing)} (not offered on {', '.join(clouds)})")
         _drop_references(components, set(missing))
@@ -439,6 +469,86 @@ def _quote_ambiguous(node: Any) -> None:
             node[key] = DoubleQuotedScalarString(value)
         else:
             _quote_ambiguous(value)
+
+
+def delete_component(data: CommentedMap, name: str) -> None:
+    _delete_entry(data, "components", name)
+
+
+def _delete_entry(parent: CommentedMap, parent_key: str, key: Any) -> None:
+    """Delete `parent[parent_key][key]` (a mapping key or a list index) with the comment lines above it.
+    ruamel keeps those on the end of the entry before (for the first, on `parent_key:` itself), and the lines
+    introducing what follows on the end of this one: they move to where the deleted entry's comment was."""
+    container = parent[parent_key]
+    keys = list(container) if isinstance(container, CommentedMap) else list(range(len(container)))
+    index = keys.index(key)
+    following = _take_trailing_comment(container, key)
+    if index > 0:
+        _set_trailing_comment(container, keys[index - 1], following)
+    else:
+        lines = [line.strip() for line in (following.value if following else "").splitlines()]
+        above = [CommentToken(line + "\n", CommentMark(following.column))
+                 for line in lines if line.startswith("#")] or None
+        parent.ca.items.setdefault(parent_key, [None, None, None, None])[3] = above
+        if isinstance(container, CommentedSeq):
+            container.ca.comment = [None, above]
+        elif len(keys) > 1:
+            _strip_leading_blank_lines(container, keys[1])
+    del container[key]
+    if isinstance(container, CommentedMap):
+        container.ca.items.pop(key, None)  # else its comments come back with a new entry of the same name
+
+
+def _strip_leading_blank_lines(mapping: CommentedMap, key: Any) -> None:
+    """ruamel may keep the lines above an entry on the entry itself; a new first entry starts without a gap."""
+    before = (mapping.ca.items.get(key) or [None, None])[1]
+    while before and not before[0].value.strip():
+        before.pop(0)
+
+
+def _add_last_entry(mapping: CommentedMap, key: str, value: Any) -> None:
+    """Add a key at the end of a mapping; the lines that followed the old last entry follow the new one."""
+    tail = _take_trailing_comment(mapping, list(mapping)[-1]) if mapping else None
+    mapping[key] = value
+    _set_trailing_comment(mapping, key, tail)
+
+
+def _append_keeping_tail(sequence: CommentedSeq, item: Any) -> None:
+    """Append an item; the lines that followed the old last item (a blank line, the next key's comment) follow
+    the new one."""
+    tail = _take_trailing_comment(sequence, len(sequence) - 1) if sequence else None
+    sequence.append(item)
+    _set_trailing_comment(sequence, len(sequence) - 1, tail)
+
+
+def _trailing_slot(container: Any, key: Any) -> tuple[Any, Any, int]:
+    """Where ruamel keeps the comment lines after an entry: on the deepest last entry inside it that has any,
+    else on the entry itself."""
+    path = [(container, key)]
+    node = container[key]
+    while isinstance(node, (CommentedMap, CommentedSeq)) and node and not node.fa.flow_style():
+        last = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
+        path.append((node, last))
+        node = node[last]
+    slots = [(holder, entry, 2 if isinstance(holder, CommentedMap) else 0) for holder, entry in path]
+    for holder, entry, position in reversed(slots):
+        if (holder.ca.items.get(entry) or [None] * 4)[position] is not None:
+            return holder, entry, position
+    return slots[-1]
+
+
+def _set_trailing_comment(container: Any, key: Any, token: Any) -> None:
+    holder, entry, position = _trailing_slot(container, key)
+    holder.ca.items.setdefault(entry, [None, None, None, None])[position] = token
+
+
+def _take_trailing_comment(container: Any, key: Any) -> Any:
+    holder, entry, position = _trailing_slot(container, key)
+    comments = holder.ca.items.get(entry)
+    if not comments:
+        return None
+    token, comments[position] = comments[position], None
+    return token
 
 
 def _block_list(items: list) -> CommentedSeq:

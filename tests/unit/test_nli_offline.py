@@ -5,7 +5,7 @@ import pytest
 
 from cdktf_app.errors import BlueprintError
 from cdktf_app.nli.intent import parse_intent
-from cdktf_app.nli.offline import choose_blueprint, offline_draft
+from cdktf_app.nli.offline import choose_blueprint, delete_component, dump, offline_draft, yaml_round_trip
 from cdktf_app.spec.loader import load_spec_text
 
 SEED = "Create a PCI-compliant 3-tier web app with Redis cache and auto-scaling from 5-20 nodes"
@@ -124,3 +124,38 @@ def test_a_second_cloud_pins_what_reads_the_first_clouds_secrets_and_what_uses_i
     assert spec.components["storefront_cdn"].provider == "aws"      # its origin is web
     assert spec.components["db"].provider is None                   # built on both clouds
     assert any("storefront_cdn" in note for note in draft.adjustments)
+
+
+def test_another_cloud_drops_the_old_clouds_suppressions_and_takes_only_its_own_exceptions():
+    draft, spec = draft_spec("A HIPAA compliant patient portal on Azure with a postgres database and a queue")
+    assert spec.compliance.suppressions == []
+    assert "dropped 6 suppression(s) of checks for clouds the spec no longer uses" in draft.adjustments
+    assert "ACM certificate" not in draft.text  # the comment went with the AWS suppressions it explained
+    draft, spec = draft_spec(SEED.replace("web app", "web app on GCP"))
+    assert {(s.check, s.resource) for s in spec.compliance.suppressions} == {("NEXUS_GCP_IAM_NO_PUBLIC_MEMBER",
+                                                                             "web")}
+
+
+def test_a_component_left_out_takes_its_comment_and_the_next_ones_comment_stays():
+    draft, spec = draft_spec("A HIPAA compliant patient portal on Azure with a postgres database and a queue")
+    assert "consent_records" not in spec.components and "Consent and disclosure records" not in draft.text
+    lines = draft.text.splitlines()
+    secrets = lines.index("secrets:")
+    assert lines[secrets - 2:secrets] == ["", "# The database password lives in Secrets Manager and is rotated; it "
+                                              "is never written into the spec or state."]
+    assert lines[lines.index("components:") - 1] == ""  # the blank line before `components:` survives
+
+
+def test_deleting_entries_keeps_the_comments_of_the_others():
+    text = ("components:\n  # about a\n  a:\n    type: x\n    n: [1, 2]\n\n  # about b\n  b:\n    type: y\n"
+            "    l:\n      - 1\n\n  # about c\n  c: {type: z}\n\n# about secrets\nsecrets: {}\n")
+    expected = {
+        "a": "components:\n  # about b\n  b:\n    type: y\n    l:\n      - 1\n\n  # about c\n  c: {type: z}\n",
+        "b": "components:\n  # about a\n  a:\n    type: x\n    n: [1, 2]\n\n  # about c\n  c: {type: z}\n",
+        "c": "components:\n  # about a\n  a:\n    type: x\n    n: [1, 2]\n\n  # about b\n  b:\n    type: y\n"
+             "    l:\n      - 1\n",
+    }
+    for name, kept in expected.items():
+        data = yaml_round_trip().load(text)
+        delete_component(data, name)
+        assert dump(data) == kept + "\n# about secrets\nsecrets: {}\n", name
