@@ -109,3 +109,13 @@ def test_monitoring_alarms_on_every_watchable_component(stack):
     assert set(alarms) == {f"alerts_alarm_{name}" for name in ("web", "db", "cache", "events", "worker", "notifier")}
     assert alarms["alerts_alarm_db"]["dimensions"] == {"DBInstanceIdentifier": "${aws_db_instance.db.identifier}"}
     assert stack["resource"]["aws_sns_topic_subscription"]["alerts_email"]["endpoint"] == "ops@example.com"
+
+
+def test_cloudfront_waf_logs_outside_us_east_1_use_the_stacks_key_there(stack):
+    resources = stack["resource"]
+    logs = resources["aws_cloudwatch_log_group"]["cdn_waf_logs"]
+    key = resources["aws_kms_key"]["stack_key_us_east_1"]
+    assert logs["provider"] == key["provider"] == "aws.us_east_1"
+    assert logs["kms_key_id"] == "${aws_kms_key.stack_key_us_east_1.arn}"
+    assert '"Service" = "logs.us-east-1.amazonaws.com"' in key["policy"] and key["enable_key_rotation"] is True
+    assert resources["aws_kms_alias"]["stack_key_alias_us_east_1"]["provider"] == "aws.us_east_1"

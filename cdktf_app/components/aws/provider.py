@@ -33,8 +33,13 @@ def region(ctx: StackContext) -> str:
     return ctx.spec.providers.aws.region
 
 
-def stack_key(ctx: StackContext) -> KmsKey:
-    """One customer-managed KMS key per stack, rotated yearly, usable by CloudWatch Logs of this account."""
+def stack_key(ctx: StackContext, provider: AwsProvider | None = None) -> KmsKey:
+    """One customer-managed KMS key per stack, rotated yearly, usable by CloudWatch Logs of this account. With
+    the us-east-1 provider of global services (`global_provider`), the stack's key in that region: a KMS key
+    only serves its own region, and CloudFront's WAF logs must live there."""
+    key_region = "us-east-1" if provider else region(ctx)
+    suffix = "_us_east_1" if provider else ""
+
     def build() -> KmsKey:
         account_id = account(ctx).account_id
         arn_prefix = f"arn:{partition(ctx).partition}"
@@ -45,22 +50,22 @@ def stack_key(ctx: StackContext) -> KmsKey:
                  "Principal": {"AWS": f"{arn_prefix}:iam::{account_id}:root"},
                  "Action": "kms:*", "Resource": "*"},
                 {"Sid": "CloudWatchLogsEncrypt", "Effect": "Allow",
-                 "Principal": {"Service": f"logs.{region(ctx)}.amazonaws.com"},
+                 "Principal": {"Service": f"logs.{key_region}.amazonaws.com"},
                  "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*",
                             "kms:Describe*"],
                  "Resource": "*",
                  "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn":
-                                           f"{arn_prefix}:logs:{region(ctx)}:{account_id}:*"}}},
+                                           f"{arn_prefix}:logs:{key_region}:{account_id}:*"}}},
             ],
         }
-        key = ctx.add(STACK_SECTION, KmsKey, "stack_key",
+        key = ctx.add(STACK_SECTION, KmsKey, f"stack_key{suffix}",
                       description=f"Nexus {ctx.prefix}: encryption of data at rest",
                       enable_key_rotation=True, deletion_window_in_days=30,
-                      policy=Fn.jsonencode(policy), tags=ctx.tags())
-        ctx.add(STACK_SECTION, KmsAlias, "stack_key_alias", name=f"alias/nexus/{ctx.prefix}",
-                target_key_id=key.key_id)
+                      policy=Fn.jsonencode(policy), provider=provider, tags=ctx.tags())
+        ctx.add(STACK_SECTION, KmsAlias, f"stack_key_alias{suffix}", name=f"alias/nexus/{ctx.prefix}",
+                target_key_id=key.key_id, provider=provider)
         return key
-    return ctx.shared("aws.kms", build)
+    return ctx.shared(f"aws.kms{suffix}", build)
 
 
 def assume_role_policy(*services: str) -> str:
@@ -77,11 +82,11 @@ def managed_policy(ctx: StackContext, name: str) -> str:
 
 def log_group(construct, role: str, name: str, retention_days: int = 365, provider: AwsProvider | None = None):
     """A CloudWatch log group kept for a year, owned by the component that asks for it, encrypted with the stack
-    key (in another region than the stack's, where that key cannot be used, with CloudWatch's own key)."""
+    key of its region."""
     from cdktn_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 
     return construct.add(CloudwatchLogGroup, role, name=name, retention_in_days=retention_days,
-                         kms_key_id=None if provider else stack_key(construct.ctx).arn, provider=provider,
+                         kms_key_id=stack_key(construct.ctx, provider).arn, provider=provider,
                          tags=construct.tags)
 
 
