@@ -1,5 +1,7 @@
 """bucket -> storage account (GRS, HTTPS and TLS 1.2 only, double encryption at rest, Entra ID only, versions
-and soft delete) with one blob container, private unless public; expiry rules and access logs."""
+and soft delete) with one blob container, private unless public; expiry rules and access logs. When the bucket
+is `encrypted`, the account encrypts with the stack's Key Vault key (customer-managed) through an identity of
+its own."""
 from __future__ import annotations
 
 from cdktn_provider_azurerm.storage_account import StorageAccount
@@ -8,7 +10,7 @@ from cdktn_provider_azurerm.storage_management_policy import StorageManagementPo
 
 from ...spec.model import Bucket
 from ..base import ComponentConstruct
-from .provider import diagnostics, placement
+from .provider import CustomerKey, customer_key, diagnostics, placement
 
 CONTAINER = "data"
 SOFT_DELETE_DAYS = 30
@@ -16,10 +18,11 @@ OLD_VERSIONS_KEPT_DAYS = 90
 
 
 def storage_account(construct: ComponentConstruct, role: str | None, *, public: bool = False,
-                    versioned: bool = True, shared_keys: bool = False) -> StorageAccount:
+                    versioned: bool = True, shared_keys: bool = False, encrypted: bool = False) -> StorageAccount:
     """A storage account with the baseline every Nexus account gets; names are 3-24 lower-case letters and
-    digits, unique across Azure."""
+    digits, unique across Azure. `encrypted` puts it under the stack's customer-managed key."""
     suffix = role.replace("_", "") if role else ""
+    key = customer_key(construct, f"{role}_key" if role else "key") if encrypted else None
     return construct.add(
         StorageAccount, role, name=construct.physical_name(suffix, max_length=24, separator=""),
         account_kind="StorageV2", account_tier="Standard", account_replication_type="GRS",
@@ -29,13 +32,23 @@ def storage_account(construct: ComponentConstruct, role: str | None, *, public: 
         blob_properties={"versioning_enabled": versioned,
                          "delete_retention_policy": {"days": SOFT_DELETE_DAYS},
                          "container_delete_retention_policy": {"days": SOFT_DELETE_DAYS}},
-        tags=construct.tags, **placement(construct.ctx))
+        tags=construct.tags, **_customer_key_settings(key), **placement(construct.ctx))
+
+
+def _customer_key_settings(key: CustomerKey | None) -> dict:
+    """The identity and `customer_managed_key` block of an account encrypted with the stack key; the account
+    waits for the identity's grant on the key, or Azure refuses the key."""
+    if key is None:
+        return {}
+    return {"identity": {"type": "UserAssigned", "identity_ids": [key.identity.id]},
+            "customer_managed_key": {"key_vault_key_id": key.key_id, "user_assigned_identity_id": key.identity.id},
+            "depends_on": [key.grant]}
 
 
 class AzureBucket(ComponentConstruct[Bucket]):
     def build(self) -> None:
         spec = self.component
-        account = storage_account(self, None, public=spec.public, versioned=spec.versioned)
+        account = storage_account(self, None, public=spec.public, versioned=spec.versioned, encrypted=spec.encrypted)
         container = self.add(StorageContainer, "container", name=CONTAINER, storage_account_id=account.id,
                              container_access_type="blob" if spec.public else "private")
         if spec.versioned or spec.expire_days:

@@ -1,6 +1,8 @@
 """database -> PostgreSQL or MySQL flexible server: Entra ID sign-in through a managed identity as admin,
 VNet-integrated with private DNS unless public, zone-redundant standby and geo-redundant backups when
-high_availability, a delete lock when deletion_protection, logs to the stack's workspace."""
+high_availability, a delete lock when deletion_protection, logs to the stack's workspace. When `encrypted`, data
+and backups are encrypted with the stack's Key Vault key through an identity of the server's own (geo-redundant
+backups with the key of the stack's vault in the paired region, which Azure requires)."""
 from __future__ import annotations
 
 import cdktn
@@ -21,7 +23,7 @@ from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from ...spec.model import Database
 from ..base import ComponentConstruct
 from .network import delegated_subnet, network_of
-from .provider import client, diagnostics, placement, resource_group
+from .provider import client, customer_key, diagnostics, placement, resource_group
 
 VCORES = {"small": 2, "medium": 4, "large": 8, "xlarge": 16}
 GENERAL_PURPOSE_SKU = {"postgres": "GP_Standard_D{}ds_v5", "mysql": "GP_Standard_D{}ds_v4"}
@@ -65,7 +67,13 @@ class AzureDatabase(ComponentConstruct[Database]):
                          "high_availability": {"mode": "ZoneRedundant", "standby_availability_zone": "2"}}
         if not spec.public:
             settings |= self._private_access(name)
-        server = (self._postgres if spec.engine == "postgres" else self._mysql)(name, admin, settings)
+        key_identities: list[str] = []
+        if spec.encrypted:
+            key_block, key_identities, grants = self._customer_key()
+            settings |= {"customer_managed_key": key_block,
+                         "depends_on": [*settings.get("depends_on", []), *grants]}
+        server = (self._postgres if spec.engine == "postgres" else self._mysql)(name, admin, key_identities,
+                                                                                 settings)
         if spec.deletion_protection:
             self.add(ManagementLock, "lock", name="nexus-deletion-protection", scope=server.id,
                      lock_level="CanNotDelete", notes="deletion_protection in the Nexus spec")
@@ -77,15 +85,29 @@ class AzureDatabase(ComponentConstruct[Database]):
         """A delegated subnet and a private DNS zone linked to the network: the server gets no public address."""
         engine = self.component.engine
         network = network_of(self)
-        subnet = delegated_subnet(self, network, DELEGATION[engine])
+        subnet = delegated_subnet(self, network, DELEGATION[engine], PORT[engine])
         zone = self.add(PrivateDnsZone, "dns", name=f"{server_name}.private.{engine}.database.azure.com",
                         resource_group_name=resource_group(self.ctx).name, tags=self.tags)
         link = self.add(PrivateDnsZoneVirtualNetworkLink, "dns_link", name=f"{self.name}-link",
                         private_dns_zone_id=zone.id, virtual_network_id=network["vnet_id"], tags=self.tags)
         return {"delegated_subnet_id": subnet.id, "private_dns_zone_id": zone.id, "depends_on": [link]}
 
-    def _postgres(self, name: str, admin: UserAssignedIdentity, settings: dict) -> PostgresqlFlexibleServer:
+    def _customer_key(self) -> tuple[dict, list[str], list]:
+        """The `customer_managed_key` block, the identities the server reads the keys as, and their grants on
+        the keys (the server must wait for them). Geo-redundant backups need the paired region's key."""
+        key = customer_key(self)
+        block = {"key_vault_key_id": key.key_id, "primary_user_assigned_identity_id": key.identity.id}
+        if not self.component.high_availability:
+            return block, [key.identity.id], [key.grant]
+        geo = customer_key(self, "geo_key", geo=True)
+        block |= {"geo_backup_key_vault_key_id": geo.key_id, "geo_backup_user_assigned_identity_id": geo.identity.id}
+        return block, [key.identity.id, geo.identity.id], [key.grant, geo.grant]
+
+    def _postgres(self, name: str, admin: UserAssignedIdentity, key_identities: list[str],
+                  settings: dict) -> PostgresqlFlexibleServer:
         spec = self.component
+        if key_identities:
+            settings = {**settings, "identity": {"type": "UserAssigned", "identity_ids": key_identities}}
         tenant_id = client(self.ctx).tenant_id
         server = self.add(
             PostgresqlFlexibleServer, None, name=name, version=spec.version,
@@ -99,7 +121,8 @@ class AzureDatabase(ComponentConstruct[Database]):
                  principal_name=admin.name, principal_type="ServicePrincipal")
         return server
 
-    def _mysql(self, name: str, admin: UserAssignedIdentity, settings: dict) -> MysqlFlexibleServer:
+    def _mysql(self, name: str, admin: UserAssignedIdentity, key_identities: list[str],
+               settings: dict) -> MysqlFlexibleServer:
         """MySQL insists on an administrator password at creation (a sensitive variable; write-only arguments
         would need Terraform 1.11); `aad_auth_only` turns password sign-in off once the Entra ID admin exists."""
         spec = self.component
@@ -112,7 +135,7 @@ class AzureDatabase(ComponentConstruct[Database]):
             storage={"size_gb": min(spec.storage_gb, MYSQL_MAX_STORAGE_GB), "auto_grow_enabled": True},
             public_network_access="Enabled" if spec.public else "Disabled",
             administrator_login=MYSQL_ADMIN_LOGIN, administrator_password=password.string_value,
-            identity={"type": "UserAssigned", "identity_ids": [admin.id]}, **settings)
+            identity={"type": "UserAssigned", "identity_ids": [admin.id, *key_identities]}, **settings)
         entra_admin = self.add(
             MysqlFlexibleServerActiveDirectoryAdministrator, "entra_admin", server_id=server.id,
             identity_id=admin.id, login=admin.name, object_id=admin.principal_id,

@@ -13,6 +13,7 @@ from cdktn_provider_azurerm.service_plan import ServicePlan
 from cdktn_provider_azurerm.servicebus_subscription import ServicebusSubscription
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
+from ...compliance.context import REGULATED_STANDARDS
 from ...spec.model import Function
 from ...stacks.assets import function_archive
 from ..base import ComponentConstruct
@@ -27,6 +28,11 @@ CONSUMPTION_MAX_TIMEOUT_SECONDS = 600
 TRIGGER_CONNECTION = "ServiceBusConnection"
 
 
+def handles_regulated_data(ctx) -> bool:
+    """Whether the spec declares a standard for regulated data (PCI-DSS, HIPAA)."""
+    return bool(REGULATED_STANDARDS & {standard.id for standard in ctx.spec.compliance.standards})
+
+
 def host_timeout(seconds: int) -> str:
     """host.json's functionTimeout (hh:mm:ss), capped at the Consumption plan's ten minutes."""
     seconds = min(seconds, CONSUMPTION_MAX_TIMEOUT_SECONDS)
@@ -37,8 +43,10 @@ class AzureFunction(ComponentConstruct[Function]):
     def build(self) -> None:
         spec = self.component
         # The Consumption plan keeps the app's content in this account and deploys through its access key; the
-        # host rewrites lease blobs every few seconds, so blob versions would only pile up.
-        storage = storage_account(self, "storage", versioned=False, shared_keys=True)
+        # host rewrites lease blobs every few seconds, so blob versions would only pile up. The content of an
+        # app handling regulated data is encrypted with the stack's customer-managed key like the data itself.
+        storage = storage_account(self, "storage", versioned=False, shared_keys=True,
+                                  encrypted=handles_regulated_data(self.ctx))
         identity = self.add(UserAssignedIdentity, "identity", name=self.physical_name(max_length=128),
                             tags=self.tags, **placement(self.ctx))
         plan = self.add(ServicePlan, "plan", name=self.physical_name("plan", max_length=60), os_type="Linux",

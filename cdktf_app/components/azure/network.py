@@ -54,8 +54,8 @@ class AzureNetwork(ComponentConstruct[Network]):
         # Network policies on, so the subnet's NSG also guards the private endpoints placed in it.
         private = self._subnet(vnet, "private", cidrs[1], private_endpoint_network_policies="Enabled",
                                service_endpoint=[{"service": name} for name in PRIVATE_SUBNET_SERVICE_ENDPOINTS])
-        self._deny_internet(app, "app", allow_https=public_ingress)
-        self._deny_internet(private, "private", allow_https=False)
+        deny_internet(self, app, "app", allow_https=public_ingress)
+        deny_internet(self, private, "private")
         app_id, private_id = app.id, private.id
         if spec.nat:
             app_id, private_id = self._nat({"app": app, "private": private})
@@ -76,23 +76,6 @@ class AzureNetwork(ComponentConstruct[Network]):
                         resource_group_name=vnet.resource_group_name, address_prefixes=[cidr],
                         default_outbound_access_enabled=False, **settings)
 
-    def _deny_internet(self, subnet: Subnet, tier: str, *, allow_https: bool) -> None:
-        """An NSG that turns away inbound internet traffic; the app tier admits HTTPS when a service is public."""
-        group = self.add(NetworkSecurityGroup, f"{tier}_nsg", name=self.physical_name(tier, max_length=80),
-                         tags=self.tags, **placement(self.ctx))
-        if allow_https:
-            self._inbound_rule(group, f"{tier}_allow_https", "allow-https-from-internet", 100, "Allow", "Tcp", "443")
-        self._inbound_rule(group, f"{tier}_deny_internet", "deny-all-from-internet", 4096, "Deny", "*", "*")
-        self.add(SubnetNetworkSecurityGroupAssociation, f"{tier}_nsg_link", subnet_id=subnet.id,
-                 network_security_group_id=group.id)
-
-    def _inbound_rule(self, group: NetworkSecurityGroup, role: str, name: str, priority: int, access: str,
-                      protocol: str, port: str) -> None:
-        self.add(NetworkSecurityRule, role, name=name, priority=priority, direction="Inbound", access=access,
-                 protocol=protocol, source_address_prefix="Internet", source_port_range="*",
-                 destination_address_prefix="*", destination_port_range=port,
-                 network_security_group_name=group.name, resource_group_name=group.resource_group_name)
-
     def _nat(self, subnets: dict[str, Subnet]) -> list[str]:
         """A NAT gateway for the subnets; their ids are read back through the associations so that whatever
         uses a subnet is created after its outbound path exists (AKS with a NAT outbound type checks it)."""
@@ -106,6 +89,31 @@ class AzureNetwork(ComponentConstruct[Network]):
                          nat_gateway_id=gateway.id).subnet_id for tier, subnet in subnets.items()]
 
 
+def deny_internet(construct: ComponentConstruct, subnet: Subnet, tier: str, *, allow_https: bool = False,
+                  vnet_port: int | None = None) -> None:
+    """An NSG on the subnet that turns away inbound internet traffic; the app tier admits HTTPS when a service is
+    public, a delegated subnet admits the virtual network on its service's port."""
+    group = construct.add(NetworkSecurityGroup, f"{tier}_nsg", name=construct.physical_name(tier, max_length=80),
+                          tags=construct.tags, **placement(construct.ctx))
+    if allow_https:
+        _inbound_rule(construct, group, f"{tier}_allow_https", "allow-https-from-internet", 100, "Allow", "Tcp",
+                      "443")
+    if vnet_port is not None:
+        _inbound_rule(construct, group, f"{tier}_allow_vnet", "allow-service-port-from-vnet", 100, "Allow", "Tcp",
+                      str(vnet_port), source="VirtualNetwork")
+    _inbound_rule(construct, group, f"{tier}_deny_internet", "deny-all-from-internet", 4096, "Deny", "*", "*")
+    construct.add(SubnetNetworkSecurityGroupAssociation, f"{tier}_nsg_link", subnet_id=subnet.id,
+                  network_security_group_id=group.id)
+
+
+def _inbound_rule(construct: ComponentConstruct, group: NetworkSecurityGroup, role: str, name: str, priority: int,
+                  access: str, protocol: str, port: str, source: str = "Internet") -> None:
+    construct.add(NetworkSecurityRule, role, name=name, priority=priority, direction="Inbound", access=access,
+                  protocol=protocol, source_address_prefix=source, source_port_range="*",
+                  destination_address_prefix="*", destination_port_range=port,
+                  network_security_group_name=group.name, resource_group_name=group.resource_group_name)
+
+
 def network_of(construct: ComponentConstruct) -> dict:
     """The exports of the network this component runs in (built before it)."""
     name = construct.ctx.network_for(construct.component)
@@ -116,8 +124,9 @@ def network_of(construct: ComponentConstruct) -> dict:
     return construct.ctx.imported(name)
 
 
-def delegated_subnet(construct: ComponentConstruct, network: dict, service: str) -> Subnet:
-    """A subnet of the component's own, delegated to an Azure service, cut from the network's next spare range."""
+def delegated_subnet(construct: ComponentConstruct, network: dict, service: str, port: int) -> Subnet:
+    """A subnet of the component's own, delegated to an Azure service, cut from the network's next spare range,
+    with an NSG that admits the virtual network on the service's port and turns the internet away."""
     ctx = construct.ctx
     spare = ctx.shared(f"azure.spare_cidrs.{network['component_name']}", lambda: iter(network["spare_cidrs"]))
     cidr = next(spare, None)
@@ -125,10 +134,12 @@ def delegated_subnet(construct: ComponentConstruct, network: dict, service: str)
         raise SpecError([ctx.loaded.source.problem(
             ("components", network["component_name"]),
             "no address range left for another delegated subnet; fewer components may need one in this network")])
-    return construct.add(Subnet, "subnet", name=construct.physical_name(max_length=80),
-                         virtual_network_name=network["vnet_name"], resource_group_name=resource_group(ctx).name,
-                         address_prefixes=[cidr], default_outbound_access_enabled=False,
-                         delegation=delegation(service))
+    subnet = construct.add(Subnet, "subnet", name=construct.physical_name(max_length=80),
+                           virtual_network_name=network["vnet_name"], resource_group_name=resource_group(ctx).name,
+                           address_prefixes=[cidr], default_outbound_access_enabled=False,
+                           delegation=delegation(service))
+    deny_internet(construct, subnet, "subnet", vnet_port=port)
+    return subnet
 
 
 def private_dns_zone(ctx, zone: str, network: dict) -> PrivateDnsZoneVirtualNetworkLink:

@@ -1,5 +1,10 @@
 """queue -> Service Bus namespace (TLS 1.2, Entra ID only) with a queue, or a topic for kind: topic;
-fifo maps to sessions and duplicate detection, dead_letter to dead-lettering expired messages."""
+fifo maps to sessions and duplicate detection, dead_letter to dead-lettering expired messages.
+
+Customer-managed keys exist only on Premium namespaces, so an `encrypted` queue is Premium (one messaging unit,
+about 30x the Standard base charge) and encrypts with the stack's Key Vault key, with infrastructure (double)
+encryption, through an identity of the namespace's own. Premium is also the tier that can close public network
+access."""
 from __future__ import annotations
 
 from cdktn_provider_azurerm.servicebus_namespace import ServicebusNamespace
@@ -8,11 +13,12 @@ from cdktn_provider_azurerm.servicebus_topic import ServicebusTopic
 
 from ...spec.model import Queue
 from ..base import ComponentConstruct
-from .provider import diagnostics, placement
+from .provider import customer_key, diagnostics, placement
 
-# Standard is the smallest tier with topics; only Premium can close public network access (with private
-# endpoints), so access is guarded by Entra ID alone here.
+# Standard is the smallest tier with topics; only Premium takes a customer-managed key.
 SKU = "Standard"
+ENCRYPTED_SKU = "Premium"
+PREMIUM_MESSAGING_UNITS = 1
 MAX_DELIVERIES = 10
 
 
@@ -23,14 +29,25 @@ def message_ttl(spec: Queue) -> str:
 class AzureQueue(ComponentConstruct[Queue]):
     def build(self) -> None:
         spec = self.component
-        namespace = self.add(ServicebusNamespace, None, name=self.physical_name(max_length=50), sku=SKU,
+        namespace = self.add(ServicebusNamespace, None, name=self.physical_name(max_length=50),
                              local_auth_enabled=False, minimum_tls_version="1.2", tags=self.tags,
+                             **(self._premium_with_customer_key() if spec.encrypted else {"sku": SKU}),
                              **placement(self.ctx))
         diagnostics(self, "diagnostics", namespace.id)
         entity = (self._topic if spec.kind == "topic" else self._queue)(namespace)
         self.export(kind=spec.kind, id=entity.id, name=entity.name, namespace_id=namespace.id,
                     namespace_host=f"{namespace.name}.servicebus.windows.net", message_ttl=message_ttl(spec),
                     dead_letter=spec.dead_letter)
+
+    def _premium_with_customer_key(self) -> dict:
+        """A Premium namespace encrypted with the stack key; it waits for its identity's grant on the key."""
+        key = customer_key(self)
+        return {"sku": ENCRYPTED_SKU, "capacity": PREMIUM_MESSAGING_UNITS,
+                "premium_messaging_partitions": PREMIUM_MESSAGING_UNITS,
+                "identity": {"type": "UserAssigned", "identity_ids": [key.identity.id]},
+                "customer_managed_key": {"key_vault_key_id": key.key_id, "identity_id": key.identity.id,
+                                         "infrastructure_encryption_enabled": True},
+                "depends_on": [key.grant]}
 
     def _queue(self, namespace: ServicebusNamespace) -> ServicebusQueue:
         spec = self.component
