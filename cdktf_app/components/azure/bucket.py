@@ -1,7 +1,11 @@
 """bucket -> storage account (GRS, HTTPS and TLS 1.2 only, double encryption at rest, Entra ID only, versions
 and soft delete) with one blob container, private unless public; expiry rules and access logs. When the bucket
 is `encrypted`, the account encrypts with the stack's Key Vault key (customer-managed) through an identity of
-its own."""
+its own.
+
+A private bucket is closed to public networks and reached through a private endpoint in its network's private
+subnet, unless there is no network to put one in, or Front Door serves it (Nexus's Front Door reaches its origins
+at their public endpoints)."""
 from __future__ import annotations
 
 from cdktn_provider_azurerm.storage_account import StorageAccount
@@ -10,17 +14,21 @@ from cdktn_provider_azurerm.storage_management_policy import StorageManagementPo
 
 from ...spec.model import Bucket
 from ..base import ComponentConstruct
-from .provider import CustomerKey, customer_key, diagnostics, placement
+from .network import network_if_any, private_endpoint
+from .provider import CustomerKey, customer_key, diagnostics, placement, referenced_on_azure
 
 CONTAINER = "data"
+BLOB_DNS_ZONE = "privatelink.blob.core.windows.net"
 SOFT_DELETE_DAYS = 30
 OLD_VERSIONS_KEPT_DAYS = 90
 
 
 def storage_account(construct: ComponentConstruct, role: str | None, *, public: bool = False,
-                    versioned: bool = True, shared_keys: bool = False, encrypted: bool = False) -> StorageAccount:
+                    versioned: bool = True, shared_keys: bool = False, encrypted: bool = False,
+                    public_network: bool = True) -> StorageAccount:
     """A storage account with the baseline every Nexus account gets; names are 3-24 lower-case letters and
-    digits, unique across Azure. `encrypted` puts it under the stack's customer-managed key."""
+    digits, unique across Azure. `encrypted` puts it under the stack's customer-managed key; without
+    `public_network` it answers only through private endpoints."""
     suffix = role.replace("_", "") if role else ""
     key = customer_key(construct, f"{role}_key" if role else "key") if encrypted else None
     return construct.add(
@@ -28,6 +36,7 @@ def storage_account(construct: ComponentConstruct, role: str | None, *, public: 
         account_kind="StorageV2", account_tier="Standard", account_replication_type="GRS",
         https_traffic_only_enabled=True, min_tls_version="TLS1_2", allow_nested_items_to_be_public=public,
         shared_access_key_enabled=shared_keys, default_to_oauth_authentication=True,
+        public_network_access_enabled=public_network,
         infrastructure_encryption_enabled=True, cross_tenant_replication_enabled=False, local_user_enabled=False,
         blob_properties={"versioning_enabled": versioned,
                          "delete_retention_policy": {"days": SOFT_DELETE_DAYS},
@@ -48,7 +57,11 @@ def _customer_key_settings(key: CustomerKey | None) -> dict:
 class AzureBucket(ComponentConstruct[Bucket]):
     def build(self) -> None:
         spec = self.component
-        account = storage_account(self, None, public=spec.public, versioned=spec.versioned, encrypted=spec.encrypted)
+        network = self._private_network()
+        account = storage_account(self, None, public=spec.public, versioned=spec.versioned, encrypted=spec.encrypted,
+                                  public_network=network is None)
+        if network is not None:
+            private_endpoint(self, network, account.id, subresource="blob", zone=BLOB_DNS_ZONE, label="blob")
         container = self.add(StorageContainer, "container", name=CONTAINER, storage_account_id=account.id,
                              container_access_type="blob" if spec.public else "private")
         if spec.versioned or spec.expire_days:
@@ -57,6 +70,12 @@ class AzureBucket(ComponentConstruct[Bucket]):
             diagnostics(self, "access_logs", f"{account.id}/blobServices/default", metrics=False)
         self.export(id=account.id, name=account.name, container=container.name, container_id=container.id,
                     blob_host=account.primary_blob_host, url=f"{account.primary_blob_endpoint}{CONTAINER}")
+
+    def _private_network(self) -> dict | None:
+        """The network whose private endpoint serves the bucket, or None when the bucket must stay reachable over
+        public networks: it is public, Front Door serves it, or there is no network to put an endpoint in."""
+        served_by_cdn = referenced_on_azure(self.ctx, self.name, "cdn", "origin")
+        return None if self.component.public or served_by_cdn else network_if_any(self)
 
     def _lifecycle(self, account: StorageAccount) -> None:
         """Old versions go after 90 days; objects after expire_days when the spec sets it."""

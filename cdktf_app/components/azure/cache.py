@@ -2,12 +2,11 @@
 access, reached through a private endpoint in the network's private subnet; logs to the stack's workspace."""
 from __future__ import annotations
 
-from cdktn_provider_azurerm.private_endpoint import PrivateEndpoint
 from cdktn_provider_azurerm.redis_cache import RedisCache
 
 from ...spec.model import Cache
 from ..base import ComponentConstruct
-from .network import network_of, private_dns_zone
+from .network import network_of, private_endpoint
 from .provider import diagnostics, placement
 
 CAPACITY = {"small": 1, "medium": 2, "large": 3, "xlarge": 4}
@@ -34,14 +33,7 @@ class AzureCache(ComponentConstruct[Cache]):
             public_network_access_enabled=False, access_keys_authentication_enabled=False,
             redis_configuration={"active_directory_authentication_enabled": True},
             tags=self.tags, **premium, **placement(self.ctx))
-        dns = private_dns_zone(self.ctx, REDIS_DNS_ZONE, network)
-        self.add(PrivateEndpoint, "endpoint", name=self.physical_name("endpoint", max_length=64),
-                 subnet_id=network["private_subnet_id"],
-                 private_service_connection={"name": "redis", "is_manual_connection": False,
-                                             "private_connection_resource_id": cache.id,
-                                             "subresource_names": ["redisCache"]},
-                 private_dns_zone_group={"name": "redis", "private_dns_zone_ids": [dns.private_dns_zone_id]},
-                 tags=self.tags, **placement(self.ctx))
+        private_endpoint(self, network, cache.id, subresource="redisCache", zone=REDIS_DNS_ZONE, label="redis")
         diagnostics(self, "diagnostics", cache.id)
         self.export(id=cache.id, endpoint=cache.hostname, port=cache.ssl_port)
 

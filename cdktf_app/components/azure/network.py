@@ -16,6 +16,7 @@ from cdktn_provider_azurerm.network_security_group import NetworkSecurityGroup
 from cdktn_provider_azurerm.network_security_rule import NetworkSecurityRule
 from cdktn_provider_azurerm.private_dns_zone import PrivateDnsZone
 from cdktn_provider_azurerm.private_dns_zone_virtual_network_link import PrivateDnsZoneVirtualNetworkLink
+from cdktn_provider_azurerm.private_endpoint import PrivateEndpoint
 from cdktn_provider_azurerm.public_ip import PublicIp
 from cdktn_provider_azurerm.subnet import Subnet
 from cdktn_provider_azurerm.subnet_nat_gateway_association import SubnetNatGatewayAssociation
@@ -112,6 +113,27 @@ def _inbound_rule(construct: ComponentConstruct, group: NetworkSecurityGroup, ro
                   protocol=protocol, source_address_prefix=source, source_port_range="*",
                   destination_address_prefix="*", destination_port_range=port,
                   network_security_group_name=group.name, resource_group_name=group.resource_group_name)
+
+
+def network_if_any(construct: ComponentConstruct) -> dict | None:
+    """The exports of the network this component would run in, or None when it names none and this cloud has
+    none or several."""
+    name = construct.ctx.network_for(construct.component)
+    return construct.ctx.imported(name) if name else None
+
+
+def private_endpoint(construct: ComponentConstruct, network: dict, target_id: str, *, subresource: str, zone: str,
+                     label: str) -> PrivateEndpoint:
+    """A private endpoint to one sub-resource of `target_id` in the network's private subnet, registered in the
+    stack's private DNS zone for that service, so the VNet resolves the service's usual name to it."""
+    dns = private_dns_zone(construct.ctx, zone, network)
+    return construct.add(
+        PrivateEndpoint, "endpoint", name=construct.physical_name("endpoint", max_length=64),
+        subnet_id=network["private_subnet_id"],
+        private_service_connection={"name": label, "is_manual_connection": False,
+                                    "private_connection_resource_id": target_id, "subresource_names": [subresource]},
+        private_dns_zone_group={"name": label, "private_dns_zone_ids": [dns.private_dns_zone_id]},
+        tags=construct.tags, **placement(construct.ctx))
 
 
 def network_of(construct: ComponentConstruct) -> dict:

@@ -32,8 +32,11 @@ KEY_LIFETIME = "P1Y"
 
 
 def configure(ctx: StackContext) -> None:
-    # Nexus storage accounts refuse shared keys, so the provider must reach their data plane with Entra ID.
-    AzurermProvider(ctx.stack, "azurerm", features=[{}], storage_use_azuread=True)
+    # Nexus storage accounts refuse shared keys, so the provider must reach their data plane with Entra ID; it
+    # must not need the data plane at all for accounts closed to public networks (containers are created through
+    # the management plane).
+    AzurermProvider(ctx.stack, "azurerm", features=[{"storage": [{"data_plane_available": False}]}],
+                    storage_use_azuread=True)
     resource_group(ctx)
 
 
@@ -52,6 +55,12 @@ def resource_group(ctx: StackContext) -> ResourceGroup:
 def placement(ctx: StackContext) -> dict[str, str]:
     """`location` and `resource_group_name`, which nearly every Azure resource takes."""
     return {"location": location(ctx), "resource_group_name": resource_group(ctx).name}
+
+
+def referenced_on_azure(ctx: StackContext, name: str, component_type: str, field: str) -> bool:
+    """Whether a component of `component_type` on Azure names `name` in `field` (a CDN's origin, a trigger...)."""
+    return any(other.type == component_type and getattr(other, field) == name and "azure" in ctx.spec.clouds_for(other)
+               for other in ctx.spec.components.values())
 
 
 def client(ctx: StackContext) -> DataAzurermClientConfig:
