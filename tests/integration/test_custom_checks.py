@@ -288,7 +288,6 @@ ACCEPTED_FAILURES = {
     ("NEXUS_AWS_S3_CMK", "access_logs_encryption"),
     ("NEXUS_AWS_LOGS_CMK", "cdn_waf_logs"),
     ("NEXUS_GCP_IAM_NO_PUBLIC_MEMBER", "api_public_invoker"), ("NEXUS_GCP_IAM_NO_PUBLIC_MEMBER", "web_public_invoker"),
-    ("NEXUS_GCP_IAM_NO_PUBLIC_MEMBER", "assets_public_read"),
     ("NEXUS_GCP_IAM_NO_PUBLIC_MEMBER", "public_files_public_read"),
     ("NEXUS_AZURE_DB_PRIVATE", "public_db"),
     ("NEXUS_AZURE_DATA_RESIDENCY", "geo_keys"),

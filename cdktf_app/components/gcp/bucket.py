@@ -10,7 +10,7 @@ from ...spec.model import Bucket
 from ...stacks.context import StackContext
 from ..base import ComponentConstruct
 from .cdn import is_cdn_origin
-from .provider import STACK_SECTION, encryption_key, project, region
+from .provider import STACK_SECTION, encryption_key, project, region, service_agent
 
 ACCESS_LOG_WRITER = "group:cloud-storage-analytics@google.com"
 
@@ -54,13 +54,24 @@ def access_log_bucket(ctx: StackContext) -> StorageBucket:
 class GcpBucket(ComponentConstruct[Bucket]):
     def build(self) -> None:
         spec = self.component
-        # A backend bucket reads objects anonymously, so a CDN's origin must be readable by all.
-        readable_by_all = spec.public or is_cdn_origin(self.ctx, self.name)
         bucket = secure_bucket(self.ctx, self.add, self.labels, bucket_name(self.ctx, self.name),
-                               versioned=spec.versioned, public=readable_by_all, encrypted=spec.encrypted,
+                               versioned=spec.versioned, public=spec.public, encrypted=spec.encrypted,
                                expire_days=spec.expire_days,
                                log_bucket=access_log_bucket(self.ctx) if spec.access_logs else None)
-        if readable_by_all:
+        if spec.public:  # the spec's own choice: anyone may read, with or without a CDN in front
             self.add(StorageBucketIamMember, "public_read", bucket=bucket.name, role="roles/storage.objectViewer",
                      member="allUsers")
+        elif is_cdn_origin(self.ctx, self.name):
+            self._grant_cdn_cache_fill(bucket)
         self.export(name=bucket.name, url=bucket.url)
+
+    def _grant_cdn_cache_fill(self, bucket: StorageBucket) -> None:
+        """Cloud CDN's private bucket access: a private origin stays private and only the CDN's cache filler reads it.
+
+        Google documents this in place of an `allUsers` grant: objects are then reachable through the load
+        balancer alone, never straight from Cloud Storage. The filler (`service-<number>@cloud-cdn-fill`) belongs
+        to Cloud CDN and comes into being once the project's first signed-URL key is added to a backend bucket;
+        in a project that never had one, this grant fails at apply until a key exists.
+        """
+        self.add(StorageBucketIamMember, "cdn_fill_read", bucket=bucket.name, role="roles/storage.objectViewer",
+                 member=service_agent(self.ctx, "cdn_fill"))

@@ -14,9 +14,11 @@ from ...stacks.context import StackContext
 from ..base import ComponentConstruct
 
 STACK_SECTION = "providers.gcp"
-# The Google-managed service agent (`service-<project number>@<domain>`) that uses the stack key for a service.
+# The Google-managed service agent (`service-<project number>@<domain>`) that acts for a service in the project:
+# it uses the stack key (all but `cdn_fill`) or reads a private CDN origin (`cdn_fill`, the Cloud CDN cache filler).
 SERVICE_AGENT_DOMAINS = {"compute": "compute-system", "gke": "container-engine-robot", "sql": "gcp-sa-cloud-sql",
-                         "redis": "cloud-redis", "pubsub": "gcp-sa-pubsub"}
+                         "redis": "cloud-redis", "pubsub": "gcp-sa-pubsub", "firestore": "gcp-sa-firestore",
+                         "cdn_fill": "cloud-cdn-fill"}
 
 
 def configure(ctx: StackContext) -> None:
@@ -48,7 +50,7 @@ def stack_key(ctx: StackContext) -> KmsCryptoKey:
 
 
 def encryption_key(ctx: StackContext, service: str) -> str:
-    """The stack key's id for one Google service (a key in SERVICE_AGENT_DOMAINS, or `storage`).
+    """The stack key's id for one Google service (a key-using one of SERVICE_AGENT_DOMAINS, or `storage`).
 
     The id is read from the grant to the service's agent, so every resource using it waits for that grant.
     """
