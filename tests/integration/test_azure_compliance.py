@@ -116,7 +116,10 @@ def test_synth_is_deterministic(synthesized, tmp_path):
     assert (tmp_path / "again" / "stacks" / "clinic-prod-azure" / "cdk.tf.json").read_bytes() == stack.read_bytes()
 
 
-def test_private_data_stores_answer_only_through_private_endpoints(resources):
+def test_private_data_stores_answer_only_through_private_endpoints(synthesized, resources):
+    provider = json.loads(synthesized[1].read_text())["provider"]["azurerm"][0]
+    # Terraform must manage accounts closed to public networks without reaching their data plane.
+    assert provider["features"] == [{"storage": [{"data_plane_available": False}]}]
     endpoints = resources["azurerm_private_endpoint"]
     assert resources["azurerm_storage_account"]["records"]["public_network_access_enabled"] is False
     assert endpoints["records_endpoint"]["private_service_connection"]["subresource_names"] == ["blob"]

@@ -10,7 +10,7 @@ from cdktn_provider_azurerm.key_vault import KeyVault
 from cdktn_provider_azurerm.key_vault_key import KeyVaultKey
 from cdktn_provider_azurerm.log_analytics_workspace import LogAnalyticsWorkspace
 from cdktn_provider_azurerm.monitor_diagnostic_setting import MonitorDiagnosticSetting
-from cdktn_provider_azurerm.provider import AzurermProvider
+from cdktn_provider_azurerm.provider import AzurermProvider, AzurermProviderFeatures, AzurermProviderFeaturesStorage
 from cdktn_provider_azurerm.resource_group import ResourceGroup
 from cdktn_provider_azurerm.role_assignment import RoleAssignment
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
@@ -35,7 +35,8 @@ def configure(ctx: StackContext) -> None:
     # Nexus storage accounts refuse shared keys, so the provider must reach their data plane with Entra ID; it
     # must not need the data plane at all for accounts closed to public networks (containers are created through
     # the management plane).
-    AzurermProvider(ctx.stack, "azurerm", features=[{"storage": [{"data_plane_available": False}]}],
+    storage = AzurermProviderFeaturesStorage(data_plane_available=False)
+    AzurermProvider(ctx.stack, "azurerm", features=[AzurermProviderFeatures(storage=[storage])],
                     storage_use_azuread=True)
     resource_group(ctx)
 
