@@ -90,6 +90,21 @@ def checks_dir() -> Path:
     return compliance_dir() / "checks"
 
 
+def nexus_check_files() -> list[Path]:
+    """Our checks: Python resource checks and YAML graph checks (those that judge connected resources)."""
+    return sorted(path for path in checks_dir().glob("nexus_*.*") if path.suffix in (".py", ".yaml"))
+
+
+def nexus_check_ids() -> dict[str, Path]:
+    """The id each of our checks registers -> its file: `id="NEXUS_..."` in Python, `metadata.id` in YAML."""
+    ids = {}
+    for path in nexus_check_files():
+        text = path.read_text(encoding="utf-8")
+        found = re.findall(r'\bid:\s*(NEXUS_[A-Z0-9_]+)|id="(NEXUS_[A-Z0-9_]+)"', text)
+        ids.update({yaml_id or python_id: path for yaml_id, python_id in found})
+    return ids
+
+
 def schema_path() -> Path:
     """The pack format belongs to this code, so its schema is always the repository's."""
     return repo_root() / "compliance" / "pack.schema.json"

@@ -9,6 +9,7 @@ import functools
 from dataclasses import replace
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import ValidationError
@@ -16,7 +17,7 @@ from pydantic import ValidationError
 from ..errors import ComplianceDataError, SpecError
 from ..paths import compliance_dir
 from ..spec.loader import LoadedSpec
-from ..spec.model import Suppression
+from ..spec.model import COMPONENT_TYPES, Suppression
 from .findings import Finding
 
 EXEMPTIONS_FILE = "exemptions.yaml"
@@ -41,6 +42,22 @@ def matches(suppression: Suppression, finding: Finding) -> bool:
     return any(candidate and fnmatchcase(candidate, suppression.resource) for candidate in candidates)
 
 
+class Exemption(Suppression):
+    """A built-in exemption; `component_type` narrows it to the plumbing of one kind of component, so that a
+    resource glob cannot also cover a component the user happened to name alike."""
+
+    component_type: Literal[COMPONENT_TYPES] | None = None  # type: ignore[valid-type]
+
+
+def exempts(exemption: Exemption, finding: Finding, loaded: LoadedSpec | None) -> bool:
+    if not matches(exemption, finding):
+        return False
+    if exemption.component_type is None:
+        return True
+    component = loaded.spec.components.get(finding.component) if loaded and finding.component else None
+    return component is not None and component.type == exemption.component_type
+
+
 def raise_if_expired(loaded: LoadedSpec | None, today: datetime.date | None = None) -> None:
     """Fail loudly (SpecError, exit 2) when a suppression has expired, before anything is scanned."""
     if loaded is None:
@@ -51,17 +68,17 @@ def raise_if_expired(loaded: LoadedSpec | None, today: datetime.date | None = No
 
 
 @functools.lru_cache(maxsize=4)
-def _exemptions(path: Path) -> tuple[Suppression, ...]:
+def _exemptions(path: Path) -> tuple[Exemption, ...]:
     if not path.exists():
         return ()
     entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     try:
-        return tuple(Suppression.model_validate(entry) for entry in entries)
+        return tuple(Exemption.model_validate(entry) for entry in entries)
     except ValidationError as error:
         raise ComplianceDataError(f"{path}: not a valid exemption list: {error}") from None
 
 
-def built_in_exemptions() -> tuple[Suppression, ...]:
+def built_in_exemptions() -> tuple[Exemption, ...]:
     """compliance/exemptions.yaml: findings on Nexus' own plumbing that the cloud makes unfixable."""
     return _exemptions(compliance_dir() / EXEMPTIONS_FILE)
 
@@ -75,7 +92,7 @@ def apply_suppressions(findings: list[Finding], loaded: LoadedSpec | None) -> li
         match = next((item for item in declared if matches(item, finding)), None)
         reason = match.reason if match else None
         if match is None:
-            exemption = next((item for item in exemptions if matches(item, finding)), None)
+            exemption = next((item for item in exemptions if exempts(item, finding, loaded)), None)
             reason = f"built-in exemption: {exemption.reason}" if exemption else None
         marked.append(replace(finding, suppressed=True, suppression_reason=reason) if reason else finding)
     return marked

@@ -14,7 +14,7 @@ import pytest
 
 from cdktf_app.compliance.context import check_context
 from cdktf_app.compliance.checkov import checkov_cli_command, checkov_environment, checkov_python
-from cdktf_app.compliance.packs import checks_dir, load_packs
+from cdktf_app.compliance.packs import checks_dir, load_packs, nexus_check_ids
 from cdktf_app.spec import load_spec
 from cdktf_app.stacks.synth import synth
 
@@ -115,7 +115,9 @@ AZURE = {
                          "cross_tenant_replication_enabled": False,
                          "customer_managed_key": {"key_vault_key_id": "${azurerm_key_vault_key.k.id}"}},
         "bad_storage": {"location": "eastus", "tags": {"team": "Payments"},
-                        "cross_tenant_replication_enabled": True}},
+                        "cross_tenant_replication_enabled": True},
+        "metrics_storage": {"location": "westeurope", "tags": AZURE_TAGS},
+        "content_storage": {"location": "westeurope", "tags": AZURE_TAGS}},
     "azurerm_postgresql_flexible_server": {
         "good_pg": {"location": "westeurope", "tags": AZURE_TAGS, "delegated_subnet_id": "${azurerm_subnet.s.id}",
                     "customer_managed_key": {"key_vault_key_id": "${azurerm_key_vault_key.k.id}"}},
@@ -134,6 +136,17 @@ AZURE = {
         "worker_app": {"revision_mode": "Single"}},
     "azurerm_cdn_frontdoor_firewall_policy": {"good_waf": {"enabled": True, "mode": "Prevention"},
                                               "bad_waf": {"enabled": True, "mode": "Detection"}},
+    # Blob read logging is judged through the graph: containers and diagnostic settings point at their account.
+    "azurerm_storage_container": {
+        f"{account}_container": {"name": "data", "storage_account_id": f"${{azurerm_storage_account.{account}.id}}"}
+        for account in ("good_storage", "bad_storage", "metrics_storage")},
+    "azurerm_monitor_diagnostic_setting": {
+        "good_storage_reads": {"name": "nexus", "log_analytics_workspace_id": "w",
+                               "target_resource_id": "${azurerm_storage_account.good_storage.id}/blobServices/default",
+                               "enabled_log": [{"category_group": "allLogs"}]},
+        "metrics_storage_metrics": {"name": "nexus", "log_analytics_workspace_id": "w",
+                                    "target_resource_id": "${azurerm_storage_account.metrics_storage.id}",
+                                    "enabled_metric": [{"category": "AllMetrics"}]}},
 }
 
 # check -> (resources that must pass, resources that must fail), over the weakened fixtures above
@@ -168,6 +181,8 @@ EXPECTED = {
     "NEXUS_AZURE_DB_TLS": ({"good_tls"}, {"bad_tls"}),
     "NEXUS_AZURE_CONTAINER_APP_HTTPS": ({"good_app"}, {"bad_app"}),
     "NEXUS_AZURE_FRONTDOOR_WAF": ({"good_waf"}, {"bad_waf"}),
+    "NEXUS_AZURE_BLOB_READ_LOGGING": ({"good_storage", "content_storage"},
+                                      {"bad_storage", "metrics_storage"}),
 }
 SPEC_DEPENDENT = ("_REQUIRED_TAGS", "_REQUIRED_LABELS", "_DATA_RESIDENCY")
 HCL_ONLY_IAM = ("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355")
@@ -244,8 +259,7 @@ def test_each_check_passes_good_and_fails_weakened_resources(with_context, check
 
 
 def test_every_nexus_check_is_exercised():
-    registered = {path.stem for path in checks_dir().glob("nexus_*.py")}
-    assert {check.lower() for check in EXPECTED} | {"nexus_aws_data_residency"} == registered
+    assert set(EXPECTED) | {"NEXUS_AWS_DATA_RESIDENCY"} == set(nexus_check_ids())
 
 
 def test_aws_residency_checks_every_provider_block_but_the_global_services_alias(with_context, weakened):
@@ -279,17 +293,15 @@ def spec_context(spec: Path, regions: dict[str, str]) -> dict:
     return context
 
 
-# Deliberate exposures in the every-component fixtures (their spec says `public: true`), the AWS rule that S3
-# server access logs can only be delivered to an SSE-S3 bucket, and a construct gap: the CloudFront WAF log group
-# lives in us-east-1, where a stack in another region has no KMS key. The Azure fixture's highly available
+# Deliberate exposures in the every-component fixtures (their spec says `public: true` or `access_logs: false`)
+# and the AWS rule that S3 server access logs can only be delivered to an SSE-S3 bucket. The Azure fixture's highly available
 # encrypted database keeps geo-redundant backups in the paired region (northeurope), which Azure makes encrypt with a
 # key from a vault there: that vault shows that the backups leave the allowed location, as it should.
 ACCEPTED_FAILURES = {
     ("NEXUS_AWS_S3_CMK", "access_logs_encryption"),
-    ("NEXUS_AWS_LOGS_CMK", "cdn_waf_logs"),
     ("NEXUS_GCP_IAM_NO_PUBLIC_MEMBER", "api_public_invoker"), ("NEXUS_GCP_IAM_NO_PUBLIC_MEMBER", "web_public_invoker"),
     ("NEXUS_GCP_IAM_NO_PUBLIC_MEMBER", "public_files_public_read"),
-    ("NEXUS_AZURE_DB_PRIVATE", "public_db"),
+    ("NEXUS_AZURE_DB_PRIVATE", "public_db"), ("NEXUS_AZURE_BLOB_READ_LOGGING", "private_files"),
     ("NEXUS_AZURE_DATA_RESIDENCY", "geo_keys"),
 }
 
@@ -371,6 +383,6 @@ def test_every_checkov_id_cited_by_a_pack_exists_in_checkov(checkov_check_ids):
 def test_every_fix_names_a_check_checkov_or_nexus_has(checkov_check_ids):
     from cdktf_app.compliance.fixes import load_fixes
 
-    ours = {path.stem.upper() for path in checks_dir().glob("nexus_*.py")}
+    ours = set(nexus_check_ids())
     unknown = sorted(check for check in load_fixes() if check not in checkov_check_ids | ours)
     assert not unknown, f"fixes for checks that do not exist: {unknown}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from cdktf_app.compliance.fixes import Fix, _load, load_fixes
+from cdktf_app.compliance.packs import nexus_check_ids
 from cdktf_app.errors import ComplianceDataError
 from cdktf_app.paths import compliance_dir
 from cdktf_app.spec.loader import load_spec_text
@@ -28,7 +29,7 @@ def test_every_fix_file_loads_and_is_named_after_its_check():
 
 
 def test_our_own_fixes_name_existing_nexus_checks():
-    ours = {path.stem.upper() for path in (compliance_dir() / "checks").glob("nexus_*.py")}
+    ours = nexus_check_ids()
     for check_id in load_fixes():
         if check_id.startswith("NEXUS_"):
             assert check_id in ours

@@ -12,21 +12,13 @@ import yaml
 from click.testing import CliRunner
 
 from cdktf_app.cli.main import cli
-from cdktf_app.compliance.packs import (SEVERITIES, controls_for, get_pack, load_packs, schema_path, severity_for,
-                                        severity_rank)
+from cdktf_app.compliance.packs import (SEVERITIES, controls_for, get_pack, load_packs, nexus_check_ids, schema_path,
+                                        severity_for, severity_rank)
 from cdktf_app.errors import ComplianceDataError, UsageError
 from cdktf_app.paths import repo_root
 from cdktf_app.spec.model import STANDARDS
 
 COMPLIANCE = repo_root() / "compliance"
-
-
-def nexus_check_ids() -> set[str]:
-    """The ids our own checks register (each file constructs its check with id="NEXUS_...")."""
-    ids = set()
-    for path in (COMPLIANCE / "checks").glob("nexus_*.py"):
-        ids.update(re.findall(r'id="(NEXUS_[A-Z0-9_]+)"', path.read_text(encoding="utf-8")))
-    return ids
 
 
 @pytest.fixture()
@@ -94,11 +86,17 @@ def test_control_ids_follow_each_standards_public_numbering():
 
 
 def test_every_nexus_check_cited_by_a_pack_exists_and_every_nexus_check_is_cited():
-    ours = nexus_check_ids()
+    ours = set(nexus_check_ids())
     cited = {check for pack in load_packs().values() for check in pack.check_ids if check.startswith("NEXUS_")}
     assert cited <= ours, sorted(cited - ours)
     assert ours <= cited, f"checks no pack uses: {sorted(ours - cited)}"
-    assert "NEXUS_AWS_IAM_PRIVILEGE_ESCALATION" in ours and "NEXUS_AWS_DATA_RESIDENCY" in ours
+    assert "NEXUS_AWS_IAM_PRIVILEGE_ESCALATION" in ours and "NEXUS_AZURE_BLOB_READ_LOGGING" in ours
+
+
+def test_each_check_file_is_named_after_the_one_check_it_registers():
+    files = [path.name for path in nexus_check_ids().values()]
+    assert sorted(files) == sorted(f"{check.lower()}{path.suffix}" for check, path in nexus_check_ids().items())
+    assert len(files) == len(set(files))
 
 
 def test_no_pack_cites_the_iam_checks_checkov_runs_only_for_hcl():

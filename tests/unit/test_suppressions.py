@@ -54,3 +54,20 @@ def test_reason_is_mandatory():
     with pytest.raises(SpecError) as error:
         load_spec_text(SPEC.replace("      reason: this bucket receives the access logs of the others\n", ""))
     assert "compliance.suppressions[0].reason" in str(error.value)
+
+
+def test_a_built_in_exemption_for_one_component_type_spares_a_lookalike_of_another():
+    loaded = load_spec_text("""\
+apiVersion: nexus/v1
+name: shop
+providers:
+  azure: {location: westeurope}
+components:
+  worker: {type: function}
+  file_storage: {type: bucket}
+""")
+    marked = apply_suppressions([finding("CKV_AZURE_59", "azurerm_storage_account.worker_storage", "worker"),
+                                 finding("CKV_AZURE_59", "azurerm_storage_account.file_storage", "file_storage")],
+                                loaded)
+    assert [item.suppressed for item in marked] == [True, False]
+    assert marked[0].suppression_reason.startswith("built-in exemption: the content account of a Consumption-plan")
