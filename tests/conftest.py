@@ -44,8 +44,13 @@ def checkov_worker():
 
 
 def synthesized(tmp_path_factory, name: str, values: dict):
-    work = tmp_path_factory.mktemp(name)
-    (work / "nexus.yaml").write_text(render_blueprint(name, values))
+    return synthesized_text(tmp_path_factory, name, render_blueprint(name, values))
+
+
+def synthesized_text(tmp_path_factory, folder: str, spec_text: str):
+    """A spec written into its own folder as nexus.yaml and synthesized there (no cache)."""
+    work = tmp_path_factory.mktemp(folder)
+    (work / "nexus.yaml").write_text(spec_text)
     return synth(work / "nexus.yaml", work / "cdktf.out", use_cache=False)
 
 

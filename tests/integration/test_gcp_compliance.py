@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 
 from cdktf_app.compliance import check
-from cdktf_app.stacks.synth import synth
-from tests.conftest import synthesized
+from tests.conftest import synthesized, synthesized_text
 from tests.helpers import load_stack
 
 CDN_FILL_MEMBER = ("serviceAccount:service-${data.google_project.project.number}"
@@ -42,9 +41,7 @@ def gamedev_gcp(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def public_origin(tmp_path_factory):
-    work = tmp_path_factory.mktemp("public-origin")
-    (work / "nexus.yaml").write_text(PUBLIC_ORIGIN_SPEC)
-    return synth(work / "nexus.yaml", work / "cdktf.out", use_cache=False)
+    return synthesized_text(tmp_path_factory, "public-origin", PUBLIC_ORIGIN_SPEC)
 
 
 def test_cdn_origin_bucket_stays_private_and_only_the_cdn_cache_filler_reads_it(gamedev_gcp):

@@ -13,7 +13,7 @@ import pytest
 
 from cdktf_app.errors import SpecError
 from cdktf_app.stacks.synth import synth
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, synthesized_text
 from tests.helpers import declared_addresses, load_stack, referenced_addresses
 
 EDGE_SPEC = textwrap.dedent("""\
@@ -85,9 +85,7 @@ def test_aws_only_spec_never_loads_other_bindings_and_unchanged_spec_skips_the_a
 
 @pytest.fixture(scope="module")
 def edge_output(tmp_path_factory):
-    work = tmp_path_factory.mktemp("edge")
-    (work / "nexus.yaml").write_text(EDGE_SPEC)
-    return synth(work / "nexus.yaml", work / "cdktf.out", use_cache=False)
+    return synthesized_text(tmp_path_factory, "edge", EDGE_SPEC)
 
 
 def test_edge_locations_become_one_stack_each_with_the_site_module(edge_output):
