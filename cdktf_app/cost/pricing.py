@@ -47,6 +47,37 @@ def rule(*types: str) -> Callable[[Rule], Rule]:
     return register
 
 
+@dataclass(frozen=True)
+class Flat:
+    """A charge that reads nothing from the resource: so much per hour it exists (`per="hour"`), per month, or
+    per unit of an assumed usage (`per` names a CostAssumptions field, e.g. "storage_gb")."""
+
+    description: str
+    price: str
+    per: str = "month"
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.per not in ("hour", "month") and self.per not in CostAssumptions.model_fields:
+            raise ValueError(f"{self.price}: per must be hour, month or a CostAssumptions field, not {self.per!r}")
+
+    def quantity(self, ctx: "PricingContext") -> float:
+        if self.per == "hour":
+            return ctx.hours
+        return 1 if self.per == "month" else getattr(ctx.usage, self.per)
+
+    def describe(self, ctx: "PricingContext") -> str:
+        return self.description if self.per in ("hour", "month") else f"{self.quantity(ctx):g} {self.description}"
+
+
+def flat_rule(resource_type: str, *charges: Flat) -> None:
+    """Register a type whose charges are all flat: pricing rules as data."""
+    def price(resource: Resource, ctx: PricingContext) -> list[Charge]:
+        return [ctx.charge(resource, charge.describe(ctx), charge.price, charge.quantity(ctx), region=charge.region)
+                for charge in charges]
+    RULES[resource_type] = price
+
+
 @dataclass
 class PricingContext:
     inventory: Inventory

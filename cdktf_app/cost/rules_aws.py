@@ -1,7 +1,7 @@
 """Pricing rules for the AWS resource types Nexus components create (and the common ones others write)."""
 from __future__ import annotations
 
-from .pricing import Charge, PricingContext, Unpriced, block, number, rule
+from .pricing import Charge, Flat, PricingContext, Unpriced, block, flat_rule, number, rule
 from ..visualize.inventory import Resource
 
 
@@ -29,18 +29,6 @@ def load_balancer(resource: Resource, ctx: PricingContext) -> list[Charge]:
             ctx.charge(resource, "1 LCU on average (assumed)", "alb_lcu", ctx.hours)]
 
 
-@rule("aws_nat_gateway")
-def nat_gateway(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "NAT gateway hours", "nat_gateway_hour", ctx.hours),
-            ctx.charge(resource, f"{ctx.usage.data_transfer_gb:g} GB processed (assumed)", "nat_gateway_data",
-                       ctx.usage.data_transfer_gb)]
-
-
-@rule("aws_eip")
-def elastic_ip(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "public IPv4 address hours", "public_ipv4", ctx.hours)]
-
-
 @rule("aws_instance")
 def instance(resource: Resource, ctx: PricingContext) -> list[Charge]:
     instance_type = resource.body.get("instance_type")
@@ -64,11 +52,6 @@ def autoscaling_group(resource: Resource, ctx: PricingContext) -> list[Charge]:
             size = number(ebs["volume_size"], "volume_size")
             charges.append(ctx.charge(resource, f"{count:g} x {size:g} GB gp3 volume", "ebs_gp3", count * size))
     return charges
-
-
-@rule("aws_eks_cluster")
-def eks_cluster(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "EKS control plane hours", "eks_cluster", ctx.hours)]
 
 
 @rule("aws_eks_node_group")
@@ -114,11 +97,6 @@ def cache_cluster(resource: Resource, ctx: PricingContext) -> list[Charge]:
     engine = resource.body.get("engine", "redis")
     return [ctx.charge(resource, f"{nodes:g} x {resource.body.get('node_type')} nodes", "elasticache_node",
                        nodes * ctx.hours, sku=f"{engine}/{resource.body.get('node_type')}")]
-
-
-@rule("aws_s3_bucket")
-def s3_bucket(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, f"{ctx.usage.storage_gb:g} GB stored (assumed)", "s3_standard", ctx.usage.storage_gb)]
 
 
 @rule("aws_dynamodb_table")
@@ -175,17 +153,13 @@ def web_acl(resource: Resource, ctx: PricingContext) -> list[Charge]:
             ctx.charge(resource, f"{millions:g}M requests (assumed)", "waf_requests", millions, region="global")]
 
 
-@rule("aws_kms_key")
-def kms_key(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "customer managed key", "kms_key", 1)]
-
-
-@rule("aws_cloudwatch_log_group")
-def log_group(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, f"{ctx.usage.log_ingest_gb:g} GB ingested (assumed)", "cloudwatch_logs_ingest",
-                       ctx.usage.log_ingest_gb)]
-
-
-@rule("aws_cloudwatch_metric_alarm")
-def metric_alarm(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "standard-resolution alarm", "cloudwatch_alarm", 1)]
+# Types billed flat: per hour they exist, per month, or per unit of assumed usage.
+flat_rule("aws_nat_gateway",
+          Flat("NAT gateway hours", "nat_gateway_hour", per="hour"),
+          Flat("GB processed (assumed)", "nat_gateway_data", per="data_transfer_gb"))
+flat_rule("aws_eip", Flat("public IPv4 address hours", "public_ipv4", per="hour"))
+flat_rule("aws_eks_cluster", Flat("EKS control plane hours", "eks_cluster", per="hour"))
+flat_rule("aws_s3_bucket", Flat("GB stored (assumed)", "s3_standard", per="storage_gb"))
+flat_rule("aws_kms_key", Flat("customer managed key", "kms_key"))
+flat_rule("aws_cloudwatch_log_group", Flat("GB ingested (assumed)", "cloudwatch_logs_ingest", per="log_ingest_gb"))
+flat_rule("aws_cloudwatch_metric_alarm", Flat("standard-resolution alarm", "cloudwatch_alarm"))

@@ -1,7 +1,7 @@
 """Pricing rules for the Azure resource types Nexus components create (and common hand-written ones)."""
 from __future__ import annotations
 
-from .pricing import Charge, PricingContext, Unpriced, block, memory_gib, number, rule
+from .pricing import Charge, Flat, PricingContext, Unpriced, block, flat_rule, memory_gib, number, rule
 from ..visualize.inventory import Resource
 
 
@@ -132,13 +132,6 @@ def front_door(resource: Resource, ctx: PricingContext) -> list[Charge]:
                        ctx.usage.data_transfer_gb, region="global")]
 
 
-@rule("azurerm_nat_gateway")
-def nat_gateway(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "NAT gateway hours", "nat_gateway_hour", ctx.hours),
-            ctx.charge(resource, f"{ctx.usage.data_transfer_gb:g} GB processed (assumed)", "nat_gateway_data",
-                       ctx.usage.data_transfer_gb)]
-
-
 @rule("azurerm_public_ip")
 def public_ip(resource: Resource, ctx: PricingContext) -> list[Charge]:
     if resource.body.get("sku", "Standard") != "Standard":
@@ -146,17 +139,11 @@ def public_ip(resource: Resource, ctx: PricingContext) -> list[Charge]:
     return [ctx.charge(resource, "static IPv4 hours", "public_ip_standard", ctx.hours)]
 
 
-@rule("azurerm_log_analytics_workspace")
-def log_analytics(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, f"{ctx.usage.log_ingest_gb:g} GB ingested (assumed)", "log_analytics_ingest",
-                       ctx.usage.log_ingest_gb)]
-
-
-@rule("azurerm_private_endpoint")
-def private_endpoint(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "private endpoint hours", "private_endpoint", ctx.hours)]
-
-
-@rule("azurerm_private_dns_zone")
-def private_dns_zone(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "hosted zone", "private_dns_zone", 1, region="global")]
+# Types billed flat: per hour they exist, per month, or per unit of assumed usage.
+flat_rule("azurerm_nat_gateway",
+          Flat("NAT gateway hours", "nat_gateway_hour", per="hour"),
+          Flat("GB processed (assumed)", "nat_gateway_data", per="data_transfer_gb"))
+flat_rule("azurerm_log_analytics_workspace",
+          Flat("GB ingested (assumed)", "log_analytics_ingest", per="log_ingest_gb"))
+flat_rule("azurerm_private_endpoint", Flat("private endpoint hours", "private_endpoint", per="hour"))
+flat_rule("azurerm_private_dns_zone", Flat("hosted zone", "private_dns_zone", region="global"))

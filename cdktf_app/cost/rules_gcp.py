@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .pricing import Charge, PricingContext, Unpriced, block, memory_gib, number, rule
+from .pricing import Charge, Flat, PricingContext, Unpriced, block, flat_rule, memory_gib, number, rule
 from ..visualize.inventory import Resource
 
 CUSTOM_TIER = re.compile(r"^db-custom-(\d+)-(\d+)$")
@@ -130,36 +130,12 @@ def pubsub_topic(resource: Resource, ctx: PricingContext) -> list[Charge]:
                        "pubsub_throughput", tib)]
 
 
-@rule("google_compute_router_nat")
-def cloud_nat(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, f"{ctx.usage.data_transfer_gb:g} GB processed (assumed; per-VM uptime not "
-                       "estimated)", "cloud_nat_data", ctx.usage.data_transfer_gb)]
-
-
-@rule("google_compute_global_forwarding_rule")
-def forwarding_rule(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "forwarding rule hours", "forwarding_rule", ctx.hours, region="global")]
-
-
 @rule("google_compute_security_policy")
 def security_policy(resource: Resource, ctx: PricingContext) -> list[Charge]:
     rules = resource.body.get("rule") or []
     rules = [rules] if isinstance(rules, dict) else rules
     return [ctx.charge(resource, "policy", "cloud_armor_policy", 1, region="global"),
             ctx.charge(resource, f"{len(rules)} rule(s)", "cloud_armor_rule", len(rules), region="global")]
-
-
-@rule("google_kms_crypto_key")
-def kms_key(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, "one active key version", "kms_key_version", 1)]
-
-
-@rule("google_bigquery_dataset")
-def bigquery(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    return [ctx.charge(resource, f"{ctx.usage.storage_gb:g} GB active storage (assumed)", "bigquery_storage",
-                       ctx.usage.storage_gb),
-            ctx.charge(resource, f"{ctx.usage.warehouse_scanned_tib:g} TiB scanned (assumed)", "bigquery_queries",
-                       ctx.usage.warehouse_scanned_tib)]
 
 
 @rule("google_firestore_database")
@@ -171,3 +147,14 @@ def firestore(resource: Resource, ctx: PricingContext) -> list[Charge]:
             ctx.charge(resource, f"{millions:g}M writes (assumed)", "firestore_writes", millions, region=region),
             ctx.charge(resource, f"{ctx.usage.storage_gb:g} GB stored (assumed)", "firestore_storage",
                        ctx.usage.storage_gb, region=region)]
+
+
+# Types billed flat: per hour they exist, per month, or per unit of assumed usage.
+flat_rule("google_compute_router_nat",
+          Flat("GB processed (assumed; per-VM uptime not estimated)", "cloud_nat_data", per="data_transfer_gb"))
+flat_rule("google_compute_global_forwarding_rule",
+          Flat("forwarding rule hours", "forwarding_rule", per="hour", region="global"))
+flat_rule("google_kms_crypto_key", Flat("one active key version", "kms_key_version"))
+flat_rule("google_bigquery_dataset",
+          Flat("GB active storage (assumed)", "bigquery_storage", per="storage_gb"),
+          Flat("TiB scanned (assumed)", "bigquery_queries", per="warehouse_scanned_tib"))

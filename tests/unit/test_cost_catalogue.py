@@ -14,7 +14,7 @@ from cdktf_app.components.azure import kubernetes as azure_kubernetes, vm_group 
 from cdktf_app.components.gcp import vm_group as gcp_vm_group
 from cdktf_app.cost import estimate, load_catalogue
 from cdktf_app.cost.catalogue import CATALOGUE_DIR, CLOUDS
-from cdktf_app.cost.pricing import RULES
+from cdktf_app.cost.pricing import RULES, Flat
 from cdktf_app.spec.loader import load_spec_text
 from cdktf_app.spec.model import CostAssumptions
 from cdktf_app.spec.schema import spec_json_schema
@@ -121,3 +121,9 @@ def test_cost_section_overrides_defaults_and_is_in_the_schema():
     assert "cost" in schema["properties"]
     with pytest.raises(Exception, match="hours_per_month"):
         load_spec_text(SPEC.replace("hours_per_month: 720", "hours_per_month: 1000"))
+
+
+def test_a_flat_charge_names_its_unit_or_an_assumption_the_spec_can_override():
+    assert Flat("GB stored (assumed)", "s3_standard", per="storage_gb").per == "storage_gb"
+    with pytest.raises(ValueError, match="per must be hour, month or a CostAssumptions field, not 'storage_tb'"):
+        Flat("TB stored", "s3_standard", per="storage_tb")
