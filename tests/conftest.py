@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cdktf_app.blueprints.catalog import render_blueprint
+from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
 from cdktf_app.paths import repo_root
 from cdktf_app.stacks.synth import synth
 from cdktf_app.tools.terraform import ensure_cli_config
@@ -69,3 +69,9 @@ class _Outputs(dict):
 @pytest.fixture(scope="session")
 def blueprint_outputs(tmp_path_factory):
     return _Outputs(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def blueprint_out_dirs(blueprint_outputs) -> dict[str, Path]:
+    """Every blueprint's out dir, each synthesized once per session."""
+    return {blueprint.name: blueprint_outputs[blueprint.name].out_dir for blueprint in list_blueprints()}

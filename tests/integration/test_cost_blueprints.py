@@ -33,18 +33,12 @@ def catalogue_price(cloud: str, key: str, region: str, sku: str | None) -> float
 
 
 @pytest.fixture(scope="module")
-def out_dirs(blueprint_outputs):
-    """The session's blueprint outputs (tests/conftest.py): each blueprint is synthesized once per session."""
-    return {name: blueprint_outputs[name].out_dir for name in BLUEPRINTS}
-
-
-@pytest.fixture(scope="module")
-def estimates(out_dirs):
-    return {name: estimate(out_dirs[name]) for name in BLUEPRINTS}
+def estimates(blueprint_out_dirs):
+    return {name: estimate(blueprint_out_dirs[name]) for name in BLUEPRINTS}
 
 
 @pytest.mark.parametrize("name", BLUEPRINTS)
-def test_every_charge_is_quantity_times_the_catalogue_price(estimates, out_dirs, name):
+def test_every_charge_is_quantity_times_the_catalogue_price(estimates, blueprint_out_dirs, name):
     result = estimates[name]
     assert result.total_monthly > 0
     for line in result.lines:
@@ -54,7 +48,7 @@ def test_every_charge_is_quantity_times_the_catalogue_price(estimates, out_dirs,
             assert price.source.startswith("https://") and price.date
         assert line.monthly == round(sum(charge.quantity * charge.price.amount for charge in line.charges), 2)
     assert result.total_monthly == round(sum(line.monthly for line in result.lines), 2)
-    for stack_json in out_dirs[name].glob("stacks/*/cdk.tf.json"):   # no resource is lost: priced, free or unpriced
+    for stack_json in blueprint_out_dirs[name].glob("stacks/*/cdk.tf.json"):   # no resource is lost: priced, free or unpriced
         stack = load_stack(stack_json)
         listed = {line.address for line in result.lines if line.stack == stack_json.parent.name}
         listed |= {item.address for item in result.unpriced if item.stack == stack_json.parent.name}
@@ -64,8 +58,8 @@ def test_every_charge_is_quantity_times_the_catalogue_price(estimates, out_dirs,
     assert not {(u.stack, u.address) for u in result.unpriced} & {(l.stack, l.address) for l in result.lines}
 
 
-def test_fintech_database_is_priced_from_its_attributes(estimates, out_dirs):
-    stack = load_stack(out_dirs["fintech"] / "stacks" / "payments-prod-aws" / "cdk.tf.json")
+def test_fintech_database_is_priced_from_its_attributes(estimates, blueprint_out_dirs):
+    stack = load_stack(blueprint_out_dirs["fintech"] / "stacks" / "payments-prod-aws" / "cdk.tf.json")
     region = stack["provider"]["aws"][0]["region"]
     db = stack["resource"]["aws_db_instance"]["db"]
     copies = 2 if db["multi_az"] else 1

@@ -28,14 +28,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 
 
 @pytest.fixture(scope="module")
-def out_dirs(blueprint_outputs):
-    """The session's blueprint outputs (tests/conftest.py): each blueprint is synthesized once per session."""
-    return {name: blueprint_outputs[name].out_dir for name in BLUEPRINTS}
-
-
-@pytest.fixture(scope="module")
-def graphs(out_dirs):
-    return {name: build_graph(out_dirs[name]) for name in BLUEPRINTS}
+def graphs(blueprint_out_dirs):
+    return {name: build_graph(blueprint_out_dirs[name]) for name in BLUEPRINTS}
 
 
 def mmdc(*arguments: str) -> list[str]:
@@ -63,9 +57,9 @@ def json_references(stack: dict) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("name", BLUEPRINTS)
-def test_edges_equal_references_and_no_resource_is_missing(graphs, out_dirs, name):
+def test_edges_equal_references_and_no_resource_is_missing(graphs, blueprint_out_dirs, name):
     graph = graphs[name]
-    for stack_json in sorted(out_dirs[name].glob("stacks/*/cdk.tf.json")):
+    for stack_json in sorted(blueprint_out_dirs[name].glob("stacks/*/cdk.tf.json")):
         stack_name, stack = stack_json.parent.name, load_stack(stack_json)
         nodes = {node.address for node in graph.nodes if node.stack == stack_name}
         declared = {address for address in declared_addresses(stack) if not address.startswith("var.")}
@@ -154,10 +148,10 @@ def write_findings(out_dir: Path, graph) -> tuple[str, str]:
 
 
 @pytest.mark.parametrize("name", BLUEPRINTS)
-def test_html_page_shows_the_graph_and_details_offline(browser, graphs, out_dirs, tmp_path, name):
+def test_html_page_shows_the_graph_and_details_offline(browser, graphs, blueprint_out_dirs, tmp_path, name):
     from PIL import Image
 
-    out_dir = shutil.copytree(out_dirs[name], tmp_path / "cdktf.out")
+    out_dir = shutil.copytree(blueprint_out_dirs[name], tmp_path / "cdktf.out")
     node_id, check_id = write_findings(out_dir, graphs[name])
     graph = build_graph(out_dir, group_by="network" if name == "gamedev" else "stack")
     page_file = tmp_path / f"{name}.html"
