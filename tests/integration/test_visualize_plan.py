@@ -19,8 +19,7 @@ CONFIG = Path(__file__).parent.parent / "fixtures" / "terraform-plan"
 
 @pytest.fixture(scope="module")
 def plan_json(tmp_path_factory, terraform_cli_config) -> Path:
-    if terraform_cli_config is None:
-        pytest.skip("no provider mirror for hashicorp/aws on this machine")
+    assert terraform_cli_config is not None, "no provider mirror for hashicorp/aws on this machine"
     work = tmp_path_factory.mktemp("plan")
     shutil.copytree(CONFIG, work, dirs_exist_ok=True)
     for arguments in (("init", "-input=false", "-no-color"),
