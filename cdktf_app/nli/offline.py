@@ -373,8 +373,7 @@ def _fit_availability(data: CommentedMap, notes: list[str]) -> None:
         offered = AVAILABILITY.get(component.get("type"))
         if not offered:
             continue
-        built_on = [component["provider"]] if component.get("provider") else clouds
-        if set(built_on) <= set(offered):
+        if set(_component_clouds(data, component)) <= set(offered):
             continue
         usable = [cloud for cloud in clouds if cloud in offered]
         if usable:
