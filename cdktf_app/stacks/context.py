@@ -167,6 +167,12 @@ class StackContext:
                     if other.type == "network" and self.cloud in self.spec.clouds_for(other)]
         return networks[0] if len(networks) == 1 else None
 
+    def referenced_by(self, name: str, component_type: str, field: str) -> bool:
+        """Whether a component of `component_type` on this cloud names `name` in `field` (a CDN's origin, a
+        function's trigger)."""
+        return any(other.type == component_type and getattr(other, field) == name
+                   and self.cloud in self.spec.clouds_for(other) for other in self.spec.components.values())
+
     def _problem(self, component: str, message: str) -> Problem:
         return self.loaded.source.problem(("components", component), message)
 

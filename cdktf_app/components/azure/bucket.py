@@ -15,7 +15,7 @@ from cdktn_provider_azurerm.storage_management_policy import StorageManagementPo
 from ...spec.model import Bucket
 from ..base import ComponentConstruct
 from .network import network_if_any, private_endpoint
-from .provider import CustomerKey, customer_key, diagnostics, placement, referenced_on_azure
+from .provider import CustomerKey, customer_key, diagnostics, placement
 
 CONTAINER = "data"
 BLOB_DNS_ZONE = "privatelink.blob.core.windows.net"
@@ -74,7 +74,7 @@ class AzureBucket(ComponentConstruct[Bucket]):
     def _private_network(self) -> dict | None:
         """The network whose private endpoint serves the bucket, or None when the bucket must stay reachable over
         public networks: it is public, Front Door serves it, or there is no network to put an endpoint in."""
-        served_by_cdn = referenced_on_azure(self.ctx, self.name, "cdn", "origin")
+        served_by_cdn = self.ctx.referenced_by(self.name, "cdn", "origin")
         return None if self.component.public or served_by_cdn else network_if_any(self)
 
     def _lifecycle(self, account: StorageAccount) -> None:

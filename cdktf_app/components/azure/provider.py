@@ -58,12 +58,6 @@ def placement(ctx: StackContext) -> dict[str, str]:
     return {"location": location(ctx), "resource_group_name": resource_group(ctx).name}
 
 
-def referenced_on_azure(ctx: StackContext, name: str, component_type: str, field: str) -> bool:
-    """Whether a component of `component_type` on Azure names `name` in `field` (a CDN's origin, a trigger...)."""
-    return any(other.type == component_type and getattr(other, field) == name and "azure" in ctx.spec.clouds_for(other)
-               for other in ctx.spec.components.values())
-
-
 def client(ctx: StackContext) -> DataAzurermClientConfig:
     """Who runs Terraform: its tenant is the tenant Entra ID authentication is set up in."""
     return ctx.shared("azure.client", lambda: ctx.add(STACK_SECTION, DataAzurermClientConfig, "client"))

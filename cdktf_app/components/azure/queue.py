@@ -15,7 +15,7 @@ from cdktn_provider_azurerm.servicebus_topic import ServicebusTopic
 from ...spec.model import Queue
 from ..base import ComponentConstruct
 from .network import network_if_any, private_endpoint
-from .provider import customer_key, diagnostics, placement, referenced_on_azure
+from .provider import customer_key, diagnostics, placement
 
 # Standard is the smallest tier with topics; only Premium takes a customer-managed key.
 SKU = "Standard"
@@ -48,7 +48,7 @@ class AzureQueue(ComponentConstruct[Queue]):
 
     def _private_network(self) -> dict | None:
         """The network whose private endpoint serves a Premium namespace, or None when it must stay public."""
-        triggers_function = referenced_on_azure(self.ctx, self.name, "function", "trigger")
+        triggers_function = self.ctx.referenced_by(self.name, "function", "trigger")
         return None if not self.component.encrypted or triggers_function else network_if_any(self)
 
     @staticmethod

@@ -9,7 +9,6 @@ from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMemb
 from ...spec.model import Bucket
 from ...stacks.context import StackContext
 from ..base import ComponentConstruct
-from .cdn import is_cdn_origin
 from .provider import STACK_SECTION, encryption_key, project, region, service_agent
 
 ACCESS_LOG_WRITER = "group:cloud-storage-analytics@google.com"
@@ -61,7 +60,7 @@ class GcpBucket(ComponentConstruct[Bucket]):
         if spec.public:  # the spec's own choice: anyone may read, with or without a CDN in front
             self.add(StorageBucketIamMember, "public_read", bucket=bucket.name, role="roles/storage.objectViewer",
                      member="allUsers")
-        elif is_cdn_origin(self.ctx, self.name):
+        elif self.ctx.referenced_by(self.name, "cdn", "origin"):
             self._grant_cdn_cache_fill(bucket)
         self.export(name=bucket.name, url=bucket.url)
 

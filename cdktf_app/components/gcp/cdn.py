@@ -14,7 +14,6 @@ from cdktn_provider_google.compute_target_http_proxy import ComputeTargetHttpPro
 from cdktn_provider_google.compute_url_map import ComputeUrlMap
 
 from ...spec.model import Cdn
-from ...stacks.context import StackContext
 from ..base import ComponentConstruct
 
 LOAD_BALANCING_SCHEME = "EXTERNAL_MANAGED"
@@ -22,12 +21,6 @@ OWASP_RULE_SETS = ("sqli-v33-stable", "xss-v33-stable", "lfi-v33-stable", "rfi-v
                    "methodenforcement-v33-stable", "scannerdetection-v33-stable", "protocolattack-v33-stable",
                    "sessionfixation-v33-stable")
 DEFAULT_RULE_PRIORITY = 2147483647
-
-
-def is_cdn_origin(ctx: StackContext, name: str) -> bool:
-    """Whether a CDN on this cloud serves the component: it must then answer the load balancer's requests."""
-    return any(other.type == "cdn" and other.origin == name and ctx.cloud in ctx.spec.clouds_for(other)
-               for other in ctx.spec.components.values())
 
 
 class GcpCdn(ComponentConstruct[Cdn]):

@@ -13,7 +13,6 @@ from cdktn_provider_google.secret_manager_secret_iam_member import SecretManager
 from ...errors import SpecError
 from ...spec.model import Service
 from ..base import ComponentConstruct
-from .cdn import is_cdn_origin
 from .network import network_of
 from .provider import region, service_account
 
@@ -43,7 +42,7 @@ class GcpService(ComponentConstruct[Service]):
             env=[CloudRunV2ServiceTemplateContainersEnv(name=name, value=value)
                  for name, value in spec.environment.items()] + secret_env or None)
         network = network_of(self)
-        behind_cdn = is_cdn_origin(self.ctx, self.name)
+        behind_cdn = self.ctx.referenced_by(self.name, "cdn", "origin")
         service = self.add(
             CloudRunV2Service, None, name=self.physical_name(max_length=49), location=region(self.ctx),
             ingress=self._ingress(behind_cdn), labels=self.labels, depends_on=secret_grants or None,
