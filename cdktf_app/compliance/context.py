@@ -6,20 +6,25 @@ import json
 from pathlib import Path
 
 from ..spec.loader import LoadedSpec
+from ..spec.model import CLOUDS, Spec
 
 REGULATED_STANDARDS = {"pci-dss", "hipaa"}
 
 
+def is_regulated(spec: Spec) -> bool:
+    """Whether the spec declares a standard for regulated data (PCI-DSS, HIPAA)."""
+    return bool(REGULATED_STANDARDS & {standard.id for standard in spec.compliance.standards})
+
+
 def check_context(loaded: LoadedSpec) -> dict:
     spec = loaded.spec
-    standards = sorted(standard.id for standard in spec.compliance.standards)
-    allowed = {cloud: sorted(provider.allowed_regions) for cloud in ("aws", "gcp", "azure")
+    allowed = {cloud: sorted(provider.allowed_regions) for cloud in CLOUDS
                if (provider := getattr(spec.providers, cloud)) and provider.allowed_regions}
     return {
         "required_tags": {"managed-by": "nexus", **spec.tags},
         "allowed_regions": allowed,
-        "regulated": bool(REGULATED_STANDARDS & set(standards)),
-        "standards": standards,
+        "regulated": is_regulated(spec),
+        "standards": sorted(standard.id for standard in spec.compliance.standards),
     }
 
 

@@ -13,7 +13,7 @@ from cdktn_provider_azurerm.service_plan import ServicePlan
 from cdktn_provider_azurerm.servicebus_subscription import ServicebusSubscription
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
-from ...compliance.context import REGULATED_STANDARDS
+from ...compliance.context import is_regulated
 from ...spec.model import Function
 from ...stacks.assets import function_archive
 from ..base import ComponentConstruct
@@ -26,11 +26,6 @@ APPLICATION_STACK = {"python3.12": {"python_version": "3.12"}, "python3.11": {"p
                      "go1.x": {"use_custom_runtime": True}}
 CONSUMPTION_MAX_TIMEOUT_SECONDS = 600
 TRIGGER_CONNECTION = "ServiceBusConnection"
-
-
-def handles_regulated_data(ctx) -> bool:
-    """Whether the spec declares a standard for regulated data (PCI-DSS, HIPAA)."""
-    return bool(REGULATED_STANDARDS & {standard.id for standard in ctx.spec.compliance.standards})
 
 
 def host_timeout(seconds: int) -> str:
@@ -46,7 +41,7 @@ class AzureFunction(ComponentConstruct[Function]):
         # host rewrites lease blobs every few seconds, so blob versions would only pile up. The content of an
         # app handling regulated data is encrypted with the stack's customer-managed key like the data itself.
         storage = storage_account(self, "storage", versioned=False, shared_keys=True,
-                                  encrypted=handles_regulated_data(self.ctx))
+                                  encrypted=is_regulated(self.ctx.spec))
         identity = self.add(UserAssignedIdentity, "identity", name=self.physical_name(max_length=128),
                             tags=self.tags, **placement(self.ctx))
         plan = self.add(ServicePlan, "plan", name=self.physical_name("plan", max_length=60), os_type="Linux",
