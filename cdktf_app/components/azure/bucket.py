@@ -15,7 +15,7 @@ from cdktn_provider_azurerm.storage_management_policy import StorageManagementPo
 from ...spec.model import Bucket
 from ..base import ComponentConstruct
 from .network import network_if_any, private_endpoint
-from .provider import CustomerKey, customer_key, diagnostics, placement
+from .provider import customer_key, diagnostics, placement
 
 CONTAINER = "data"
 BLOB_DNS_ZONE = "privatelink.blob.core.windows.net"
@@ -41,17 +41,7 @@ def storage_account(construct: ComponentConstruct, role: str | None, *, public: 
         blob_properties={"versioning_enabled": versioned,
                          "delete_retention_policy": {"days": SOFT_DELETE_DAYS},
                          "container_delete_retention_policy": {"days": SOFT_DELETE_DAYS}},
-        tags=construct.tags, **_customer_key_settings(key), **placement(construct.ctx))
-
-
-def _customer_key_settings(key: CustomerKey | None) -> dict:
-    """The identity and `customer_managed_key` block of an account encrypted with the stack key; the account
-    waits for the identity's grant on the key, or Azure refuses the key."""
-    if key is None:
-        return {}
-    return {"identity": {"type": "UserAssigned", "identity_ids": [key.identity.id]},
-            "customer_managed_key": {"key_vault_key_id": key.key_id, "user_assigned_identity_id": key.identity.id},
-            "depends_on": [key.grant]}
+        tags=construct.tags, **(key.settings("user_assigned_identity_id") if key else {}), **placement(construct.ctx))
 
 
 class AzureBucket(ComponentConstruct[Bucket]):

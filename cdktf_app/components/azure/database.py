@@ -23,7 +23,7 @@ from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 from ...spec.model import Database
 from ..base import ComponentConstruct
 from .network import delegated_subnet, network_of
-from .provider import client, customer_key, diagnostics, placement, resource_group
+from .provider import CustomerKey, client, customer_key, diagnostics, placement, resource_group
 
 VCORES = {"small": 2, "medium": 4, "large": 8, "xlarge": 16}
 GENERAL_PURPOSE_SKU = {"postgres": "GP_Standard_D{}ds_v5", "mysql": "GP_Standard_D{}ds_v4"}
@@ -69,9 +69,10 @@ class AzureDatabase(ComponentConstruct[Database]):
             settings |= self._private_access(name)
         key_identities: list[str] = []
         if spec.encrypted:
-            key_block, key_identities, grants = self._customer_key()
+            key_block, keys = self._customer_key()
+            key_identities = [key.identity.id for key in keys]
             settings |= {"customer_managed_key": key_block,
-                         "depends_on": [*settings.get("depends_on", []), *grants]}
+                         "depends_on": [*settings.get("depends_on", []), *(key.grant for key in keys)]}
         server = (self._postgres if spec.engine == "postgres" else self._mysql)(name, admin, key_identities,
                                                                                  settings)
         if spec.deletion_protection:
@@ -92,16 +93,16 @@ class AzureDatabase(ComponentConstruct[Database]):
                         private_dns_zone_id=zone.id, virtual_network_id=network["vnet_id"], tags=self.tags)
         return {"delegated_subnet_id": subnet.id, "private_dns_zone_id": zone.id, "depends_on": [link]}
 
-    def _customer_key(self) -> tuple[dict, list[str], list]:
-        """The `customer_managed_key` block, the identities the server reads the keys as, and their grants on
-        the keys (the server must wait for them). Geo-redundant backups need the paired region's key."""
+    def _customer_key(self) -> tuple[dict, list[CustomerKey]]:
+        """The `customer_managed_key` block and the keys it uses (the server reads them as their identities and
+        must wait for their grants). Geo-redundant backups need the paired region's key."""
         key = customer_key(self)
         block = {"key_vault_key_id": key.key_id, "primary_user_assigned_identity_id": key.identity.id}
         if not self.component.high_availability:
-            return block, [key.identity.id], [key.grant]
+            return block, [key]
         geo = customer_key(self, "geo_key", geo=True)
         block |= {"geo_backup_key_vault_key_id": geo.key_id, "geo_backup_user_assigned_identity_id": geo.identity.id}
-        return block, [key.identity.id, geo.identity.id], [key.grant, geo.grant]
+        return block, [key, geo]
 
     def _postgres(self, name: str, admin: UserAssignedIdentity, key_identities: list[str],
                   settings: dict) -> PostgresqlFlexibleServer:

@@ -138,12 +138,12 @@ def private_endpoint(construct: ComponentConstruct, network: dict, target_id: st
 
 def network_of(construct: ComponentConstruct) -> dict:
     """The exports of the network this component runs in (built before it)."""
-    name = construct.ctx.network_for(construct.component)
-    if name is None:
+    network = network_if_any(construct)
+    if network is None:
         raise SpecError([construct.ctx.loaded.source.problem(
             ("components", construct.name), "several networks run on azure: name the one this component uses "
                                             "with network:")])
-    return construct.ctx.imported(name)
+    return network
 
 
 def delegated_subnet(construct: ComponentConstruct, network: dict, service: str, port: int) -> Subnet:

@@ -158,6 +158,13 @@ class CustomerKey:
     key_id: str
     grant: RoleAssignment
 
+    def settings(self, identity_field: str, **block) -> dict:
+        """The identity, `customer_managed_key` block (the identity named by the service's own field) and
+        dependency of a resource encrypted with this key: without the grant in place Azure refuses the key."""
+        return {"identity": {"type": "UserAssigned", "identity_ids": [self.identity.id]},
+                "customer_managed_key": {"key_vault_key_id": self.key_id, identity_field: self.identity.id, **block},
+                "depends_on": [self.grant]}
+
 
 def customer_key(construct: ComponentConstruct, role: str = "key", *, geo: bool = False) -> CustomerKey:
     """An identity of the data store's own, allowed only to wrap and unwrap with the stack key (`geo`: the key

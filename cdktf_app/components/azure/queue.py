@@ -63,13 +63,9 @@ class AzureQueue(ComponentConstruct[Queue]):
 
     def _premium_with_customer_key(self) -> dict:
         """A Premium namespace encrypted with the stack key; it waits for its identity's grant on the key."""
-        key = customer_key(self)
         return {"sku": ENCRYPTED_SKU, "capacity": PREMIUM_MESSAGING_UNITS,
                 "premium_messaging_partitions": PREMIUM_MESSAGING_UNITS,
-                "identity": {"type": "UserAssigned", "identity_ids": [key.identity.id]},
-                "customer_managed_key": {"key_vault_key_id": key.key_id, "identity_id": key.identity.id,
-                                         "infrastructure_encryption_enabled": True},
-                "depends_on": [key.grant]}
+                **customer_key(self).settings("identity_id", infrastructure_encryption_enabled=True)}
 
     def _queue(self, namespace: ServicebusNamespace) -> ServicebusQueue:
         spec = self.component
