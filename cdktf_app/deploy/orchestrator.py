@@ -21,7 +21,7 @@ from ..errors import NexusError, ToolError, UsageError
 from ..healing import Attempt, Classification, RetryPolicy, run_healed
 from ..runs import PhaseRecord, RunRecord, RunStore, redact, runs_url
 from ..spec.loader import LoadedSpec, load_spec
-from ..spec.model import S3State
+from ..stacks.backends import required_terraform
 from ..stacks.app import StackInfo
 from ..tools.terraform import TerraformResult, ensure_cli_config, run_terraform, terraform_version
 from .cost_delta import plan_cost_delta
@@ -138,8 +138,10 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
         raise UsageError("--override-gate needs --reason TEXT (it is recorded in the run)")
     loaded = load_spec(spec)
     version = terraform_version()
-    if isinstance(loaded.spec.state, S3State) and loaded.spec.state.use_lockfile and version < (1, 10, 0):
-        raise ToolError(f"state.use_lockfile needs terraform 1.10 or newer; this is {'.'.join(map(str, version))}")
+    needed = required_terraform(loaded.spec)
+    if needed and version < needed:
+        raise ToolError(f"state.use_lockfile needs terraform {'.'.join(map(str, needed))} or newer; this is "
+                        f"{'.'.join(map(str, version))}")
     reporter = reporter or Reporter()
     state_dir = project_state_dir(loaded)
     out_dir = Path(options.out_dir or loaded.base_dir / "cdktf.out").resolve()
