@@ -124,10 +124,13 @@ def read_findings(out_dir: Path) -> dict[tuple[str, str], list[dict]]:
 
 
 def read_json_target(path: Path) -> Inventory:
-    data = _read_json(path)
+    return json_inventory(_read_json(path), path.name.split(".")[0] or path.name, path)
+
+
+def json_inventory(data, stack: str, path: Path) -> Inventory:
+    """A plan, a state or a Terraform JSON configuration already in memory, as the resources of `stack`."""
     if not isinstance(data, dict):
         raise UsageError(f"{path}: expected a JSON object (a plan, a state or a Terraform JSON configuration)")
-    stack = path.name.split(".")[0] or path.name
     if "planned_values" in data or "resource_changes" in data or "configuration" in data:
         providers = _mapping(_mapping(data.get("configuration")).get("provider_config"))
         regions = {stack: provider_regions({entry.get("name", key): _constants(entry.get("expressions"))
@@ -163,9 +166,10 @@ def terraform_json_resources(stack: str, document: dict, module: str = "") -> li
     for name, body in _mapping(document.get("module")).items():
         resources.append(_configured(stack, module, "module", "module", name, _first(body)))
     through_locals = _local_addresses(_locals(document))
-    for resource in resources:
-        for local in locals_in(resource.body):
-            resource.references |= {_in_module(module, ref) for ref in through_locals.get(local, ())}
+    if through_locals:  # synthesized stacks have no locals: skip a second walk of every body
+        for resource in resources:
+            for local in locals_in(resource.body):
+                resource.references |= {_in_module(module, ref) for ref in through_locals.get(local, ())}
     return resources
 
 
