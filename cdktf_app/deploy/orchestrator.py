@@ -9,7 +9,6 @@ has a watchdog. Every run is recorded (cdktf_app.runs) from its start, with coun
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..compliance.checkov import CheckovWorker
 from ..errors import NexusError, ToolError, UsageError
+from ..files import write_atomically
 from ..healing import Attempt, Classification, RetryPolicy, run_healed
 from ..runs import PhaseRecord, RunRecord, RunStore, redact, runs_url
 from ..spec.loader import LoadedSpec, load_spec
@@ -289,10 +289,8 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
 def _gate(run_: _Run, stack: StackInfo, stack_dir: Path, plan_json: dict) -> GateResult:
     started = time.monotonic()
     path = stack_dir / PLAN_JSON
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            json.dump(plan_json, handle)
+        write_atomically(path, json.dumps(plan_json), private=True)
         result = evaluate_gate(path, run_.out_dir, run_.loaded.spec.compliance.gate, run_.options.override_gate,
                                run_.checkov)
     finally:

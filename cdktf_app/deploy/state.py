@@ -7,12 +7,11 @@ read again; if it is unreadable, the last good copy is put back (pushed, for a r
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import write_atomically
 from ..tools.terraform import run_terraform
 
 BACKUPS = "state-backups"
@@ -53,10 +52,7 @@ def backup_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     folder.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     target = folder / f"{stamp}-serial{state.get('serial', 0)}.tfstate"
-    temporary = target.with_suffix(".tmp")
-    temporary.write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
-    temporary.chmod(0o600)
-    temporary.replace(target)
+    write_atomically(target, json.dumps(state, indent=2) + "\n", private=True)
     for old in sorted(folder.glob("*.tfstate"))[:-KEEP]:
         old.unlink()
     return target
@@ -76,16 +72,15 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     backup = latest_backup(state_dir, stack)
     if backup is None:
         return StateCheck(False, None, 0)
+    text = backup.read_text(encoding="utf-8")
     local = local_state_file(stack_dir)
     if local is not None:  # terraform cannot push over a state file it cannot parse: put the copy in place
-        temporary = local.with_name(f".{local.name}.nexus-restore")
-        shutil.copyfile(backup, temporary)
-        os.replace(temporary, local)
+        write_atomically(local, text)
         restored = True
     else:
         restored = run_terraform(stack_dir, "state", "push", "-force", "-lock=false", str(backup),
                                  cli_config=cli_config, timeout=timeout, log_file=log_file).ok
-    copy = json.loads(backup.read_text(encoding="utf-8"))
+    copy = json.loads(text)
     return StateCheck(restored, copy.get("serial"), len(copy.get("resources", [])),
                       restored_from=backup if restored else None)
 
