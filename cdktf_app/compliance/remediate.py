@@ -1,8 +1,8 @@
 """`fix(spec)`: finding -> provenance -> edit of nexus.yaml (comments kept) -> rebuild -> re-check, until clean.
 
 Each pass applies every applicable fix at once; the loop stops when a pass has nothing left to apply or after
-`max_passes`. Rescans inside the loop run only the checks that have fixes (nothing else can change an edit);
-the report returned at the end runs every check. The spec file is rewritten atomically after each pass, so an interrupted run leaves a valid spec.
+`max_passes`. The first scan and the last run every check (the first is the report when nothing needs fixing);
+rescans in between run only the checks that have fixes (nothing else can change an edit). The spec file is rewritten atomically after each pass, so an interrupted run leaves a valid spec.
 """
 from __future__ import annotations
 
@@ -62,11 +62,15 @@ def _fix_loop(spec_path: Path, original: str, unsafe: bool, max_passes: int, sta
     fixable_checks = tuple(sorted(load_fixes()))
     while True:
         target = resolve_target(spec_path, out_dir=out_dir)
-        report = check_resolved(target, standards, worker, only_checks=fixable_checks)
+        last_pass = result.passes >= max_passes
+        # The first scan and the last are full (usually nothing needs fixing: one scan is the report); the
+        # rescans between them need only the checks that have fixes.
+        full = result.passes == 0 or last_pass
+        report = check_resolved(target, standards, worker, only_checks=None if full else fixable_checks)
         edits, held_back = planned_edits(report, unsafe=unsafe)
         result.skipped_unsafe = held_back
-        if not edits or result.passes >= max_passes:
-            result.report = check_resolved(target, standards, worker)  # the full picture, every check
+        if not edits or last_pass:
+            result.report = report if full else check_resolved(target, standards, worker)
             break
         text = apply_edits(text, edits)
         load_spec_text(text, file=str(spec_path))  # an edit that breaks the spec is a bug: fail before writing

@@ -57,8 +57,8 @@ def check_resolved(target: ScanTarget, standards: list[str] | None, worker: Chec
                          stacks=tuple(sorted({item.stack for item in target.files if item.stack})),
                          scan_seconds=worker.scan_seconds[-1] if worker.scan_seconds else 0.0,
                          notes=list(target.notes))
-    if target.kind in ("spec", "out_dir") and target.out_dir is not None:
-        write_findings(report, target.out_dir)
+    if only_checks is None and target.kind in ("spec", "out_dir") and target.out_dir is not None:
+        write_findings(report, target.out_dir)  # a narrowed scan is not the picture to keep
     return report
 
 
