@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-                       show_default=True, help="Project folder; the sandbox is recorded in its .nexus/sandbox.json.")
+PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path, resolve_path=True),
+                       default=Path("."), show_default=True,
+                       help="Project folder; the sandbox is recorded in its .nexus/sandbox.json.")
 OUTPUT = click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 
 
@@ -40,7 +41,7 @@ def sandbox_up(project: Path, output: str) -> None:
     """Start a sandbox on a free port of 127.0.0.1 (or report the one already running)."""
     from ..sandbox import sandbox_status, start_sandbox
 
-    state_dir = project.resolve() / ".nexus"
+    state_dir = project / ".nexus"
     running = sandbox_status(state_dir)
     if running:
         _describe(running, output == "json", "already running")
@@ -55,7 +56,7 @@ def sandbox_down(project: Path, output: str) -> None:
     """Stop the recorded sandbox (its data is gone with it)."""
     from ..sandbox import stop_sandbox
 
-    stopped = stop_sandbox(project.resolve() / ".nexus")
+    stopped = stop_sandbox(project / ".nexus")
     _describe(stopped, output == "json", "stopped" if stopped else "not running")
 
 
@@ -66,5 +67,5 @@ def sandbox_status_command(project: Path, output: str) -> None:
     """Is a sandbox running, and where? Exit 0 either way; `state` says which."""
     from ..sandbox import sandbox_status
 
-    running = sandbox_status(project.resolve() / ".nexus")
+    running = sandbox_status(project / ".nexus")
     _describe(running, output == "json", "running" if running else "not running")
