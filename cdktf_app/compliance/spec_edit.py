@@ -12,7 +12,8 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
-from ruamel.yaml.tokens import CommentToken
+
+from ..spec.comments import add_last_entry
 
 # (mapping, sequence, offset, line width) styles tried in order: the first that round-trips the file unchanged
 # wins (80 is ruamel's and PyYAML's default width, so files they wrote fold long lines there).
@@ -87,24 +88,11 @@ def _apply(document: CommentedMap, edit: SpecEdit) -> None:
         node = node[part]
     for key, value in edit.values:
         if key not in node and len(node) and not node.fa.flow_style():
-            _append(node, key, value)
+            add_last_entry(node, key, value)
         else:
             node[key] = value
         if not node.fa.flow_style():
             _note(node, key, f"nexus fix: {edit.check_id}")
-
-
-def _append(node: CommentedMap, key: str, value: Any) -> None:
-    """Add a key after the last one; comment lines that belonged below the old last key move below it."""
-    last = list(node)[-1]
-    items = node.ca.items.get(last)
-    token = items[2] if items and len(items) > 2 else None
-    node[key] = value
-    if token is None or "\n" not in token.value.rstrip("\n"):
-        return
-    end_of_line, _, following = token.value.partition("\n")
-    items[2] = CommentToken(end_of_line + "\n", token.start_mark) if end_of_line.strip() else None
-    node.ca.items[key] = [None, None, CommentToken("\n" + following, token.start_mark), None]
 
 
 def _note(node: CommentedMap, key: str, text: str) -> None:

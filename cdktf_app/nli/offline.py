@@ -13,12 +13,11 @@ from ruamel.yaml import YAML
 import yaml as pyyaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-from ruamel.yaml.error import CommentMark
-from ruamel.yaml.tokens import CommentToken
 
 from ..blueprints.catalog import get_blueprint, render_blueprint, resolve_values
 from ..compliance.packs import check_cloud
 from ..errors import BlueprintError
+from ..spec.comments import add_last_entry, append_item, delete_entry
 from ..spec.model import AVAILABILITY, CLOUDS, DATABASE_VERSIONS, REFERENCE_FIELDS
 from .exceptions import exceptions_for
 from .intent import Intent
@@ -164,10 +163,10 @@ def _accept_blueprint_exceptions(data: CommentedMap, changed: list[str], notes: 
     if not accepted:
         return
     if compliance.get("suppressions") is None:
-        _add_last_entry(compliance, "suppressions", _block_list(accepted))
+        add_last_entry(compliance, "suppressions", _block_list(accepted))
     else:
         for suppression in accepted:
-            _append_keeping_tail(compliance["suppressions"], suppression)
+            append_item(compliance["suppressions"], suppression)
     described = [f"{item['check']} on {item['resource']}" for item in accepted]
     notes.append(f"accepted the exceptions Nexus's blueprints make for the same kind of component: "
                  f"{', '.join(described)}")
@@ -186,10 +185,10 @@ def _drop_foreign_suppressions(data: CommentedMap, notes: list[str]) -> None:
         return
     notes.append(f"dropped {len(foreign)} suppression(s) of checks for clouds the spec no longer uses")
     if len(foreign) == len(suppressions):
-        _delete_entry(data, "compliance", "suppressions")
+        delete_entry(data, "compliance", "suppressions")
         return
     for index in reversed(foreign):
-        _delete_entry(compliance, "suppressions", index)
+        delete_entry(compliance, "suppressions", index)
 
 
 def _component_clouds(data: CommentedMap, component: dict) -> list[str]:
@@ -471,83 +470,7 @@ def _quote_ambiguous(node: Any) -> None:
 
 
 def delete_component(data: CommentedMap, name: str) -> None:
-    _delete_entry(data, "components", name)
-
-
-def _delete_entry(parent: CommentedMap, parent_key: str, key: Any) -> None:
-    """Delete `parent[parent_key][key]` (a mapping key or a list index) with the comment lines above it.
-    ruamel keeps those on the end of the entry before (for the first, on `parent_key:` itself), and the lines
-    introducing what follows on the end of this one: they move to where the deleted entry's comment was."""
-    container = parent[parent_key]
-    keys = list(container) if isinstance(container, CommentedMap) else list(range(len(container)))
-    index = keys.index(key)
-    following = _take_trailing_comment(container, key)
-    if index > 0:
-        _set_trailing_comment(container, keys[index - 1], following)
-    else:
-        lines = [line.strip() for line in (following.value if following else "").splitlines()]
-        above = [CommentToken(line + "\n", CommentMark(following.column))
-                 for line in lines if line.startswith("#")] or None
-        parent.ca.items.setdefault(parent_key, [None, None, None, None])[3] = above
-        if isinstance(container, CommentedSeq):
-            container.ca.comment = [None, above]
-        elif len(keys) > 1:
-            _strip_leading_blank_lines(container, keys[1])
-    del container[key]
-    if isinstance(container, CommentedMap):
-        container.ca.items.pop(key, None)  # else its comments come back with a new entry of the same name
-
-
-def _strip_leading_blank_lines(mapping: CommentedMap, key: Any) -> None:
-    """ruamel may keep the lines above an entry on the entry itself; a new first entry starts without a gap."""
-    before = (mapping.ca.items.get(key) or [None, None])[1]
-    while before and not before[0].value.strip():
-        before.pop(0)
-
-
-def _add_last_entry(mapping: CommentedMap, key: str, value: Any) -> None:
-    """Add a key at the end of a mapping; the lines that followed the old last entry follow the new one."""
-    tail = _take_trailing_comment(mapping, list(mapping)[-1]) if mapping else None
-    mapping[key] = value
-    _set_trailing_comment(mapping, key, tail)
-
-
-def _append_keeping_tail(sequence: CommentedSeq, item: Any) -> None:
-    """Append an item; the lines that followed the old last item (a blank line, the next key's comment) follow
-    the new one."""
-    tail = _take_trailing_comment(sequence, len(sequence) - 1) if sequence else None
-    sequence.append(item)
-    _set_trailing_comment(sequence, len(sequence) - 1, tail)
-
-
-def _trailing_slot(container: Any, key: Any) -> tuple[Any, Any, int]:
-    """Where ruamel keeps the comment lines after an entry: on the deepest last entry inside it that has any,
-    else on the entry itself."""
-    path = [(container, key)]
-    node = container[key]
-    while isinstance(node, (CommentedMap, CommentedSeq)) and node and not node.fa.flow_style():
-        last = list(node)[-1] if isinstance(node, CommentedMap) else len(node) - 1
-        path.append((node, last))
-        node = node[last]
-    slots = [(holder, entry, 2 if isinstance(holder, CommentedMap) else 0) for holder, entry in path]
-    for holder, entry, position in reversed(slots):
-        if (holder.ca.items.get(entry) or [None] * 4)[position] is not None:
-            return holder, entry, position
-    return slots[-1]
-
-
-def _set_trailing_comment(container: Any, key: Any, token: Any) -> None:
-    holder, entry, position = _trailing_slot(container, key)
-    holder.ca.items.setdefault(entry, [None, None, None, None])[position] = token
-
-
-def _take_trailing_comment(container: Any, key: Any) -> Any:
-    holder, entry, position = _trailing_slot(container, key)
-    comments = holder.ca.items.get(entry)
-    if not comments:
-        return None
-    token, comments[position] = comments[position], None
-    return token
+    delete_entry(data, "components", name)
 
 
 def _block_list(items: list) -> CommentedSeq:
