@@ -65,12 +65,13 @@ def _read_json(path: Path) -> dict:
 
 def _spec_target(loaded: LoadedSpec, out_dir: Path, stack: str | None) -> ScanTarget:
     result = synth(loaded, out_dir)
-    target = _out_dir_target(result.out_dir, stack)
-    target.kind, target.loaded = "spec", loaded
+    target = _out_dir_target(result.out_dir, stack, loaded)
+    target.kind = "spec"
     return target
 
 
-def _out_dir_target(out_dir: Path, stack: str | None) -> ScanTarget:
+def _out_dir_target(out_dir: Path, stack: str | None, loaded: LoadedSpec | None = None) -> ScanTarget:
+    """The stacks of an out dir; `loaded` is the spec they came from when the caller has it already loaded."""
     stacks_dir = out_dir / "stacks"
     if not stacks_dir.is_dir():
         raise UsageError(f"{out_dir}: not a synth output (no stacks/ folder); run `nexus synth` first")
@@ -81,7 +82,7 @@ def _out_dir_target(out_dir: Path, stack: str | None) -> ScanTarget:
         raise UsageError(f"{out_dir}: no stack '{stack}' (stacks: {known or 'none'})" if stack
                          else f"{out_dir}: no stacks to check")
     return ScanTarget("out_dir", files, out_dir=out_dir, provenance=_provenance(out_dir),
-                      loaded=_spec_of(out_dir))
+                      loaded=loaded or _spec_of(out_dir))
 
 
 def _provenance(out_dir: Path) -> Provenance | None:
