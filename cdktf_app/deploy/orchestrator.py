@@ -261,7 +261,7 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         first_plan = stack.name not in run_.planned
         run_.planned.add(stack.name)
         if first_plan:
-            _add_cost_delta(run_.record, plan_cost_delta(stack.name, plan_json))
+            _add_cost_delta(run_.record, plan_cost_delta(stack.name, plan_json, run_.loaded.spec.cost))
         if not destroying and summary.has_changes:
             _gate(run_, stack, stack_dir, plan_json)
         if options.command == "plan":
