@@ -60,6 +60,9 @@ SAMPLES = [
      '│ Error: creating KMS Key: operation error KMS: CreateKey, exceeded maximum number of attempts, 9, '
      'https response error StatusCode: 0, RequestID: , request send failed, Post "http://127.0.0.1:4566/": '
      "dial tcp 127.0.0.1:4566: connect: connection refused"),
+    ("connection-refused", "connection", "transient",
+     '│ Error: creating EC2 VPC: operation error EC2: CreateVpc, exceeded maximum number of attempts, 1, https '
+     'response error StatusCode: 0, RequestID: , request send failed, Post "http://127.0.0.1:49847/": EOF'),
     ("state-lock", "lock-contention", "transient",
      "│ Error: Error acquiring the state lock\n│ \n│ Error message: resource temporarily unavailable\n"
      "│ Lock Info:\n│   ID:        7b1c\n│   Path:      terraform.app-dev-aws.tfstate\n│   Operation: "
