@@ -11,11 +11,13 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import __version__
 from ..spec.loader import LoadedSpec, load_spec
+from ..spec.overrides import UnsafeOverride, audit_overrides
 from .app import StackInfo, build_app
 from .cache import cache_key
 from .provenance import FILE_NAME as PROVENANCE_FILE
@@ -30,6 +32,7 @@ class SynthResult:
     stacks: list[StackInfo]
     cached: bool
     seconds: float
+    unsafe_overrides: list[UnsafeOverride] = field(default_factory=list)
 
     def stack_dir(self, name: str) -> Path:
         return self.out_dir / "stacks" / name
@@ -38,15 +41,20 @@ class SynthResult:
         return self.stack_dir(name) / "cdk.tf.json"
 
 
-def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = "cdktf.out", *, use_cache: bool = True) -> SynthResult:
+def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = "cdktf.out", *, use_cache: bool = True,
+          allow_unsafe_overrides: Iterable[str] = ()) -> SynthResult:
+    """`allow_unsafe_overrides` names each override that is more than an attribute (`aws_s3_bucket.assets.count`);
+    any other is refused (cdktf_app.spec.overrides), before the cache is even looked at."""
     started = time.perf_counter()
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
+    unsafe = audit_overrides(loaded, allow_unsafe_overrides)
     out_dir = Path(out_dir)
     key = cache_key(loaded)
     if use_cache:
         stacks = cached_stacks(out_dir, key)
         if stacks is not None:
-            return SynthResult(out_dir, stacks, cached=True, seconds=time.perf_counter() - started)
+            return SynthResult(out_dir, stacks, cached=True, seconds=time.perf_counter() - started,
+                               unsafe_overrides=unsafe)
     out_dir.mkdir(parents=True, exist_ok=True)
     spec_label = os.path.relpath(loaded.path, out_dir) if loaded.path else "<spec>"
     with tempfile.TemporaryDirectory(prefix=".synth-", dir=out_dir) as scratch:
@@ -61,9 +69,10 @@ def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = "cdktf.out", *, u
             for module_name in ctx.modules_used:
                 _copy_module(module_name, scratch_dir / "stacks" / ctx.stack_name / "modules" / module_name)
         built.provenance.write(scratch_dir)
-        _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label)
+        _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label, unsafe)
         _move_into_place(scratch_dir, out_dir, [stack.name for stack in built.stacks])
-    return SynthResult(out_dir, built.stacks, cached=False, seconds=time.perf_counter() - started)
+    return SynthResult(out_dir, built.stacks, cached=False, seconds=time.perf_counter() - started,
+                       unsafe_overrides=unsafe)
 
 
 def _copy_module(name: str, target: Path) -> None:
@@ -76,7 +85,7 @@ def _copy_module(name: str, target: Path) -> None:
 
 
 def _write_nexus_manifest(out_dir: Path, loaded: LoadedSpec, stacks: list[StackInfo], key: str,
-                          spec_label: str) -> None:
+                          spec_label: str, unsafe: list[UnsafeOverride]) -> None:
     manifest = {
         "nexus_version": __version__,
         "spec": {"file": spec_label, "name": loaded.spec.name, "sha256": loaded.digest},
@@ -86,6 +95,8 @@ def _write_nexus_manifest(out_dir: Path, loaded: LoadedSpec, stacks: list[StackI
         "overrides": [{"address": address, "keys": sorted(attributes), "line": loaded.line_of("overrides", address)}
                       for address, attributes in sorted(loaded.spec.overrides.items())],
     }
+    if unsafe:  # only ever the ones the caller named; the allowance is exact, so the cache key need not hold it
+        manifest["unsafe_overrides"] = [override.as_dict() for override in unsafe]
     (out_dir / NEXUS_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
