@@ -1,27 +1,31 @@
-"""Which construct builds which component on which cloud, imported lazily by dotted name."""
+"""Which construct builds which component on which cloud, imported lazily by dotted name.
+
+The rule, derived from the spec model's component types: type `vm_group` on cloud `aws` is built by
+`cdktf_app.components.aws.vm_group.AwsVmGroup`. A new component type needs its model in the union and one such
+file per cloud that offers it, nothing else.
+"""
 from __future__ import annotations
 
 import importlib
 
-from ..spec.model import COMPONENT_TYPES
+from ..spec.model import CLOUDS, COMPONENT_TYPES
 
-_CLASS_NAMES = {
-    "network": "Network", "service": "Service", "vm_group": "VmGroup", "kubernetes": "Kubernetes",
-    "database": "Database", "cache": "Cache", "bucket": "Bucket", "queue": "Queue", "function": "Function",
-    "cdn": "Cdn", "document_store": "DocumentStore", "warehouse": "Warehouse", "monitoring": "Monitoring",
-}
-_CLOUD_PREFIX = {"aws": "Aws", "gcp": "Gcp", "azure": "Azure"}
+
+def construct_path(cloud: str, component_type: str) -> tuple[str, str]:
+    """(module, class name) of the construct: `("aws", "vm_group")` -> (`...components.aws.vm_group`, `AwsVmGroup`)."""
+    camel = "".join(part.capitalize() for part in component_type.split("_"))
+    return f"{__package__}.{cloud}.{component_type}", f"{cloud.capitalize()}{camel}"
 
 
 def construct_class(cloud: str, component_type: str) -> type:
     """`("aws", "database")` -> `cdktf_app.components.aws.database.AwsDatabase`."""
-    if component_type not in COMPONENT_TYPES or cloud not in _CLOUD_PREFIX:
+    if component_type not in COMPONENT_TYPES or cloud not in CLOUDS:
         raise KeyError((cloud, component_type))
     if component_type == "module":
         from .module import HclModuleUse
         return HclModuleUse
-    module = importlib.import_module(f"{__package__}.{cloud}.{component_type}")
-    return getattr(module, f"{_CLOUD_PREFIX[cloud]}{_CLASS_NAMES[component_type]}")
+    module, class_name = construct_path(cloud, component_type)
+    return getattr(importlib.import_module(module), class_name)
 
 
 def cloud_setup(cloud: str):

@@ -5,7 +5,8 @@ each cloud maps it to its own services (see `cdktf_app.components`). Pin one wit
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -22,6 +23,24 @@ Tags = dict[TagKey, TagValue]
 Size = Literal["small", "medium", "large", "xlarge"]
 Cidr = Annotated[str, Field(pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-8])$",
                             description="an IPv4 CIDR between /16 and /28")]
+
+
+@dataclass(frozen=True)
+class Secure:
+    """Field marker: the value of a security setting a fix may put back and a prompt may not weaken. For a
+    number it is a floor (`backup_retention_days` of at least 7). Kept out of the JSON Schema."""
+
+    value: bool | int
+
+    def allows(self, given: Any) -> bool:
+        if isinstance(self.value, bool):
+            return given is self.value
+        return isinstance(given, int) and not isinstance(given, bool) and given >= self.value
+
+
+Encrypted = Annotated[bool, Secure(True)]
+Private = Annotated[bool, Secure(False)]
+Kept = Annotated[bool, Secure(True)]
 
 
 class Strict(BaseModel):
@@ -68,6 +87,8 @@ class Providers(Strict):
 
 # ---------------------------------------------------------------- components
 class ComponentBase(Strict):
+    # The clouds that offer this component type; None: every cloud in CLOUDS.
+    clouds: ClassVar[tuple[str, ...] | None] = None
     provider: Literal["aws", "gcp", "azure"] | None = Field(
         None, description="pin the component to one cloud; default: every cloud in providers")
     tags: Tags = Field(default_factory=dict)
@@ -89,7 +110,7 @@ class Network(ComponentBase):
     cidr: Cidr = "10.0.0.0/16"
     zones: int = Field(2, ge=1, le=6, description="availability zones to spread subnets over")
     nat: bool = Field(True, description="give private subnets outbound internet through NAT")
-    flow_logs: bool = True
+    flow_logs: Kept = True
 
 
 class Service(Scaled):
@@ -136,7 +157,7 @@ class Kubernetes(Scaled):
     node_size: Size = "medium"
     min: int = Field(1, ge=1, le=1000)
     max: int = Field(3, ge=1, le=1000)
-    public_endpoint: bool = False
+    public_endpoint: Private = False
     network: str | None = None
 
 
@@ -150,10 +171,12 @@ class Database(ComponentBase):
     size: Size = "small"
     storage_gb: int = Field(20, ge=20, le=65536)
     high_availability: bool = False
-    backup_retention_days: int = Field(7, ge=0, le=35, description="days of automated backups; 0 turns them off")
-    deletion_protection: bool = True
-    encrypted: bool = True
-    public: bool = False
+    backup_retention_days: Annotated[int, Secure(7)] = Field(7, ge=0, le=35,
+                                                             description="days of automated backups; 0 turns "
+                                                                         "them off")
+    deletion_protection: Kept = True
+    encrypted: Encrypted = True
+    public: Private = False
     network: str | None = None
 
     @model_validator(mode="after")
@@ -171,17 +194,17 @@ class Cache(ComponentBase):
     engine: Literal["redis", "valkey"] = "redis"
     size: Size = "small"
     replicas: int = Field(1, ge=0, le=5)
-    encrypted: bool = True
+    encrypted: Encrypted = True
     network: str | None = None
 
 
 class Bucket(ComponentBase):
     type: Literal["bucket"]
-    versioned: bool = True
-    public: bool = False
-    encrypted: bool = True
+    versioned: Kept = True
+    public: Private = False
+    encrypted: Encrypted = True
     expire_days: int | None = Field(None, ge=1, le=36500, description="delete objects after this many days")
-    access_logs: bool = True
+    access_logs: Kept = True
 
 
 class Queue(ComponentBase):
@@ -190,7 +213,7 @@ class Queue(ComponentBase):
     fifo: bool = False
     retention_hours: int = Field(96, ge=1, le=336)
     dead_letter: bool = True
-    encrypted: bool = True
+    encrypted: Encrypted = True
 
 
 class Function(ComponentBase):
@@ -208,32 +231,35 @@ class Function(ComponentBase):
 class Cdn(ComponentBase):
     type: Literal["cdn"]
     origin: str = Field(description="bucket or service component served through the CDN")
-    waf: bool = True
+    waf: Kept = True
     price_class: Literal["all", "regional"] = "regional"
 
 
 class DocumentStore(ComponentBase):
     """A serverless document/key-value database (DynamoDB, Firestore)."""
 
+    clouds = ("aws", "gcp")
     type: Literal["document_store"]
     partition_key: str = Field("id", pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
     sort_key: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
-    point_in_time_recovery: bool = True
-    deletion_protection: bool = True
-    encrypted: bool = True
+    point_in_time_recovery: Kept = True
+    deletion_protection: Kept = True
+    encrypted: Encrypted = True
 
 
 class Warehouse(ComponentBase):
     """An analytics dataset (BigQuery)."""
 
+    clouds = ("gcp",)
     type: Literal["warehouse"]
     default_table_expiration_days: int | None = Field(None, ge=1, le=36500)
-    encrypted: bool = True
+    encrypted: Encrypted = True
 
 
 class Monitoring(ComponentBase):
     """Alerts on the components it watches, sent to an e-mail address."""
 
+    clouds = ("aws", "gcp")
     type: Literal["monitoring"]
     notify: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="e-mail address for alerts")
     watch: list[str] = Field(default_factory=list, description="components to alert on; default: all")
@@ -254,18 +280,23 @@ Component = Annotated[
 ]
 
 
-def component_class(type_name: Any) -> type[BaseModel] | None:
-    """The model class of a component type (`database` -> Database), or None."""
-    for cls in Component.__origin__.__args__:  # type: ignore[attr-defined]
-        if cls.model_fields["type"].annotation.__args__[0] == type_name:
-            return cls
-    return None
-
-
-COMPONENT_TYPES = ("network", "service", "vm_group", "kubernetes", "database", "cache", "bucket", "queue",
-                   "function", "cdn", "document_store", "warehouse", "monitoring", "module")
+# The one catalogue of component types: everything below is derived from the union above.
+COMPONENT_MODELS: dict[str, type[ComponentBase]] = {
+    cls.model_fields["type"].annotation.__args__[0]: cls for cls in Component.__origin__.__args__}  # type: ignore
+COMPONENT_TYPES = tuple(COMPONENT_MODELS)
 # Component types that not every cloud offers; the rest exist on aws, gcp and azure.
-AVAILABILITY = {"document_store": ("aws", "gcp"), "warehouse": ("gcp",), "monitoring": ("aws", "gcp")}
+AVAILABILITY = {name: cls.clouds for name, cls in COMPONENT_MODELS.items() if cls.clouds is not None}
+
+
+def component_class(type_name: Any) -> type[ComponentBase] | None:
+    """The model class of a component type (`database` -> Database), or None."""
+    return COMPONENT_MODELS.get(type_name) if isinstance(type_name, str) else None
+
+
+def secure_settings(component_type: str) -> dict[str, Secure]:
+    """The security settings a component type declares (`Secure` on the field), by field name."""
+    return {name: marker for name, info in COMPONENT_MODELS[component_type].model_fields.items()
+            for marker in info.metadata if isinstance(marker, Secure)}
 # Components that may name another component, and which types they accept.
 REFERENCE_FIELDS = {"network": ("network",), "origin": ("bucket", "service"), "trigger": ("queue",)}
 
