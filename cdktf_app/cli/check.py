@@ -8,6 +8,7 @@ import click
 
 from ..errors import UsageError
 from ..files import write_atomically
+from .options import ALLOW_UNSAFE_OVERRIDES
 
 SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 
@@ -36,10 +37,11 @@ SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "l
                    "that replace a resource).")
 @click.option("--max-passes", type=click.IntRange(1, 10), default=3, show_default=True,
               help="With --fix, at most this many edit-rebuild-recheck passes.")
+@ALLOW_UNSAFE_OVERRIDES
 @click.pass_obj
 def check(obj: dict, target: Path, spec: Path | None, out_dir: Path | None, stack: str | None,
           standards: tuple[str, ...], fail_on: str | None, output_format: str, output_file: Path | None,
-          apply_fixes: bool, unsafe_fixes: bool, max_passes: int) -> None:
+          apply_fixes: bool, unsafe_fixes: bool, max_passes: int, allow_unsafe_overrides: tuple[str, ...]) -> None:
     """Check synthesized Terraform against compliance packs (CIS, PCI-DSS, HIPAA, SOC 2, ...) with checkov.
 
     \b
@@ -68,11 +70,12 @@ def check(obj: dict, target: Path, spec: Path | None, out_dir: Path | None, stac
         if not target.exists():
             raise UsageError(f"{target}: no such file")
         result = run_fix(target, unsafe=unsafe_fixes, max_passes=max_passes, standards=list(standards) or None,
-                         out_dir=out_dir)
+                         out_dir=out_dir, allow_unsafe_overrides=allow_unsafe_overrides)
         show_fix(result)
         report = result.report
     else:
-        report = run_check(target, standards=list(standards) or None, spec=spec, out_dir=out_dir, stack=stack)
+        report = run_check(target, standards=list(standards) or None, spec=spec, out_dir=out_dir, stack=stack,
+                           allow_unsafe_overrides=allow_unsafe_overrides)
     threshold = fail_on or _gate_of(target, spec) or "high"
     _emit(report, output_format, output_file, threshold)
     if threshold != "never" and report.blocking(threshold):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from .options import ALLOW_UNSAFE_OVERRIDES
+
 SPEC = click.argument("spec", type=click.Path(dir_okay=False, path_type=Path), default="nexus.yaml")
 
 
@@ -34,6 +36,7 @@ def _options(command):
                      help="Attempts for a transient failure (throttling, 5xx, lock contention...)."),
         click.option("-v", "--verbose", is_flag=True, help="Show terraform's own output (always kept in "
                                                            ".nexus/logs/<run>.log)."),
+        ALLOW_UNSAFE_OVERRIDES,
     ]):
         command = option(command)
     return command
@@ -51,6 +54,7 @@ def _run(obj: dict, command: str, spec: Path, **given) -> None:
         command=command, out_dir=given["out_dir"], stacks=given["stacks"], environment=given["environment"],
         auto_approve=given["auto_approve"], allow_destroy=given["allow_destroy"],
         override_gate=given["override_gate"], reason=given["reason"], timeout=given["timeout"],
+        allow_unsafe_overrides=given["allow_unsafe_overrides"],
         retry=RetryPolicy(max_attempts=given["max_attempts"]),
         confirm=(lambda question: click.confirm(question, default=False)) if interactive else None)
     reporter = ProgressReporter(verbose=given["verbose"], json_output=obj.get("log_format") == "json")

@@ -10,6 +10,7 @@ from .. import __version__
 from ..errors import NexusError
 from ..files import write_atomically
 from . import render
+from .options import ALLOW_UNSAFE_OVERRIDES
 
 
 class NexusGroup(click.Group):
@@ -80,8 +81,9 @@ def schema(output: Path | None) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cdktf.out"),
               show_default=True, help="Output directory (cdktf's layout: OUT/stacks/<stack>/cdk.tf.json).")
 @click.option("--no-cache", is_flag=True, help="Run the CDK app even if the spec is unchanged.")
+@ALLOW_UNSAFE_OVERRIDES
 @click.pass_obj
-def synth(obj: dict, spec: Path, out_dir: Path, no_cache: bool) -> None:
+def synth(obj: dict, spec: Path, out_dir: Path, no_cache: bool, allow_unsafe_overrides: tuple[str, ...]) -> None:
     """Compile a spec into Terraform JSON: one stack per environment x provider, one per edge location.
 
     Also writes OUT/manifest.json (cdktn's), OUT/provenance.json (resource -> spec line) and OUT/nexus.json.
@@ -92,10 +94,10 @@ def synth(obj: dict, spec: Path, out_dir: Path, no_cache: bool) -> None:
     from ..stacks.synth import synth as run_synth
     from .check import show_fix
 
-    remediation = remediate_before_synth(spec, out_dir)
+    remediation = remediate_before_synth(spec, out_dir, allow_unsafe_overrides)
     if remediation is not None and remediation.changed:
         show_fix(remediation)
-    result = run_synth(spec, out_dir, use_cache=not no_cache)
+    result = run_synth(spec, out_dir, use_cache=not no_cache, allow_unsafe_overrides=allow_unsafe_overrides)
     render.synthesized(result, obj)
 
 

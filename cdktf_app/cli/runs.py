@@ -82,6 +82,8 @@ def runs_show(run_id: str, project: Path, output: str) -> None:
                       f"{escape(record.error_evidence or '')}")
     if record.gate_overridden:
         console.print(f"[yellow]gate overridden:[/] {escape(record.override_reason or '')}")
+    if record.unsafe_overrides:
+        console.print(f"[yellow]unsafe overrides allowed:[/] {escape(', '.join(record.unsafe_overrides))}")
     table = Table(title="phases")
     for column in ("stack", "phase", "attempt", "ok", "seconds"):
         table.add_column(column)

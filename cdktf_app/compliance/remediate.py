@@ -46,22 +46,24 @@ def planned_edits(report: CheckReport, *, unsafe: bool) -> tuple[list[SpecEdit],
 
 
 def fix(spec_path: str | Path, *, unsafe: bool = False, max_passes: int = DEFAULT_PASSES,
-        standards: list[str] | None = None, out_dir: str | Path | None = None, worker: CheckovWorker | None = None) -> FixResult:
+        standards: list[str] | None = None, out_dir: str | Path | None = None, worker: CheckovWorker | None = None,
+        allow_unsafe_overrides: tuple[str, ...] = ()) -> FixResult:
     """Apply fixes to the spec file until no applicable fix remains; see the module docstring."""
     spec_path = Path(spec_path)
     original = spec_path.read_text(encoding="utf-8")
     with reuse_or_start(worker) as running:
-        return _fix_loop(spec_path, original, unsafe, max_passes, standards, out_dir, running)
+        return _fix_loop(spec_path, original, unsafe, max_passes, standards, out_dir, running,
+                         allow_unsafe_overrides)
 
 
 def _fix_loop(spec_path: Path, original: str, unsafe: bool, max_passes: int, standards, out_dir,
-              worker: CheckovWorker) -> FixResult:
+              worker: CheckovWorker, allow_unsafe_overrides: tuple[str, ...]) -> FixResult:
     result = FixResult(spec=spec_path, passes=0)
     text = original
     out_dir = Path(out_dir) if out_dir else spec_path.parent / "cdktf.out"
     fixable_checks = tuple(sorted(load_fixes()))
     while True:
-        target = resolve_target(spec_path, out_dir=out_dir)
+        target = resolve_target(spec_path, out_dir=out_dir, allow_unsafe_overrides=allow_unsafe_overrides)
         last_pass = result.passes >= max_passes
         # The first scan and the last are full (usually nothing needs fixing: one scan is the report); the
         # rescans between them need only the checks that have fixes.
@@ -82,10 +84,11 @@ def _fix_loop(spec_path: Path, original: str, unsafe: bool, max_passes: int, sta
 
 
 
-def remediate_before_synth(spec_path: str | Path, out_dir: str | Path) -> FixResult | None:
+def remediate_before_synth(spec_path: str | Path, out_dir: str | Path,
+                           allow_unsafe_overrides: tuple[str, ...] = ()) -> FixResult | None:
     """`compliance.auto_remediate: true`: `nexus synth` applies the safe fixes to the spec first."""
     from ..spec.loader import load_spec
 
     if not load_spec(spec_path).spec.compliance.auto_remediate:
         return None
-    return fix(spec_path, unsafe=False, out_dir=out_dir)
+    return fix(spec_path, unsafe=False, out_dir=out_dir, allow_unsafe_overrides=allow_unsafe_overrides)

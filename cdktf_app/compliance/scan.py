@@ -30,9 +30,10 @@ def scope_of(standards: list[str] | None, loaded: LoadedSpec | None) -> list[str
 
 def check(target: str | Path, *, standards: list[str] | None = None, spec: str | Path | None = None,
           out_dir: str | Path | None = None, stack: str | None = None,
-          worker: CheckovWorker | None = None) -> CheckReport:
+          worker: CheckovWorker | None = None, allow_unsafe_overrides: tuple[str, ...] = ()) -> CheckReport:
     """Check a spec, a synth out dir, one cdk.tf.json or a plan JSON; see compliance-api in the README."""
-    resolved = resolve_target(target, spec=spec, out_dir=out_dir, stack=stack)
+    resolved = resolve_target(target, spec=spec, out_dir=out_dir, stack=stack,
+                              allow_unsafe_overrides=allow_unsafe_overrides)
     with reuse_or_start(worker) as running:
         return check_resolved(resolved, standards, running)
 

@@ -13,7 +13,7 @@ from ..errors import UsageError
 from ..spec.loader import LoadedSpec, load_spec
 from ..stacks.provenance import FILE_NAME as PROVENANCE_FILE
 from ..stacks.provenance import Provenance
-from ..stacks.synth import NEXUS_MANIFEST, current_stack_files, synth
+from ..stacks.synth import NEXUS_MANIFEST, current_stack_files, read_manifest, synth
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -36,7 +36,8 @@ class ScanTarget:
 
 
 def resolve_target(target: str | Path, *, spec: str | Path | None = None, out_dir: str | Path | None = None,
-                   stack: str | None = None) -> ScanTarget:
+                   stack: str | None = None, allow_unsafe_overrides: tuple[str, ...] = ()) -> ScanTarget:
+    """`allow_unsafe_overrides`: the unsafe overrides a spec may synthesize with (see stacks.synth)."""
     target = Path(target)
     if not target.exists():
         raise UsageError(f"{target}: no such file or directory (expected a spec, a synth out dir, a cdk.tf.json "
@@ -44,12 +45,13 @@ def resolve_target(target: str | Path, *, spec: str | Path | None = None, out_di
     if target.is_dir():
         return _out_dir_target(target, stack)
     if target.suffix in SPEC_SUFFIXES:
-        return _spec_target(load_spec(target), Path(out_dir) if out_dir else target.parent / "cdktf.out", stack)
+        return _spec_target(load_spec(target), Path(out_dir) if out_dir else target.parent / "cdktf.out", stack,
+                            allow_unsafe_overrides)
     if target.suffix == ".json":
         document = _read_json(target)
         if "resource_changes" in document or "planned_values" in document:
-            return _plan_target(target, document, spec, stack)
-        return _stack_json_target(target, spec)
+            return _plan_target(target, document, spec, stack, allow_unsafe_overrides)
+        return _stack_json_target(target, spec, allow_unsafe_overrides)
     raise UsageError(f"{target}: expected a spec (.yaml), a synth out dir, a cdk.tf.json or a plan (.json)")
 
 
@@ -63,8 +65,9 @@ def _read_json(path: Path) -> dict:
     return document
 
 
-def _spec_target(loaded: LoadedSpec, out_dir: Path, stack: str | None) -> ScanTarget:
-    result = synth(loaded, out_dir)
+def _spec_target(loaded: LoadedSpec, out_dir: Path, stack: str | None,
+                 allow_unsafe_overrides: tuple[str, ...]) -> ScanTarget:
+    result = synth(loaded, out_dir, allow_unsafe_overrides=allow_unsafe_overrides)
     target = _out_dir_target(result.out_dir, stack, loaded)
     target.kind = "spec"
     return target
@@ -82,7 +85,15 @@ def _out_dir_target(out_dir: Path, stack: str | None, loaded: LoadedSpec | None 
         raise UsageError(f"{out_dir}: no stack '{stack}' (stacks: {known or 'none'})" if stack
                          else f"{out_dir}: no stacks to check")
     return ScanTarget("out_dir", files, out_dir=out_dir, provenance=_provenance(out_dir),
-                      loaded=loaded or _spec_of(out_dir))
+                      loaded=loaded or _spec_of(out_dir), notes=_unsafe_override_notes(out_dir))
+
+
+def _unsafe_override_notes(out_dir: Path) -> list[str]:
+    """The unsafe overrides the out dir was synthesized with (recorded in nexus.json): a report shows them."""
+    manifest = read_manifest(out_dir) or {}
+    return [f"unsafe override allowed by --allow-unsafe-overrides: {entry['override']}"
+            + (f" (spec line {entry['line']})" if entry.get("line") else "") + f": {entry['reason']}"
+            for entry in manifest.get("unsafe_overrides", [])]
 
 
 def _provenance(out_dir: Path) -> Provenance | None:
@@ -101,7 +112,8 @@ def _spec_of(out_dir: Path) -> LoadedSpec | None:
     return load_spec(path) if path.exists() else None
 
 
-def _context_from(spec: str | Path | None) -> tuple[Path | None, LoadedSpec | None]:
+def _context_from(spec: str | Path | None,
+                  allow_unsafe_overrides: tuple[str, ...]) -> tuple[Path | None, LoadedSpec | None]:
     """`spec=` may name a spec (its default out dir is used) or an out dir."""
     if spec is None:
         return None, None
@@ -109,11 +121,12 @@ def _context_from(spec: str | Path | None) -> tuple[Path | None, LoadedSpec | No
     if spec.is_dir():
         return spec, _spec_of(spec)
     loaded = load_spec(spec)
-    return synth(loaded, spec.parent / "cdktf.out").out_dir, loaded
+    result = synth(loaded, spec.parent / "cdktf.out", allow_unsafe_overrides=allow_unsafe_overrides)
+    return result.out_dir, loaded
 
 
-def _stack_json_target(path: Path, spec: str | Path | None) -> ScanTarget:
-    out_dir, loaded = _context_from(spec)
+def _stack_json_target(path: Path, spec: str | Path | None, allow_unsafe_overrides: tuple[str, ...]) -> ScanTarget:
+    out_dir, loaded = _context_from(spec, allow_unsafe_overrides)
     stack_dir = path.resolve().parent
     if out_dir is None and stack_dir.parent.name == "stacks":
         out_dir = stack_dir.parent.parent
@@ -123,8 +136,9 @@ def _stack_json_target(path: Path, spec: str | Path | None) -> ScanTarget:
                       provenance=_provenance(out_dir) if out_dir else None, loaded=loaded)
 
 
-def _plan_target(path: Path, document: dict, spec: str | Path | None, stack: str | None) -> ScanTarget:
-    out_dir, loaded = _context_from(spec)
+def _plan_target(path: Path, document: dict, spec: str | Path | None, stack: str | None,
+                 allow_unsafe_overrides: tuple[str, ...]) -> ScanTarget:
+    out_dir, loaded = _context_from(spec, allow_unsafe_overrides)
     if out_dir is None:
         for parent in path.resolve().parents:
             if (parent / PROVENANCE_FILE).exists():

@@ -53,6 +53,7 @@ class DeployOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     confirm: Callable[[str], bool] | None = None
     aws_max_retries: int | None = None
+    allow_unsafe_overrides: tuple[str, ...] = ()
 
 
 class Reporter:
@@ -145,7 +146,7 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
     reporter = reporter or Reporter()
     state_dir = project_state_dir(loaded)
     out_dir = Path(options.out_dir or loaded.base_dir / "cdktf.out").resolve()
-    result = synth(loaded, out_dir)
+    result = synth(loaded, out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
     if options.sandbox_url:
         from ..sandbox import seed_secrets
 
@@ -159,7 +160,8 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
                        spec_file=str(loaded.path) if loaded.path else "<spec>", spec_sha256=loaded.digest,
                        started_at=time.time(), stacks=[s.name for s in runnable],
                        sandbox=bool(options.sandbox_url), nexus_version=__version__,
-                       override_reason=options.reason if options.override_gate else None)
+                       override_reason=options.reason if options.override_gate else None,
+                       unsafe_overrides=[override.name for override in result.unsafe_overrides])
     log_file = state_dir / "logs" / f"{record.id}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     record.log_file = str(log_file)

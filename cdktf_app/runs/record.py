@@ -44,6 +44,7 @@ class RunRecord:
     gate_findings: int = 0
     gate_overridden: bool = False
     override_reason: str | None = None
+    unsafe_overrides: list[str] = field(default_factory=list)  # named with --allow-unsafe-overrides
     cost_delta: float | None = None
     sandbox: bool = False
     log_file: str | None = None
@@ -62,6 +63,7 @@ class RunRecord:
     def from_dict(cls, data: dict) -> RunRecord:
         fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
         fields["phases"] = [PhaseRecord(**phase) for phase in data.get("phases") or []]
+        fields["unsafe_overrides"] = list(data.get("unsafe_overrides") or [])  # NULL in rows from before the column
         return cls(**fields)
 
 

@@ -10,7 +10,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from sqlalchemy import JSON, Boolean, Column, Float, Integer, MetaData, String, Table, Text, create_engine, \
-    select
+    inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ToolError, UsageError
@@ -43,6 +43,7 @@ runs_table = Table(
     Column("gate_findings", Integer, nullable=False),
     Column("gate_overridden", Boolean, nullable=False),
     Column("override_reason", Text),
+    Column("unsafe_overrides", JSON),
     Column("cost_delta", Float),
     Column("sandbox", Boolean, nullable=False),
     Column("log_file", Text),
@@ -73,6 +74,7 @@ class RunStore:
         try:
             self.engine = create_engine(_driver_url(url))
             metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
         except SQLAlchemyError as error:
             raise ToolError(f"run history at {_safe(url)} is not usable: {error.__class__.__name__}: "
                             f"{str(error).splitlines()[0]}") from None
@@ -110,6 +112,16 @@ class RunStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _add_missing_columns(engine) -> None:
+    """A history written by an older Nexus gains the nullable columns added since (create_all adds none)."""
+    present = {column["name"] for column in inspect(engine).get_columns(runs_table.name)}
+    missing = [column for column in runs_table.columns if column.name not in present]
+    with engine.begin() as connection:
+        for column in missing:
+            kind = column.type.compile(dialect=engine.dialect)
+            connection.execute(text(f"ALTER TABLE {runs_table.name} ADD COLUMN {column.name} {kind}"))
 
 
 def _safe(url: str) -> str:
