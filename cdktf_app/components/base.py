@@ -1,9 +1,10 @@
 """The shape every component construct has."""
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
-from ..spec.model import ComponentBase
+from ..errors import SpecError
+from ..spec.model import ComponentBase, secure_settings
 from ..stacks.context import StackContext
 
 C = TypeVar("C", bound=ComponentBase)
@@ -16,10 +17,26 @@ class ComponentConstruct(Generic[C]):
     (`aws_db_instance.db`) and each one is recorded in the provenance map under this component.
     """
 
+    # Secure settings of the model this cloud's service cannot deliver: field -> why. A spec that asks for the
+    # secure value in so many words gets a located error; left unset, the setting is documented as not applied.
+    UNSUPPORTED: ClassVar[dict[str, str]] = {}
+
     def __init__(self, ctx: StackContext, name: str, component: C) -> None:
         self.ctx = ctx
         self.name = name
         self.component = component
+        self._refuse_unsupported()
+
+    def _refuse_unsupported(self) -> None:
+        secure = secure_settings(self.component.type)
+        asked = [field for field in self.UNSUPPORTED
+                 if field in self.component.model_fields_set and secure[field].allows(getattr(self.component, field))]
+        if asked:
+            source = self.ctx.loaded.source
+            raise SpecError([source.problem(("components", self.name, field),
+                                            f"{str(getattr(self.component, field)).lower()} cannot be honoured "
+                                            f"on {self.ctx.cloud}: {self.UNSUPPORTED[field]}")
+                             for field in asked])
 
     def build(self) -> None:
         raise NotImplementedError

@@ -1,5 +1,8 @@
 """cache -> Azure Cache for Redis: TLS 1.2 only, Entra ID sign-in without access keys, no public network
-access, reached through a private endpoint in the network's private subnet; logs to the stack's workspace."""
+access, reached through a private endpoint in the network's private subnet; logs to the stack's workspace.
+
+Data at rest is always encrypted, with Microsoft-managed keys: `encrypted` (the stack's customer-managed key, as
+on every other Azure data store) is not available on this service, so a spec that asks for it is refused."""
 from __future__ import annotations
 
 from cdktn_provider_azurerm.redis_cache import RedisCache
@@ -22,6 +25,10 @@ def sku(spec: Cache) -> tuple[str, str]:
 
 
 class AzureCache(ComponentConstruct[Cache]):
+    UNSUPPORTED = {"encrypted": "Azure Cache for Redis has no customer-managed keys (only Azure Managed Redis and "
+                                "the Enterprise tiers do); data at rest is encrypted with Microsoft-managed keys. "
+                                "Set encrypted: false to accept that, or pin the cache to aws or gcp"}
+
     def build(self) -> None:
         spec = self.component
         network = network_of(self)

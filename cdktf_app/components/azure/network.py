@@ -44,6 +44,10 @@ def delegation(service: str) -> list[dict]:
 
 
 class AzureNetwork(ComponentConstruct[Network]):
+    UNSUPPORTED = {"flow_logs": "VNet flow logs are not mapped yet (they need the region's Network Watcher, which "
+                                "Azure creates outside the stack); set flow_logs: false or pin the network to aws "
+                                "or gcp"}
+
     def build(self) -> None:
         spec = self.component
         vnet = self.add(VirtualNetwork, None, name=self.physical_name(max_length=64), address_space=[spec.cidr],

@@ -1,0 +1,94 @@
+"""The component catalogue is written once, in the spec model: every offered (cloud, type) has a construct, every
+construct honours (or refuses, with a reason) the secure settings its model declares, and the NLI safety list and
+the fix files agree with the model's secure values."""
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+from cdktf_app.compliance.fixes import load_fixes
+from cdktf_app.components.base import ComponentConstruct
+from cdktf_app.components.registry import construct_class, construct_path
+from cdktf_app.errors import SpecError
+from cdktf_app.nli.safety import SECURE_SETTINGS
+from cdktf_app.spec.loader import load_spec_text
+from cdktf_app.spec.model import AVAILABILITY, CLOUDS, COMPONENT_TYPES, secure_settings
+from cdktf_app.stacks.synth import synth
+
+BUILT = [(cloud, kind) for kind in COMPONENT_TYPES if kind != "module" for cloud in AVAILABILITY.get(kind, CLOUDS)]
+
+
+@pytest.mark.parametrize(("cloud", "kind"), BUILT)
+def test_every_offered_cloud_and_type_has_a_construct(cloud, kind):
+    cls = construct_class(cloud, kind)
+    assert issubclass(cls, ComponentConstruct) and cls.__module__ == construct_path(cloud, kind)[0]
+
+
+def test_no_construct_without_a_model_type():
+    """A construct file for a type the model does not offer on that cloud would be dead code (or a forgotten
+    `clouds`)."""
+    offered = set(BUILT)
+    for cloud in CLOUDS:
+        package = importlib.import_module(f"cdktf_app.components.{cloud}")
+        for module in sorted(path.stem for path in Path(package.__file__).parent.glob("*.py")):
+            kind_module = importlib.import_module(f"{package.__name__}.{module}")
+            constructs = [cls for cls in vars(kind_module).values() if isinstance(cls, type)
+                          and issubclass(cls, ComponentConstruct) and cls.__module__ == kind_module.__name__]
+            for cls in constructs:
+                assert cls.__name__ == construct_path(cloud, module)[1], f"{cls.__name__} is not named by the rule"
+                assert (cloud, module) in offered, f"{cls.__name__} builds a type the model does not offer on {cloud}"
+
+
+def _attributes_read(cls: type) -> set[str]:
+    tree = ast.parse(inspect.getsource(importlib.import_module(cls.__module__)))
+    return {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+
+
+@pytest.mark.parametrize(("cloud", "kind"), BUILT)
+def test_every_construct_honours_or_refuses_its_secure_settings(cloud, kind):
+    cls = construct_class(cloud, kind)
+    secure = secure_settings(kind)
+    assert set(cls.UNSUPPORTED) <= set(secure), "only a secure setting can be declared unsupported"
+    ignored = set(secure) - _attributes_read(cls) - set(cls.UNSUPPORTED)
+    assert not ignored, f"{cls.__name__} neither reads nor refuses {sorted(ignored)}"
+
+
+def _azure_spec(settings: str) -> str:
+    return ("apiVersion: nexus/v1\nname: azcache\nproviders:\n  azure: {location: westeurope}\ncomponents:\n"
+            "  net: {type: network, flow_logs: false}\n"
+            f"  cache: {{type: cache, {settings}}}\n")
+
+
+def test_azure_cache_refuses_a_customer_managed_key_with_a_located_error(tmp_path):
+    with pytest.raises(SpecError) as raised:
+        synth(load_spec_text(_azure_spec("encrypted: true"), "nexus.yaml"), tmp_path / "out", use_cache=False)
+    problem, = raised.value.problems
+    assert (problem.file, problem.line, problem.path) == ("nexus.yaml", 7, "components.cache.encrypted")
+    assert "customer-managed" in problem.message and "encrypted: false" in problem.message
+    assert raised.value.exit_code == 2
+
+
+def test_azure_cache_builds_with_microsoft_managed_keys_when_asked(tmp_path):
+    result = synth(load_spec_text(_azure_spec("encrypted: false"), "nexus.yaml"), tmp_path / "out", use_cache=False)
+    stack, = (tmp_path / "out" / "stacks").iterdir()
+    assert result is not None and '"azurerm_redis_cache"' in (stack / "cdk.tf.json").read_text()
+
+
+def test_fixes_only_set_secure_values_the_model_declares():
+    for check, fix in load_fixes().items():
+        for field, value in (fix.set or {}).items():
+            for kind in fix.components:
+                marker = secure_settings(kind).get(field)
+                assert marker is not None, f"fix {check} sets {kind}.{field}, which the model does not mark secure"
+                assert marker.allows(value), f"fix {check} sets {kind}.{field}: {value}, not secure ({marker})"
+
+
+def test_nli_safety_puts_back_the_models_secure_values():
+    for kinds, field, value in SECURE_SETTINGS:
+        for kind in kinds:
+            marker = secure_settings(kind).get(field)
+            assert marker is not None and marker.allows(value), f"safety.py forces {kind}.{field}: {value}"
