@@ -39,8 +39,8 @@ def visualize(obj: dict, target: Path, fmt: str | None, output: Path | None, gro
       nexus visualize cdktf.out --format dot | dot -Tsvg > graph.svg
       nexus visualize plan.json -o graph.html --group-by network   # offline page: pan, zoom, search, click
     """
+    from ..files import write_atomically
     from ..visualize import build_graph, render
-    from .main import write_atomically
 
     fmt = fmt or _format_from_suffix(output)
     graph = build_graph(target, out_dir=out_dir, group_by=group_by)
@@ -48,7 +48,7 @@ def visualize(obj: dict, target: Path, fmt: str | None, output: Path | None, gro
     if output is None:
         click.echo(text, nl=False)
         return
-    write_atomically(output, text)
+    write_atomically(output, text, private=graph.holds_deployment_values)
     click.echo(f"wrote {output}: {len(graph.nodes)} resources, {len(graph.edges)} references "
                f"({fmt}, grouped by {group_by})", err=True)
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, field
 
-REDACTED = "(sensitive)"
-
 
 @dataclass
 class PhaseRecord:
@@ -65,12 +63,3 @@ class RunRecord:
         fields["phases"] = [PhaseRecord(**phase) for phase in data.get("phases") or []]
         fields["unsafe_overrides"] = list(data.get("unsafe_overrides") or [])  # NULL in rows from before the column
         return cls(**fields)
-
-
-def redact(text: str | None, secrets: set[str]) -> str | None:
-    """Replace every known sensitive value (longest first, so a value inside another is not half-kept)."""
-    if text is None:
-        return None
-    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text

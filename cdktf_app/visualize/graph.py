@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
+from ..sensitive import redact_attributes
 from .inventory import Inventory, Resource, load_inventory
 from .tiers import network_tier
 
@@ -56,6 +57,12 @@ class Graph:
     group_by: str
     source: str
     spec_file: str | None = None
+
+    @property
+    def holds_deployment_values(self) -> bool:
+        """Drawn from a plan or state: attribute values of a real deployment (sensitive ones redacted), so a
+        file of it is written owner-only."""
+        return self.source in ("plan", "state")
 
     def groups(self) -> dict[str, list[Node]]:
         """Nodes by group (stack, provider or network tier), in a stable order."""
@@ -107,7 +114,7 @@ def _node(inventory: Inventory, resource: Resource) -> Node:
         tier=network_tier(resource.type, resource.mode), component=origin.component if origin else None,
         spec_path=origin.spec_path if origin else None, spec_line=origin.line if origin else None,
         instances=len(resource.instances) if resource.mode != "module" else 1,
-        attributes=resource.body, findings=tuple(inventory.findings.get(resource.key, ())))
+        attributes=redact_attributes(resource.body, inventory.secrets), findings=tuple(inventory.findings.get(resource.key, ())))
 
 
 def readable_name(resource: Resource) -> str:

@@ -32,7 +32,13 @@ def render_html(graph: Graph, title: str = "Nexus architecture") -> str:
     return TEMPLATE.format(
         title=html.escape(title), meta=html.escape(meta), css=(ASSETS / "viewer.css").read_text(encoding="utf-8"),
         js=(ASSETS / "viewer.js").read_text(encoding="utf-8"), svg="\n".join(svg_parts),
-        origin=f"{-MARGIN} {-MARGIN}", data=json.dumps(payload, sort_keys=True, default=str).replace("</", "<\\/"))
+        origin=f"{-MARGIN} {-MARGIN}", data=_script_json(payload))
+
+
+def _script_json(payload: dict) -> str:
+    """JSON that no text can end early inside a <script>: not `</script>`, nor `<!--<script>` (which would make
+    the browser swallow the rest of the page); `<` only occurs inside JSON strings, where \\u003c reads the same."""
+    return json.dumps(payload, sort_keys=True, default=str).replace("<", "\\u003c")
 
 
 def _label_lines(node: Node) -> list[str]:

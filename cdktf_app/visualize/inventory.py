@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
+from ..sensitive import sensitive_values
 from ..stacks.provenance import FILE_NAME as PROVENANCE_FILE, Origin, Provenance
 from .references import TRAVERSAL, addresses_in, locals_in
 
@@ -56,6 +57,7 @@ class Inventory:
     findings: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     spec_file: Path | None = None
     regions: dict[str, dict[str, str]] = field(default_factory=dict)   # stack -> cloud -> provider region
+    secrets: frozenset[str] = field(default=frozenset(), repr=False)    # values a plan or state marks sensitive
 
     @property
     def stacks(self) -> list[str]:
@@ -131,6 +133,12 @@ def json_inventory(data, stack: str, path: Path) -> Inventory:
     """A plan, a state or a Terraform JSON configuration already in memory, as the resources of `stack`."""
     if not isinstance(data, dict):
         raise UsageError(f"{path}: expected a JSON object (a plan, a state or a Terraform JSON configuration)")
+    inventory = _json_inventory(data, stack, path)
+    inventory.secrets = frozenset(sensitive_values(data))
+    return inventory
+
+
+def _json_inventory(data: dict, stack: str, path: Path) -> Inventory:
     if "planned_values" in data or "resource_changes" in data or "configuration" in data:
         providers = _mapping(_mapping(data.get("configuration")).get("provider_config"))
         regions = {stack: provider_regions({entry.get("name", key): _constants(entry.get("expressions"))
@@ -149,11 +157,18 @@ def json_inventory(data, stack: str, path: Path) -> Inventory:
 
 def _read_json(path: Path):
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_a_json_number)
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"{path}: cannot read: {error}") from None
     except ValueError as error:
         raise UsageError(f"{path}: not valid JSON: {error}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: not a Terraform file: nested too deeply to read") from None
+
+
+def _not_a_json_number(word: str):
+    """Python reads NaN and Infinity, which JSON (and a browser reading the HTML page) does not."""
+    raise ValueError(f"{word} is not a JSON value")
 
 
 # ---------------------------------------------------------------- Terraform JSON (cdk.tf.json and *.tf.json)

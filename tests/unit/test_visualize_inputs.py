@@ -133,6 +133,9 @@ def test_raw_state_and_shown_state(tmp_path):
     ("{not json", "not valid JSON"),
     ("[1, 2]", "expected a JSON object"),
     ('{"hello": 1}', "not a Terraform plan, state or configuration"),
+    ('{"resources": [{"type": "aws_vpc", "name": "x", "instances": [{"attributes": {"n": NaN}}]}]}',
+     "NaN is not a JSON value"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
 ])
 def test_bad_json_targets_are_usage_errors(tmp_path, content, message):
     (tmp_path / "x.json").write_text(content)

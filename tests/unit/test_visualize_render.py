@@ -74,7 +74,17 @@ def test_html_is_self_contained_and_embeds_every_node():
                                    re.S).group(1))
     assert set(payload["nodes"]) == {node.id for node in graph.nodes}
     assert page.count('<g class="node"') == len(graph.nodes)
-    assert "<\\/b>" in page and "</b>" not in page             # attribute text cannot close the data script
+    assert "\\u003c/b>" in page and "</b>" not in page        # attribute text cannot close the data script
+
+
+def test_hostile_attribute_names_and_values_cannot_end_the_data_script():
+    hostile = "<!--<script>alert(1)</script>"
+    resources = terraform_json_resources("s", {"resource": {"aws_s3_bucket": {"b": {hostile: hostile}}}})
+    page = render_html(build_graph(Inventory("terraform_json", Path("x.json"), resources)))
+    data = re.search(r'<script type="application/json" id="nexus-graph">(.*?)</script>', page, re.S).group(1)
+    assert "<" not in data          # `<!--<script>` would make the browser read the rest of the page as data
+    assert json.loads(data)["nodes"]["s/aws_s3_bucket.b"]["attributes"] == {hostile: hostile}
+    assert page.count("<script") == 2
 
 
 def test_dot_with_awkward_names_renders_with_graphviz():
