@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, SpecError
 from . import model
-from .source import SourceDocument, SourceMap, SpecPath, read_yaml, read_yaml_file
+from .source import SourceDocument, SourceMap, SpecPath, decode_spec, read_spec_bytes, read_yaml
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,9 @@ class LoadedSpec:
 
 def load_spec(path: str | Path) -> LoadedSpec:
     path = Path(path)
-    document = read_yaml_file(path)
-    return _validated(document, path, hashlib.sha256(path.read_bytes()).hexdigest())
+    data = read_spec_bytes(path)
+    document = read_yaml(decode_spec(data, str(path)), file=str(path))
+    return _validated(document, path, hashlib.sha256(data).hexdigest())
 
 
 def load_spec_text(text: str, file: str = "<spec>") -> LoadedSpec:

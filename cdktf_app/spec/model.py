@@ -227,6 +227,21 @@ class Function(ComponentBase):
     trigger: str | None = Field(None, description="queue component whose messages invoke the function")
     environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(default_factory=dict)
 
+    @field_validator("source")
+    @classmethod
+    def _source_inside_project(cls, value: str | None) -> str | None:
+        """Syntax only; stacks/assets.py resolves symlinks and refuses secret files when it reads the folder."""
+        if value is None:
+            return None
+        parts = value.replace("\\", "/").split("/")
+        if value.startswith(("/", "~")) or ".." in parts:
+            raise ValueError(f"source '{value}' leaves the project: give a folder relative to the spec, "
+                             "without '/', '~' or '..' (function code lives beside the spec)")
+        if any(part.startswith(".") and part != "." for part in parts):
+            raise ValueError(f"source '{value}' is a dot-folder: those hold credentials and tool settings and are "
+                             "never packaged; move the code to a plain folder")
+        return value
+
 
 class Cdn(ComponentBase):
     type: Literal["cdn"]

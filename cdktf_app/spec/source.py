@@ -2,9 +2,14 @@
 
 PyYAML composes the document into nodes (which carry marks); we turn nodes into plain data ourselves so we can
 reject duplicate keys and bound the expansion of aliases (a "billion laughs" document is a few hundred bytes).
+Specs are read from regular files only (a symlink to one is fine), at most `MAX_DOCUMENT_BYTES`, nested at most
+`MAX_DEPTH` levels: the composer recurses once per level and libyaml's crashes the process long before Python
+would notice (40,000 brackets are 80 KB).
 """
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +22,7 @@ MAX_EXPANDED_NODES = 250_000
 MAX_DEPTH = 64
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MERGE_TAG = "tag:yaml.org,2002:merge"
 
 SpecPath = tuple[str | int, ...]
 
@@ -84,28 +90,65 @@ class _Builder:
         return self._scalar(node, path)
 
     def _mapping(self, node: yaml.MappingNode, path: SpecPath) -> dict:
-        self._constructor.flatten_mapping(node)
         result: dict = {}
         first_seen: dict[object, int] = {}
         for key_node, value_node in node.value:
-            key = self._scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
-            if key is None or isinstance(key, (list, dict)):
-                self.problems.append(self.source.problem(path, "mapping keys must be plain text"))
+            if key_node.tag == MERGE_TAG:
                 continue
-            key = str(key) if not isinstance(key, str) else key
-            child = (*path, key)
+            key = self._key(key_node, path)
+            if key is None:
+                continue
             if key in first_seen:
-                line = key_node.start_mark.line + 1
                 self.problems.append(Problem(
                     message=f"duplicate key '{key}' (first written on line {first_seen[key]}); "
                             "YAML keeps only the last one",
-                    file=self.source.file, line=line, column=key_node.start_mark.column + 1,
-                    path=dotted(child)))
+                    file=self.source.file, line=key_node.start_mark.line + 1,
+                    column=key_node.start_mark.column + 1, path=dotted((*path, key))))
                 continue
             first_seen[key] = key_node.start_mark.line + 1
-            self.source.marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            result[key] = self.build(value_node, child)
+            self._entry(result, key, key_node, value_node, path)
+        for key_node, value_node in self._merged_entries(node, path, (node,)):
+            key = self._key(key_node, path, report=False)  # the merged mapping reports its own bad keys
+            if key is not None and key not in result:
+                self._entry(result, key, key_node, value_node, path)
         return result
+
+    def _entry(self, result: dict, key: str, key_node: yaml.Node, value_node: yaml.Node, path: SpecPath) -> None:
+        child = (*path, key)
+        self.source.marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        result[key] = self.build(value_node, child)
+
+    def _merged_entries(self, node: yaml.MappingNode, path: SpecPath,
+                        merging: tuple[yaml.Node, ...]) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The entries `<<: *defaults` (or `<<: [*a, *b]`) brings into `node`, first one wins: YAML 1.1 merge
+        keys as PyYAML applies them (the mapping's own keys win over merged ones, earlier mappings over later)."""
+        entries: list[tuple[yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != MERGE_TAG:
+                continue
+            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            for source in sources:
+                if not isinstance(source, yaml.MappingNode) or any(source is seen for seen in merging):
+                    self.problems.append(self.source.problem(path, (
+                        "'<<' merges a mapping or a list of mappings (an alias such as *defaults), "
+                        "not itself")))
+                    continue
+                entries += [(key, value) for key, value in source.value if key.tag != MERGE_TAG]
+                entries += self._merged_entries(source, path, (*merging, source))
+        return entries
+
+    def _key(self, key_node: yaml.Node, path: SpecPath, *, report: bool = True) -> str | None:
+        key = None
+        if isinstance(key_node, yaml.ScalarNode):
+            try:
+                key = self._constructor.construct_object(key_node, deep=True)
+            except yaml.constructor.ConstructorError:
+                key = None
+        if key is None or isinstance(key, (list, dict)):
+            if report:
+                self.problems.append(self.source.problem(path, "mapping keys must be plain text"))
+            return None
+        return key if isinstance(key, str) else str(key)
 
     def _scalar(self, node: yaml.ScalarNode, path: SpecPath) -> object:
         try:
@@ -119,8 +162,9 @@ def read_yaml(text: str, file: str = "<spec>") -> SourceDocument:
     """Parse one YAML document into data plus a source map; every problem becomes a `SpecError`."""
     source = SourceMap(file=file)
     if len(text.encode("utf-8", "surrogatepass")) > MAX_DOCUMENT_BYTES:
-        raise SpecError([Problem(f"the spec is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB", file=file)])
+        raise SpecError([_too_large(file)])
     try:
+        _check_depth(text, file)
         node = yaml.compose(text, Loader=Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -139,18 +183,54 @@ def read_yaml(text: str, file: str = "<spec>") -> SourceDocument:
     return SourceDocument(data=data, source=source)
 
 
-def read_yaml_file(path: str | Path) -> SourceDocument:
-    path = Path(path)
+def _check_depth(text: str, file: str) -> None:
+    """Refuse nesting deeper than MAX_DEPTH before the composer recurses into it (libyaml's parser itself keeps
+    an explicit stack, so walking its events is safe and costs about a tenth of composing)."""
+    depth = 0
+    for event in yaml.parse(text, Loader=Loader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise SpecError([Problem(f"nesting deeper than {MAX_DEPTH} levels", file=file,
+                                         line=event.start_mark.line + 1, column=event.start_mark.column + 1)])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+
+
+def _too_large(file: str) -> Problem:
+    return Problem(f"the spec is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB", file=file)
+
+
+def read_spec_bytes(path: str | Path) -> bytes:
+    """The bytes of a spec file: a regular file (or a symlink to one) of at most MAX_DOCUMENT_BYTES. Devices
+    (`/dev/zero` never ends), FIFOs (they block until a writer comes) and sockets are refused."""
+    file = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_DOCUMENT_BYTES:
-            raise SpecError([Problem(f"the spec is larger than {MAX_DOCUMENT_BYTES // (1024 * 1024)} MiB",
-                                     file=str(path))])
-        text = path.read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer; regular files ignore it.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
-        raise SpecError([Problem("no such file", file=str(path))]) from None
-    except IsADirectoryError:
-        raise SpecError([Problem("is a directory, expected a YAML file", file=str(path))]) from None
+        raise SpecError([Problem("no such file", file=file)]) from None
+    except OSError as error:
+        raise SpecError([Problem(f"cannot read: {error.strerror}", file=file)]) from None
+    with os.fdopen(descriptor, "rb") as handle:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise SpecError([Problem("is a directory, expected a YAML file", file=file)])
+        if not stat.S_ISREG(mode):
+            raise SpecError([Problem("not a regular file (a device, FIFO or socket); a spec is a YAML file",
+                                     file=file)])
+        data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise SpecError([_too_large(file)])
+    return data
+
+
+def decode_spec(data: bytes, file: str) -> str:
+    try:
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise SpecError([Problem(f"not UTF-8 text (byte {error.start})", file=str(path))]) from None
-    return read_yaml(text, file=str(path))
+        raise SpecError([Problem(f"not UTF-8 text (byte {error.start})", file=file)]) from None
+
+
+def read_yaml_file(path: str | Path) -> SourceDocument:
+    return read_yaml(decode_spec(read_spec_bytes(path), str(path)), file=str(path))

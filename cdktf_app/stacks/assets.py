@@ -1,8 +1,10 @@
 """Function code archives, built byte-for-byte reproducibly (sorted entries, fixed dates and modes)."""
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import io
+import os
 import zipfile
 from pathlib import Path
 
@@ -31,10 +33,89 @@ def _archive(entries: list[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def source_files(directory: Path) -> list[tuple[str, bytes]]:
-    return [(path.relative_to(directory).as_posix(), path.read_bytes())
-            for path in sorted(directory.rglob("*"))
-            if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith(".")]
+# Version-control metadata and caches: never code, skipped like a .gitignore would.
+SKIPPED_NAMES = frozenset({".git", ".hg", ".svn", ".gitignore", ".gitattributes", ".DS_Store", "__pycache__"})
+# Names of files that hold keys, credentials or Terraform state/variables: a source holding one is refused.
+SECRET_PATTERNS = ("*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore", "*.ppk", "*.kdbx", "id_rsa*",
+                   "id_dsa*", "id_ecdsa*", "id_ed25519*", "credentials", "credentials.json", "*.tfstate",
+                   "*.tfstate.*", "*.tfvars", "*.tfvars.json", "terraform.rc")
+MAX_REPORTED = 20
+
+
+def refusal(name: str) -> str | None:
+    """Why a file or folder of this name is never packaged, or None."""
+    if any(fnmatch.fnmatch(name.lower(), pattern) for pattern in SECRET_PATTERNS):
+        return "looks like a secret (a key, credentials, Terraform state or variables)"
+    if name.startswith("."):
+        return "starts with a dot: dot-files and dot-folders hold credentials and tool settings (.env, .aws/, .ssh/)"
+    return None
+
+
+def function_source_files(base_dir: Path, source: str, where: Problem) -> list[tuple[str, bytes]]:
+    """The files of a function's source folder, as (archive name, bytes). The folder and every file in it stay
+    inside the project (the spec's folder, symlinks resolved); secret files, dot-files and anything that is not
+    a regular file are refused with the file named; version-control folders and caches are skipped."""
+    project = base_dir.resolve()
+    directory = (base_dir / source).resolve()
+    if not directory.is_relative_to(project):
+        raise _error(where, f"function source '{source}' resolves to {directory}, outside the project folder "
+                            f"{project}; function code lives beside the spec")
+    if not directory.is_dir():
+        raise _error(where, f"function source '{source}' is not a directory (resolved to {directory})")
+    files, refused = _walk(directory, project)
+    if refused:
+        shown = [f"function source '{source}': '{Path(source) / name}' {why} and is "
+                 "never packaged; move it out of the source folder"
+                 for name, why in refused[:MAX_REPORTED]]
+        if len(refused) > MAX_REPORTED:
+            shown.append(f"function source '{source}': {len(refused) - MAX_REPORTED} more files refused")
+        raise SpecError([_problem(where, message) for message in shown])
+    if not files:
+        raise _error(where, f"function source '{source}' is empty")
+    return [(name, path.read_bytes()) for name, path in files]
+
+
+def _walk(directory: Path, project: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, str]]]:
+    """(archive name, path) of each file to package and (name, reason) of each refused entry, sorted. Symlinked
+    folders inside the project are followed; each real folder is walked once (a link up the tree is no loop)."""
+    files, refused, visited = [], [], set()
+    for folder, folders, names in os.walk(directory, followlinks=True):
+        real = Path(folder).resolve()
+        if real in visited:
+            folders[:] = []
+            continue
+        visited.add(real)
+        entered = []
+        for name in folders + names:
+            if name in SKIPPED_NAMES:
+                continue
+            path = Path(folder) / name
+            why = refusal(name) or _outside_or_special(path, project)
+            if why:
+                refused.append((path.relative_to(directory).as_posix(), why))
+            elif path.is_file():
+                files.append((path.relative_to(directory).as_posix(), path))
+            else:
+                entered.append(name)
+        folders[:] = sorted(entered)
+    return sorted(files), sorted(refused)
+
+
+def _outside_or_special(path: Path, project: Path) -> str | None:
+    target = path.resolve()
+    if not target.is_relative_to(project):
+        return f"is a symlink to {target}, outside the project folder {project}"
+    if not (target.is_file() or target.is_dir()):
+        return "is not a regular file (a device, FIFO, socket or broken link)"
+    return None
+
+
+def _problem(where: Problem, message: str) -> Problem:
+    return Problem(message, file=where.file, line=where.line, column=where.column, path=where.path)
+
+
+def _error(where: Problem, message: str) -> SpecError:
+    return SpecError([_problem(where, message)])
 
 
 def function_archive(base_dir: Path, source: str | None, runtime: str, where: Problem) -> bytes:
@@ -42,15 +123,7 @@ def function_archive(base_dir: Path, source: str | None, runtime: str, where: Pr
     if source is None:
         family = "python" if runtime.startswith("python") else "nodejs" if runtime.startswith("node") else "go"
         return _archive([_STUBS[family]])
-    directory = (base_dir / source).resolve()
-    if not directory.is_dir():
-        raise SpecError([Problem(f"function source '{source}' is not a directory (resolved to {directory})",
-                                 file=where.file, line=where.line, column=where.column, path=where.path)])
-    entries = source_files(directory)
-    if not entries:
-        raise SpecError([Problem(f"function source '{source}' is empty", file=where.file, line=where.line,
-                                 column=where.column, path=where.path)])
-    return _archive(entries)
+    return _archive(function_source_files(base_dir, source, where))
 
 
 def sha256_base64(data: bytes) -> str:

@@ -40,16 +40,14 @@ def code_digest() -> bytes:
     return digest.digest()
 
 
-def _hash_tree(digest, directory) -> None:
-    from .assets import source_files
-
-    if directory.is_dir():
-        for name, content in source_files(directory):
-            digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+def _hash_files(digest, files: list[tuple[str, bytes]]) -> None:
+    for name, content in files:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
 
 
 def cache_key(loaded: LoadedSpec) -> str:
     from ..hcl_modules import modules_dir
+    from .assets import function_source_files
 
     digest = hashlib.sha256()
     digest.update(loaded.digest.encode())
@@ -59,9 +57,12 @@ def cache_key(loaded: LoadedSpec) -> str:
     digest.update(str(loaded.path.name if loaded.path else "<spec>").encode())
     uses_modules = loaded.spec.providers.edge is not None or any(
         component.type == "module" for component in loaded.spec.components.values())
-    if uses_modules:
-        _hash_tree(digest, modules_dir())
-    for component in loaded.spec.components.values():
+    if uses_modules:  # synth copies each module's *.tf files
+        modules = modules_dir()
+        _hash_files(digest, [(path.relative_to(modules).as_posix(), path.read_bytes())
+                             for path in sorted(modules.glob("*/*.tf"))])
+    for name, component in loaded.spec.components.items():
         if isinstance(component, Function) and component.source:
-            _hash_tree(digest, (loaded.base_dir / component.source).resolve())
+            where = loaded.source.problem(("components", name, "source"), "")
+            _hash_files(digest, function_source_files(loaded.base_dir, component.source, where))
     return digest.hexdigest()
