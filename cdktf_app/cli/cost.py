@@ -51,7 +51,7 @@ def _signed(amount: float) -> str:
 
 
 def _print_json(result, show_all: bool) -> None:
-    click.echo(json.dumps(result.as_dict(), indent=2, sort_keys=True))
+    click.echo(json.dumps(result.as_dict(), indent=2, sort_keys=True, allow_nan=False))
 
 
 def _shown(result, show_all: bool):
@@ -106,7 +106,7 @@ def _print_markdown(result, show_all: bool) -> None:
 
 def _print_delta(delta, output: str) -> None:
     if output == "json":
-        click.echo(json.dumps(delta.as_dict(), indent=2, sort_keys=True))
+        click.echo(json.dumps(delta.as_dict(), indent=2, sort_keys=True, allow_nan=False))
         return
     if output == "markdown":
         rows = [f"| {line.stack} | `{line.address}` | {_money(line.before)} | {_money(line.after)} | "

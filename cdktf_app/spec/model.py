@@ -383,17 +383,22 @@ def _standard(key: str, version: Any) -> dict:
 
 
 class CostAssumptions(Strict):
-    """Usage that `nexus cost` cannot read from the resources; each figure is per resource and per month."""
+    """Usage that `nexus cost` cannot read from the resources; each figure is per resource and per month.
+    Finite and bounded (an exabyte, a quadrillion requests): an estimate is never Infinity or NaN."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     hours_per_month: float = Field(730, gt=0, le=744, description="hours each always-on resource runs")
-    storage_gb: float = Field(50, ge=0, description="GB stored per bucket, storage account and document store")
-    requests_per_month: float = Field(1_000_000, ge=0, description="requests per function, queue, topic, "
-                                                                     "document store (reads and writes each), CDN "
-                                                                     "and WAF")
+    storage_gb: float = Field(50, ge=0, le=1e9, description="GB stored per bucket, storage account and document "
+                                                             "store")
+    requests_per_month: float = Field(1_000_000, ge=0, le=1e15, description="requests per function, queue, topic, "
+                                                                              "document store (reads and writes "
+                                                                              "each), CDN and WAF")
     function_duration_ms: float = Field(200, gt=0, le=900_000, description="average run time of one invocation")
-    data_transfer_gb: float = Field(100, ge=0, description="GB out of each CDN and through each NAT gateway")
-    log_ingest_gb: float = Field(1, ge=0, description="GB of logs written to each log group or workspace")
-    warehouse_scanned_tib: float = Field(1, ge=0, description="TiB scanned by queries per analytics dataset")
+    data_transfer_gb: float = Field(100, ge=0, le=1e9, description="GB out of each CDN and through each NAT gateway")
+    log_ingest_gb: float = Field(1, ge=0, le=1e9, description="GB of logs written to each log group or workspace")
+    warehouse_scanned_tib: float = Field(1, ge=0, le=1e6, description="TiB scanned by queries per analytics "
+                                                                       "dataset")
 
 
 # ---------------------------------------------------------------- state

@@ -2,12 +2,16 @@
 size a component can create priced; unknown types are unpriced, never $0; usage comes from the spec."""
 from __future__ import annotations
 
+import json
+import math
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from cdktf_app.cli.main import cli
 from cdktf_app.components.aws import cache as aws_cache, database as aws_database, kubernetes as aws_kubernetes
 from cdktf_app.components.aws import vm_group as aws_vm_group
 from cdktf_app.components.azure import kubernetes as azure_kubernetes, vm_group as azure_vm_group
@@ -127,3 +131,25 @@ def test_a_flat_charge_names_its_unit_or_an_assumption_the_spec_can_override():
     assert Flat("GB stored (assumed)", "s3_standard", per="storage_gb").per == "storage_gb"
     with pytest.raises(ValueError, match="per must be hour, month or a CostAssumptions field, not 'storage_tb'"):
         Flat("TB stored", "s3_standard", per="storage_tb")
+
+
+@pytest.mark.parametrize("field, value, expected", [
+    ("storage_gb", ".inf", "finite number"), ("requests_per_month", ".nan", "finite number"),
+    ("data_transfer_gb", "-1", "greater than or equal to 0"), ("log_ingest_gb", "1e308", "less than or equal"),
+])
+def test_usage_that_is_not_a_finite_sane_number_is_a_located_spec_error(tmp_path, field, value, expected):
+    spec = tmp_path / "nexus.yaml"
+    spec.write_text(SPEC.replace("storage_gb: 400", f"{field}: {value}"))
+    result = CliRunner().invoke(cli, ["cost", str(spec), "-o", "json"])
+    assert result.exit_code == 2, result.output
+    assert f"nexus.yaml:8:3: cost.{field}:" in result.output and expected in result.output
+    assert "Infinity" not in result.output and "NaN" not in result.output and "Traceback" not in result.output
+
+
+def test_the_largest_usage_allowed_still_prices_to_strict_json(tmp_path):
+    spec = tmp_path / "nexus.yaml"
+    spec.write_text(SPEC.replace("storage_gb: 400", "storage_gb: 1e9\n  requests_per_month: 1e15"))
+    result = CliRunner().invoke(cli, ["cost", str(spec), "-o", "json"])
+    assert result.exit_code == 0, result.output
+    total = json.loads(result.output, parse_constant=lambda word: pytest.fail(f"{word} in cost JSON"))["total_monthly"]
+    assert math.isfinite(total) and total > 1e7
