@@ -28,7 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..errors import BlueprintError, SpecError
 from ..paths import repo_root
 from ..spec import LoadedSpec, load_spec_text
-from ..spec.model import STANDARDS
+from ..spec.model import CLOUDS, STANDARDS
 
 BLUEPRINTS_DIR_ENV = "NEXUS_BLUEPRINTS_DIR"
 DEFINITION_FILE = "blueprint.yaml"
@@ -39,7 +39,8 @@ FALSE_WORDS = ("false", "no", "off", "0")
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 _PARAMETER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_DEFINITION_KEYS = ("title", "summary", "industry", "standards", "parameters", "checks")
+_DEFINITION_KEYS = ("title", "summary", "industry", "standards", "parameters", "checks", "knobs")
+_KNOB_KEYS = ("scale", "region", "db_engine", "runtime", "edge", "scaled")
 _PARAMETER_KEYS = ("type", "default", "description", "choices", "min", "max", "pattern")
 
 
@@ -67,6 +68,19 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Knobs:
+    """Which parameter carries which part of a prompt's intent (`nexus generate --offline` reads them), and the
+    component of the template that scales. Every name but `scaled` is a parameter of the blueprint."""
+
+    scale: tuple[str, str] | None = None          # (minimum, maximum) parameters
+    region: dict[str, str] = field(default_factory=dict)   # cloud -> parameter
+    db_engine: str | None = None
+    runtime: str | None = None
+    edge: str | None = None
+    scaled: str | None = None
+
+
+@dataclass(frozen=True)
 class Blueprint:
     name: str
     title: str
@@ -76,6 +90,7 @@ class Blueprint:
     parameters: tuple[Parameter, ...]
     path: Path = field(compare=False)     # the folder with blueprint.yaml and nexus.yaml.j2
     checks: tuple[Check, ...] = ()
+    knobs: Knobs = field(default_factory=Knobs)
 
     def parameter(self, name: str) -> Parameter | None:
         return next((parameter for parameter in self.parameters if parameter.name == name), None)
@@ -128,7 +143,8 @@ def _read_blueprint(path: Path) -> Blueprint:
         name=path.name, title=data["title"], summary=data["summary"], industry=data["industry"],
         standards=tuple(_standard_label(item) for item in data.get("standards") or ()),
         parameters=parameters, path=path,
-        checks=tuple(Check(expression=check["check"], message=check["message"]) for check in data.get("checks") or ()))
+        checks=tuple(Check(expression=check["check"], message=check["message"]) for check in data.get("checks") or ()),
+        knobs=_knobs(data.get("knobs") or {}))
     # A default that fails its own parameter's rules is a bug in the blueprint, not in the user's values.
     defaults_problems = [problem for parameter in parameters
                          for problem in _coerce(parameter, parameter.default)[1]]
@@ -157,7 +173,33 @@ def _definition_problems(data: Any) -> list[str]:
     for check in data.get("checks") or ():
         if not isinstance(check, dict) or set(check) != {"check", "message"}:
             problems.append(f"a check needs exactly 'check' (an expression) and 'message': {check!r}")
+    return problems + _knob_problems(data.get("knobs") or {}, parameters)
+
+
+def _knob_problems(knobs: Any, parameters: dict) -> list[str]:
+    if not isinstance(knobs, dict):
+        return ["'knobs' must be a mapping: " + ", ".join(_KNOB_KEYS)]
+    problems = [f"knobs: unknown key '{key}'{_did_you_mean(str(key), _KNOB_KEYS)}" for key in knobs
+                if key not in _KNOB_KEYS]
+    scale = knobs.get("scale")
+    if scale is not None and not (isinstance(scale, list) and len(scale) == 2):
+        problems.append("knobs.scale is [minimum parameter, maximum parameter]")
+    region = knobs.get("region", {})
+    if not isinstance(region, dict) or not set(region) <= set(CLOUDS):
+        problems.append(f"knobs.region maps a cloud ({', '.join(CLOUDS)}) to a parameter")
+    named = [*(scale if isinstance(scale, list) else ()), *(region.values() if isinstance(region, dict) else ()),
+             *(knobs[key] for key in ("db_engine", "runtime", "edge") if key in knobs)]
+    problems += [f"knobs: '{name}' is not a parameter of this blueprint" for name in named
+                 if not isinstance(name, str) or name not in parameters]
+    if "scaled" in knobs and not isinstance(knobs["scaled"], str):
+        problems.append("knobs.scaled names the component that scales")
     return problems
+
+
+def _knobs(data: dict) -> Knobs:
+    return Knobs(scale=tuple(data["scale"]) if "scale" in data else None, region=dict(data.get("region", {})),
+                 db_engine=data.get("db_engine"), runtime=data.get("runtime"), edge=data.get("edge"),
+                 scaled=data.get("scaled"))
 
 
 def _parameter_problems(name: Any, spec: Any) -> list[str]:

@@ -25,18 +25,6 @@ from .intent import Intent
 INDUSTRY_BLUEPRINTS = {"fintech": "fintech", "ecommerce": "ecommerce", "healthcare": "healthcare",
                        "gamedev": "gamedev", "devops": "devops-platform"}
 
-# Per blueprint: which of its parameters carry which part of the intent, and the component that scales.
-BLUEPRINT_KNOBS: dict[str, dict[str, Any]] = {
-    "fintech": {"scale": ("web_min", "web_max"), "region": {"aws": "region"}, "scaled": "web"},
-    "ecommerce": {"scale": ("web_min", "web_max"), "region": {"aws": "region"}, "db_engine": "db_engine",
-                  "scaled": "web"},
-    "healthcare": {"scale": ("app_min", "app_max"), "region": {"aws": "region"}, "runtime": "intake_runtime",
-                   "scaled": "portal"},
-    "gamedev": {"scale": ("nodes_min", "nodes_max"), "region": {"aws": "aws_region", "gcp": "gcp_region"},
-                "edge": "edge_locations", "scaled": "game_servers"},
-    "devops-platform": {"scale": ("api_min", "api_max"), "region": {"gcp": "region"}, "runtime": "function_runtime",
-                        "scaled": "api"},
-}
 SECRET_MANAGERS = {"aws": "aws-secrets-manager", "gcp": "gcp-secret-manager", "azure": "azure-key-vault"}
 DEFAULT_REGIONS = {"aws": ("region", "us-east-1"), "gcp": ("region", "us-central1"), "azure": ("location", "eastus")}
 PLACEHOLDER_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
@@ -75,33 +63,33 @@ def offline_draft(intent: Intent, forced_blueprint: str | None = None) -> Offlin
     parameters = blueprint_parameters(name, intent)
     data = _load(render_blueprint(name, parameters))
     adjustments: list[str] = []
-    tailor(data, intent, BLUEPRINT_KNOBS.get(name, {}), adjustments)
+    tailor(data, intent, get_blueprint(name).knobs.scaled, adjustments)
     return OfflineDraft(blueprint=name, parameters=parameters, text=dump(data), adjustments=adjustments)
 
 
 def blueprint_parameters(name: str, intent: Intent) -> dict[str, Any]:
     """The intent's values for the blueprint's own parameters; a value the parameter rejects is left to tailor()."""
     blueprint = get_blueprint(name)
-    knobs = BLUEPRINT_KNOBS.get(name, {})
+    knobs = blueprint.knobs
     wanted: dict[str, Any] = {}
     if intent.name:
         wanted["name"] = intent.name
     if intent.environments:
         wanted["environments"] = intent.environments
-    low_name, high_name = knobs.get("scale", (None, None))
+    low_name, high_name = knobs.scale or (None, None)
     if intent.scale_min is not None and low_name:
         wanted[low_name] = intent.scale_min
     if intent.scale_max is not None and high_name:
         wanted[high_name] = intent.scale_max
-    for cloud, parameter in knobs.get("region", {}).items():
+    for cloud, parameter in knobs.region.items():
         if cloud in intent.regions:
             wanted[parameter] = intent.regions[cloud]
-    if intent.db_engine and "db_engine" in knobs:
-        wanted[knobs["db_engine"]] = intent.db_engine
-    if intent.runtime and "runtime" in knobs:
-        wanted[knobs["runtime"]] = intent.runtime
-    if intent.edge_locations and "edge" in knobs:
-        wanted[knobs["edge"]] = intent.edge_locations
+    if intent.db_engine and knobs.db_engine:
+        wanted[knobs.db_engine] = intent.db_engine
+    if intent.runtime and knobs.runtime:
+        wanted[knobs.runtime] = intent.runtime
+    if intent.edge_locations and knobs.edge:
+        wanted[knobs.edge] = intent.edge_locations
     accepted = {}
     for key, value in wanted.items():
         parameter = blueprint.parameter(key)
@@ -123,7 +111,8 @@ def blueprint_parameters(name: str, intent: Intent) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- tailoring the rendered spec
-def tailor(data: CommentedMap, intent: Intent, knobs: dict[str, Any], notes: list[str]) -> None:
+def tailor(data: CommentedMap, intent: Intent, scaled: str | None, notes: list[str]) -> None:
+    """`scaled`: the blueprint's component that carries the prompt's scale (its `knobs.scaled`)."""
     before = {name: dict(component) for name, component in _components(data).items()}
     clouds_before = _clouds_of(data)
     if intent.clouds:
@@ -135,7 +124,7 @@ def tailor(data: CommentedMap, intent: Intent, knobs: dict[str, Any], notes: lis
     _add_components(data, intent, notes)
     _fit_availability(data, notes)
     _set_engines(data, intent, notes)
-    _set_scaling(data, intent, knobs.get("scaled"), notes)
+    _set_scaling(data, intent, scaled, notes)
     if intent.runtime:
         for component in _components(data).values():
             if component.get("type") == "function":

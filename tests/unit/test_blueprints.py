@@ -498,3 +498,26 @@ def test_a_broken_definition_is_reported(tmp_path, monkeypatch, parameter, messa
     with pytest.raises(BlueprintError) as error:
         get_blueprint(name)
     assert message in problems_of(error)
+
+
+@pytest.mark.parametrize("knobs, message", [
+    ("knobs:\n  scale: [name, max_tasks]\n", "knobs: 'max_tasks' is not a parameter of this blueprint"),
+    ("knobs:\n  region: {moon: name}\n", "knobs.region maps a cloud"),
+    ("knobs:\n  scaling: [name, name]\n", "knobs: unknown key 'scaling' (did you mean 'scale'?)"),
+])
+def test_knobs_name_the_blueprints_own_parameters(tmp_path, monkeypatch, knobs, message):
+    definition = ("title: Custom\nsummary: s\nindustry: Testing\nparameters:\n  name:\n    type: string\n"
+                  "    default: custom\n    description: spec name\n" + knobs)
+    name = _blueprint(tmp_path, monkeypatch, MINIMAL, definition)
+    with pytest.raises(BlueprintError) as error:
+        get_blueprint(name)
+    assert message in problems_of(error)
+
+
+@pytest.mark.parametrize("blueprint", [blueprint.name for blueprint in list_blueprints()])
+def test_every_blueprint_says_which_component_carries_the_scale(blueprint):
+    knobs = get_blueprint(blueprint).knobs
+    scaled = spec_of(render_blueprint(blueprint, {})).components[knobs.scaled]
+    low, high = knobs.scale
+    defaults = get_blueprint(blueprint).defaults()
+    assert (scaled.min, scaled.max) == (defaults[low], defaults[high])
