@@ -110,3 +110,22 @@ def test_an_allowance_that_names_no_unsafe_override_is_a_usage_error():
 
 def test_a_spec_with_plain_attributes_needs_no_allowance():
     assert audit_overrides(loaded_with("acl: private", "'versioning.enabled': true")) == []
+
+
+def test_a_run_history_from_before_the_column_records_allowed_unsafe_overrides(tmp_path):
+    import sqlalchemy
+
+    from cdktf_app.runs import RunRecord, RunStore
+    from cdktf_app.runs.store import runs_table
+
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    older = sqlalchemy.MetaData()
+    sqlalchemy.Table(runs_table.name, older, *(sqlalchemy.Column(column.name, column.type) for column in
+                                               runs_table.columns if column.name != "unsafe_overrides"))
+    engine = sqlalchemy.create_engine(url)
+    older.create_all(engine)
+    engine.dispose()
+    with RunStore(url) as store:
+        store.save(RunRecord(command="deploy", spec_name="shop", spec_file="nexus.yaml", spec_sha256="0" * 64,
+                             started_at=1.0, unsafe_overrides=["aws_s3_bucket.assets.lifecycle"]))
+        assert [run.unsafe_overrides for run in store.list()] == [["aws_s3_bucket.assets.lifecycle"]]
