@@ -133,7 +133,8 @@ def _stack_json_target(path: Path, spec: str | Path | None, allow_unsafe_overrid
         loaded = _spec_of(out_dir)
     stack = stack_dir.name if stack_dir.parent.name == "stacks" else None
     return ScanTarget("stack_json", [ScanFile(stack, path)], out_dir=out_dir,
-                      provenance=_provenance(out_dir) if out_dir else None, loaded=loaded)
+                      provenance=_provenance(out_dir) if out_dir else None, loaded=loaded,
+                      notes=_unsafe_override_notes(out_dir) if out_dir else [])
 
 
 def _plan_target(path: Path, document: dict, spec: str | Path | None, stack: str | None,
@@ -146,7 +147,7 @@ def _plan_target(path: Path, document: dict, spec: str | Path | None, stack: str
                 break
     provenance = _provenance(out_dir) if out_dir else None
     target = ScanTarget("plan", [], framework="terraform_plan", out_dir=out_dir, provenance=provenance,
-                        loaded=loaded)
+                        loaded=loaded, notes=_unsafe_override_notes(out_dir) if out_dir else [])
     stack = stack or _plan_stack(document, provenance)
     target.files.append(ScanFile(stack, path))
     if provenance is None:
