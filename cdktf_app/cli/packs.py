@@ -88,3 +88,43 @@ def packs_show(obj: dict, name: str, only_manual: bool, check_id: str | None, ra
         table.add_row(escape(control.id), control.severity,
                       "manual" if control.manual else ", ".join(control.checks), title)
     console.print(table)
+
+
+@packs.command("checks")
+@click.option("--check", "check_ids", metavar="CHECK_ID", multiple=True, help="Only these checks (repeatable).")
+@click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True,
+              help="table for people, json for machines.")
+@click.pass_obj
+def packs_checks(obj: dict, check_ids: tuple[str, ...], output: str) -> None:
+    """The check index: each check id with where it comes from (a Nexus check file or checkov), its fix file and
+    the packs that cite it. Exits 2 when the catalogues disagree (a fix or a pack naming a check that does not
+    exist, a Nexus check no pack cites).
+
+    \b
+    Examples:
+      nexus packs checks
+      nexus packs checks --check NEXUS_AWS_RDS_CMK -o json
+    """
+    from ..compliance.check_index import check_index, index_problems
+    from ..errors import ComplianceDataError, UsageError
+
+    index = check_index()
+    problems = index_problems(index)
+    if problems:
+        raise ComplianceDataError("the check index is inconsistent", problems)
+    unknown = [check for check in check_ids if check not in index]
+    if unknown:
+        raise UsageError(f"no check {', '.join(unknown)} in the index (nexus packs checks lists them)")
+    rows = [entry.as_dict() for check, entry in index.items() if not check_ids or check in check_ids]
+    if output == "json" or (obj or {}).get("log_format") == "json":
+        click.echo(json.dumps({"checks": rows}, indent=2, sort_keys=True))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Nexus check index ({len(rows)} checks)")
+    for column in ("id", "cloud", "source", "fix_file", "packs"):
+        table.add_column(column.replace("_", " "), no_wrap=column == "id", overflow="fold")
+    for row in rows:
+        table.add_row(row["id"], row["cloud"] or "", row["source"], row["fix_file"] or "", ", ".join(row["packs"]))
+    Console(highlight=False, soft_wrap=True).print(table)
