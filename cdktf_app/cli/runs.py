@@ -34,13 +34,16 @@ def runs() -> None:
 @OUTPUT
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
 def runs_list(project: Path, output: str, limit: int) -> None:
-    """The newest runs first."""
+    """The newest runs first; a row that cannot be read is listed as unreadable, with the reason."""
+    from ..runs import DamagedRun
+
     with _store(project) as store:
         records = store.list(limit)
     if output == "json":
         click.echo(json.dumps([record.to_dict() for record in records], indent=2, sort_keys=True))
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(title=f"runs ({len(records)})")
@@ -48,9 +51,13 @@ def runs_list(project: Path, output: str, limit: int) -> None:
         table.add_column(column, justify="right" if column in ("+", "~", "-", "seconds") else "left",
                          no_wrap=column == "id")
     for r in records:
-        table.add_row(r.id, _when(r.started_at), r.command + (" (sandbox)" if r.sandbox else ""), r.spec_name,
-                      r.outcome, str(r.added), str(r.changed), str(r.destroyed),
-                      f"{r.duration_seconds:.1f}" if r.duration_seconds is not None else "-", r.error_class or "")
+        if isinstance(r, DamagedRun):
+            table.add_row(escape(r.id), *["-"] * 8, escape(f"unreadable: {r.reason}"))
+            continue
+        table.add_row(escape(r.id), _when(r.started_at), escape(r.command + (" (sandbox)" if r.sandbox else "")),
+                      escape(r.spec_name), escape(r.outcome), str(r.added), str(r.changed), str(r.destroyed),
+                      f"{r.duration_seconds:.1f}" if r.duration_seconds is not None else "-",
+                      escape(r.error_class or ""))
     Console(highlight=False, soft_wrap=True).print(table)
 
 

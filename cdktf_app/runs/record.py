@@ -5,8 +5,9 @@ failure evidence) passes through `redact` with them, and no plan value other tha
 """
 from __future__ import annotations
 
+import math
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 
 @dataclass
@@ -63,3 +64,43 @@ class RunRecord:
         fields["phases"] = [PhaseRecord(**phase) for phase in data.get("phases") or []]
         fields["unsafe_overrides"] = list(data.get("unsafe_overrides") or [])  # NULL in rows from before the column
         return cls(**fields)
+
+
+@dataclass(frozen=True)
+class DamagedRun:
+    """A stored row that does not read back as a run (edited by hand, cut short by a full disk): listed with
+    what is wrong instead of hiding the runs around it."""
+
+    id: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "damaged": True, "reason": f"unreadable: {self.reason}"}
+
+
+# Epoch seconds a run can have started or finished at: 1970 to the end of year 9999 (what gmtime can show).
+LAST_TIMESTAMP = 253402300799.0
+KINDS = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+
+
+def problem(record: RunRecord | PhaseRecord) -> str | None:
+    """What in a record read back from a database is not of its declared type (None when all of it is)."""
+    for item in fields(record):
+        value = getattr(record, item.name)
+        kind, optional = str(item.type).removesuffix(" | None"), str(item.type).endswith("| None")
+        if value is None:
+            if optional:
+                continue
+            return f"{item.name} is empty"
+        if kind.startswith("list["):
+            if not isinstance(value, list) or (kind == "list[str]" and not all(isinstance(v, str) for v in value)):
+                return f"{item.name} is not a {kind}"
+            continue
+        expected = KINDS[kind]
+        if not isinstance(value, expected) or (bool not in expected and isinstance(value, bool)):
+            return f"{item.name} is not {'an' if kind == 'int' else 'a'} {kind}: {value!r:.40}"
+        if kind == "float" and not math.isfinite(value):
+            return f"{item.name} is not a finite number: {value!r}"
+        if item.name in ("started_at", "finished_at") and not 0 <= value <= LAST_TIMESTAMP:
+            return f"{item.name} is not a timestamp: {value!r}"
+    return None

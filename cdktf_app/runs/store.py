@@ -5,16 +5,17 @@ One table through SQLAlchemy Core, so both databases share every query. A run is
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import fields
 from pathlib import Path
 
-from sqlalchemy import JSON, Boolean, Column, Float, Integer, MetaData, String, Table, Text, create_engine, \
-    inspect, select, text
+from sqlalchemy import JSON, Boolean, Column, Float, Integer, MetaData, String, Table, Text, cast, \
+    create_engine, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ToolError, UsageError
-from .record import RunRecord
+from .record import DamagedRun, RunRecord, problem
 
 URL_VARIABLE = "NEXUS_RUNS_URL"
 
@@ -90,19 +91,23 @@ class RunStore:
             else:
                 connection.execute(runs_table.insert().values(**row))
 
-    def list(self, limit: int = 20) -> list[RunRecord]:
-        query = select(runs_table).order_by(runs_table.c.started_at.desc()).limit(limit)
+    def list(self, limit: int = 20) -> list[RunRecord | DamagedRun]:
+        """The newest runs first; a row that does not read back is a DamagedRun in its place."""
+        query = _select_rows().order_by(runs_table.c.started_at.desc()).limit(limit)
         with self.engine.connect() as connection:
-            return [RunRecord.from_dict(dict(row._mapping)) for row in connection.execute(query)]
+            return [run_from_row(dict(row._mapping)) for row in connection.execute(query)]
 
     def get(self, run_id: str) -> RunRecord:
-        """A run by id or by a unique prefix of it."""
-        query = select(runs_table).where(runs_table.c.id.startswith(run_id, autoescape=True)).limit(2)
+        """A run by id or by a unique prefix of it; a damaged one is an error saying what is wrong with it."""
+        query = _select_rows().where(runs_table.c.id.startswith(run_id, autoescape=True)).limit(2)
         with self.engine.connect() as connection:
             rows = list(connection.execute(query))
         if len(rows) != 1:
             raise UsageError(f"no run with id '{run_id}'" if not rows else f"run id '{run_id}' is ambiguous")
-        return RunRecord.from_dict(dict(rows[0]._mapping))
+        found = run_from_row(dict(rows[0]._mapping))
+        if isinstance(found, DamagedRun):
+            raise ToolError(f"run {found.id} in {_safe(self.url)} is unreadable: {found.reason}")
+        return found
 
     def close(self) -> None:
         self.engine.dispose()
@@ -112,6 +117,38 @@ class RunStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _select_rows():
+    """Every column, JSON ones as their stored text: one row of bad JSON must not stop the others being read."""
+    return select(*[cast(column, Text).label(column.name) if isinstance(column.type, JSON) else column
+                    for column in runs_table.columns])
+
+
+def run_from_row(row: dict) -> RunRecord | DamagedRun:
+    """A run from a stored row (JSON columns as text); one that does not fit its types is a DamagedRun."""
+    try:
+        data = {**row, **{column.name: _json(row, column) for column in runs_table.columns
+                          if isinstance(column.type, JSON)}}
+        if not isinstance(data["phases"], list) or not all(isinstance(item, dict) for item in data["phases"]):
+            raise ValueError("phases is not a list of phases")
+        record = RunRecord.from_dict(data)
+    except (ValueError, TypeError) as error:
+        return DamagedRun(str(row.get("id")), str(error))
+    wrong = problem(record) or next(filter(None, map(problem, record.phases)), None)
+    return DamagedRun(str(row.get("id")), wrong) if wrong else record
+
+
+def _json(row: dict, column: Column):
+    stored = row.get(column.name)
+    if stored is None:
+        if column.nullable:
+            return None
+        raise ValueError(f"{column.name} is empty")
+    try:
+        return json.loads(stored)
+    except ValueError as error:
+        raise ValueError(f"{column.name} is not valid JSON ({error})") from None
 
 
 def _add_missing_columns(engine) -> None:

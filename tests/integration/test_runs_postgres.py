@@ -94,3 +94,28 @@ def test_deploy_and_destroy_are_recorded_in_postgresql(postgres, tmp_path, monke
     assert listed.exit_code == 0, listed.output
     assert [(r["id"], r["command"]) for r in json.loads(listed.output)][:2] == [(destroyed.id, "destroy"),
                                                                                 (deployed.id, "deploy")]
+
+
+def test_a_damaged_postgresql_row_is_listed_with_its_reason(postgres):
+    """PostgreSQL checks JSON and NOT NULL itself; what it lets through is NaN, Infinity and JSON of the wrong
+    shape."""
+    from sqlalchemy import create_engine, text
+
+    from cdktf_app.runs import DamagedRun, RunRecord
+
+    admin = create_engine(postgres.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("CREATE DATABASE damaged_runs"))
+    admin.dispose()
+    url = postgres.rsplit("/", 1)[0] + "/damaged_runs"
+    with RunStore(url) as store:
+        for index, run_id in enumerate(("good", "nan-time", "dict-stacks")):
+            store.save(RunRecord(command="plan", spec_name="shop", spec_file="nexus.yaml", spec_sha256="a" * 64,
+                                 started_at=100.0 + index, id=run_id))
+        with store.engine.begin() as connection:
+            connection.execute(text("update nexus_runs set started_at = 'NaN' where id = 'nan-time'"))
+            connection.execute(text("""update nexus_runs set stacks = '{"a": 1}' where id = 'dict-stacks'"""))
+        listed = {run.id: run for run in store.list()}
+        assert isinstance(listed["good"], RunRecord) and listed["good"].spec_name == "shop"
+        assert listed["nan-time"] == DamagedRun("nan-time", "started_at is not a finite number: nan")
+        assert listed["dict-stacks"] == DamagedRun("dict-stacks", "stacks is not a list[str]")

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from cdktf_app.cli.main import cli
 from cdktf_app.deploy import summarize_plan
 from cdktf_app.errors import ToolError, UsageError
-from cdktf_app.runs import PhaseRecord, RunRecord, RunStore, redact, runs_url
+from cdktf_app.runs import DamagedRun, PhaseRecord, RunRecord, RunStore, redact, runs_url
 
 
 def make_run(started: float, **fields) -> RunRecord:
@@ -113,3 +116,64 @@ def test_a_stored_run_holds_no_plan_value(tmp_path):
     dump = json.dumps(sqlite3.connect(tmp_path / "runs.db").execute("select * from nexus_runs").fetchall())
     assert not any(secret in dump for secret in secrets)
     store.close()
+
+
+DAMAGE = {   # run id -> SQL that damages its row, and the reason it is then listed with
+    "bad-json": ("stacks = '[not json'", "stacks is not valid JSON"),
+    "null-name": ("spec_name = NULL", "spec_name is empty"),
+    "text-time": ("started_at = 'yesterday'", "started_at is not a float: 'yesterday'"),
+    "far-time": ("started_at = 1e20", "started_at is not a timestamp: 1e+20"),
+    "odd-phase": ("phases = '[{\"stage\": 1}]'", "unexpected keyword argument 'stage'"),
+    "text-count": ("added = 'many'", "added is not an int: 'many'"),
+    "null-json": ("phases = 'null'", "phases is not a list of phases"),
+}
+
+
+@pytest.fixture
+def damaged_history(tmp_path) -> Path:
+    """A runs.db edited by hand: its table lost the NOT NULL constraints, and one row per kind of damage."""
+    with RunStore(f"sqlite:///{tmp_path}/model.db"):
+        pass
+    schema = sqlite3.connect(tmp_path / "model.db").execute(
+        "select sql from sqlite_master where name = 'nexus_runs'").fetchone()[0]
+    database = tmp_path / ".nexus" / "runs.db"
+    database.parent.mkdir()
+    connection = sqlite3.connect(database)
+    connection.execute(schema.replace(" NOT NULL", ""))
+    connection.commit()
+    with RunStore(f"sqlite:///{database}") as store:
+        for index, run_id in enumerate(["good-old", *DAMAGE, "good-new"]):
+            store.save(make_run(1000.0 + index, id=run_id, phases=[PhaseRecord("s", "plan", 1.5, True)]))
+    for run_id, (damage, _) in DAMAGE.items():
+        connection.execute(f"update nexus_runs set {damage} where id = ?", (run_id,))
+    connection.commit()
+    return tmp_path
+
+
+def test_a_damaged_row_is_listed_with_its_reason_and_the_others_are_read(damaged_history):
+    with RunStore(runs_url(damaged_history)) as store:
+        listed = {run.id: run for run in store.list(limit=50)}
+    assert isinstance(listed["good-old"], RunRecord) and isinstance(listed["good-new"], RunRecord)
+    assert listed["good-new"].phases == [PhaseRecord("s", "plan", 1.5, True)]
+    for run_id, (_, reason) in DAMAGE.items():
+        assert isinstance(listed[run_id], DamagedRun) and reason in listed[run_id].reason, listed[run_id]
+
+
+def test_runs_list_and_show_say_which_row_is_unreadable_and_why(damaged_history, monkeypatch):
+    monkeypatch.delenv("NEXUS_RUNS_URL", raising=False)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["runs", "list", "--project", str(damaged_history), "--output", "json"])
+    assert result.exit_code == 0, result.output
+    rows = {row["id"]: row for row in json.loads(result.output)}
+    assert rows["good-new"]["spec_name"] == "shop" and rows["good-old"]["command"] == "deploy"
+    assert rows["text-time"] == {"id": "text-time", "damaged": True,
+                                 "reason": "unreadable: started_at is not a float: 'yesterday'"}
+    wide = {"COLUMNS": "250"}
+    result = runner.invoke(cli, ["runs", "list", "--project", str(damaged_history)], env=wide)
+    assert result.exit_code == 0, result.output
+    assert "good-new" in result.output and "unreadable: stacks is not valid JSON" in result.output
+    result = runner.invoke(cli, ["runs", "show", "bad-json", "--project", str(damaged_history)], env=wide)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "run bad-json in sqlite:///" in result.output and "is unreadable: stacks is not valid JSON" in result.output
+    result = runner.invoke(cli, ["runs", "show", "good-new", "--project", str(damaged_history)], env=wide)
+    assert result.exit_code == 0 and "run good-new" in result.output
