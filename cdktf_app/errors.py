@@ -86,6 +86,13 @@ class ToolError(NexusError):
     exit_code = 1
 
 
+class ScanError(NexusError):
+    """A compliance scan that did not check everything it was given (a stack checkov could not parse, a stack with
+    resources on which no check ran, a scanner that failed): never a pass, whatever the findings."""
+
+    exit_code = 4
+
+
 class ComplianceDataError(NexusError):
     """A compliance data file (a pack, a fix, the exemptions) is missing or malformed; problems name file, line,
     field."""

@@ -52,7 +52,8 @@ def check(obj: dict, target: Path, spec: Path | None, out_dir: Path | None, stac
         suppressions:
           - {check: CKV_AWS_18, resource: aws_s3_bucket.logs, reason: "the log bucket itself", expires: 2027-06-30}
     \b
-    Exit codes: 0 nothing at or above --fail-on, 1 findings remain, 2 usage or spec error.
+    Exit codes: 0 nothing at or above --fail-on, 1 findings remain, 2 usage or spec error, 4 the scan did
+    not check everything (a stack checkov could not parse, no check ran on a stack's resources).
     Examples:
       nexus check nexus.yaml
       nexus check nexus.yaml --fix                       # safe fixes only

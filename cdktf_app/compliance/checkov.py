@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import ToolError
+from ..errors import ScanError
 from ..paths import repo_root
 
 CHECKOV_VERSION = "3.3.30"
@@ -32,7 +32,7 @@ def checkov_python() -> Path:
     if candidate.name.startswith("checkov"):
         candidate = candidate.with_name("python")
     if not candidate.exists():
-        raise ToolError(f"checkov {CHECKOV_VERSION} is not installed (looked for {candidate}). Run `make setup` "
+        raise ScanError(f"checkov {CHECKOV_VERSION} is not installed (looked for {candidate}). Run `make setup` "
                         "(it installs checkov into .tools/checkov, its own venv), or set NEXUS_CHECKOV to the "
                         "python of a venv that has checkov.")
     return candidate
@@ -59,6 +59,12 @@ class ScanRequest:
         return json.dumps({"files": list(self.files), "framework": self.framework,
                            "external_checks_dirs": list(self.external_checks_dirs),
                            "checks": list(self.checks) if self.checks else None, "context": self.context})
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    results: list[dict]
+    unparsed: tuple[str, ...]       # files checkov could not parse (absolute paths)
 
 
 class CheckovWorker:
@@ -95,22 +101,23 @@ class CheckovWorker:
             line = self._answers.get(timeout=timeout)
         except queue.Empty:
             self.stop()
-            raise ToolError(f"checkov did not {what} within {timeout:.0f}s; stopped it") from None
+            raise ScanError(f"checkov did not {what} within {timeout:.0f}s; stopped it") from None
         if line is None:
             self._process = None
-            raise ToolError(f"checkov exited during {what} (check the venv: `make setup`)")
+            raise ScanError(f"checkov exited during {what} (check the venv: `make setup`)")
         answer = json.loads(line)
         if not answer.get("ok"):
-            raise ToolError(f"checkov failed: {answer.get('error')}")
+            raise ScanError(f"checkov failed: {answer.get('error')}")
         return answer
 
-    def scan(self, request: ScanRequest) -> list[dict]:
+    def scan(self, request: ScanRequest) -> ScanAnswer:
+        """checkov's results; a checkov that cannot scan is a ScanError (exit 4), never an empty result."""
         self.start()
         self._process.stdin.write(request.as_json() + "\n")
         self._process.stdin.flush()
         answer = self._answer(SCAN_TIMEOUT, "scan")
         self.scan_seconds.append(answer["seconds"])
-        return answer["results"]
+        return ScanAnswer(results=answer["results"], unparsed=tuple(answer["unparsed"]))
 
     def stop(self) -> None:
         process, self._process = self._process, None

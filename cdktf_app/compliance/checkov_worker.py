@@ -3,7 +3,8 @@
 Protocol, one JSON object per line: the request
     {"files": [...], "framework": "terraform_json" | "terraform_plan", "external_checks_dirs": [...],
      "checks": [...] | null, "context": "/path/to/context.json" | null}
-gets the answer {"ok": true, "results": [...], "seconds": 0.12} or {"ok": false, "error": "..."}.
+gets the answer {"ok": true, "results": [...], "unparsed": [files checkov could not parse], "seconds": 0.12}
+or {"ok": false, "error": "..."}.
 Importing checkov costs ~2.4 s; a scan of a 100-resource stack in a warm process ~0.3 s.
 """
 from __future__ import annotations
@@ -43,8 +44,28 @@ def _use_libyaml() -> None:
     loader.SafeLineLoader = LibyamlLineLoader
 
 
+def _accept_terraform_settings() -> None:
+    """checkov 3.3.30's terraform_json parser takes every entry of the `terraform` block for a block and raises on
+    a plain setting such as `required_version` (which an S3 backend with lock files needs): the whole file is then
+    a parsing error and nothing in it is checked. Keep such settings as attributes, as its HCL parser does."""
+    from checkov.terraform_json import parser
+
+    handle_block_type = parser.handle_block_type
+
+    def with_terraform_settings(block_type, blocks):
+        if block_type != "terraform" or not isinstance(blocks, dict):
+            return handle_block_type(block_type=block_type, blocks=blocks)
+        blocks_only = {name: value for name, value in blocks.items() if isinstance(value, dict)}
+        settings = [{name: [value]} for name, value in blocks.items()
+                    if not isinstance(value, dict) and name not in parser.IGNORE_FILED_NAMES]
+        return handle_block_type(block_type=block_type, blocks=blocks_only) + settings
+
+    parser.handle_block_type = with_terraform_settings
+
+
 def _load_runners():
     _use_libyaml()
+    _accept_terraform_settings()
     from checkov.runner_filter import RunnerFilter
     from checkov.terraform.plan_runner import Runner as PlanRunner
     from checkov.terraform_json.runner import TerraformJsonRunner
@@ -86,7 +107,8 @@ def _record(record, result: str, index: dict) -> dict:
     }
 
 
-def scan(request: dict, runner_filter_class, runner_classes: dict) -> list[dict]:
+def scan(request: dict, runner_filter_class, runner_classes: dict) -> tuple[list[dict], list[str]]:
+    """The results of every check run, and the files checkov could not parse (never silently skipped)."""
     if request.get("context"):
         os.environ["NEXUS_CHECK_CONTEXT"] = request["context"]
     else:
@@ -100,11 +122,12 @@ def scan(request: dict, runner_filter_class, runner_classes: dict) -> list[dict]
     reports = reports if isinstance(reports, list) else [reports]
     # Only terraform_json reports `resource.<name>`; plan results already carry full addresses.
     index = _entity_types(runner.definitions) if request["framework"] == "terraform_json" else {}
-    results = []
+    results, unparsed = [], []
     for report in reports:
         results += [_record(record, "passed", index) for record in report.passed_checks]
         results += [_record(record, "failed", index) for record in report.failed_checks]
-    return results
+        unparsed += [os.path.abspath(path) for path in report.parsing_errors]
+    return results, sorted(set(unparsed))
 
 
 def main() -> None:
@@ -119,8 +142,9 @@ def main() -> None:
         started = time.perf_counter()
         try:
             with contextlib.redirect_stdout(sys.stderr):
-                results = scan(json.loads(line), runner_filter_class, runner_classes)
-            answer = {"ok": True, "results": results, "seconds": round(time.perf_counter() - started, 4)}
+                results, unparsed = scan(json.loads(line), runner_filter_class, runner_classes)
+            answer = {"ok": True, "results": results, "unparsed": unparsed,
+                      "seconds": round(time.perf_counter() - started, 4)}
         except Exception as error:  # reported to the caller, which raises a ToolError
             answer = {"ok": False, "error": f"{type(error).__name__}: {error}"}
         protocol.write(json.dumps(answer) + "\n")

@@ -6,9 +6,10 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from ..errors import ScanError
 from ..files import write_atomically
 from ..spec.loader import LoadedSpec
-from .checkov import CheckovWorker, ScanRequest, reuse_or_start
+from .checkov import CheckovWorker, ScanAnswer, ScanRequest, reuse_or_start
 from .context import write_context
 from .findings import CheckReport, Finding, normalize
 from .fixes import load_fixes
@@ -48,9 +49,10 @@ def check_resolved(target: ScanTarget, standards: list[str] | None, worker: Chec
                               framework=target.framework,
                               external_checks_dirs=(str(checks_dir()),), checks=only_checks,
                               context=_context_path(target.loaded, Path(scratch)))
-        results = worker.scan(request)
+        answer = worker.scan(request)
+    raise_if_incomplete(target, answer, narrowed=only_checks is not None)
     stack_of = {str(item.path.resolve()): item.stack for item in target.files}
-    findings, passed = normalize(results, target, stack_of, scope)
+    findings, passed = normalize(answer.results, target, stack_of, scope)
     if standards:  # asked for named standards: only what their controls cite
         findings = [finding for finding in findings if finding.controls]
     findings = apply_suppressions(_with_fixes(findings, target.loaded), target.loaded)
@@ -61,6 +63,52 @@ def check_resolved(target: ScanTarget, standards: list[str] | None, worker: Chec
     if only_checks is None and target.kind in ("spec", "out_dir") and target.out_dir is not None:
         write_findings(report, target.out_dir)  # a narrowed scan is not the picture to keep
     return report
+
+
+def raise_if_incomplete(target: ScanTarget, answer: ScanAnswer, *, narrowed: bool) -> None:
+    """A scan is a pass only if checkov parsed every file and, unless narrowed to a few checks, ran checks on
+    every file that has resources: anything less is a ScanError (exit 4), never 0 findings."""
+    checked: dict[str, int] = {}
+    for result in answer.results:
+        checked[result["file"]] = checked.get(result["file"], 0) + 1
+    problems = []
+    for item in target.files:
+        path = str(item.path.resolve())
+        name = item.stack or path
+        resources = managed_resources(item.path, target.framework)
+        if path in answer.unparsed or resources is None:
+            problems.append(f"{name}: checkov could not parse {path}")
+        elif resources and not checked.get(path) and not narrowed:
+            problems.append(f"{name}: no check ran on its {resources} resource(s) ({path})")
+    if problems:
+        raise ScanError("the compliance scan did not check everything, so it cannot pass:\n"
+                        + "\n".join(f"  {problem}" for problem in problems))
+
+
+def managed_resources(path: Path, framework: str) -> int | None:
+    """How many managed resources a stack JSON or a plan declares; None when it is not a JSON object."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(document, dict):
+        return None
+    if framework == "terraform_plan":
+        return _planned_resources((document.get("planned_values") or {}).get("root_module"))
+    blocks = document.get("resource") or {}
+    groups = [blocks] if isinstance(blocks, dict) else blocks  # HCL JSON also allows a list of objects
+    if not isinstance(groups, list) or not all(isinstance(group, dict) for group in groups):
+        return None
+    return sum(len(entries) if isinstance(entries, (dict, list)) else 1
+               for group in groups for entries in group.values())
+
+
+def _planned_resources(module) -> int:
+    if not isinstance(module, dict):
+        return 0
+    own = sum(1 for resource in module.get("resources") or []
+              if isinstance(resource, dict) and resource.get("mode", "managed") == "managed")
+    return own + sum(_planned_resources(child) for child in module.get("child_modules") or [])
 
 
 def _context_path(loaded: LoadedSpec | None, scratch: Path) -> str | None:

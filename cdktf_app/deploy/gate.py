@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..compliance.checkov import CheckovWorker
-from ..errors import NexusError
+from ..errors import NexusError, ScanError
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,8 @@ class GateResult:
 
     @property
     def passed(self) -> bool:
-        return self.overridden or (not self.blocking and self.error is None)
+        # --override-gate accepts known findings; a plan that could not be scanned has unknown ones
+        return self.error is None and (self.overridden or not self.blocking)
 
 
 @dataclass
@@ -27,19 +28,24 @@ class GateBlocked(NexusError):
 
     stack: str
     result: GateResult
-    exit_code = 3
     message: str = field(init=False, default="")
+
+    @property
+    def exit_code(self) -> int:
+        return ScanError.exit_code if self.result.error else 3
 
     def __post_init__(self) -> None:
         if self.result.error:
-            lines = [f"the gate stopped {self.stack}: the compliance check could not run: {self.result.error}"]
+            lines = [f"the gate stopped {self.stack}: the compliance check could not run, so nothing is applied "
+                     f"(--override-gate does not cover this): {self.result.error}"]
         else:
             lines = [f"the gate stopped {self.stack}: {len(self.result.blocking)} finding(s) at or above "
                      f"'{self.result.threshold}'"]
         lines += [f"  {f['severity']:<8} {f['check_id']} {f['address']}"
                   + (f" ({f['file']}:{f['line']} {f['spec_path']})" if f.get("line") else "")
                   for f in self.result.blocking]
-        lines.append("fix them (`nexus check --fix`), or pass --override-gate --reason TEXT (recorded in the run)")
+        if not self.result.error:
+            lines.append("fix them (`nexus check --fix`), or pass --override-gate --reason TEXT (recorded in the run)")
         self.message = "\n".join(lines)
         super().__init__(self.message)
 
@@ -49,14 +55,14 @@ class GateBlocked(NexusError):
 
 def evaluate_gate(plan_json: Path, out_dir: Path, threshold: str, overridden: bool,
                   worker: CheckovWorker | None = None) -> GateResult:
-    """Fails closed: a check that cannot run blocks the apply like a finding (and can be overridden).
+    """Fails closed: a check that cannot run blocks the apply (exit 4), and --override-gate does not lift that.
     A run passes its own worker so every stack is scanned by one checkov process."""
     from ..compliance import check
 
     try:
         report = check(plan_json, spec=out_dir, worker=worker)
     except NexusError as error:
-        return GateResult(threshold=threshold, overridden=overridden, error=str(error).splitlines()[0])
+        return GateResult(threshold=threshold, error="\n".join(str(error).splitlines()[:4]))
     blocking = tuple(finding.to_dict() for finding in report.blocking(threshold))
     return GateResult(threshold=threshold, blocking=blocking, checked=report.passed_count + report.failed_count,
                       overridden=overridden and bool(blocking))
