@@ -9,7 +9,7 @@ import click
 
 from ..errors import UsageError
 from ..files import write_atomically
-from ..nli import DEFAULT_MODEL
+from ..nli import DEFAULT_MODEL, UNTRUSTED
 
 
 @click.command()
@@ -24,16 +24,19 @@ from ..nli import DEFAULT_MODEL
 @click.option("--offline", is_flag=True, help="Use the deterministic offline intent parser, not a model.")
 @click.option("--allow-overrides", is_flag=True,
               help="Accept raw `overrides` from the model (otherwise they are removed).")
+@click.option("--allow", "allow", multiple=True, type=click.Choice(UNTRUSTED),
+              help="Accept this from the model although the prompt does not name it: a remote state backend, "
+                   "function sources, the alert address, images, backup_retention_days: 0. Repeatable.")
 @click.option("--max-repairs", type=click.IntRange(0, 10), default=2, show_default=True,
               help="Times the model may correct a spec Nexus rejected.")
 @click.option("--timeout", "request_timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
               help="Seconds per model request (timeouts, 429 and 5xx are retried with backoff).")
 @click.option("--max-time", "total_timeout", type=click.FloatRange(min=1), default=300.0, show_default=True,
-              help="Seconds for the whole generation, every repair round and retry included.")
+              help="Seconds for the whole generation: every request, repair round and retry, synth and check.")
 @click.pass_obj
 def generate(obj: dict, prompt: str | None, output: Path | None, force: bool, blueprint: str | None,
-             model: str | None, base_url: str | None, offline: bool, allow_overrides: bool, max_repairs: int,
-             request_timeout: float, total_timeout: float) -> None:
+             model: str | None, base_url: str | None, offline: bool, allow_overrides: bool, allow: tuple[str, ...],
+             max_repairs: int, request_timeout: float, total_timeout: float) -> None:
     """Describe infrastructure in plain words; get a Nexus spec you can trust.
 
     \b
@@ -42,10 +45,16 @@ def generate(obj: dict, prompt: str | None, output: Path | None, force: bool, bl
     not switch off (overrides, plaintext secrets, disabled encryption), synthesizes it and runs the
     compliance check with safe fixes. Only a spec that passes all of that is written, starting with a
     comment that records the prompt, the model and the date; otherwise you get an error and no file.
+    A remote state backend, function sources, the alert address and images are kept only when the prompt
+    names them (or --allow); backups switched off only when the prompt asks (or --allow no-backups).
 
     \b
     Without a key, with --offline, or when the server cannot be reached, a deterministic parser maps the
     prompt to a blueprint and its parameters instead, says so, and lists the words it did not understand.
+
+    \b
+    Exit codes: 0 written; 1 no spec (the model failed, answered too big or malformed, was too slow for
+    --max-time, or gave no spec that passes the gate); 2 bad input; 4 the compliance check could not run.
 
     \b
     Examples:
@@ -64,7 +73,8 @@ def generate(obj: dict, prompt: str | None, output: Path | None, force: bool, bl
     settings = model_settings_from_environment(model, base_url, request_timeout=request_timeout,
                                                total_timeout=total_timeout)
     result = run_generate(GenerateOptions(prompt=prompt, blueprint=blueprint, offline=offline,
-                                          allow_overrides=allow_overrides, max_repairs=max_repairs,
+                                          allow_overrides=allow_overrides, allow=frozenset(allow),
+                                          max_repairs=max_repairs,
                                           model=settings))
     if output:
         write_atomically(output, result.text)

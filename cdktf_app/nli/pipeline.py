@@ -24,10 +24,12 @@ from typing import Any
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..blueprints.catalog import get_blueprint
-from ..errors import NexusError, Problem, SpecError, UsageError
+from ..errors import Problem, SpecError, UsageError
 from ..spec.loader import load_spec_text
 from . import prompts
-from .client import ModelClient, ModelSettings, ModelUnreachable
+from .client import ModelClient, ModelError, ModelSettings, ModelUnreachable
+from .deadline import Deadline
+from .gate import SPEC_FILE, GenerateError, run_gate
 from .intent import Intent, parse_intent
 from .offline import dump, needs_quotes, offline_draft
 from .safety import harden, request_notes
@@ -35,12 +37,13 @@ from .safety import harden, request_notes
 TOP_LEVEL_ORDER = ("apiVersion", "name", "description", "providers", "environments", "tags", "compliance",
                    "components", "secrets", "overrides")
 MAX_PROMPT_CHARS = 4000
-
-
-class GenerateError(NexusError):
-    """No spec could be produced that loads, synthesizes and passes the compliance gate; nothing was written."""
-
-    exit_code = 1
+# A model answer bigger than this is refused before synth: the biggest blueprint has 13 components and nests 5
+# levels deep (module inputs a few more), and synth and check time grow with the component count.
+MAX_COMPONENTS = 60
+MAX_DEPTH = 20
+# What a repair round sends back of the previous answer: the problems carry the spec paths, the model does not
+# need its whole answer again.
+REPAIR_EXCERPT_CHARS = 8000
 
 
 @dataclass
@@ -49,10 +52,10 @@ class GenerateOptions:
     blueprint: str | None = None
     offline: bool = False
     allow_overrides: bool = False
+    allow: frozenset[str] = frozenset()     # what else the model may set (safety.UNTRUSTED: state, sources...)
     max_repairs: int = 2
     model: ModelSettings = field(default_factory=ModelSettings)
     work_dir: Path | None = None            # keeps synth output per draft for reuse (default: a temp dir)
-    checkov_worker: Any = None              # a running compliance.CheckovWorker to reuse (default: start one)
     today: dt.date | None = None
 
 
@@ -89,9 +92,10 @@ def generate(options: GenerateOptions) -> GenerateResult:
         raise UsageError("--max-repairs must be 0 or more")
     if options.blueprint:
         get_blueprint(options.blueprint)
+    deadline = Deadline(options.model.total_timeout)
     intent = parse_intent(prompt)
-    draft, source, model_seconds = _draft(prompt, intent, options)
-    compliance = check_and_fix(draft, options)
+    draft, source, model_seconds = _draft(prompt, intent, options, deadline)
+    compliance = check_and_fix(draft, options, deadline)
     header = header_comment(prompt, source, draft, intent, options.today or dt.datetime.now(dt.timezone.utc).date())
     text = header + draft.body
     load_spec_text(text)  # the header is comments only; prove it
@@ -102,7 +106,7 @@ def generate(options: GenerateOptions) -> GenerateResult:
                           model_seconds=model_seconds)
 
 
-def _draft(prompt: str, intent: Intent, options: GenerateOptions) -> tuple[Draft, str, float]:
+def _draft(prompt: str, intent: Intent, options: GenerateOptions, deadline: Deadline) -> tuple[Draft, str, float]:
     """(draft, its source, seconds spent on the model server): the model's draft, or the offline parser's when
     there is no model or it cannot be reached."""
     reason = _offline_reason(options)
@@ -110,7 +114,7 @@ def _draft(prompt: str, intent: Intent, options: GenerateOptions) -> tuple[Draft
     if reason is None:
         started = time.monotonic()
         try:
-            return model_draft(prompt, intent, options), f"model {options.model.model}", time.monotonic() - started
+            return model_draft(prompt, intent, options, deadline), f"model {options.model.model}", time.monotonic() - started
         except ModelUnreachable as error:
             reason = f"fallback: {error}"
             model_seconds = time.monotonic() - started
@@ -137,8 +141,8 @@ def _offline(intent: Intent, options: GenerateOptions) -> Draft:
 
 
 # ---------------------------------------------------------------- the model, with repair rounds
-def model_draft(prompt: str, intent: Intent, options: GenerateOptions) -> Draft:
-    client = ModelClient(options.model)
+def model_draft(prompt: str, intent: Intent, options: GenerateOptions, deadline: Deadline) -> Draft:
+    client = ModelClient(options.model, deadline)
     chosen = get_blueprint(options.blueprint) if options.blueprint else None
     messages = [{"role": "system", "content": prompts.system_prompt(options.blueprint)},
                 {"role": "user", "content": prompts.user_prompt(prompt, chosen)}]
@@ -148,7 +152,8 @@ def model_draft(prompt: str, intent: Intent, options: GenerateOptions) -> Draft:
         data, parse_error = parse_answer(answer)
         problems: list[Problem] = []
         if data is not None:
-            notes = harden(data, intent, allow_overrides=options.allow_overrides)
+            refuse_oversized(data)
+            notes = harden(data, intent, prompt, allow_overrides=options.allow_overrides, allow=options.allow)
             body = spec_yaml(data)
             try:
                 load_spec_text(body, file="<model answer>")
@@ -157,7 +162,7 @@ def model_draft(prompt: str, intent: Intent, options: GenerateOptions) -> Draft:
                 problems = error.problems
         last_problem = parse_error or "\n".join(f"  {problem.path or '(top level)'}: {problem.message}"
                                                 for problem in problems)
-        messages += [{"role": "assistant", "content": answer},
+        messages += [{"role": "assistant", "content": excerpt(answer)},
                      {"role": "user", "content": prompts.repair_prompt(problems, parse_error)}]
     raise GenerateError(f"the model gave no valid spec in {options.max_repairs + 1} answers "
                         f"({options.max_repairs} repair rounds); nothing was written. Last problems:\n"
@@ -177,9 +182,41 @@ def parse_answer(answer: str) -> tuple[dict | None, str | None]:
         data = json.loads(text[start:end + 1])
     except json.JSONDecodeError as error:
         return None, f"the answer is not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
+    except RecursionError:
+        return None, f"the answer nests deeper than {MAX_DEPTH} levels"
     if not isinstance(data, dict):
         return None, "the answer is JSON but not an object"
+    if nesting_depth(data) > MAX_DEPTH:
+        return None, f"the answer nests deeper than {MAX_DEPTH} levels"
     return data, None
+
+
+def nesting_depth(value: Any) -> int:
+    """How deep mappings and lists nest (a scalar is 0), without recursing: the writer and the loader do."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                pending += [(child, depth + 1) for child in children]
+    return deepest
+
+
+def refuse_oversized(data: dict) -> None:
+    """An answer with more components than any sane spec is a model error, refused before synth and check."""
+    components = data.get("components")
+    if isinstance(components, dict) and len(components) > MAX_COMPONENTS:
+        raise ModelError(f"the model answered with {len(components)} components; a generated spec has at most "
+                         f"{MAX_COMPONENTS} (refused before synth; nothing was written)")
+
+
+def excerpt(answer: str) -> str:
+    """The previous answer as a repair round repeats it: whole when small, else its start and how much was cut."""
+    if len(answer) <= REPAIR_EXCERPT_CHARS:
+        return answer
+    return f"{answer[:REPAIR_EXCERPT_CHARS]}\n[... {len(answer) - REPAIR_EXCERPT_CHARS} more characters not repeated]"
 
 
 def spec_yaml(data: dict[str, Any]) -> str:
@@ -201,49 +238,27 @@ def _escaped(value: Any) -> Any:
 
 
 # ---------------------------------------------------------------- synthesize and check
-def check_and_fix(draft: Draft, options: GenerateOptions) -> str:
-    """Synthesize the draft and run the compliance gate with safe fixes; `draft.body` takes the fixes.
-    Returns a one-line summary of the compliance result."""
+def check_and_fix(draft: Draft, options: GenerateOptions, deadline: Deadline) -> str:
+    """Synthesize the draft and run the compliance gate with safe fixes within the deadline; `draft.body` takes
+    the fixes. Returns a one-line summary of the compliance result."""
     if options.work_dir is not None:
         # One folder per draft: the same draft reuses its synth output, and no stale stacks of another draft
         # are in the out dir the check scans.
         digest = hashlib.sha256(draft.body.encode()).hexdigest()[:16]
-        return _check_in(Path(options.work_dir) / digest, draft, options.checkov_worker)
+        return _check_in(Path(options.work_dir) / digest, draft, deadline)
     with tempfile.TemporaryDirectory(prefix="nexus-generate-") as scratch:
-        return _check_in(Path(scratch), draft, options.checkov_worker)
+        return _check_in(Path(scratch), draft, deadline)
 
 
-def _check_in(work: Path, draft: Draft, worker: Any) -> str:
-    from ..stacks.synth import synth
-
+def _check_in(work: Path, draft: Draft, deadline: Deadline) -> str:
     work.mkdir(parents=True, exist_ok=True)
-    spec_path = work / "nexus.yaml"
+    spec_path = work / SPEC_FILE
     spec_path.write_text(draft.body, encoding="utf-8")
-    try:
-        synth(spec_path, work / "cdktf.out")
-    except NexusError as error:
-        raise GenerateError(f"the generated spec does not synthesize; nothing was written:\n{error}") from None
-    return _compliance_gate(spec_path, draft, worker)
-
-
-def _compliance_gate(spec_path: Path, draft: Draft, worker: Any) -> str:
-    from ..compliance import fix
-    from ..spec.loader import load_spec
-
-    result = fix(spec_path, unsafe=False, worker=worker)
-    if result.edits:
+    result = run_gate(work, deadline)
+    if result.fixes:
         draft.body = spec_path.read_text(encoding="utf-8")
-        draft.notes.append(f"compliance: {len(result.edits)} safe fix{'es' if len(result.edits) != 1 else ''} "
-                           "applied")
-    gate = load_spec(spec_path).spec.compliance.gate
-    blocking = result.report.blocking(gate)
-    if blocking:
-        # One line per check and spec path, however many stacks (environments x clouds) repeat it.
-        lines = {f"  {finding.severity:8} {finding.check_id} {finding.spec_path or finding.address}: "
-                 f"{finding.check_name}": None for finding in blocking}
-        raise GenerateError(f"the generated spec fails the compliance gate ({gate}) with {len(blocking)} "
-                            f"finding{'s' if len(blocking) != 1 else ''}; nothing was written:\n" + "\n".join(lines))
-    return f"passed the {gate} gate ({result.report.passed_count} checks passed)"
+        draft.notes.append(f"compliance: {result.fixes} safe fix{'es' if result.fixes != 1 else ''} applied")
+    return result.compliance
 
 
 # ---------------------------------------------------------------- header

@@ -1,6 +1,12 @@
 """Model output is untrusted input: before it is validated it loses what the prompt may not switch on or off.
 
 * `overrides` (raw attributes that bypass the spec's guarantees) are removed unless the user allowed them.
+* What points outside the spec is the user's to name, not the model's: a remote `state` backend (removed: state
+  stays local), a function's `source` (removed: the stub), `monitoring.notify` (the placeholder address) and
+  images (the blueprints' placeholder image; a VM group's image is dropped for the cloud's LTS Linux) are kept
+  only when the prompt names them (the bucket, path, address or image, word for word) or `--allow` lets them
+  through. `backup_retention_days: 0` is put back to 7 unless the prompt asks for no backups or `--allow
+  no-backups`.
 * Secret-looking environment variables are removed: secrets belong in the `secrets` section (a secret manager).
 * Security switches are forced back to their secure value, suppressions are removed unless a Nexus blueprint
   makes the same one (exceptions.py), and the gate is not relaxed past `high`: compliance is not something a
@@ -13,11 +19,15 @@ what the prompt asked for (`request_notes`).
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Any
 
+from ..blueprints.catalog import list_blueprints
 from ..sensitive import SECRET_NAME
 from .exceptions import is_accepted
 from .intent import Intent
+from .offline import PLACEHOLDER_IMAGE
 
 # (component types, field, secure value)
 SECURE_SETTINGS = (
@@ -30,12 +40,21 @@ SECURE_SETTINGS = (
     (("cdn",), "waf", True),
     (("kubernetes",), "public_endpoint", False),
 )
+# The values in a state backend that say where state goes and who can read it.
+STATE_DESTINATION = ("bucket", "kms_key_id", "dynamodb_table", "resource_group_name", "storage_account_name",
+                     "container_name")
+PLACEHOLDER_EMAIL = "alerts@example.com"
+DEFAULT_BACKUP_DAYS = 7
+NO_BACKUPS = re.compile(r"(?i)\b(?:no|without|disable[ds]?|turn(?:ed)? off|skip)(?:\s+\w+){0,2}\s+backups?\b|"
+                        r"\bbackups?\s+(?:off|disabled)\b")
 GATES = ("low", "medium", "high", "critical")
 WEAKEST_GATE = "high"
 
 
-def harden(data: Any, intent: Intent, *, allow_overrides: bool) -> list[str]:
-    """Edit `data` (a parsed spec mapping) in place; return what was changed and why."""
+def harden(data: Any, intent: Intent, prompt: str = "", *, allow_overrides: bool = False,
+           allow: frozenset[str] | tuple[str, ...] = ()) -> list[str]:
+    """Edit `data` (a parsed spec mapping) in place; return what was changed and why. `prompt` is the user's
+    own words: a value it names is the user's choice, not the model's."""
     if not isinstance(data, dict):
         return []
     notes: list[str] = []
@@ -43,12 +62,75 @@ def harden(data: Any, intent: Intent, *, allow_overrides: bool) -> list[str]:
         notes.append(f"removed overrides of {', '.join(map(str, data['overrides']))}: raw attributes are only "
                      "accepted with --allow-overrides")
         del data["overrides"]
+    if "state" in data and "state" not in allow:
+        notes += _trusted_state(data, prompt)
     components = data.get("components")
     if isinstance(components, dict):
         for name, component in components.items():
             if isinstance(component, dict):
                 notes += _secure_component(str(name), component)
+                notes += _trusted_destinations(str(name), component, prompt, allow)
     return notes + _keep_compliance(data, intent) + request_notes(intent)
+
+
+def names_in_prompt(value: Any, prompt: str) -> bool:
+    """Whether the prompt names `value` word for word (case aside), not as part of a longer name."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    return re.search(rf"(?<![\w.@/:~-]){re.escape(value)}(?![\w@/:~-]|\.\w)", prompt, re.IGNORECASE) is not None
+
+
+def _trusted_state(data: dict, prompt: str) -> list[str]:
+    state = data["state"]
+    if isinstance(state, dict) and state.get("backend", "local") == "local":
+        return []
+    named = {key: value for key, value in state.items() if key in STATE_DESTINATION} if isinstance(state, dict) else {}
+    unnamed = [f"{key} {value}" for key, value in named.items() if not names_in_prompt(value, prompt)]
+    if named and not unnamed:
+        return []
+    del data["state"]
+    backend = state.get("backend") if isinstance(state, dict) else state
+    return [f"state: removed the model's {backend} backend ({', '.join(unnamed) or 'nothing named'}: not in the "
+            "prompt); state stays local. Name the bucket and key in the prompt or pass --allow state"]
+
+
+def _trusted_destinations(name: str, component: dict, prompt: str, allow) -> list[str]:
+    """A component's values that send code, data or alerts somewhere: kept if the prompt names them."""
+    kind, notes = component.get("type"), []
+    if kind == "function" and "source" in component and "sources" not in allow \
+            and not names_in_prompt(component["source"], prompt):
+        notes.append(f"components.{name}.source: removed ({component.pop('source')!r} is not in the prompt); the "
+                     "function is a stub until you set its source, or pass --allow sources")
+    if kind == "monitoring" and "notify" in component and "notify" not in allow \
+            and not _trusted(component["notify"], prompt):
+        notes.append(f"components.{name}.notify: {PLACEHOLDER_EMAIL} instead of {component['notify']!r} (not in "
+                     "the prompt); put your address there, or pass --allow notify")
+        component["notify"] = PLACEHOLDER_EMAIL
+    if kind in ("service", "vm_group") and "image" in component and "images" not in allow \
+            and not _trusted(component["image"], prompt):
+        untrusted = component.pop("image")
+        if kind == "service":
+            component["image"] = PLACEHOLDER_IMAGE
+        instead = PLACEHOLDER_IMAGE if kind == "service" else "the cloud's LTS Linux image"
+        notes.append(f"components.{name}.image: {instead} instead of {untrusted!r} (not in the prompt); set your "
+                     "image, or pass --allow images")
+    if kind == "database" and component.get("backup_retention_days") == 0 and "no-backups" not in allow \
+            and not NO_BACKUPS.search(prompt):
+        component["backup_retention_days"] = DEFAULT_BACKUP_DAYS
+        notes.append(f"components.{name}.backup_retention_days: {DEFAULT_BACKUP_DAYS} instead of 0 (the prompt did "
+                     "not ask for no backups); pass --allow no-backups to keep 0")
+    return notes
+
+
+def _trusted(value: Any, prompt: str) -> bool:
+    """Named in the prompt, or a placeholder a Nexus blueprint itself writes."""
+    return names_in_prompt(value, prompt) or value in _blueprint_defaults()
+
+
+@lru_cache(maxsize=1)
+def _blueprint_defaults() -> frozenset[str]:
+    return frozenset(str(parameter.default) for blueprint in list_blueprints() for parameter in blueprint.parameters
+                     if parameter.name.endswith(("_image", "_email")))
 
 
 def request_notes(intent: Intent) -> list[str]:

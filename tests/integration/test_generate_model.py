@@ -1,7 +1,7 @@
 """`nexus generate` against the real `openai` client and a local OpenAI-compatible server playing scripted replies.
 
-Every successful run synthesizes its spec; the runs that end in the same spec share one work directory, so the
-synth cache makes all but the first of them cheap.
+Every successful run synthesizes and checks its spec in a child process; the runs that end in the same spec share
+one work directory, so the synth cache makes all but the first of them cheaper.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from cdktf_app.nli.client import ModelError, ModelSettings
+from cdktf_app.nli.deadline import DeadlineExceeded
 from cdktf_app.nli.pipeline import GenerateError, GenerateOptions, generate
 from cdktf_app.spec.loader import load_spec_text
 from tests.fixtures.nli.chat_server import Hang, Reply, ScriptedChatServer, Slow, Status
@@ -32,15 +33,15 @@ def work_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture()
-def options(work_dir, checkov_worker):
-    """Options for a run against `server`; every run reuses the work dir and the session's checkov worker."""
+def options(work_dir):
+    """Options for a run against `server`; every run reuses the work dir."""
     def make(server: ScriptedChatServer, **changes) -> GenerateOptions:
         settings = ModelSettings(model="scripted-model", base_url=server.base_url, api_key="test-key",
                                  request_timeout=changes.pop("request_timeout", 5.0),
                                  max_retries=changes.pop("max_retries", 2),
                                  total_timeout=changes.pop("total_timeout", 30.0))
         return GenerateOptions(prompt=changes.pop("prompt", LEDGER_PROMPT), model=settings, work_dir=work_dir,
-                               checkov_worker=checkov_worker, today=dt.date(2026, 11, 23), **changes)
+                               today=dt.date(2026, 11, 23), **changes)
     return make
 
 
@@ -126,7 +127,7 @@ def test_500s_are_retried_up_to_the_bound_then_fail(options):
 def test_a_hanging_server_times_out_within_the_bound_and_falls_back_offline(options):
     with ScriptedChatServer([Hang(30)]) as server:
         result = generate(options(server, prompt="multiplayer game backend on AWS and GCP with kubernetes",
-                                  request_timeout=0.3, max_retries=1, total_timeout=10))
+                                  request_timeout=0.3, max_retries=1, total_timeout=120))
     assert len(server.requests) == 2  # one try and one retry, each cut at the timeout
     assert server.requests[1]["at"] - server.requests[0]["at"] >= 0.3
     assert 0.6 <= result.model_seconds < 3  # two 0.3 s attempts and the SDK's backoff between them
@@ -136,14 +137,14 @@ def test_a_hanging_server_times_out_within_the_bound_and_falls_back_offline(opti
 
 
 def test_the_total_time_bound_stops_repair_rounds(options):
-    with ScriptedChatServer([Slow(0.4, "not json")]) as server:
+    with ScriptedChatServer([Slow(0.5, "not json")]) as server:
         started = time.monotonic()
-        with pytest.raises(ModelError, match=r"gave up: no usable answer within 1 s"):
-            generate(options(server, request_timeout=5, max_retries=0, total_timeout=1.0,
+        with pytest.raises(DeadlineExceeded, match=r"--max-time 3 s ran out while waiting for the model"):
+            generate(options(server, request_timeout=5, max_retries=0, total_timeout=3.0,
                              max_repairs=10))
     # Slow answers, each well inside the per-request timeout, still add up against the total.
-    assert time.monotonic() - started < 2
-    assert 2 <= len(server.requests) <= 3
+    assert time.monotonic() - started < 3.5
+    assert 2 <= len(server.requests) <= 6
 
 
 def test_a_server_without_json_schema_support_gets_json_mode(options):
