@@ -5,6 +5,7 @@ each cloud maps it to its own services (see `cdktf_app.components`). Pin one wit
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union
 
@@ -345,6 +346,19 @@ class Suppression(Strict):
     resource: str | None = None
     reason: str = Field(min_length=10, description="why this finding is accepted: required")
     expires: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+    @field_validator("expires", mode="before")
+    @classmethod
+    def _a_real_day(cls, value: Any) -> Any:
+        """Unquoted, `2027-06-30` is a YAML date; quoted or not it must be a day that exists (not 2027-02-30)."""
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                datetime.datetime.strptime(value, "%Y-%m-%d")
+            except ValueError:
+                raise ValueError(f"expected a date YYYY-MM-DD that exists, got {value!r}") from None
+        return value
 
 
 class Compliance(Strict):

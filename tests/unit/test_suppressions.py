@@ -4,7 +4,9 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from click.testing import CliRunner
 
+from cdktf_app.cli.main import cli
 from cdktf_app.compliance.suppressions import apply_suppressions, raise_if_expired
 from cdktf_app.errors import SpecError
 from cdktf_app.spec.loader import load_spec_text
@@ -71,3 +73,19 @@ components:
                                 loaded)
     assert [item.suppressed for item in marked] == [True, False]
     assert marked[0].suppression_reason.startswith("built-in exemption: the content account of a Consumption-plan")
+
+
+@pytest.mark.parametrize("expires", ['"2027-13-45"', '"2027-02-30"', '"next year"'])
+def test_an_expiry_that_is_not_a_day_is_a_located_spec_error_for_validate_and_check(tmp_path, expires):
+    spec = tmp_path / "nexus.yaml"
+    spec.write_text(SPEC.replace('expires: "2030-01-31"', f"expires: {expires}"), encoding="utf-8")
+    for command in ("validate", "check"):
+        result = CliRunner().invoke(cli, [command, str(spec)])
+        assert result.exit_code == 2, result.output
+        assert f"{spec}:12:" in result.output and "compliance.suppressions[0].expires" in result.output
+        assert "expected a date YYYY-MM-DD" in result.output and "Traceback" not in result.output
+
+
+def test_an_unquoted_yaml_date_is_an_expiry_like_a_quoted_one():
+    loaded = load_spec_text(SPEC.replace('expires: "2030-01-31"', "expires: 2030-01-31"))
+    assert loaded.spec.compliance.suppressions[0].expires == "2030-01-31"
