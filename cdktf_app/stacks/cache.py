@@ -2,7 +2,8 @@
 
 The spec's bytes, Nexus' version and its own code (an edited construct must not be served from the cache),
 the versions of the CDK runtime and bindings, the HCL modules and any function source directories the spec
-points at. Computing it imports no CDK code (that costs seconds).
+points at. Computing it imports no CDK code (that costs seconds). The output is reused only if each file synth
+wrote still has the digest recorded in nexus.json.
 """
 from __future__ import annotations
 
@@ -66,3 +67,23 @@ def cache_key(loaded: LoadedSpec) -> str:
             where = loaded.source.problem(("components", name, "source"), "")
             _hash_files(digest, function_source_files(loaded.base_dir, component.source, where))
     return digest.hexdigest()
+
+
+def output_digests(directory: Path) -> dict[str, str]:
+    """The SHA-256 of every file synth wrote under `directory`, by relative path: nexus.json keeps them so that a
+    hand-edited or deleted output is never served from the cache."""
+    return {path.relative_to(directory).as_posix(): _file_digest(path)
+            for path in sorted(directory.rglob("*")) if path.is_file()}
+
+
+def outputs_unchanged(out_dir: Path, digests: dict[str, str] | None) -> bool:
+    if not digests:
+        return False
+    try:
+        return all(_file_digest(out_dir / name) == digest for name, digest in digests.items())
+    except OSError:
+        return False
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -1,8 +1,9 @@
 """`nexus synth`: spec -> `OUT/stacks/<stack>/cdk.tf.json`, cdktn's manifest, provenance and Nexus' manifest.
 
-The app is synthesized into a scratch directory first and then moved into place file by file, so a failure
-never leaves a half-written output, and Terraform's working files (.terraform, state) in the stack folders
-are kept. An unchanged spec does not run the CDK app at all: the output is reused when the cache key matches.
+The app is synthesized into a scratch directory inside OUT first and then moved into place all or nothing (a
+failure puts back what was moved), so a failure never leaves a half-updated output, and Terraform's working
+files (.terraform, state) in the stack folders are kept. An unchanged spec does not run the CDK app at all: the
+output is reused when the cache key matches and every output file is still the one synth wrote.
 """
 from __future__ import annotations
 
@@ -11,15 +12,17 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..errors import UsageError
 from ..spec.loader import LoadedSpec, load_spec
 from ..spec.overrides import UnsafeOverride, audit_overrides
 from .app import StackInfo, build_app
-from .cache import cache_key
+from .cache import cache_key, output_digests, outputs_unchanged
 from .provenance import FILE_NAME as PROVENANCE_FILE
 
 NEXUS_MANIFEST = "nexus.json"
@@ -55,21 +58,22 @@ def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = "cdktf.out", *, u
         if stacks is not None:
             return SynthResult(out_dir, stacks, cached=True, seconds=time.perf_counter() - started,
                                unsafe_overrides=unsafe)
-    out_dir.mkdir(parents=True, exist_ok=True)
     spec_label = os.path.relpath(loaded.path, out_dir) if loaded.path else "<spec>"
-    with tempfile.TemporaryDirectory(prefix=".synth-", dir=out_dir) as scratch:
-        built = build_app(loaded, scratch, spec_label)
+    with _scratch_in(out_dir) as scratch_dir:
+        built = build_app(loaded, str(scratch_dir), spec_label)
         built.app.synth()
-        scratch_dir = Path(scratch)
-        for ctx in built.contexts:
-            for relative, content in ctx.assets.items():
-                target = scratch_dir / "stacks" / ctx.stack_name / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(content)
-            for module_name in ctx.modules_used:
-                _copy_module(module_name, scratch_dir / "stacks" / ctx.stack_name / "modules" / module_name)
-        built.provenance.write(scratch_dir)
-        _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label, unsafe)
+        try:
+            for ctx in built.contexts:
+                for relative, content in ctx.assets.items():
+                    target = scratch_dir / "stacks" / ctx.stack_name / relative
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(content)
+                for module_name in ctx.modules_used:
+                    _copy_module(module_name, scratch_dir / "stacks" / ctx.stack_name / "modules" / module_name)
+            built.provenance.write(scratch_dir)
+            _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label, unsafe)
+        except OSError as error:
+            raise _unwritable(out_dir, Path(error.filename or scratch_dir), error) from None
         _move_into_place(scratch_dir, out_dir, [stack.name for stack in built.stacks])
     return SynthResult(out_dir, built.stacks, cached=False, seconds=time.perf_counter() - started,
                        unsafe_overrides=unsafe)
@@ -94,24 +98,73 @@ def _write_nexus_manifest(out_dir: Path, loaded: LoadedSpec, stacks: list[StackI
             stack.components)} for stack in stacks],
         "overrides": [{"address": address, "keys": sorted(attributes), "line": loaded.line_of("overrides", address)}
                       for address, attributes in sorted(loaded.spec.overrides.items())],
+        "outputs": output_digests(out_dir),
     }
     if unsafe:  # only ever the ones the caller named; the allowance is exact, so the cache key need not hold it
         manifest["unsafe_overrides"] = [override.as_dict() for override in unsafe]
     (out_dir / NEXUS_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+@contextmanager
+def _scratch_in(out_dir: Path) -> Iterator[Path]:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".synth-", dir=out_dir))
+    except OSError as error:
+        raise _unwritable(out_dir, Path(error.filename or out_dir), error) from None
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _move_into_place(scratch: Path, out_dir: Path, stack_names: list[str]) -> None:
-    """Replace generated files only; a stack folder's .terraform and state files stay where they are."""
+    """All or nothing: each generated path of OUT is moved aside (into the scratch folder, deleted with it) and
+    replaced by the new one; a failure puts back what was moved. A stack folder's .terraform and state files are
+    not generated and stay where they are. nexus.json goes last."""
+    moves: list[tuple[Path | None, Path]] = []
     for name in stack_names:
         source, target = scratch / "stacks" / name, out_dir / "stacks" / name
-        target.mkdir(parents=True, exist_ok=True)
-        for generated in ("modules", "assets"):
-            if (target / generated).exists():
-                shutil.rmtree(target / generated)
-        for entry in source.iterdir():
-            os.replace(entry, target / entry.name)
-    for top in (CDK_MANIFEST, PROVENANCE_FILE, NEXUS_MANIFEST):
-        os.replace(scratch / top, out_dir / top)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _unwritable(out_dir, target, error) from None
+        new = {entry.name for entry in source.iterdir()}
+        moves += [(source / entry if entry in new else None, target / entry)
+                  for entry in sorted(new | {"modules", "assets"})]
+    moves += [(scratch / top, out_dir / top) for top in (CDK_MANIFEST, PROVENANCE_FILE, NEXUS_MANIFEST)]
+    aside = scratch / ".replaced"
+    aside.mkdir()
+    done: list[tuple[Path | None, Path, Path | None]] = []
+    try:
+        for index, (source, target) in enumerate(moves):
+            backup = aside / str(index) if os.path.lexists(target) else None
+            if backup:
+                os.rename(target, backup)
+            done.append((None, target, backup))
+            if source:
+                os.rename(source, target)
+                done[-1] = (source, target, backup)
+    except OSError as error:
+        _put_back(done, out_dir)
+        raise _unwritable(out_dir, target, error) from None
+
+
+def _put_back(done: list[tuple[Path | None, Path, Path | None]], out_dir: Path) -> None:
+    try:
+        for source, target, backup in reversed(done):
+            if source:
+                os.rename(target, source)
+            if backup:
+                os.rename(backup, target)
+    except OSError as error:
+        raise UsageError(f"{out_dir} is incomplete: a failed synth could not put back {error.filename} "
+                         f"({error.strerror}); run nexus synth again once the folder is writable") from None
+
+
+def _unwritable(out_dir: Path, path: Path, error: OSError) -> UsageError:
+    return UsageError(f"cannot write the synth output: {path}: {error.strerror or error}. Nothing in {out_dir} was "
+                      "changed; remove what is in the way, make the folder writable or pass --out to another folder")
 
 
 def current_stack_files(out_dir: str | Path) -> list[Path]:
@@ -138,8 +191,6 @@ def cached_stacks(out_dir: Path, key: str) -> list[StackInfo] | None:
         return None
     stacks = [StackInfo(**{**entry, "components": tuple(entry.get("components", ()))})
               for entry in manifest["stacks"]]
-    if not all((out_dir / "stacks" / stack.name / "cdk.tf.json").is_file() for stack in stacks):
-        return None
-    if not (out_dir / PROVENANCE_FILE).is_file():
+    if not outputs_unchanged(out_dir, manifest.get("outputs")):
         return None
     return stacks
