@@ -14,7 +14,7 @@ from .context import write_context
 from .findings import CheckReport, Finding, normalize
 from .fixes import load_fixes
 from .packs import checks_dir, load_packs, selected_packs
-from .suppressions import apply_suppressions, raise_if_expired
+from .suppressions import apply_suppressions, raise_if_expired, wildcard_notes
 from .targets import ScanTarget, resolve_target
 
 FINDINGS_FILE = "findings.json"
@@ -59,7 +59,7 @@ def check_resolved(target: ScanTarget, standards: list[str] | None, worker: Chec
     report = CheckReport(findings=findings, passed_count=passed, standards=tuple(scope or sorted(load_packs())),
                          stacks=tuple(sorted({item.stack for item in target.files if item.stack})),
                          scan_seconds=worker.scan_seconds[-1] if worker.scan_seconds else 0.0,
-                         notes=list(target.notes))
+                         notes=[*target.notes, *wildcard_notes(findings, target.loaded)])
     if only_checks is None and target.kind in ("spec", "out_dir") and target.out_dir is not None:
         write_findings(report, target.out_dir)  # a narrowed scan is not the picture to keep
     return report

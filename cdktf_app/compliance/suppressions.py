@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from ..errors import ComplianceDataError, SpecError
 from ..paths import compliance_dir
 from ..spec.loader import LoadedSpec
-from ..spec.model import COMPONENT_TYPES, Suppression
+from ..spec.model import COMPONENT_TYPES, GLOB_CHARACTERS, Suppression
 from .findings import Finding
 
 EXEMPTIONS_FILE = "exemptions.yaml"
@@ -96,3 +96,17 @@ def apply_suppressions(findings: list[Finding], loaded: LoadedSpec | None) -> li
             reason = f"built-in exemption: {exemption.reason}" if exemption else None
         marked.append(replace(finding, suppressed=True, suppression_reason=reason) if reason else finding)
     return marked
+
+
+def wildcard_notes(findings: list[Finding], loaded: LoadedSpec | None) -> list[str]:
+    """Every wildcard suppression (allowed with allow_wildcard) is named in the report with what it covers."""
+    if loaded is None:
+        return []
+    notes = []
+    for index, suppression in enumerate(loaded.spec.compliance.suppressions):
+        if any(character in suppression.check for character in GLOB_CHARACTERS):
+            covered = sum(1 for finding in findings if finding.suppressed and matches(suppression, finding))
+            notes.append(f"compliance.suppressions[{index}] is a wildcard (allow_wildcard: true): check "
+                         f"{suppression.check!r}, resource {suppression.resource or '*'!r} covers {covered} "
+                         "suppressed finding(s)")
+    return notes

@@ -6,10 +6,11 @@ each cloud maps it to its own services (see `cdktf_app.components`). Pin one wit
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 API_VERSION = "nexus/v1"
 CLOUDS = ("aws", "gcp", "azure")
@@ -341,11 +342,36 @@ class Standard(Strict):
     version: str
 
 
+GLOB_CHARACTERS = "*?["
+# A wildcard pattern, when allowed, must name one family of checks (CKV_AWS_*, CKV2_GCP_*, NEXUS_AZURE_*).
+CHECK_FAMILY = re.compile(r"(CKV2?|NEXUS)_[A-Z0-9]+_")
+
+
 class Suppression(Strict):
-    check: str = Field(min_length=3)
+    # Declared before `check`, whose validator reads it.
+    allow_wildcard: bool = Field(False, description="let `check` be a glob over one family of checks "
+                                 "(CKV_AWS_*); every check report names the suppression and what it silenced")
+    check: str = Field(min_length=3, description="one check id (CKV_AWS_18, NEXUS_AWS_S3_CMK)")
     resource: str | None = None
     reason: str = Field(min_length=10, description="why this finding is accepted: required")
     expires: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+
+    @field_validator("check")
+    @classmethod
+    def _one_check_unless_allowed(cls, value: str, info: ValidationInfo) -> str:
+        """A glob silences every check it matches, including checks later checkov releases add: one id, or an
+        explicit allow_wildcard and a pattern that stays inside one family."""
+        if not any(character in value for character in GLOB_CHARACTERS):
+            return value
+        if not info.data.get("allow_wildcard"):
+            raise ValueError(f"expected one check id (e.g. CKV_AWS_18), got the pattern {value!r}, which silences "
+                             "every check it matches; set allow_wildcard: true on this suppression to allow a "
+                             "pattern over one family of checks (CKV_AWS_*)")
+        if not CHECK_FAMILY.match(value):
+            raise ValueError(f"{value!r} is not confined to one family of checks: with allow_wildcard the pattern "
+                             "must start with a family such as CKV_AWS_, CKV2_GCP_ or NEXUS_AZURE_ (to not gate "
+                             "at all, use --fail-on never)")
+        return value
 
     @field_validator("expires", mode="before")
     @classmethod
