@@ -35,3 +35,11 @@ def _keep_mode_and_owner(descriptor: int, existing: os.stat_result, private: boo
         os.fchown(descriptor, existing.st_uid, existing.st_gid)
     except PermissionError:  # only root may give a file away; the file is then the writer's
         pass
+
+
+def private_directory(path: Path) -> Path:
+    """A folder only its owner may enter (logs, state backups): created if missing, an existing one tightened."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o700)
+    return path

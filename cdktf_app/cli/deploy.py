@@ -9,6 +9,7 @@ import click
 
 from .options import ALLOW_UNSAFE_OVERRIDES
 
+INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 SPEC = click.argument("spec", type=click.Path(dir_okay=False, path_type=Path), default="nexus.yaml")
 
 
@@ -63,11 +64,16 @@ def _run(obj: dict, command: str, spec: Path, **given) -> None:
         from ..deploy import project_state_dir
 
         session = sandbox_session(project_state_dir(load_spec(spec)), keep=given["keep"])
-    with session as sandbox, reporter:
-        if sandbox is not None:
-            options.sandbox_url = sandbox.url
-            reporter.note(f"sandbox: moto at {sandbox.url}")
-        record = run(spec, options, reporter)
+    try:
+        with session as sandbox, reporter:
+            if sandbox is not None:
+                options.sandbox_url = sandbox.url
+                reporter.note(f"sandbox: moto at {sandbox.url}")
+            record = run(spec, options, reporter)
+    except KeyboardInterrupt:
+        click.echo(f"nexus {command}: interrupted; terraform was asked to stop cleanly and the run is recorded as "
+                   "cancelled (nexus runs list)", err=True)
+        sys.exit(INTERRUPTED)
     run_summary(record, obj)
 
 
@@ -79,7 +85,8 @@ def plan(obj: dict, spec: Path, **given) -> None:
     """Plan every stack (init, plan, show -json, gate) and record the run; nothing is applied.
 
     \b
-    Exit codes: 0 planned, 1 terraform failed (class and evidence shown), 2 usage, 3 gate blocked.
+    Exit codes: 0 planned, 1 terraform failed (class and evidence shown), 2 usage, 3 gate blocked,
+    130 interrupted (Ctrl-C: terraform is sent SIGINT and stops cleanly).
     """
     _run(obj, "plan", spec, **given)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..compliance.checkov import CheckovWorker
 from ..errors import NexusError, ToolError, UsageError
-from ..files import write_atomically
+from ..files import private_directory, write_atomically
 from ..healing import Attempt, Classification, RetryPolicy, run_healed
 from ..runs import PhaseRecord, RunRecord, RunStore, redact, runs_url
 from ..spec.loader import LoadedSpec, load_spec
@@ -28,7 +28,7 @@ from .cost_delta import plan_cost_delta
 from .gate import GateBlocked, GateResult, evaluate_gate
 from .plan_summary import PlanSummary, summarize_plan
 from .stacks import dependency_order, select_stacks
-from .state import backup_state, verify_state
+from .state import backup_state, effective_backend, make_state_private, verify_state
 
 COMMANDS = ("plan", "deploy", "destroy")
 PLAN_FILE = "nexus.tfplan"
@@ -147,12 +147,15 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
     state_dir = project_state_dir(loaded)
     out_dir = Path(options.out_dir or loaded.base_dir / "cdktf.out").resolve()
     result = synth(loaded, out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
+    chosen = select_stacks(dependency_order(out_dir, result.stacks), options.stacks, options.environment)
+    runnable = [s for s in chosen if not options.sandbox_url or s.provider == "aws"]
     if options.sandbox_url:
         from ..sandbox import seed_secrets
 
+        if chosen and not runnable:
+            raise UsageError(f"the sandbox is AWS only; {', '.join(f'{s.name} ({s.provider})' for s in chosen)}"
+                             " cannot run in it (there is no local emulator for these clouds)")
         seed_secrets(options.sandbox_url, loaded)
-    chosen = select_stacks(dependency_order(out_dir, result.stacks), options.stacks, options.environment)
-    runnable = [s for s in chosen if not options.sandbox_url or s.provider == "aws"]
     reporter.stacks(runnable, [s for s in chosen if s not in runnable])
     if options.command == "destroy":
         runnable.reverse()
@@ -162,8 +165,8 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
                        sandbox=bool(options.sandbox_url), nexus_version=__version__,
                        override_reason=options.reason if options.override_gate else None,
                        unsafe_overrides=[override.name for override in result.unsafe_overrides])
-    log_file = state_dir / "logs" / f"{record.id}.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_file = private_directory(private_directory(state_dir) / "logs") / f"{record.id}.log"
+    log_file.touch(mode=0o600)  # terraform's output holds values from the state
     record.log_file = str(log_file)
     store = RunStore(runs_url(loaded.base_dir))
     store.save(record)
@@ -210,14 +213,26 @@ def _run_stack(run_: _Run, stack: StackInfo) -> None:
     stack_dir = run_.out_dir / "stacks" / stack.name
     if run_.options.sandbox_url:
         write_provider_override(stack_dir, run_.options.sandbox_url, max_retries=run_.options.aws_max_retries)
+        _refuse_a_real_backend(stack_dir, run_.options.sandbox_url)
     else:
         remove_provider_override(stack_dir)
+    make_state_private(stack_dir)
     _healed(run_, stack.name, "init", lambda attempt: run_.timed(
         stack.name, "init", lambda: run_.terraform(stack_dir, "init", "init", "-input=false", "-no-color",
                                                    "-reconfigure"), attempt))
     approved: list[bool] = []
     _healed(run_, stack.name, "apply" if run_.options.command != "plan" else "plan",
             lambda attempt: _plan_and_apply(run_, stack, stack_dir, attempt, approved))
+
+
+def _refuse_a_real_backend(stack_dir: Path, sandbox_url: str) -> None:
+    """A sandbox run uses local state or the sandbox's S3, whatever other override files in the folder say."""
+    backend = effective_backend(stack_dir)
+    kind = next(iter(backend), "local")
+    if kind == "local" or (kind == "s3" and backend["s3"].get("endpoints", {}).get("s3") == sandbox_url):
+        return
+    raise UsageError(f"{stack_dir.name}: an override file in {stack_dir} sets a {kind} backend; a sandbox run "
+                     "never uses real state (remove that file)")
 
 
 def _healed(run_: _Run, stack: str, phase: str, step: Callable[[int], TerraformResult]) -> TerraformResult:
@@ -248,7 +263,6 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         *(["-destroy"] if destroying else [])), attempt)
     if not plan.ok:
         return plan
-    (stack_dir / PLAN_FILE).chmod(0o600)
     try:
         with open(run_.log_file, "a", encoding="utf-8") as log:
             log.write(f"$ terraform show -json {PLAN_FILE} (output not kept: it holds sensitive values)\n")

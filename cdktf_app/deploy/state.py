@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import write_atomically
+from ..files import private_directory, write_atomically
 from ..tools.terraform import run_terraform
 
 BACKUPS = "state-backups"
@@ -48,8 +48,7 @@ def backup_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     state = pull_state(stack_dir, cli_config, log_file, timeout)
     if not state:
         return None
-    folder = state_dir / BACKUPS / stack
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = private_directory(private_directory(state_dir / BACKUPS) / stack)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     target = folder / f"{stamp}-serial{state.get('serial', 0)}.tfstate"
     write_atomically(target, json.dumps(state, indent=2) + "\n", private=True)
@@ -75,7 +74,7 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     text = backup.read_text(encoding="utf-8")
     local = local_state_file(stack_dir)
     if local is not None:  # terraform cannot push over a state file it cannot parse: put the copy in place
-        write_atomically(local, text)
+        write_atomically(local, text, private=True)
         restored = True
     else:
         restored = run_terraform(stack_dir, "state", "push", "-force", "-lock=false", str(backup),
@@ -85,12 +84,30 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
                       restored_from=backup if restored else None)
 
 
-def local_state_file(stack_dir: Path) -> Path | None:
-    """The local state file of a stack, or None when its backend (an override's replaces the stack's) is remote."""
-    backend = {}
+def effective_backend(stack_dir: Path) -> dict:
+    """The backend terraform will use for a stack: cdk.tf.json's, replaced by the last override file's that has
+    one (terraform merges override files in name order); a `cloud` block counts as a backend too."""
+    backend: dict = {}
     for name in ("cdk.tf.json", *sorted(path.name for path in stack_dir.glob("*override.tf.json"))):
-        config = json.loads((stack_dir / name).read_text(encoding="utf-8"))
-        backend = config.get("terraform", {}).get("backend") or backend
-    if "local" not in backend:
+        settings = json.loads((stack_dir / name).read_text(encoding="utf-8")).get("terraform", {})
+        if "cloud" in settings:
+            backend = {"cloud": settings["cloud"]}
+        backend = settings.get("backend") or backend
+    return backend
+
+
+def local_state_file(stack_dir: Path) -> Path | None:
+    """The local state file of a stack, or None when its backend is remote."""
+    backend = effective_backend(stack_dir)
+    if backend and "local" not in backend:
         return None
-    return stack_dir / backend["local"].get("path", "terraform.tfstate")
+    return stack_dir / backend.get("local", {}).get("path", "terraform.tfstate")
+
+
+def make_state_private(stack_dir: Path) -> None:
+    """Local state and terraform's backup of it, owner-only (terraform keeps the mode of a file it rewrites, so
+    a file an older run left at 0644 would stay readable)."""
+    state = local_state_file(stack_dir)
+    for path in (state, state.with_name(state.name + ".backup")) if state else ():
+        if path.is_file():
+            path.chmod(0o600)

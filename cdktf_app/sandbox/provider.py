@@ -2,9 +2,11 @@
 
 Terraform merges `*_override.tf.json` files into the configuration, so the sandbox settings live in one file
 beside cdk.tf.json: every `aws` provider block (aliases included) gets fake credentials, the skip_* settings
-that keep it off real AWS, path-style S3 and the sandbox URL for each service; an S3 state backend gets the
-same (an override's backend block replaces the original one, so its settings are carried over). Buckets
-get `force_destroy` (a Terraform-side setting only), as sandbox data is throwaway.
+that keep it off real AWS, path-style S3 and the sandbox URL for each service. State never goes to a real
+backend: S3 state goes to the sandbox's S3 (an override's backend block replaces the original one, so its
+settings are carried over); every other backend (GCS, azurerm: there is no emulator for them here) becomes
+local state in the stack folder. Buckets get `force_destroy` (a Terraform-side setting only), as sandbox data
+is throwaway.
 Synth replaces only the files it generates, so the override survives a re-synth; deploy writes or removes it
 on every run, so a stack never talks to the sandbox by accident.
 """
@@ -42,8 +44,16 @@ def backend_settings(url: str, original: dict) -> dict:
             "endpoints": {"s3": url, "dynamodb": url, "sts": url, "iam": url}}
 
 
-def sandbox_override(stack: dict, url: str, max_retries: int | None = None) -> dict:
-    """`max_retries` caps the AWS SDK's own retries (25 by default), so throttling reaches Nexus sooner."""
+def sandbox_backend(backend: dict, url: str, local_path: str) -> dict:
+    """The backend a sandbox run uses instead of `backend`: S3 on the sandbox, else local state."""
+    if "s3" in backend:
+        return {"s3": backend_settings(url, backend["s3"])}
+    return {"local": {"path": backend.get("local", {}).get("path", local_path)}}
+
+
+def sandbox_override(stack: dict, url: str, local_path: str, max_retries: int | None = None) -> dict:
+    """`local_path` is the state file for a backend the sandbox cannot serve; `max_retries` caps the AWS SDK's
+    own retries (25 by default), so throttling reaches Nexus sooner."""
     providers = []
     for block in stack.get("provider", {}).get("aws", []):
         settings = provider_settings(url, block.get("region", "us-east-1"), max_retries)
@@ -54,20 +64,16 @@ def sandbox_override(stack: dict, url: str, max_retries: int | None = None) -> d
     buckets = stack.get("resource", {}).get("aws_s3_bucket", {})
     if providers and buckets:  # sandbox data is throwaway: let destroy remove buckets that hold objects
         override["resource"] = {"aws_s3_bucket": {name: {"force_destroy": True} for name in sorted(buckets)}}
-    s3_backend = stack.get("terraform", {}).get("backend", {}).get("s3")
-    if s3_backend is not None:
-        override["terraform"] = {"backend": {"s3": backend_settings(url, s3_backend)}}
+    backend = stack.get("terraform", {}).get("backend", {})
+    override["terraform"] = {"backend": sandbox_backend(backend, url, local_path)}
     return override
 
 
-def write_provider_override(stack_dir: Path, url: str, max_retries: int | None = None) -> Path | None:
-    """Write the override for a stack; None (and no file) when the stack has nothing on AWS."""
+def write_provider_override(stack_dir: Path, url: str, max_retries: int | None = None) -> Path:
+    """Write the override for a stack (its local state, when it needs one, is `terraform.<stack>.tfstate`)."""
     stack = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
-    override = sandbox_override(stack, url, max_retries)
+    override = sandbox_override(stack, url, f"terraform.{stack_dir.name}.tfstate", max_retries)
     target = stack_dir / OVERRIDE_FILE
-    if not override:
-        target.unlink(missing_ok=True)
-        return None
     target.write_text(json.dumps(override, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return target
 

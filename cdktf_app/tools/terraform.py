@@ -137,6 +137,11 @@ class TerraformResult:
 
 
 WATCHDOG_MESSAGE = "nexus watchdog: terraform {command} did not finish in {timeout}s; stopped it"
+INTERRUPT_MESSAGE = "nexus: interrupted; terraform {command} was sent SIGINT to stop cleanly\n"
+ESCALATED_MESSAGE = "nexus: terraform {command} had not stopped {grace}s after SIGINT (or Ctrl-C came again); stopped it\n"
+INTERRUPT_GRACE = 60.0
+# What terraform writes (state, its backup, saved plans, .terraform/) holds secrets: owner-only from creation.
+PRIVATE_UMASK = 0o077
 
 
 def run_terraform(stack_dir: Path, *arguments: str, cli_config: Path | None = None,
@@ -148,44 +153,94 @@ def run_terraform(stack_dir: Path, *arguments: str, cli_config: Path | None = No
     The watchdog stops terraform's whole process group (its provider plugins too) when `timeout` passes: an
     endpoint that accepts a connection and never answers would otherwise hang terraform forever. A stopped
     run returns `timed_out=True` and its output ends with the watchdog's line.
+
+    Ctrl-C (KeyboardInterrupt) is passed on as SIGINT, so terraform finishes what is in flight and writes its
+    state; KeyboardInterrupt is raised again once terraform has stopped (see `_Interruption`).
     """
     environment = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     if cli_config:
         environment["TF_CLI_CONFIG_FILE"] = str(cli_config)
     command = (terraform_binary(), *arguments)
     started = time.monotonic()
+    # Its own session: a terminal's Ctrl-C reaches Nexus only, which passes it on once.
     process = subprocess.Popen(command, cwd=stack_dir, env=environment, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
-                               start_new_session=True)
+                               start_new_session=True, umask=PRIVATE_UMASK)
     fired = threading.Event()
     watchdog = threading.Timer(timeout, _stop_group, args=(process, fired))
     watchdog.daemon = True
     watchdog.start()
+    interruption = _Interruption(process)
     lines: list[str] = []
     log = open(log_file, "a", encoding="utf-8") if log_file else None
     try:
         if log:
             log.write(f"$ terraform {' '.join(arguments)}\n")
-        for line in process.stdout:
-            lines.append(line)
-            if log:
-                log.write(line)
-                log.flush()
-            if on_line:
-                on_line(line.rstrip("\n"))
-        returncode = process.wait()
+        while True:
+            try:
+                for line in process.stdout:
+                    lines.append(line)
+                    if log:
+                        log.write(line)
+                        log.flush()
+                    if on_line:
+                        on_line(line.rstrip("\n"))
+                returncode = process.wait()
+                break
+            except KeyboardInterrupt:
+                interruption.escalate()
     finally:
         watchdog.cancel()
+        interruption.cancel()
+        if process.poll() is None:  # left by an error of our own: never leave terraform running unattended
+            _stop_group(process, threading.Event())
         process.stdout.close()
-        if fired.is_set():
-            notice = WATCHDOG_MESSAGE.format(command=" ".join(arguments[:1]), timeout=timeout) + "\n"
-            lines.append(notice)
-            if log:
-                log.write(notice)
+        notices = [WATCHDOG_MESSAGE.format(command=arguments[0], timeout=timeout) + "\n"] if fired.is_set() else []
+        notices += interruption.notices(arguments[0])
+        lines.extend(notices)
         if log:
+            log.writelines(notices)
             log.close()
+    if interruption.requested:
+        raise KeyboardInterrupt
     return TerraformResult(command=command, returncode=returncode, output="".join(lines),
                            timed_out=fired.is_set(), seconds=time.monotonic() - started)
+
+
+class _Interruption:
+    """Ctrl-C while terraform runs: SIGINT to terraform, which stops gracefully (in-flight operations finish,
+    state is written, the lock released). If it has not stopped INTERRUPT_GRACE seconds later, or Ctrl-C comes
+    again, its process group gets SIGTERM, then SIGKILL."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+        self.requested = False
+        self.escalated = threading.Event()
+        self.timer: threading.Timer | None = None
+
+    def escalate(self) -> None:
+        if self.requested:
+            self.cancel()
+            _stop_group(self.process, self.escalated)
+            return
+        self.requested = True
+        try:
+            os.kill(self.process.pid, signal.SIGINT)
+        except ProcessLookupError:
+            return
+        self.timer = threading.Timer(INTERRUPT_GRACE, _stop_group, args=(self.process, self.escalated))
+        self.timer.daemon = True
+        self.timer.start()
+
+    def cancel(self) -> None:
+        if self.timer:
+            self.timer.cancel()
+
+    def notices(self, command: str) -> list[str]:
+        said = [INTERRUPT_MESSAGE.format(command=command)] if self.requested else []
+        if self.escalated.is_set():
+            said.append(ESCALATED_MESSAGE.format(command=command, grace=INTERRUPT_GRACE))
+        return said
 
 
 def _stop_group(process: subprocess.Popen, fired: threading.Event) -> None:

@@ -1,0 +1,174 @@
+"""A sandbox run touches nothing real: every state backend becomes local (S3 goes to the sandbox), no request
+leaves the machine (a recording proxy on loopback is the only way out), and what terraform writes is private."""
+from __future__ import annotations
+
+import base64
+import json
+import stat
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from cdktf_app.deploy import DeployOptions, Reporter, run
+from cdktf_app.errors import UsageError
+from cdktf_app.healing import RetryPolicy
+from cdktf_app.sandbox import start_sandbox, stop_sandbox
+
+pytestmark = pytest.mark.terraform
+
+SPEC = """\
+apiVersion: nexus/v1
+name: safe
+providers:
+  aws:
+    region: eu-west-1
+tags:
+  owner: {owner}
+components:
+  jobs:
+    type: queue
+{state}"""
+STACK = "safe-dev-aws"
+GCS = "state:\n  backend: gcs\n  bucket: acme-real-tfstate\n"
+AZURERM = ("state:\n  backend: azurerm\n  resource_group_name: tfstate\n  storage_account_name: acmerealstate\n"
+           "  container_name: tfstate\n")
+
+
+class RecordingProxy(ThreadingHTTPServer):
+    """An HTTP(S) proxy on loopback that forwards nothing and remembers every request it was asked to make."""
+
+    def __init__(self):
+        self.seen: list[str] = []
+        super().__init__(("127.0.0.1", 0), RecordingHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class RecordingHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def _refuse(self):
+        self.server.seen.append(f"{self.command} {self.path}")
+        self.send_response(403)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_CONNECT = do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _refuse
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    server = start_sandbox(tmp_path_factory.mktemp("sandbox"), record=False)
+    yield server
+    stop_sandbox(Path(server.log_file).parent, server)
+
+
+@pytest.fixture
+def only_the_proxy_leads_out(monkeypatch):
+    """Any request terraform (or Nexus) makes to a non-loopback host goes to the recording proxy. Fake cloud
+    credentials are set so that the GCS and azurerm backends would get as far as a request."""
+    proxy = RecordingProxy()
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(name, proxy.url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "127.0.0.1")
+    monkeypatch.setenv("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.not-a-real-token")
+    monkeypatch.setenv("ARM_ACCESS_KEY", base64.b64encode(b"not-a-real-key" * 4).decode())
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+def options(url: str, **overrides) -> DeployOptions:
+    settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "override_gate": True,
+                "reason": "sandbox safety test", "retry": RetryPolicy(max_attempts=1), "aws_max_retries": 1}
+    return DeployOptions(**{**settings, **overrides})
+
+
+def write_spec(project: Path, state: str, owner: str = "team-a") -> Path:
+    project.mkdir(exist_ok=True)
+    spec = project / "nexus.yaml"
+    spec.write_text(SPEC.format(owner=owner, state=state), encoding="utf-8")
+    return spec
+
+
+def backend_used(stack_dir: Path) -> dict:
+    """The backend terraform initialized the stack with, as it recorded it."""
+    return json.loads((stack_dir / ".terraform" / "terraform.tfstate").read_text())["backend"]
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+class PlanFileModes(Reporter):
+    """The mode of the saved plan while it exists (terraform show reads it)."""
+
+    def __init__(self, stack_dir: Path):
+        self.stack_dir, self.modes = stack_dir, []
+
+    def phase(self, stack, phase):
+        if phase == "show":
+            self.modes.append(mode(self.stack_dir / "nexus.tfplan"))
+
+
+def test_a_gcs_backend_becomes_local_state_in_the_sandbox_and_nothing_leaves_the_machine(
+        tmp_path, sandbox, only_the_proxy_leads_out):
+    spec = write_spec(tmp_path / "gcs", GCS)
+    stack_dir = tmp_path / "gcs" / "cdktf.out" / "stacks" / STACK
+    watcher = PlanFileModes(stack_dir)
+    deployed = run(spec, options(sandbox.url), watcher)
+    assert only_the_proxy_leads_out.seen == []
+    assert deployed.outcome == "succeeded" and deployed.added >= 1
+    used = backend_used(stack_dir)
+    assert used["type"] == "local", used
+    state_file = stack_dir / f"terraform.{STACK}.tfstate"
+    assert used["config"]["path"] == state_file.name
+    assert json.loads(state_file.read_text())["resources"]
+    # What terraform and Nexus wrote is the owner's only: state, the saved plan, the run's log and its folder.
+    assert mode(state_file) == 0o600 and watcher.modes == [0o600]
+    log = Path(deployed.log_file)
+    assert mode(log) == 0o600 and mode(log.parent) == 0o700 and mode(stack_dir / ".terraform") == 0o700
+    # A second apply: terraform's own backup of the state and Nexus' backup are private too.
+    changed = run(write_spec(tmp_path / "gcs", GCS, owner="team-b"), options(sandbox.url))
+    assert changed.outcome == "succeeded" and changed.changed >= 1
+    assert only_the_proxy_leads_out.seen == []
+    backups = sorted((tmp_path / "gcs" / ".nexus" / "state-backups" / STACK).glob("*.tfstate"))
+    assert backups and mode(backups[-1]) == 0o600 and mode(backups[-1].parent) == 0o700
+    assert mode(state_file) == 0o600 and mode(state_file.with_name(state_file.name + ".backup")) == 0o600
+
+
+def test_an_azurerm_backend_becomes_local_state_in_the_sandbox(tmp_path, sandbox, only_the_proxy_leads_out):
+    spec = write_spec(tmp_path / "azure", AZURERM)
+    planned = run(spec, options(sandbox.url, command="plan"))
+    assert only_the_proxy_leads_out.seen == []
+    assert planned.outcome == "planned" and planned.added >= 1
+    assert backend_used(tmp_path / "azure" / "cdktf.out" / "stacks" / STACK)["type"] == "local"
+
+
+def test_state_left_at_0644_by_an_older_run_is_made_private(tmp_path, sandbox):
+    spec = write_spec(tmp_path / "old", "")
+    stack_dir = tmp_path / "old" / "cdktf.out" / "stacks" / STACK
+    stack_dir.mkdir(parents=True)
+    state_file = stack_dir / f"terraform.{STACK}.tfstate"
+    state_file.write_text("")
+    state_file.chmod(0o644)
+    planned = run(spec, options(sandbox.url, command="plan"))
+    assert planned.outcome == "planned" and mode(state_file) == 0o600
+
+
+def test_a_sandbox_run_of_a_spec_without_aws_stacks_is_refused(tmp_path, sandbox):
+    project = tmp_path / "gcp"
+    project.mkdir()
+    (project / "nexus.yaml").write_text(
+        "apiVersion: nexus/v1\nname: gonly\nproviders:\n  gcp:\n    project: acme-prod\n    region: europe-west1\n"
+        "components:\n  jobs:\n    type: queue\n", encoding="utf-8")
+    with pytest.raises(UsageError) as refused:
+        run(project / "nexus.yaml", options(sandbox.url, command="plan"))
+    assert "AWS only" in str(refused.value) and "gonly-dev-gcp" in str(refused.value)
