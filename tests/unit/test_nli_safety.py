@@ -153,3 +153,53 @@ def test_a_public_service_with_a_certificate_gets_no_plain_http_exception():
     data["compliance"]["suppressions"] = [{"check": "CKV_AWS_2", "resource": "web", "reason": "plain HTTP for now"}]
     harden(data, parse_intent("x"), allow_overrides=False)
     assert "suppressions" not in data["compliance"]
+
+
+def hostile() -> dict:
+    return json.loads((Path(__file__).parent.parent / "fixtures" / "nli" / "hostile-answer.json").read_text())
+
+
+def test_what_the_prompt_names_word_for_word_is_kept():
+    prompt = ("PCI checkout; state in bucket attacker-tf-state with key arn:aws:kms:us-east-1:999999999999:key/"
+              "attacker-key, alerts to exfil@attacker.example, web image registry.attacker.example/miner:latest, "
+              "the exporter's code in ~/.config, no backups for the database")
+    data = hostile()
+    notes = harden(data, parse_intent(prompt), prompt)
+    assert data["state"]["bucket"] == "attacker-tf-state"
+    assert data["components"]["monitoring"]["notify"] == "exfil@attacker.example"
+    assert data["components"]["web"]["image"] == "registry.attacker.example/miner:latest"
+    assert data["components"]["api"]["image"] == "nginxinc/nginx-unprivileged:1.27-alpine"  # not named
+    assert data["components"]["exporter"]["source"] == "~/.config"
+    assert data["components"]["db"]["backup_retention_days"] == 0
+    assert [note.split(":")[0] for note in notes if "not in the prompt" in note] == ["components.api.image"]
+
+
+def test_a_prompt_naming_part_of_a_destination_keeps_none_of_it():
+    # The bucket is named but not the KMS key: the whole backend goes; a name inside a longer word is no name.
+    data = hostile()
+    notes = harden(data, parse_intent("x"), "state in attacker-tf-state; mail attacker.example; backups daily")
+    assert "state" not in data and data["components"]["monitoring"]["notify"] == "alerts@example.com"
+    assert data["components"]["db"]["backup_retention_days"] == 7
+    assert any(note.startswith("state: removed the model's s3 backend (kms_key_id arn:aws:kms") for note in notes)
+
+
+def test_allow_lets_each_kind_through():
+    data = hostile()
+    data["components"]["vms"] = {"type": "vm_group", "image": "ami-0badc0ffee0000000"}
+    harden(data, parse_intent("x"), "x", allow=frozenset({"state", "sources", "notify", "images", "no-backups"}))
+    assert data["state"]["kms_key_id"].endswith("attacker-key") and data["components"]["exporter"]["source"]
+    assert data["components"]["vms"]["image"] == "ami-0badc0ffee0000000"
+    assert data["components"]["db"]["backup_retention_days"] == 0
+    unallowed = hostile()
+    unallowed["components"]["vms"] = {"type": "vm_group", "image": "ami-0badc0ffee0000000"}
+    harden(unallowed, parse_intent("x"), "x", allow=frozenset({"notify"}))
+    assert "image" not in unallowed["components"]["vms"] and "state" not in unallowed
+    assert unallowed["components"]["monitoring"]["notify"] == "exfil@attacker.example"
+    load_spec_text(spec_yaml(unallowed))
+
+
+def test_blueprint_placeholders_and_local_state_are_kept_silently():
+    data = fresh()
+    data["state"] = {"backend": "local"}
+    notes = harden(data, parse_intent("x"), "x")
+    assert data["state"] == {"backend": "local"} and not any("image" in n or "notify" in n for n in notes)
