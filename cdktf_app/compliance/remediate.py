@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..files import write_atomically
 from ..spec.loader import load_spec_text
+from ..spec.source import decode_spec, read_spec_bytes
 from .checkov import CheckovWorker, reuse_or_start
 from .findings import CheckReport
 from .fixes import load_fixes
@@ -50,7 +51,7 @@ def fix(spec_path: str | Path, *, unsafe: bool = False, max_passes: int = DEFAUL
         allow_unsafe_overrides: tuple[str, ...] = ()) -> FixResult:
     """Apply fixes to the spec file until no applicable fix remains; see the module docstring."""
     spec_path = Path(spec_path)
-    original = spec_path.read_text(encoding="utf-8")
+    original = decode_spec(read_spec_bytes(spec_path), str(spec_path)).replace("\r\n", "\n")  # a regular file, bounded
     with reuse_or_start(worker) as running:
         return _fix_loop(spec_path, original, unsafe, max_passes, standards, out_dir, running,
                          allow_unsafe_overrides)

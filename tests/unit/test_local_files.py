@@ -33,16 +33,17 @@ def validate(spec) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def validate_in_a_process(spec) -> tuple[int, str]:
-    """`nexus validate` in its own process, at most 1 GiB and 60 s: the attacks crashed, filled or hung it."""
+def validate_in_a_process(spec, command: tuple[str, ...] = ("validate",)) -> tuple[int, str]:
+    """`nexus validate` (or `command`) in its own process, at most 1 GiB and 60 s: the attacks crashed, filled or
+    hung it."""
     def bounded() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
     try:
-        completed = subprocess.run([sys.executable, "-m", "cdktf_app.cli.main", "validate", str(spec)],
+        completed = subprocess.run([sys.executable, "-m", "cdktf_app.cli.main", *command, str(spec)],
                                    capture_output=True, text=True, timeout=60, preexec_fn=bounded)
     except subprocess.TimeoutExpired:
-        pytest.fail(f"nexus validate {spec} did not finish in 60 s")
+        pytest.fail(f"nexus {' '.join(command)} {spec} did not finish in 60 s")
     assert "Traceback" not in completed.stderr
     return completed.returncode, completed.stdout + completed.stderr
 
@@ -66,17 +67,22 @@ def test_nesting_within_the_limit_is_read():
     assert load_spec_text(text).spec.tags["deep"] == "[" * 70
 
 
-def test_a_spec_symlinked_to_an_endless_device_is_refused(tmp_path):
+READERS = [("validate",), ("check", "--fix")]
+
+
+@pytest.mark.parametrize("command", READERS, ids=" ".join)
+def test_a_spec_symlinked_to_an_endless_device_is_refused(tmp_path, command):
     spec = tmp_path / "nexus.yaml"
     spec.symlink_to("/dev/zero")
-    code, output = validate_in_a_process(spec)
+    code, output = validate_in_a_process(spec, command)
     assert code == 2 and "not a regular file" in output
 
 
-def test_a_fifo_spec_is_refused_without_waiting_for_a_writer(tmp_path):
+@pytest.mark.parametrize("command", READERS, ids=" ".join)
+def test_a_fifo_spec_is_refused_without_waiting_for_a_writer(tmp_path, command):
     spec = tmp_path / "nexus.yaml"
     os.mkfifo(spec)
-    code, output = validate_in_a_process(spec)
+    code, output = validate_in_a_process(spec, command)
     assert code == 2 and "not a regular file" in output
 
 
