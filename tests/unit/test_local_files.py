@@ -252,12 +252,14 @@ def test_write_atomically_writes_through_a_symlink_and_keeps_the_mode(tmp_path):
     target.parent.mkdir()
     target.write_text("old\n")
     target.chmod(0o600)
+    os.chown(target, 65534, 65534)  # the tests run as root: the file belongs to someone else, and stays theirs
     link = tmp_path / "nexus.yaml"
     link.symlink_to(target)
     write_atomically(link, "new\n")
     assert link.is_symlink() and os.readlink(link) == str(target)
     assert target.read_text() == "new\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert (target.stat().st_uid, target.stat().st_gid) == (65534, 65534)
     assert sorted(path.name for path in target.parent.iterdir()) == ["nexus.yaml"]
 
 
