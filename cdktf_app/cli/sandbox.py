@@ -53,11 +53,23 @@ def sandbox_up(project: Path, output: str) -> None:
 @PROJECT
 @OUTPUT
 def sandbox_down(project: Path, output: str) -> None:
-    """Stop the recorded sandbox (its data is gone with it)."""
-    from ..sandbox import stop_sandbox
+    """Stop the recorded sandbox (its data is gone with it), and any sandbox a `--sandbox` command started for
+    itself and left running when it was killed."""
+    from ..sandbox import stop_orphans, stop_sandbox
 
     stopped = stop_sandbox(project / ".nexus")
-    _describe(stopped, output == "json", "stopped" if stopped else "not running")
+    orphans = stop_orphans(project / ".nexus")
+    if output == "json":
+        click.echo(json.dumps({"state": "stopped" if stopped else "not running",
+                               **({"url": stopped.url, "pid": stopped.pid, "port": stopped.port,
+                                   "log_file": stopped.log_file} if stopped else {}),
+                               **({"orphans": [{"url": o.url, "pid": o.pid, "left_by": o.owner_pid}
+                                               for o in orphans]} if orphans else {})}, sort_keys=True))
+        return
+    _describe(stopped, False, "stopped" if stopped else "not running")
+    for orphan in orphans:
+        click.echo(f"stopped an orphaned sandbox: {orphan.url} (pid {orphan.pid}, started by nexus pid "
+                   f"{orphan.owner_pid}, which is gone)")
 
 
 @sandbox.command("status")

@@ -172,3 +172,16 @@ def test_a_sandbox_run_of_a_spec_without_aws_stacks_is_refused(tmp_path, sandbox
     with pytest.raises(UsageError) as refused:
         run(project / "nexus.yaml", options(sandbox.url, command="plan"))
     assert "AWS only" in str(refused.value) and "gonly-dev-gcp" in str(refused.value)
+
+
+def test_an_override_file_that_sets_a_real_backend_is_refused_in_the_sandbox(tmp_path, sandbox,
+                                                                             only_the_proxy_leads_out):
+    spec = write_spec(tmp_path / "stray", "")
+    stack_dir = tmp_path / "stray" / "cdktf.out" / "stacks" / STACK
+    stack_dir.mkdir(parents=True)
+    (stack_dir / "zz_override.tf.json").write_text(json.dumps(
+        {"terraform": {"backend": {"gcs": {"bucket": "acme-real-tfstate"}}}}), encoding="utf-8")
+    with pytest.raises(UsageError) as refused:
+        run(spec, options(sandbox.url, command="plan"))
+    assert "sets a gcs backend" in str(refused.value) and "never uses real state" in str(refused.value)
+    assert only_the_proxy_leads_out.seen == [] and not (stack_dir / ".terraform").exists()
