@@ -25,21 +25,21 @@ from typing import Any
 
 from ..blueprints.catalog import list_blueprints
 from ..sensitive import SECRET_NAME
+from ..spec.model import COMPONENT_TYPES, secure_settings
+from ..spec.overrides import unsafe_reason
 from .exceptions import is_accepted
 from .intent import Intent
 from .offline import PLACEHOLDER_IMAGE
 
-# (component types, field, secure value)
-SECURE_SETTINGS = (
-    (("database", "cache", "bucket", "queue", "document_store", "warehouse"), "encrypted", True),
-    (("database", "bucket"), "public", False),
-    (("database", "document_store"), "deletion_protection", True),
-    (("document_store",), "point_in_time_recovery", True),
-    (("network",), "flow_logs", True),
-    (("bucket",), "access_logs", True),
-    (("cdn",), "waf", True),
-    (("kubernetes",), "public_endpoint", False),
-)
+
+
+def secure_switches() -> list[tuple[str, str, bool]]:
+    """(component type, field, secure value) of every on/off security setting the spec model declares; numeric
+    floors (backup days) are handled by the rules for what the prompt may ask."""
+    return [(kind, field, marker.value) for kind in COMPONENT_TYPES
+            for field, marker in secure_settings(kind).items() if isinstance(marker.value, bool)]
+
+
 # The values in a state backend that say where state goes and who can read it.
 STATE_DESTINATION = ("bucket", "kms_key_id", "dynamodb_table", "resource_group_name", "storage_account_name",
                      "container_name")
@@ -62,6 +62,8 @@ def harden(data: Any, intent: Intent, prompt: str = "", *, allow_overrides: bool
         notes.append(f"removed overrides of {', '.join(map(str, data['overrides']))}: raw attributes are only "
                      "accepted with --allow-overrides")
         del data["overrides"]
+    elif isinstance(data.get("overrides"), dict):
+        notes += _drop_unsafe_overrides(data["overrides"])
     if "state" in data and "state" not in allow:
         notes += _trusted_state(data, prompt)
     components = data.get("components")
@@ -71,6 +73,19 @@ def harden(data: Any, intent: Intent, prompt: str = "", *, allow_overrides: bool
                 notes += _secure_component(str(name), component)
                 notes += _trusted_destinations(str(name), component, prompt, allow)
     return notes + _keep_compliance(data, intent) + request_notes(intent)
+
+
+def _drop_unsafe_overrides(overrides: dict) -> list[str]:
+    """Even allowed, a model's overrides only set attributes: no provisioners, meta-arguments or module sources
+    (those need the user's own --allow-unsafe-overrides on the commands that build the spec)."""
+    notes = []
+    for address, attributes in overrides.items():
+        if not isinstance(attributes, dict):
+            continue
+        for key in [key for key in attributes if unsafe_reason(str(address), str(key))]:
+            del attributes[key]
+            notes.append(f"overrides.{address}.{key}: removed ({unsafe_reason(str(address), str(key))})")
+    return notes
 
 
 def names_in_prompt(value: Any, prompt: str) -> bool:
@@ -148,8 +163,8 @@ def request_notes(intent: Intent) -> list[str]:
 def _secure_component(name: str, component: dict) -> list[str]:
     notes = []
     kind = component.get("type")
-    for types, key, secure in SECURE_SETTINGS:
-        if kind in types and key in component and component[key] != secure:
+    for switch_kind, key, secure in secure_switches():
+        if kind == switch_kind and key in component and component[key] != secure:
             component[key] = secure
             notes.append(f"components.{name}.{key}: kept {str(secure).lower()} (secure default)")
     environment = component.get("environment")

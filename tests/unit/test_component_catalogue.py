@@ -14,7 +14,8 @@ from cdktf_app.compliance.fixes import load_fixes
 from cdktf_app.components.base import ComponentConstruct
 from cdktf_app.components.registry import construct_class, construct_path
 from cdktf_app.errors import SpecError
-from cdktf_app.nli.safety import SECURE_SETTINGS
+from cdktf_app.nli.intent import parse_intent
+from cdktf_app.nli.safety import harden
 from cdktf_app.spec.loader import load_spec_text
 from cdktf_app.spec.model import AVAILABILITY, CLOUDS, COMPONENT_TYPES, secure_settings
 from cdktf_app.stacks.synth import synth
@@ -87,8 +88,13 @@ def test_fixes_only_set_secure_values_the_model_declares():
                 assert marker.allows(value), f"fix {check} sets {kind}.{field}: {value}, not secure ({marker})"
 
 
-def test_nli_safety_puts_back_the_models_secure_values():
-    for kinds, field, value in SECURE_SETTINGS:
-        for kind in kinds:
-            marker = secure_settings(kind).get(field)
-            assert marker is not None and marker.allows(value), f"safety.py forces {kind}.{field}: {value}"
+def test_nli_safety_puts_back_every_switch_the_model_marks_secure():
+    weakened = {kind: {"type": kind, **{field: not marker.value for field, marker in secure_settings(kind).items()
+                                        if isinstance(marker.value, bool)}}
+                for kind in COMPONENT_TYPES}
+    data = {"components": {kind: dict(component) for kind, component in weakened.items()}}
+    harden(data, parse_intent(""))
+    for kind, component in weakened.items():
+        for field in component.keys() - {"type"}:
+            assert data["components"][kind][field] is secure_settings(kind)[field].value, f"{kind}.{field}"
+    assert any(len(component) > 1 for component in weakened.values())

@@ -203,3 +203,13 @@ def test_blueprint_placeholders_and_local_state_are_kept_silently():
     data["state"] = {"backend": "local"}
     notes = harden(data, parse_intent("x"), "x")
     assert data["state"] == {"backend": "local"} and not any("image" in n or "notify" in n for n in notes)
+
+
+def test_allowed_overrides_from_a_model_still_only_set_attributes():
+    data = {"overrides": {"aws_s3_bucket.assets": {"force_destroy": False, "count": 0,
+                                                   "provisioner": {"local-exec": {"command": "id"}},
+                                                   "lifecycle.ignore_changes": "all"},
+                          "module.vpc": {"source": "/tmp/evil", "cidr": "10.0.0.0/16"}}}
+    notes = harden(data, parse_intent(""), allow_overrides=True)
+    assert data["overrides"] == {"aws_s3_bucket.assets": {"force_destroy": False}, "module.vpc": {"cidr": "10.0.0.0/16"}}
+    assert len([note for note in notes if note.startswith("overrides.")]) == 4
