@@ -17,6 +17,7 @@ from pathlib import Path
 
 from ..errors import ScanError
 from ..paths import repo_root
+from ..sensitive import SECRET_NAME
 
 CHECKOV_VERSION = "3.3.30"
 WORKER_SCRIPT = Path(__file__).with_name("checkov_worker.py")
@@ -39,7 +40,8 @@ def checkov_python() -> Path:
 
 
 def checkov_environment() -> dict[str, str]:
-    return {**os.environ, **QUIET_ENVIRONMENT}
+    """Quiet and offline; NEXUS_SECRET_NAME gives NEXUS_PLAINTEXT_SECRET_ENV the one definition of a secret name."""
+    return {**os.environ, **QUIET_ENVIRONMENT, "NEXUS_SECRET_NAME": SECRET_NAME.pattern}
 
 
 def checkov_cli_command(*arguments: str) -> list[str]:

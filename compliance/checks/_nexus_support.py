@@ -268,3 +268,71 @@ def as_list(value: Any) -> list:
 def _normal(location: str) -> str:
     """`West Europe`, `westeurope` and `WESTEUROPE` name one place."""
     return location.replace(" ", "").lower()
+
+
+# ---------------------------------------------------------------- plaintext secrets in environments
+CREDENTIAL_VALUE = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b|-----BEGIN [A-Z ]*PRIVATE KEY-----")
+SECRET_REFERENCE = ("@Microsoft.KeyVault(",)
+# Azure's identity-based connections name the kind of credential, not a secret: `<connection>__credential`.
+IDENTITY_SELECTOR = ("__credential", "managedidentity")
+
+# resource type -> how to list its (name, value) pairs
+SECRET_ENVIRONMENTS = {
+    "aws_lambda_function": lambda conf: _mapping(attribute(conf, "environment", "variables")),
+    "aws_ecs_task_definition": lambda conf: _container_definitions(attribute(conf, "container_definitions")),
+    "google_cloudfunctions2_function": lambda conf: _mapping(
+        attribute(conf, "service_config", "environment_variables")),
+    "google_cloud_run_v2_service": lambda conf: _pairs(attribute(conf, "template", "containers"), "env"),
+    "azurerm_linux_function_app": lambda conf: _mapping(attribute(conf, "app_settings")),
+    "azurerm_windows_function_app": lambda conf: _mapping(attribute(conf, "app_settings")),
+    "azurerm_linux_web_app": lambda conf: _mapping(attribute(conf, "app_settings")),
+    "azurerm_container_app": lambda conf: _pairs(attribute(conf, "template", "container"), "env"),
+}
+
+
+def _mapping(value) -> list[tuple[str, object]]:
+    return [(str(name), item) for name, item in value.items()] if isinstance(value, dict) else []
+
+
+def _pairs(containers, key: str) -> list[tuple[str, object]]:
+    """`[{env: [{name, value}, ...]}, ...]` (Cloud Run, Container Apps, ECS container definitions); checkov's
+    reading unwraps one-item lists, so one container or one entry may come as the item itself."""
+    pairs = []
+    for container in containers if isinstance(containers, list) else [containers]:
+        entries = plain(container.get(key)) if isinstance(container, dict) else None
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if isinstance(entry, dict):
+                pairs.append((str(entry.get("name")), entry.get("value")))
+    return pairs
+
+
+def _container_definitions(value) -> list[tuple[str, object]]:
+    if isinstance(value, str) and not is_reference(value):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return _pairs(value, "environment")
+
+
+def looks_secret(name: str, value: object, secret_name: re.Pattern | None) -> bool:
+    if not isinstance(value, str) or not value.strip() or is_reference(value) or value.startswith(SECRET_REFERENCE):
+        return False
+    if name.endswith(IDENTITY_SELECTOR[0]) and value == IDENTITY_SELECTOR[1]:
+        return False
+    return bool(CREDENTIAL_VALUE.search(value) or (secret_name and secret_name.search(name)))
+
+
+class PlaintextSecretEnvCheck(BaseResourceCheck):
+    """NEXUS_<CLOUD>_PLAINTEXT_SECRET_ENV, one per cloud; see nexus_aws_plaintext_secret_env.py."""
+
+    def __init__(self, check_id: str, resource_types: tuple[str, ...]) -> None:
+        super().__init__(name="No plaintext secret in a function's or container's environment variables",
+                         id=check_id, categories=(CheckCategories.SECRETS,), supported_resources=resource_types)
+
+    def scan_resource_conf(self, conf) -> CheckResult:
+        pattern = os.environ.get("NEXUS_SECRET_NAME")
+        secret_name = re.compile(pattern) if pattern else None
+        pairs = SECRET_ENVIRONMENTS[self.entity_type](conf)
+        return CheckResult.FAILED if any(looks_secret(name, value, secret_name) for name, value in pairs) \
+            else CheckResult.PASSED

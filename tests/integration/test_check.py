@@ -185,3 +185,30 @@ def test_the_worker_reads_json_with_libyaml_exactly_as_checkov_does(aws_all):
     completed = subprocess.run([str(checkov_python()), "-c", script, str(stack)], capture_output=True, text=True,
                                env=checkov_environment(), timeout=120)
     assert completed.stdout.split()[:1] == ["True"], completed.stderr[-2000:]
+
+
+def test_a_plaintext_secret_in_a_function_environment_is_a_high_finding_at_its_spec_line(tmp_path):
+    spec = tmp_path / "nexus.yaml"
+    spec.write_text("""\
+apiVersion: nexus/v1
+name: leaky
+providers:
+  aws: {region: eu-west-1}
+compliance:
+  standards: [{soc2: type2}]
+components:
+  events: {type: queue}
+  worker:
+    type: function
+    trigger: events
+    environment: {LOG_LEVEL: info, DB_PASSWORD: hunter2-hunter2}
+""", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(spec), "--output", "json", "--fail-on", "high"])
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output[result.output.index("{"):])
+    leaked, = [f for f in report["findings"] if f["check_id"] == "NEXUS_AWS_PLAINTEXT_SECRET_ENV"]
+    assert (leaked["address"], leaked["severity"], leaked["line"]) == ("aws_lambda_function.worker", "high", 9)
+    assert "soc2 CC6.1" in leaked["controls"]
+    spec.write_text(spec.read_text().replace(", DB_PASSWORD: hunter2-hunter2", ""), encoding="utf-8")
+    clean = CliRunner().invoke(cli, ["check", str(spec), "--output", "json", "--fail-on", "never"])
+    assert "NEXUS_AWS_PLAINTEXT_SECRET_ENV" not in clean.output

@@ -149,6 +149,31 @@ AZURE = {
                                     "enabled_metric": [{"category": "AllMetrics"}]}},
 }
 
+# Plaintext secrets in environments: a literal under a secret name or a credential-shaped value fails; references,
+# Key Vault references and ordinary settings pass.
+SECRET_ENV = [{"name": "LOG_LEVEL", "value": "info"}, {"name": "DB_PASSWORD", "value": "hunter2-hunter2"}]
+REFERENCED_ENV = [{"name": "DB_PASSWORD_ARN", "value": "${aws_secretsmanager_secret.s.arn}"},
+                  {"name": "LOG_LEVEL", "value": "info"}]
+AWS.setdefault("aws_lambda_function", {}).update({
+    "good_env_fn": {"function_name": "g", "environment": {"variables": {item["name"]: item["value"]
+                                                                        for item in REFERENCED_ENV}}},
+    "bad_env_fn": {"function_name": "b", "environment": {"variables": {"STRIPE_API_KEY": "sk_live_0123456789"}}},
+    "bad_key_fn": {"function_name": "k", "environment": {"variables": {"CONFIG": "AKIAIOSFODNN7EXAMPLE"}}}})
+AWS.setdefault("aws_ecs_task_definition", {}).update({
+    "good_env_task": {"family": "g", "container_definitions": json.dumps([{"name": "a", "environment": REFERENCED_ENV}])},
+    "bad_env_task": {"family": "b", "container_definitions": json.dumps([{"name": "a", "environment": SECRET_ENV}])}})
+GCP.setdefault("google_cloud_run_v2_service", {}).update({
+    "good_env_run": {"name": "g", "location": "europe-west1",
+                     "template": {"containers": [{"image": "i", "env": REFERENCED_ENV}]}},
+    "bad_env_run": {"name": "b", "location": "europe-west1",
+                    "template": {"containers": [{"image": "i", "env": SECRET_ENV}]}}})
+AZURE.setdefault("azurerm_linux_function_app", {}).update({
+    "good_env_app": {"name": "g", "app_settings": {
+        "DB_PASSWORD": "@Microsoft.KeyVault(SecretUri=https://v.vault.azure.net/secrets/db)"}},
+    "bad_env_app": {"name": "b", "app_settings": {"AUTH_TOKEN": "0123456789abcdef"}}})
+AZURE.setdefault("azurerm_container_app", {}).update({
+    "bad_env_container": {"name": "b", "template": {"container": [{"name": "a", "image": "i", "env": SECRET_ENV}]}}})
+
 # check -> (resources that must pass, resources that must fail), over the weakened fixtures above
 EXPECTED = {
     "NEXUS_AWS_REQUIRED_TAGS": ({"good_bucket", "good_rds"}, {"bad_bucket", "escaped_bucket"}),
@@ -183,6 +208,9 @@ EXPECTED = {
     "NEXUS_AZURE_FRONTDOOR_WAF": ({"good_waf"}, {"bad_waf"}),
     "NEXUS_AZURE_BLOB_READ_LOGGING": ({"good_storage", "content_storage"},
                                       {"bad_storage", "metrics_storage"}),
+    "NEXUS_AWS_PLAINTEXT_SECRET_ENV": ({"good_env_fn", "good_env_task"}, {"bad_env_fn", "bad_key_fn", "bad_env_task"}),
+    "NEXUS_GCP_PLAINTEXT_SECRET_ENV": ({"good_env_run"}, {"bad_env_run"}),
+    "NEXUS_AZURE_PLAINTEXT_SECRET_ENV": ({"good_env_app"}, {"bad_env_app", "bad_env_container"}),
 }
 SPEC_DEPENDENT = ("_REQUIRED_TAGS", "_REQUIRED_LABELS", "_DATA_RESIDENCY")
 HCL_ONLY_IAM = ("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355")
