@@ -30,7 +30,8 @@ components:
 KEY_USER = "Key Vault Crypto Service Encryption User"
 # Findings on Nexus's plumbing that compliance/exemptions.yaml explains (reported, never dropped).
 EXEMPTED = {("CKV2_AZURE_21", "azurerm_storage_container.records_container"),
-            ("CKV_AZURE_59", "azurerm_storage_account.worker_storage")}
+            ("CKV_AZURE_59", "azurerm_storage_account.worker_storage"),
+            ("CKV_AZURE_59", "azurerm_storage_account.network_flow_log_storage")}
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +109,54 @@ def test_delegated_subnets_get_an_nsg(resources):
         assert link["subnet_id"] == ref("azurerm_subnet", f"{database}_subnet", "id")
     allow = resources["azurerm_network_security_rule"]["db_subnet_allow_vnet"]
     assert (allow["source_address_prefix"], allow["destination_port_range"]) == ("VirtualNetwork", "5432")
+
+
+def test_vnet_flow_logs_go_to_a_keyed_account_with_traffic_analytics(synthesized, resources):
+    data = json.loads(synthesized[1].read_text())["data"]
+    watcher = data["azurerm_network_watcher"]["network_watcher"]
+    # The region's watcher is Azure's own, read (after the VNet exists), never created by the stack.
+    assert (watcher["name"], watcher["resource_group_name"]) == ("NetworkWatcher_westeurope", "NetworkWatcherRG")
+    assert watcher["depends_on"] == ["azurerm_virtual_network.network"]
+    assert "azurerm_network_watcher" not in resources
+    flow = resources["azurerm_network_watcher_flow_log"]["network_flow_logs"]
+    assert flow["target_resource_id"] == ref("azurerm_virtual_network", "network", "id")
+    assert flow["network_watcher_name"] == "${data.azurerm_network_watcher.network_watcher.name}"
+    assert flow["resource_group_name"] == "${data.azurerm_network_watcher.network_watcher.resource_group_name}"
+    assert (flow["enabled"], flow["version"], flow["location"]) == (True, 2, "westeurope")
+    assert flow["retention_policy"] == {"enabled": True, "days": 365}
+    assert flow["storage_account_id"] == ref("azurerm_storage_account", "network_flow_log_storage", "id")
+    analytics = flow["traffic_analytics"]
+    assert analytics["enabled"] is True
+    assert analytics["workspace_resource_id"] == ref("azurerm_log_analytics_workspace", "logs", "id")
+    assert analytics["workspace_id"] == ref("azurerm_log_analytics_workspace", "logs", "workspace_id")
+    account = resources["azurerm_storage_account"]["network_flow_log_storage"]
+    # HIPAA: the flow logs are under the stack key like the data; only trusted Azure services get through.
+    assert assert_keyed(account, resources, "network_flow_log_storage_key")["key_vault_key_id"] == ref(
+        "azurerm_key_vault_key", "stack_key", "versionless_id")
+    assert account["network_rules"] == {"default_action": "Deny", "bypass": ["AzureServices"]}
+    assert account["shared_access_key_enabled"] is False
+    assert account["blob_properties"]["versioning_enabled"] is False
+    rule = resources["azurerm_storage_management_policy"]["network_flow_log_lifecycle"]["rule"][0]
+    assert rule["actions"]["base_blob"]["delete_after_days_since_modification_greater_than"] == 365
+
+
+@pytest.mark.parametrize("setting, built", [("flow_logs: true", True), ("flow_logs: false", False), ("", True)],
+                         ids=["asked", "off", "default"])
+def test_a_network_has_vnet_flow_logs_unless_they_are_turned_off(tmp_path, setting, built):
+    (tmp_path / "nexus.yaml").write_text(
+        "apiVersion: nexus/v1\nname: plain\nproviders:\n  azure: {location: eastus}\nenvironments: [dev]\n"
+        f"components:\n  net: {{type: network, {setting}}}\n")
+    synth(tmp_path / "nexus.yaml", tmp_path / "out", use_cache=False)
+    stack = json.loads((tmp_path / "out" / "stacks" / "plain-dev-azure" / "cdk.tf.json").read_text())
+    flows = stack["resource"].get("azurerm_network_watcher_flow_log", {})
+    accounts = stack["resource"].get("azurerm_storage_account", {})
+    if built:
+        assert flows["net_flow_logs"]["target_resource_id"] == ref("azurerm_virtual_network", "net", "id")
+        assert stack["data"]["azurerm_network_watcher"]["net_watcher"]["name"] == "NetworkWatcher_eastus"
+        # Not regulated: the account keeps Microsoft-managed keys, as a regulated spec's would not.
+        assert "customer_managed_key" not in accounts["net_flow_log_storage"]
+    else:
+        assert flows == {} and accounts == {} and "azurerm_network_watcher" not in stack.get("data", {})
 
 
 def test_synth_is_deterministic(synthesized, tmp_path):

@@ -17,7 +17,7 @@ from ...compliance.context import is_regulated
 from ...spec.model import Function
 from ...stacks.assets import function_archive
 from ..base import ComponentConstruct
-from .bucket import storage_account
+from .storage import storage_account
 from .provider import log_workspace, placement
 from .queue import MAX_DELIVERIES
 

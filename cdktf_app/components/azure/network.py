@@ -1,36 +1,46 @@
 """network -> virtual network with an app subnet (hosts the Container Apps environment) and a private subnet
-(VMs, AKS nodes, private endpoints), NSGs that turn inbound internet traffic away, and a NAT gateway.
+(VMs, AKS nodes, private endpoints), NSGs that turn inbound internet traffic away, and a NAT gateway. With
+`flow_logs` (the default), VNet flow logs (version 2) go to a storage account of the network's own, kept as long
+as the stack's other logs, with traffic analytics in the stack's Log Analytics workspace.
 
 Components that need a subnet of their own (PostgreSQL/MySQL flexible servers) cut a delegated one from the
-network's spare ranges with `delegated_subnet`. `flow_logs` is not mapped yet: VNet flow logs need the region's
-Network Watcher (Azure creates it outside the stack) and a storage account to write to.
+network's spare ranges with `delegated_subnet`.
 """
 from __future__ import annotations
 
 import ipaddress
 import re
 
+from cdktn_provider_azurerm.data_azurerm_network_watcher import DataAzurermNetworkWatcher
 from cdktn_provider_azurerm.nat_gateway import NatGateway
 from cdktn_provider_azurerm.nat_gateway_public_ip_association import NatGatewayPublicIpAssociation
 from cdktn_provider_azurerm.network_security_group import NetworkSecurityGroup
 from cdktn_provider_azurerm.network_security_rule import NetworkSecurityRule
+from cdktn_provider_azurerm.network_watcher_flow_log import NetworkWatcherFlowLog
 from cdktn_provider_azurerm.private_dns_zone import PrivateDnsZone
 from cdktn_provider_azurerm.private_dns_zone_virtual_network_link import PrivateDnsZoneVirtualNetworkLink
 from cdktn_provider_azurerm.private_endpoint import PrivateEndpoint
 from cdktn_provider_azurerm.public_ip import PublicIp
+from cdktn_provider_azurerm.storage_management_policy import StorageManagementPolicy
 from cdktn_provider_azurerm.subnet import Subnet
 from cdktn_provider_azurerm.subnet_nat_gateway_association import SubnetNatGatewayAssociation
 from cdktn_provider_azurerm.subnet_network_security_group_association import SubnetNetworkSecurityGroupAssociation
 from cdktn_provider_azurerm.virtual_network import VirtualNetwork
 
+from ...compliance.context import is_regulated
 from ...errors import SpecError
 from ...spec.model import ComponentBase, Network
 from ..base import ComponentConstruct
-from .provider import STACK_SECTION, placement, resource_group
+from .provider import LOG_RETENTION_DAYS, STACK_SECTION, location, log_workspace, placement, resource_group
+from .storage import storage_account
 
 CONTAINER_APPS = "Microsoft.App/environments"
 PRIVATE_SUBNET_SERVICE_ENDPOINTS = ("Microsoft.Storage", "Microsoft.KeyVault")
 AZURE_MAX_ZONES = 3
+# Where Azure puts the region's Network Watcher when it enables one for a subscription.
+NETWORK_WATCHER_GROUP = "NetworkWatcherRG"
+FLOW_LOG_VERSION = 2
+TRAFFIC_ANALYTICS_INTERVAL_MINUTES = 10
 
 
 def subnet_cidrs(cidr: str) -> list[str]:
@@ -44,10 +54,6 @@ def delegation(service: str) -> list[dict]:
 
 
 class AzureNetwork(ComponentConstruct[Network]):
-    UNSUPPORTED = {"flow_logs": "VNet flow logs are not mapped yet (they need the region's Network Watcher, which "
-                                "Azure creates outside the stack); set flow_logs: false or pin the network to aws "
-                                "or gcp"}
-
     def build(self) -> None:
         spec = self.component
         vnet = self.add(VirtualNetwork, None, name=self.physical_name(max_length=64), address_space=[spec.cidr],
@@ -64,10 +70,45 @@ class AzureNetwork(ComponentConstruct[Network]):
         app_id, private_id = app.id, private.id
         if spec.nat:
             app_id, private_id = self._nat({"app": app, "private": private})
+        if spec.flow_logs:
+            self._flow_logs(vnet)
         self.export(component_name=self.name, vnet_id=vnet.id, vnet_name=vnet.name, cidr=spec.cidr,
                     app_subnet_id=app_id, private_subnet_id=private_id, spare_cidrs=cidrs[2:],
                     zones=[str(zone) for zone in range(1, min(spec.zones, AZURE_MAX_ZONES) + 1)],
                     public_ingress=public_ingress, nat=spec.nat)
+
+    def _flow_logs(self, vnet: VirtualNetwork) -> None:
+        """VNet flow logs (NSG flow logs can no longer be created since June 2025) into an account of their own.
+
+        Only one Network Watcher may exist per region and subscription, and Azure creates it
+        (`NetworkWatcher_<region>` in `NetworkWatcherRG`) when the subscription's first virtual network there is
+        created, so the stack reads it instead of creating one. The read waits for the VNet, so on a first
+        deployment it happens during apply, once Azure has created the watcher.
+
+        The watcher writes as a trusted Azure service over the account's public endpoint (it cannot use a
+        private endpoint), so the account's firewall admits only trusted services. Regulated data's flow logs
+        are encrypted with the stack's customer-managed key like the data itself.
+        """
+        ctx = self.ctx
+        region = location(ctx)
+        watcher = self.add(DataAzurermNetworkWatcher, "watcher", name=f"NetworkWatcher_{region}",
+                           resource_group_name=NETWORK_WATCHER_GROUP, depends_on=[vnet])
+        # Flow logs arrive as blocks added to hourly blobs: versions would keep a copy of every minute's write.
+        account = storage_account(self, "flow_log_storage", versioned=False, encrypted=is_regulated(ctx.spec),
+                                  trusted_services_only=True)
+        # The flow log's own retention policy is being retired in favour of lifecycle rules; both say the same.
+        self.add(StorageManagementPolicy, "flow_log_lifecycle", storage_account_id=account.id, rule=[{
+            "name": "flow-log-retention", "enabled": True, "filters": {"blob_types": ["blockBlob"]},
+            "actions": {"base_blob": {"delete_after_days_since_modification_greater_than": LOG_RETENTION_DAYS}}}])
+        workspace = log_workspace(ctx)
+        self.add(NetworkWatcherFlowLog, "flow_logs", name=self.physical_name("flow-logs", max_length=80),
+                 network_watcher_name=watcher.name, resource_group_name=watcher.resource_group_name,
+                 location=region, target_resource_id=vnet.id, storage_account_id=account.id, enabled=True,
+                 version=FLOW_LOG_VERSION, retention_policy={"enabled": True, "days": LOG_RETENTION_DAYS},
+                 traffic_analytics={"enabled": True, "workspace_id": workspace.workspace_id,
+                                    "workspace_region": workspace.location, "workspace_resource_id": workspace.id,
+                                    "interval_in_minutes": TRAFFIC_ANALYTICS_INTERVAL_MINUTES},
+                 tags=self.tags)
 
     def _components_inside(self, component_type: str) -> list[ComponentBase]:
         ctx = self.ctx
