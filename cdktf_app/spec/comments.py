@@ -28,6 +28,17 @@ def append_item(sequence: CommentedSeq, item: Any) -> None:
     _set_trailing_comment(sequence, len(sequence) - 1, following)
 
 
+def add_end_of_line_comment(mapping: CommentedMap, key: str, text: str) -> None:
+    """`# text` at the end of `key`'s line, keeping the comment lines ruamel keeps in the same token; a key that
+    already has an end-of-line comment keeps it."""
+    items = mapping.ca.items.get(key)
+    token = items[2] if items and len(items) > 2 else None
+    if token is None:
+        mapping.yaml_add_eol_comment(text, key)
+    elif not token.value.lstrip(" ").startswith("#"):  # the token holds the blank and comment lines that follow
+        token.value = f" # {text}{token.value}"
+
+
 def delete_entry(parent: CommentedMap, parent_key: str, key: Any) -> None:
     """Delete `parent[parent_key][key]` (a mapping key or a list index) with the comment lines above it; the
     lines introducing what follows move to where the deleted entry's comment was (for the first entry, on
