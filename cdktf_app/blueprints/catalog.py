@@ -28,6 +28,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from ..errors import BlueprintError, SpecError
 from ..paths import repo_root
 from ..spec import LoadedSpec, load_spec_text
+from ..spec.document import scalar
 from ..spec.model import CLOUDS, STANDARDS
 
 BLUEPRINTS_DIR_ENV = "NEXUS_BLUEPRINTS_DIR"
@@ -360,48 +361,13 @@ class YamlText(str):
 
 
 def to_yaml(value: Any) -> YamlText:
-    """A value as one line of YAML that reads back as exactly that value: a scalar, or a flow list of them.
-    Nothing inside it can open a new key, item, comment or line, in block or flow context alike."""
+    """A value as one line of YAML that reads back as exactly that value: a scalar (`spec.document.scalar`, the
+    rule every YAML text Nexus writes follows), or a flow list of them."""
     if isinstance(value, YamlText):
         return value
     if isinstance(value, (list, tuple)):
         return YamlText("[" + ", ".join(to_yaml(item) for item in value) + "]")
-    if isinstance(value, str):
-        text = value if _is_plain(value) else _double_quoted(value)
-    elif value is None or isinstance(value, (bool, int, float)):
-        text = yaml.safe_dump(value, default_flow_style=True).removesuffix("\n").removesuffix("\n...")
-    else:
-        raise TypeError(f"cannot write {type(value).__name__} into a blueprint's YAML")
-    if yaml.safe_load(f"[{text}]") != [value]:  # belt and braces: never emit text that reads back differently
-        raise ValueError(f"cannot write {value!r} as YAML")
-    return YamlText(text)
-
-
-_PLAIN = re.compile(r"[\w][\w.:/@+-]*(?: [\w.:/@+-]+)*")
-
-
-def _is_plain(text: str) -> bool:
-    """Words of letters, digits and `_.:/@+-` that YAML reads as this very string (not `yes`, `16`, `a: b`)."""
-    if not _PLAIN.fullmatch(text):
-        return False
-    return yaml.safe_dump(text, default_flow_style=True, allow_unicode=True) in (f"{text}\n", f"{text}\n...\n")
-
-
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def _double_quoted(text: str) -> str:
-    """A YAML double-quoted scalar; quotes, backslashes and every unprintable character escaped."""
-    out = []
-    for char in text:
-        code = ord(char)
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif char.isprintable() and not 0xD800 <= code <= 0xDFFF:
-            out.append(char)
-        else:
-            out.append(f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
-    return '"' + "".join(out) + '"'
+    return YamlText(scalar(value))
 
 
 def _finalize(value: Any) -> YamlText:

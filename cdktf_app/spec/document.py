@@ -61,8 +61,8 @@ def needs_quotes(text: str) -> bool:
 
 
 def _reads_as_string(text: str) -> bool:
-    return all(str(resolver.resolve(ScalarNode, text, (True, False))) == _STRING_TAG
-               for resolver in (_YAML_11, _YAML_12))
+    return (_YAML_11.resolve(pyyaml.ScalarNode, text, (True, False)) == _STRING_TAG
+            and _YAML_12.resolve(ScalarNode, text, (True, False)) == _STRING_TAG)
 
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
