@@ -10,10 +10,9 @@ import fnmatch
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
 from ..blueprints.catalog import list_blueprints, render_blueprint
 from ..compliance.packs import check_cloud
+from ..spec.document import load_document
 
 Shape = tuple[str, bool, bool]          # (component type, public, has a certificate)
 
@@ -24,10 +23,10 @@ def shape(component: dict) -> Shape:
 
 @lru_cache(maxsize=1)
 def accepted_exceptions() -> dict[tuple[str, Shape], str]:
-    """(check id, component shape) -> the reason a blueprint gives for suppressing it."""
+    """(check id, component shape) -> the reason a blueprint gives for suppressing it, written as it is there."""
     accepted: dict[tuple[str, Shape], str] = {}
     for blueprint in list_blueprints():
-        data = yaml.safe_load(render_blueprint(blueprint.name))
+        data = load_document(render_blueprint(blueprint.name))
         components = data.get("components") or {}
         for suppression in (data.get("compliance") or {}).get("suppressions") or []:
             for name in matching(components, suppression.get("resource")):

@@ -5,19 +5,15 @@ Everything here is deterministic: the same prompt gives the same spec, byte for 
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
-import yaml as pyyaml
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
 from ..blueprints.catalog import get_blueprint, render_blueprint, resolve_values
 from ..compliance.packs import check_cloud
 from ..errors import BlueprintError
-from ..spec.comments import add_last_entry, append_item, delete_entry
+from ..spec.document import add_last_entry, append_item, delete_entry, dump_document, load_document
 from ..spec.model import AVAILABILITY, CLOUDS, DATABASE_VERSIONS, REFERENCE_FIELDS
 from .exceptions import exceptions_for
 from .intent import Intent
@@ -61,10 +57,10 @@ def choose_blueprint(intent: Intent, forced: str | None = None) -> str:
 def offline_draft(intent: Intent, forced_blueprint: str | None = None) -> OfflineDraft:
     name = choose_blueprint(intent, forced_blueprint)
     parameters = blueprint_parameters(name, intent)
-    data = _load(render_blueprint(name, parameters))
+    data = load_document(render_blueprint(name, parameters))
     adjustments: list[str] = []
     tailor(data, intent, get_blueprint(name).knobs.scaled, adjustments)
-    return OfflineDraft(blueprint=name, parameters=parameters, text=dump(data), adjustments=adjustments)
+    return OfflineDraft(blueprint=name, parameters=parameters, text=dump_document(data), adjustments=adjustments)
 
 
 def blueprint_parameters(name: str, intent: Intent) -> dict[str, Any]:
@@ -416,48 +412,7 @@ def _scaled_component(components: CommentedMap, intent: Intent, preferred: str |
     return ranked[0] if ranked else None
 
 
-# ---------------------------------------------------------------- YAML in and out
-def yaml_round_trip() -> YAML:
-    yaml = YAML(typ="rt")
-    yaml.default_flow_style = False
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096  # long reasons and descriptions stay on one line
-    return yaml
-
-
-def _load(text: str) -> CommentedMap:
-    return yaml_round_trip().load(text)
-
-
-def dump(data: Any) -> str:
-    """Block-style YAML that the spec loader (PyYAML, YAML 1.1) reads back as exactly `data`."""
-    _quote_ambiguous(data)
-    stream = io.StringIO()
-    yaml_round_trip().dump(data, stream)
-    return stream.getvalue()
-
-
-def needs_quotes(text: str) -> bool:
-    """ruamel writes YAML 1.2, where `yes`, `on` or `0o17` are plain strings; the spec loader reads YAML 1.1,
-    where they are booleans and numbers. Such strings, and any with line breaks or control characters (NEL,
-    U+2028 - ruamel's plain style would turn some into spaces), are double-quoted, so YAML's escapes keep them."""
-    return not text.isprintable() or _YAML11.resolve(pyyaml.ScalarNode, text, (True, False)) != _STRING_TAG
-
-
-_YAML11 = pyyaml.resolver.Resolver()
-_STRING_TAG = "tag:yaml.org,2002:str"
-
-
-def _quote_ambiguous(node: Any) -> None:
-    """Double-quote, in place, every string value (and list item) that needs it; comments stay attached."""
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
-    for key, value in list(items):
-        if isinstance(value, str) and not isinstance(value, DoubleQuotedScalarString) and needs_quotes(value):
-            node[key] = DoubleQuotedScalarString(value)
-        else:
-            _quote_ambiguous(value)
-
-
+# ---------------------------------------------------------------- editing the document
 def delete_component(data: CommentedMap, name: str) -> None:
     delete_entry(data, "components", name)
 

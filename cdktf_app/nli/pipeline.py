@@ -5,7 +5,8 @@
       -> header comment (prompt, source, date, notes) -> written atomically
 
 The model's answer is untrusted input all the way: it is parsed as JSON, hardened, and written back out as
-YAML by ruamel (every string escaped as YAML requires), so no text in it can add structure to the spec.
+YAML by `spec.document` (every key and string by its one quoting rule), so no text in it can add structure to
+the spec.
 """
 from __future__ import annotations
 
@@ -21,17 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
 from ..blueprints.catalog import get_blueprint
 from ..errors import Problem, SpecError, UsageError
+from ..spec.document import dump_document
 from ..spec.loader import load_spec_text
 from . import prompts
 from .client import ModelClient, ModelError, ModelSettings, ModelUnreachable
 from .deadline import Deadline
 from .gate import SPEC_FILE, GenerateError, run_gate
 from .intent import Intent, parse_intent
-from .offline import dump, needs_quotes, offline_draft
+from .offline import offline_draft
 from .safety import harden, request_notes
 
 TOP_LEVEL_ORDER = ("apiVersion", "name", "description", "providers", "environments", "tags", "compliance",
@@ -223,18 +223,7 @@ def spec_yaml(data: dict[str, Any]) -> str:
     """Block-style YAML; top-level keys in the spec's usual order, everything else in the model's order."""
     ordered = {key: data[key] for key in TOP_LEVEL_ORDER if key in data}
     ordered.update((key, value) for key, value in data.items() if key not in ordered)
-    return dump(_escaped(ordered))
-
-
-def _escaped(value: Any) -> Any:
-    """A copy with every mapping key that YAML 1.1 would not read back as this string double-quoted (`dump`
-    quotes the values)."""
-    if isinstance(value, dict):
-        return {DoubleQuotedScalarString(key) if isinstance(key, str) and needs_quotes(key) else key: _escaped(item)
-                for key, item in value.items()}
-    if isinstance(value, list):
-        return [_escaped(item) for item in value]
-    return value
+    return dump_document(ordered)
 
 
 # ---------------------------------------------------------------- synthesize and check

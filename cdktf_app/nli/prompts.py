@@ -44,12 +44,12 @@ def repair_prompt(problems: list[Problem] | None = None, parse_error: str | None
 
 
 def _example(name: str) -> dict[str, Any]:
+    from ..spec.document import load_document
     from ..spec.loader import load_spec_text
-    from .offline import yaml_round_trip
 
     text = render_blueprint(name)
     load_spec_text(text)  # an example that does not load would teach the model a broken spec
-    data = yaml_round_trip().load(text)
+    data = load_document(text)
     return {"name": name, "json": json.dumps(data, indent=1, ensure_ascii=False)}
 
 

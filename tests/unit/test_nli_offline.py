@@ -5,7 +5,8 @@ import pytest
 
 from cdktf_app.errors import BlueprintError
 from cdktf_app.nli.intent import parse_intent
-from cdktf_app.nli.offline import choose_blueprint, delete_component, dump, offline_draft, yaml_round_trip
+from cdktf_app.nli.offline import choose_blueprint, delete_component, offline_draft
+from cdktf_app.spec.document import dump_document, load_document
 from cdktf_app.spec.loader import load_spec_text
 
 SEED = "Create a PCI-compliant 3-tier web app with Redis cache and auto-scaling from 5-20 nodes"
@@ -156,6 +157,6 @@ def test_deleting_entries_keeps_the_comments_of_the_others():
              "    l:\n      - 1\n",
     }
     for name, kept in expected.items():
-        data = yaml_round_trip().load(text)
+        data = load_document(text)
         delete_component(data, name)
-        assert dump(data) == kept + "\n# about secrets\nsecrets: {}\n", name
+        assert dump_document(data) == kept + "\n# about secrets\nsecrets: {}\n", name

@@ -96,9 +96,9 @@ def test_any_model_text_is_written_as_exactly_that_text(text):
 
 
 def test_offline_values_are_quoted_for_yaml_11_too():
-    from cdktf_app.nli.offline import dump
+    from cdktf_app.spec.document import dump_document
 
-    assert yaml.safe_load(dump({"locations": ["no", "on", "yes_site"], "name": "off"})) == {
+    assert yaml.safe_load(dump_document({"locations": ["no", "on", "yes_site"], "name": "off"})) == {
         "locations": ["no", "on", "yes_site"], "name": "off"}
 
 
