@@ -22,6 +22,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.emitter import RoundTripEmitter
+from ruamel.yaml.events import ScalarEvent
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
@@ -124,6 +125,12 @@ class _Emitter(RoundTripEmitter):
 
     def write_double_quoted(self, text: Any, split: Any = True) -> None:
         self.write_indicator(double_quoted(text), True)
+
+    def analyze_scalar(self, scalar: Any) -> Any:
+        analysis = super().analyze_scalar(scalar)
+        if isinstance(self.event, ScalarEvent) and self.event.style == '"':
+            analysis.multiline = False  # one line once escaped, so it can be a `key:` (not a `? key` block)
+        return analysis
 
 
 def _yaml(style: Style) -> YAML:
