@@ -46,7 +46,7 @@ Style = tuple[int, int, int, int]
 # ---------------------------------------------------------------- the quoting rule
 _LEADING_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
 # A comment, a key, a flow collection (`,` `[` `]` `{` `}`; PyYAML also ends a plain flow scalar at `?`), and with
-# them `${`, Terraform's interpolation.
+# them `${`, Terraform's interpolation. A leading `...` is a document end to ruamel.
 _INSIDE_INDICATORS = ("#", ": ", ",", "[", "]", "{", "}", "?")
 _STRING_TAG = "tag:yaml.org,2002:str"
 _YAML_11 = pyyaml.resolver.Resolver()
