@@ -88,13 +88,15 @@ def seed_secrets(url: str, loaded) -> list[str]:
     import secrets as random_source
 
     import boto3
+    from botocore.config import Config
 
     aws = loaded.spec.providers.aws
     names = [s.name for s in loaded.spec.secrets.values() if s.source == "aws-secrets-manager"]
     if aws is None or not names:
         return []
     client = boto3.client("secretsmanager", endpoint_url=url, region_name=aws.region,
-                          aws_access_key_id=CREDENTIAL, aws_secret_access_key=CREDENTIAL)
+                          aws_access_key_id=CREDENTIAL, aws_secret_access_key=CREDENTIAL,
+                          config=Config(proxies={}))  # the values go to the sandbox only, never via a proxy
     existing = {entry["Name"] for page in client.get_paginator("list_secrets").paginate()
                 for entry in page["SecretList"]}
     created = [name for name in names if name not in existing]

@@ -58,8 +58,9 @@ def free_port() -> int:
 
 
 def answers(url: str, timeout: float = 2.0) -> bool:
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via HTTP(S)_PROXY
     try:
-        with urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=timeout) as response:
+        with direct.open(f"{url}/moto-api/data.json", timeout=timeout) as response:
             return response.status == 200
     except (OSError, urllib.error.URLError):
         return False

@@ -14,7 +14,9 @@ import pytest
 from cdktf_app.deploy import DeployOptions, Reporter, run
 from cdktf_app.errors import UsageError
 from cdktf_app.healing import RetryPolicy
-from cdktf_app.sandbox import start_sandbox, stop_sandbox
+from cdktf_app.sandbox import seed_secrets, start_sandbox, stop_sandbox
+from cdktf_app.sandbox.server import answers
+from cdktf_app.spec import load_spec
 
 pytestmark = pytest.mark.terraform
 
@@ -70,14 +72,14 @@ def sandbox(tmp_path_factory):
 
 @pytest.fixture
 def only_the_proxy_leads_out(monkeypatch):
-    """Any request terraform (or Nexus) makes to a non-loopback host goes to the recording proxy. Fake cloud
+    """Any request terraform (or Nexus) makes through HTTP(S)_PROXY goes to the recording proxy. Fake cloud
     credentials are set so that the GCS and azurerm backends would get as far as a request."""
     proxy = RecordingProxy()
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
         monkeypatch.setenv(name, proxy.url)
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.setenv(name, "127.0.0.1")
+    for name in ("NO_PROXY", "no_proxy"):  # loopback must bypass the proxy by design, not by this setting
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.not-a-real-token")
     monkeypatch.setenv("ARM_ACCESS_KEY", base64.b64encode(b"not-a-real-key" * 4).decode())
     yield proxy
@@ -185,3 +187,12 @@ def test_an_override_file_that_sets_a_real_backend_is_refused_in_the_sandbox(tmp
         run(spec, options(sandbox.url, command="plan"))
     assert "sets a gcs backend" in str(refused.value) and "never uses real state" in str(refused.value)
     assert only_the_proxy_leads_out.seen == [] and not (stack_dir / ".terraform").exists()
+
+
+def test_nexus_own_calls_to_the_sandbox_never_go_through_a_proxy(tmp_path, sandbox, only_the_proxy_leads_out):
+    spec = write_spec(tmp_path / "direct", "")
+    spec.write_text(spec.read_text() + "secrets:\n  api_key:\n    from: aws-secrets-manager\n"
+                    "    name: direct/api-key\n", encoding="utf-8")
+    assert answers(sandbox.url, timeout=30)  # data.json lists all of moto: slow on a loaded machine
+    assert seed_secrets(sandbox.url, load_spec(spec)) == ["direct/api-key"]
+    assert only_the_proxy_leads_out.seen == []
