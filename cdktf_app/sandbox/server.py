@@ -135,7 +135,8 @@ def stop_orphans(state_dir: Path) -> list[Sandbox]:
         except (OSError, ValueError, TypeError):
             path.unlink(missing_ok=True)
             continue
-        if sandbox.owner_pid is not None and _process_started(sandbox.owner_pid) == sandbox.owner_started:
+        owner = sandbox.owner_pid
+        if owner is not None and _alive(owner) and _process_started(owner) == sandbox.owner_started:
             continue
         if _is_moto(sandbox):
             _terminate(sandbox.pid)
