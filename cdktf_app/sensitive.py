@@ -16,16 +16,43 @@ SECRET_NAME = re.compile(r"(?i)(pass(word|wd)?|secret|token|api_?key|private_?ke
 SHORTEST_SECRET_IN_TEXT = 4
 
 
-def redact(text: str | None, secrets: set[str] | frozenset[str]) -> str | None:
-    """Replace every known sensitive value (longest first, so a value inside another is not half-kept)."""
+def redact(text: str | None, secrets: set[str] | frozenset[str] | Secrets) -> str | None:
+    """Replace every known sensitive value in `text`, the longest where two start at the same place."""
     if text is None:
         return None
-    for secret in sorted((s for s in secrets if len(s) >= SHORTEST_SECRET_IN_TEXT), key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
+    return (secrets if isinstance(secrets, Secrets) else Secrets(secrets)).cut_from(text)
 
 
-def redact_attributes(value, secrets: set[str] | frozenset[str], name: str = ""):
+class Secrets:
+    """Sensitive values prepared once for many texts. A text is walked once: where its next characters start a
+    value, only the lengths of the values starting so are tried (a state with 50,000 passwords searched once
+    per password would take hours)."""
+
+    def __init__(self, values):
+        self.values = frozenset(values)
+        lengths: dict[str, set[int]] = {}
+        for value in self.values:
+            if len(value) >= SHORTEST_SECRET_IN_TEXT:
+                lengths.setdefault(value[:SHORTEST_SECRET_IN_TEXT], set()).add(len(value))
+        self._lengths = {prefix: sorted(found, reverse=True) for prefix, found in lengths.items()}
+
+    def cut_from(self, text: str) -> str:
+        """`text` with every value in it replaced, the longest where two start at the same place."""
+        if not self._lengths:
+            return text
+        parts, kept_from, index = [], 0, 0
+        while index <= len(text) - SHORTEST_SECRET_IN_TEXT:
+            found = next((length for length in self._lengths.get(text[index:index + SHORTEST_SECRET_IN_TEXT], ())
+                          if text[index:index + length] in self.values), 0)
+            if not found:
+                index += 1
+                continue
+            parts += [text[kept_from:index], REDACTED]
+            index = kept_from = index + found
+        return "".join(parts) + text[kept_from:] if parts else text
+
+
+def redact_attributes(value, secrets: Secrets, name: str = ""):
     """A copy of an attribute tree in which sensitive values (`secrets`) and the values of secret-named
     attributes read REDACTED, and text holding a sensitive value has it cut out. A whole `${...}` expression
     under a secret name stays: it is a reference (`${aws_secretsmanager_secret.db.arn}`), not a value."""
@@ -35,9 +62,9 @@ def redact_attributes(value, secrets: set[str] | frozenset[str], name: str = "")
         return [redact_attributes(item, secrets, name) for item in value]
     if value is None or isinstance(value, bool):
         return value
-    if str(value) in secrets or (SECRET_NAME.search(name) and not _is_expression(value)):
+    if str(value) in secrets.values or (SECRET_NAME.search(name) and not _is_expression(value)):
         return REDACTED
-    return redact(value, secrets) if isinstance(value, str) else value
+    return secrets.cut_from(value) if isinstance(value, str) else value
 
 
 def _is_expression(value) -> bool:

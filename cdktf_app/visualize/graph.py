@@ -114,7 +114,8 @@ def _node(inventory: Inventory, resource: Resource) -> Node:
         tier=network_tier(resource.type, resource.mode), component=origin.component if origin else None,
         spec_path=origin.spec_path if origin else None, spec_line=origin.line if origin else None,
         instances=len(resource.instances) if resource.mode != "module" else 1,
-        attributes=redact_attributes(resource.body, inventory.secrets), findings=tuple(inventory.findings.get(resource.key, ())))
+        attributes=redact_attributes(resource.body, inventory.secrets),
+        findings=tuple(inventory.findings.get(resource.key, ())))
 
 
 def readable_name(resource: Resource) -> str:

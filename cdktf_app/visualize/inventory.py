@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
-from ..sensitive import sensitive_values
+from ..sensitive import Secrets, sensitive_values
 from ..stacks.provenance import FILE_NAME as PROVENANCE_FILE, Origin, Provenance
 from .references import TRAVERSAL, addresses_in, locals_in
 
@@ -57,7 +57,7 @@ class Inventory:
     findings: dict[tuple[str, str], list[dict]] = field(default_factory=dict)
     spec_file: Path | None = None
     regions: dict[str, dict[str, str]] = field(default_factory=dict)   # stack -> cloud -> provider region
-    secrets: frozenset[str] = field(default=frozenset(), repr=False)    # values a plan or state marks sensitive
+    secrets: Secrets = field(default_factory=lambda: Secrets(()), repr=False)   # what a plan or state marks sensitive
 
     @property
     def stacks(self) -> list[str]:
@@ -134,7 +134,7 @@ def json_inventory(data, stack: str, path: Path) -> Inventory:
     if not isinstance(data, dict):
         raise UsageError(f"{path}: expected a JSON object (a plan, a state or a Terraform JSON configuration)")
     inventory = _json_inventory(data, stack, path)
-    inventory.secrets = frozenset(sensitive_values(data))
+    inventory.secrets = Secrets(sensitive_values(data))
     return inventory
 
 
