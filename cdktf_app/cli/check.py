@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
-from ..files import write_atomically
-from .options import ALLOW_UNSAFE_OVERRIDES
+from . import render
+from .options import ALLOW_UNSAFE_OVERRIDES, chosen_format, is_stdout, output_file_option, output_format_option
 
+REPORT_FORMATS = ("table", "json", "sarif", "junit", "markdown")
 SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 
 
@@ -26,10 +27,8 @@ SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "l
 @click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]),
               help="Exit 1 when an unsuppressed finding at or above this severity remains. "
                    "Default: the spec's compliance.gate, else high.")
-@click.option("--output", "output_format", type=click.Choice(["table", "json", "sarif", "junit", "markdown"]),
-              default="table", show_default=True, help="Report format.")
-@click.option("--output-file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to a file (the summary still goes to stderr).")
+@output_format_option(REPORT_FORMATS, "table", "Report format.")
+@output_file_option("Write the report to this file (the summary still goes to stderr).")
 @click.option("--fix", "apply_fixes", is_flag=True,
               help="Edit the spec to resolve fixable findings (comments kept), rebuild and re-check until clean.")
 @click.option("--unsafe-fixes", is_flag=True,
@@ -40,7 +39,7 @@ SEVERITY_STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "l
 @ALLOW_UNSAFE_OVERRIDES
 @click.pass_obj
 def check(obj: dict, target: Path, spec: Path | None, out_dir: Path | None, stack: str | None,
-          standards: tuple[str, ...], fail_on: str | None, output_format: str, output_file: Path | None,
+          standards: tuple[str, ...], fail_on: str | None, output_format: str | None, output_file: Path | None,
           apply_fixes: bool, unsafe_fixes: bool, max_passes: int, allow_unsafe_overrides: tuple[str, ...]) -> None:
     """Check synthesized Terraform against compliance packs (CIS, PCI-DSS, HIPAA, SOC 2, ...) with checkov.
 
@@ -58,7 +57,7 @@ def check(obj: dict, target: Path, spec: Path | None, out_dir: Path | None, stac
       nexus check nexus.yaml
       nexus check nexus.yaml --fix                       # safe fixes only
       nexus check nexus.yaml --fix --unsafe-fixes
-      nexus check plan.json --spec nexus.yaml --output sarif --output-file nexus.sarif
+      nexus check plan.json --spec nexus.yaml --output sarif -o nexus.sarif
     """
     from ..compliance import check as run_check
     from ..compliance import fix as run_fix
@@ -78,7 +77,7 @@ def check(obj: dict, target: Path, spec: Path | None, out_dir: Path | None, stac
         report = run_check(target, standards=list(standards) or None, spec=spec, out_dir=out_dir, stack=stack,
                            allow_unsafe_overrides=allow_unsafe_overrides)
     threshold = fail_on or _gate_of(target, spec) or "high"
-    _emit(report, output_format, output_file, threshold)
+    _emit(report, chosen_format(obj, output_format, "table", REPORT_FORMATS), output_file, threshold, obj)
     if threshold != "never" and report.blocking(threshold):
         sys.exit(1)
 
@@ -92,20 +91,16 @@ def _gate_of(target: Path, spec: Path | None) -> str | None:
     return None
 
 
-def _emit(report, output_format: str, output_file: Path | None, threshold: str) -> None:
+def _emit(report, output_format: str, output_file: Path | None, threshold: str, obj: dict) -> None:
     from ..compliance.formats import FORMATS
 
     if output_format == "table":
-        if output_file:
-            raise UsageError("--output-file needs a file format: --output json|sarif|junit|markdown")
+        if not is_stdout(output_file):
+            raise UsageError("-o/--output-file needs a file format: --output json|sarif|junit|markdown")
         _table(report, threshold)
         return
-    text = FORMATS[output_format](report)
-    if output_file:
-        write_atomically(output_file, text)
-        click.echo(f"wrote {output_file} ({report.failed_count} findings)", err=True)
-    else:
-        click.echo(text, nl=False)
+    render.document(FORMATS[output_format](report), output_file, obj, note=f" ({report.failed_count} findings)",
+                    findings=report.failed_count)
 
 
 def _table(report, threshold: str) -> None:

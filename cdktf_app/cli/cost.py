@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from . import render
+from .options import chosen_format, is_stdout, output_file_option, output_format_option
+
 OUTPUTS = ("table", "json", "markdown")
 
 
@@ -13,12 +16,14 @@ OUTPUTS = ("table", "json", "markdown")
 @click.argument("target", type=click.Path(path_type=Path), default="nexus.yaml")
 @click.option("--compare", "other", type=click.Path(path_type=Path),
               help="A second spec, out dir or plan: show the monthly delta from TARGET to it (the cost impact).")
-@click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True,
-              help="table for people, json for machines, markdown for pull requests.")
+@output_format_option(OUTPUTS, "table", "table for people, json for machines, markdown for pull requests.")
+@output_file_option("Write the json or markdown estimate to this file.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="When TARGET is a spec: where to synthesize it (default: cdktf.out beside the spec).")
 @click.option("--all", "show_all", is_flag=True, help="Also list the resources that have no charge of their own.")
-def cost(target: Path, other: Path | None, output: str, out_dir: Path | None, show_all: bool) -> None:
+@click.pass_obj
+def cost(obj: dict, target: Path, other: Path | None, output_format: str | None, output_file: Path | None,
+         out_dir: Path | None, show_all: bool) -> None:
     """Estimate the monthly cost of TARGET: per resource, per stack and in total (USD, on-demand list prices).
 
     \b
@@ -30,16 +35,26 @@ def cost(target: Path, other: Path | None, output: str, out_dir: Path | None, sh
     Examples:
       nexus cost nexus.yaml
       nexus cost nexus.yaml --compare nexus.next.yaml      # what the change adds per month
-      terraform show -json plan.tfplan > plan.json && nexus cost plan.json -o json
+      terraform show -json plan.tfplan > plan.json && nexus cost plan.json --output json
     """
     from ..cost import compare, estimate
+    from ..errors import UsageError
 
+    output = chosen_format(obj, output_format, "table", OUTPUTS)
+    if output == "table" and not is_stdout(output_file):
+        raise UsageError("-o/--output-file needs a file format: --output json|markdown")
     if other is not None:
         delta = compare(target, other, out_dir=None)
-        _print_delta(delta, output)
+        if output == "table":
+            _print_delta_table(delta)
+        else:
+            render.document(_delta_json(delta) if output == "json" else _delta_markdown(delta), output_file, obj)
         return
     result = estimate(target, out_dir=out_dir)
-    {"json": _print_json, "markdown": _print_markdown, "table": _print_table}[output](result, show_all)
+    if output == "table":
+        _print_table(result, show_all)
+    else:
+        render.document((_json if output == "json" else _markdown)(result, show_all), output_file, obj)
 
 
 def _money(amount: float | None) -> str:
@@ -50,8 +65,8 @@ def _signed(amount: float) -> str:
     return f"{'+' if amount >= 0 else '-'}${abs(amount):,.2f}"
 
 
-def _print_json(result, show_all: bool) -> None:
-    click.echo(json.dumps(result.as_dict(), indent=2, sort_keys=True, allow_nan=False))
+def _json(result, show_all: bool) -> str:
+    return json.dumps(result.as_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
 def _shown(result, show_all: bool):
@@ -89,7 +104,7 @@ def _print_assumptions(say, result) -> None:
         say(f"Assumed: {assumption}")
 
 
-def _print_markdown(result, show_all: bool) -> None:
+def _markdown(result, show_all: bool) -> str:
     lines = [f"## Monthly cost estimate: {_money(result.total_monthly)} ({result.currency})", "",
              "| stack | resource | component | monthly | how |", "| --- | --- | --- | ---: | --- |"]
     for line in _shown(result, show_all):
@@ -101,21 +116,23 @@ def _print_markdown(result, show_all: bool) -> None:
         lines += [f"- {item.stack} `{item.address}`: {item.reason}" for item in result.unpriced]
     lines.append("")
     _print_assumptions(lines.append, result)
-    click.echo("\n".join(lines))
+    return "\n".join(lines) + "\n"
 
 
-def _print_delta(delta, output: str) -> None:
-    if output == "json":
-        click.echo(json.dumps(delta.as_dict(), indent=2, sort_keys=True, allow_nan=False))
-        return
-    if output == "markdown":
-        rows = [f"| {line.stack} | `{line.address}` | {_money(line.before)} | {_money(line.after)} | "
-                f"{_signed(line.delta)} |" for line in delta.lines]
-        click.echo("\n".join([f"## Cost impact: {_signed(delta.delta_monthly)} / month "
-                              f"({_money(delta.total_before)} → {_money(delta.total_after)})", "",
-                              "| stack | resource | before | after | delta |", "| --- | --- | ---: | ---: | ---: |",
-                              *rows]))
-        return
+def _delta_json(delta) -> str:
+    return json.dumps(delta.as_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def _delta_markdown(delta) -> str:
+    rows = [f"| {line.stack} | `{line.address}` | {_money(line.before)} | {_money(line.after)} | "
+            f"{_signed(line.delta)} |" for line in delta.lines]
+    return "\n".join([f"## Cost impact: {_signed(delta.delta_monthly)} / month "
+                      f"({_money(delta.total_before)} → {_money(delta.total_after)})", "",
+                      "| stack | resource | before | after | delta |", "| --- | --- | ---: | ---: | ---: |",
+                      *rows]) + "\n"
+
+
+def _print_delta_table(delta) -> None:
     from rich.console import Console
     from rich.table import Table
 

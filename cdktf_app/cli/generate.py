@@ -10,12 +10,12 @@ import click
 from ..errors import UsageError
 from ..files import write_atomically
 from ..nli import DEFAULT_MODEL, UNTRUSTED
+from .options import is_stdout, output_file_option
 
 
 @click.command()
 @click.option("-p", "--prompt", help="What to build, in plain words. Without it the prompt is read from stdin.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the spec here (refuses to overwrite unless --force); default: print it.")
+@output_file_option("Write the spec here (refuses to overwrite unless --force).")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.option("--blueprint", metavar="NAME", help="Start from this blueprint (see `nexus blueprints list`).")
 @click.option("--model", metavar="M", default=DEFAULT_MODEL, show_default=True, help="Model name.")
@@ -34,7 +34,7 @@ from ..nli import DEFAULT_MODEL, UNTRUSTED
 @click.option("--max-time", "total_timeout", type=click.FloatRange(min=1), default=300.0, show_default=True,
               help="Seconds for the whole generation: every request, repair round and retry, synth and check.")
 @click.pass_obj
-def generate(obj: dict, prompt: str | None, output: Path | None, force: bool, blueprint: str | None,
+def generate(obj: dict, prompt: str | None, output_file: Path | None, force: bool, blueprint: str | None,
              model: str | None, base_url: str | None, offline: bool, allow_overrides: bool, allow: tuple[str, ...],
              max_repairs: int, request_timeout: float, total_timeout: float) -> None:
     """Describe infrastructure in plain words; get a Nexus spec you can trust.
@@ -68,6 +68,7 @@ def generate(obj: dict, prompt: str | None, output: Path | None, force: bool, bl
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("give the prompt with --prompt TEXT or on stdin")
         prompt = sys.stdin.read()
+    output = None if is_stdout(output_file) else output_file
     if output and output.exists() and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
     settings = model_settings_from_environment(model, base_url, request_timeout=request_timeout,

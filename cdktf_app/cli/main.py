@@ -8,9 +8,8 @@ import click
 
 from .. import __version__
 from ..errors import NexusError
-from ..files import write_atomically
 from . import render
-from .options import ALLOW_UNSAFE_OVERRIDES
+from .options import ALLOW_UNSAFE_OVERRIDES, is_stdout, output_file_option
 
 
 class NexusGroup(click.Group):
@@ -62,18 +61,13 @@ def validate(obj: dict, spec: Path) -> None:
 
 
 @cli.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the schema to a file instead of stdout.")
-def schema(output: Path | None) -> None:
+@output_file_option("Write the schema to this file.")
+@click.pass_obj
+def schema(obj: dict, output_file: Path | None) -> None:
     """Print the JSON Schema of the Nexus spec (for editors, CI linters and LLM prompts)."""
     from ..spec.schema import spec_json_schema_text
 
-    text = spec_json_schema_text()
-    if output:
-        output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}", err=True)
-    else:
-        click.echo(text, nl=False)
+    render.document(spec_json_schema_text(), output_file, obj)
 
 
 @cli.command()
@@ -129,10 +123,10 @@ def blueprints_show(obj: dict, name: str) -> None:
 @click.argument("name")
 @click.option("--set", "values", multiple=True, metavar="KEY=VALUE",
               help="A parameter value; repeat for several (lists: --set environments=dev,prod).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the spec to this file (refuses to overwrite unless --force).")
+@output_file_option("Write the spec to this file (refuses to overwrite unless --force).")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
-def blueprints_render(name: str, values: tuple[str, ...], output: Path | None, force: bool) -> None:
+@click.pass_obj
+def blueprints_render(obj: dict, name: str, values: tuple[str, ...], output_file: Path | None, force: bool) -> None:
     """Render a blueprint to a Nexus spec (validated before it is written)."""
     from ..blueprints.catalog import render_blueprint
     from ..errors import UsageError
@@ -144,13 +138,9 @@ def blueprints_render(name: str, values: tuple[str, ...], output: Path | None, f
             raise UsageError(f"--set expects KEY=VALUE, got '{item}'")
         parsed[key.strip()] = value
     text = render_blueprint(name, parsed)
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    if output.exists() and not force:
-        raise UsageError(f"{output} exists; pass --force to overwrite it")
-    write_atomically(output, text)
-    click.echo(f"wrote {output}", err=True)
+    if not is_stdout(output_file) and output_file.exists() and not force:
+        raise UsageError(f"{output_file} exists; pass --force to overwrite it")
+    render.document(text, output_file, obj)
 
 
 # Commands of other concerns live in their own modules (cli/<concern>.py) and are added here, one line each.

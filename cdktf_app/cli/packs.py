@@ -5,7 +5,10 @@ import json
 
 import click
 
+from .options import chosen_format, output_format_option
+
 OUTPUTS = ("table", "json")
+OUTPUT = output_format_option(OUTPUTS, "table", "table for people, json for machines.")
 
 
 @click.group()
@@ -20,15 +23,14 @@ def packs() -> None:
 
 
 @packs.command("list")
-@click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True,
-              help="table for people, json for machines.")
+@OUTPUT
 @click.pass_obj
-def packs_list(obj: dict, output: str) -> None:
+def packs_list(obj: dict, output_format: str | None) -> None:
     """List the packs with their counts: controls, automated, manual and distinct checks cited."""
     from ..compliance.packs import load_packs
 
     rows = [pack.summary() for pack in sorted(load_packs().values(), key=lambda pack: pack.id)]
-    if output == "json" or (obj or {}).get("log_format") == "json":
+    if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
         click.echo(json.dumps({"packs": rows}, indent=2, sort_keys=True))
         return
     from rich.console import Console
@@ -49,11 +51,10 @@ def packs_list(obj: dict, output: str) -> None:
 @click.option("--manual", "only_manual", is_flag=True, help="Only the manual controls.")
 @click.option("--check", "check_id", metavar="CHECK_ID", help="Only the controls that cite this check.")
 @click.option("--rationale", is_flag=True, help="Also print each control's rationale.")
-@click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True,
-              help="table for people, json for machines.")
+@OUTPUT
 @click.pass_obj
 def packs_show(obj: dict, name: str, only_manual: bool, check_id: str | None, rationale: bool,
-               output: str) -> None:
+               output_format: str | None) -> None:
     """Show one pack's controls: id, severity, title, the checks that evidence each one (or "manual").
 
     \b
@@ -67,7 +68,7 @@ def packs_show(obj: dict, name: str, only_manual: bool, check_id: str | None, ra
     pack = get_pack(name)
     controls = [control for control in pack.controls
                 if (not only_manual or control.manual) and (check_id is None or check_id in control.checks)]
-    if output == "json" or (obj or {}).get("log_format") == "json":
+    if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
         data = pack.as_dict()
         data["controls"] = [item for item in data["controls"] if item["id"] in {c.id for c in controls}]
         click.echo(json.dumps(data, indent=2, sort_keys=True))
@@ -92,10 +93,9 @@ def packs_show(obj: dict, name: str, only_manual: bool, check_id: str | None, ra
 
 @packs.command("checks")
 @click.option("--check", "check_ids", metavar="CHECK_ID", multiple=True, help="Only these checks (repeatable).")
-@click.option("-o", "--output", type=click.Choice(OUTPUTS), default="table", show_default=True,
-              help="table for people, json for machines.")
+@OUTPUT
 @click.pass_obj
-def packs_checks(obj: dict, check_ids: tuple[str, ...], output: str) -> None:
+def packs_checks(obj: dict, check_ids: tuple[str, ...], output_format: str | None) -> None:
     """The check index: each check id with where it comes from (a Nexus check file or checkov), its fix file and
     the packs that cite it. Exits 2 when the catalogues disagree (a fix or a pack naming a check that does not
     exist, a Nexus check no pack cites).
@@ -103,7 +103,7 @@ def packs_checks(obj: dict, check_ids: tuple[str, ...], output: str) -> None:
     \b
     Examples:
       nexus packs checks
-      nexus packs checks --check NEXUS_AWS_RDS_CMK -o json
+      nexus packs checks --check NEXUS_AWS_RDS_CMK --output json
     """
     from ..compliance.check_index import check_index, index_problems
     from ..errors import ComplianceDataError, UsageError
@@ -116,7 +116,7 @@ def packs_checks(obj: dict, check_ids: tuple[str, ...], output: str) -> None:
     if unknown:
         raise UsageError(f"no check {', '.join(unknown)} in the index (nexus packs checks lists them)")
     rows = [entry.as_dict() for check, entry in index.items() if not check_ids or check in check_ids]
-    if output == "json" or (obj or {}).get("log_format") == "json":
+    if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
         click.echo(json.dumps({"checks": rows}, indent=2, sort_keys=True))
         return
     from rich.console import Console

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from ..errors import NexusError
+from ..files import write_atomically
+from .options import is_stdout
 
 
 def _console(stderr: bool = False):
@@ -35,6 +37,20 @@ def internal_error(error: Exception, options: dict) -> None:
         _json({"level": "error", "error": "InternalError", "message": message}, stderr=True)
         return
     click.echo(f"error: {message}\nThis is a bug in Nexus; run again with --debug for the traceback.", err=True)
+
+
+def document(text: str, output_file: Path | None, options: dict, *, private: bool = False, note: str = "",
+             **detail) -> None:
+    """A command's result document: to stdout, or written to -o/--output-file with one notice on stderr
+    (`note` for people, `detail` as fields of the JSON notice)."""
+    if is_stdout(output_file):
+        click.echo(text, nl=False)
+        return
+    write_atomically(output_file, text, private=private)
+    if options.get("log_format") == "json":
+        _json({"level": "info", "result": "written", "file": str(output_file), **detail}, stderr=True)
+    else:
+        click.echo(f"wrote {output_file}{note}", err=True)
 
 
 def validated(loaded, options: dict) -> None:

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import click
 
+from .options import chosen_format, output_format_option
+
 PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
                        show_default=True, help="Project folder (the spec's); its .nexus/runs.db holds the runs "
                                                "unless NEXUS_RUNS_URL names a database.")
-OUTPUT = click.option("--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
+OUTPUTS = ("table", "json")
+OUTPUT = output_format_option(OUTPUTS, "table", "table for people, json for machines.")
 
 
 def _store(project: Path):
@@ -33,13 +36,14 @@ def runs() -> None:
 @PROJECT
 @OUTPUT
 @click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
-def runs_list(project: Path, output: str, limit: int) -> None:
+@click.pass_obj
+def runs_list(obj: dict, project: Path, output_format: str | None, limit: int) -> None:
     """The newest runs first; a row that cannot be read is listed as unreadable, with the reason."""
     from ..runs import DamagedRun
 
     with _store(project) as store:
         records = store.list(limit)
-    if output == "json":
+    if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
         click.echo(json.dumps([record.to_dict() for record in records], indent=2, sort_keys=True))
         return
     from rich.console import Console
@@ -65,11 +69,12 @@ def runs_list(project: Path, output: str, limit: int) -> None:
 @click.argument("run_id")
 @PROJECT
 @OUTPUT
-def runs_show(run_id: str, project: Path, output: str) -> None:
+@click.pass_obj
+def runs_show(obj: dict, run_id: str, project: Path, output_format: str | None) -> None:
     """One run (by id or a unique prefix): phases with durations and attempts, counts, outcome, failure."""
     with _store(project) as store:
         record = store.get(run_id)
-    if output == "json":
+    if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
         click.echo(json.dumps(record.to_dict(), indent=2, sort_keys=True))
         return
     from rich.console import Console

@@ -6,10 +6,13 @@ from pathlib import Path
 
 import click
 
+from .options import chosen_format, output_format_option
+
 PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path, resolve_path=True),
                        default=Path("."), show_default=True,
                        help="Project folder; the sandbox is recorded in its .nexus/sandbox.json.")
-OUTPUT = click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+OUTPUTS = ("text", "json")
+OUTPUT = output_format_option(OUTPUTS, "text", "text for people, json for machines.")
 
 
 def _describe(sandbox, as_json: bool, state: str) -> None:
@@ -37,29 +40,33 @@ def sandbox() -> None:
 @sandbox.command("up")
 @PROJECT
 @OUTPUT
-def sandbox_up(project: Path, output: str) -> None:
+@click.pass_obj
+def sandbox_up(obj: dict, project: Path, output_format: str | None) -> None:
     """Start a sandbox on a free port of 127.0.0.1 (or report the one already running)."""
+    as_json = chosen_format(obj, output_format, "text", OUTPUTS) == "json"
     from ..sandbox import sandbox_status, start_sandbox
 
     state_dir = project / ".nexus"
     running = sandbox_status(state_dir)
     if running:
-        _describe(running, output == "json", "already running")
+        _describe(running, as_json, "already running")
         return
-    _describe(start_sandbox(state_dir), output == "json", "running")
+    _describe(start_sandbox(state_dir), as_json, "running")
 
 
 @sandbox.command("down")
 @PROJECT
 @OUTPUT
-def sandbox_down(project: Path, output: str) -> None:
+@click.pass_obj
+def sandbox_down(obj: dict, project: Path, output_format: str | None) -> None:
     """Stop the recorded sandbox (its data is gone with it), and any sandbox a `--sandbox` command started for
     itself and left running when it was killed."""
+    as_json = chosen_format(obj, output_format, "text", OUTPUTS) == "json"
     from ..sandbox import stop_orphans, stop_sandbox
 
     stopped = stop_sandbox(project / ".nexus")
     orphans = stop_orphans(project / ".nexus")
-    if output == "json":
+    if as_json:
         click.echo(json.dumps({"state": "stopped" if stopped else "not running",
                                **({"url": stopped.url, "pid": stopped.pid, "port": stopped.port,
                                    "log_file": stopped.log_file} if stopped else {}),
@@ -75,9 +82,11 @@ def sandbox_down(project: Path, output: str) -> None:
 @sandbox.command("status")
 @PROJECT
 @OUTPUT
-def sandbox_status_command(project: Path, output: str) -> None:
+@click.pass_obj
+def sandbox_status_command(obj: dict, project: Path, output_format: str | None) -> None:
     """Is a sandbox running, and where? Exit 0 either way; `state` says which."""
+    as_json = chosen_format(obj, output_format, "text", OUTPUTS) == "json"
     from ..sandbox import sandbox_status
 
     running = sandbox_status(project / ".nexus")
-    _describe(running, output == "json", "running" if running else "not running")
+    _describe(running, as_json, "running" if running else "not running")

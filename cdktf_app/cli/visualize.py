@@ -6,23 +6,23 @@ from pathlib import Path
 import click
 
 from ..visualize import FORMATS, GROUPINGS
+from . import render
+from .options import is_stdout, output_file_option, output_format_option
 
 
 @click.command()
 @click.argument("target", type=click.Path(path_type=Path), default="nexus.yaml")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="mermaid, dot or html. Default: from the --output suffix (.md/.mmd, .dot/.gv, .html), "
-                   "else mermaid.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to this file instead of stdout. Mermaid into a .md file becomes a Markdown page with "
-                   "one fenced diagram per stack (renders on GitHub).")
+@output_format_option(FORMATS, None, "Default: from the -o/--output-file suffix (.md/.mmd, .dot/.gv, .html), "
+                                      "else mermaid.")
+@output_file_option("Write to this file. Mermaid into a .md file becomes a Markdown page with one fenced diagram "
+                    "per stack (renders on GitHub).")
 @click.option("--group-by", type=click.Choice(GROUPINGS), default="stack", show_default=True,
               help="Subgraphs per stack, per provider (aws, gcp, azure, module...) or per network tier "
                    "(edge, network, compute, data, messaging, identity & keys, observability).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="When TARGET is a spec: where to synthesize it (default: cdktf.out beside the spec).")
 @click.pass_obj
-def visualize(obj: dict, target: Path, fmt: str | None, output: Path | None, group_by: str,
+def visualize(obj: dict, target: Path, output_format: str | None, output_file: Path | None, group_by: str,
               out_dir: Path | None) -> None:
     """Draw the resources of TARGET and the references between them.
 
@@ -36,21 +36,19 @@ def visualize(obj: dict, target: Path, fmt: str | None, output: Path | None, gro
     \b
     Examples:
       nexus visualize nexus.yaml -o architecture.md          # Markdown + Mermaid, renders on GitHub
-      nexus visualize cdktf.out --format dot | dot -Tsvg > graph.svg
+      nexus visualize cdktf.out --output dot | dot -Tsvg > graph.svg
       nexus visualize plan.json -o graph.html --group-by network   # offline page: pan, zoom, search, click
     """
-    from ..files import write_atomically
-    from ..visualize import build_graph, render
+    from ..visualize import build_graph, render as render_graph
 
-    fmt = fmt or _format_from_suffix(output)
+    output = None if is_stdout(output_file) else output_file
+    fmt = output_format or _format_from_suffix(output)
     graph = build_graph(target, out_dir=out_dir, group_by=group_by)
-    text = render(graph, fmt, markdown=output is not None and output.suffix.lower() in (".md", ".markdown"))
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    write_atomically(output, text, private=graph.holds_deployment_values)
-    click.echo(f"wrote {output}: {len(graph.nodes)} resources, {len(graph.edges)} references "
-               f"({fmt}, grouped by {group_by})", err=True)
+    text = render_graph(graph, fmt, markdown=output is not None and output.suffix.lower() in (".md", ".markdown"))
+    render.document(text, output, obj, private=graph.holds_deployment_values,
+                    note=f": {len(graph.nodes)} resources, {len(graph.edges)} references ({fmt}, grouped by "
+                         f"{group_by})", resources=len(graph.nodes), references=len(graph.edges), format=fmt,
+                    group_by=group_by)
 
 
 def _format_from_suffix(output: Path | None) -> str:

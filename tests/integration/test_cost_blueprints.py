@@ -123,13 +123,13 @@ def test_doubling_min_instances_of_a_cloud_run_service(tmp_path_factory):
 def test_cli_compare_table_json_and_markdown(fintech_web_min_doubled):
     before, after = fintech_web_min_doubled
     runner = CliRunner()
-    as_json = runner.invoke(cli, ["cost", str(before), "--compare", str(after), "-o", "json"])
+    as_json = runner.invoke(cli, ["cost", str(before), "--compare", str(after), "--output", "json"])
     assert as_json.exit_code == 0, as_json.output
     payload = json.loads(as_json.output)
     assert payload["delta_monthly"] == compare(before, after).delta_monthly > 0
     table = runner.invoke(cli, ["cost", str(before), "--compare", str(after)])
     assert table.exit_code == 0 and f"+${payload['delta_monthly']:,.2f}" in table.output
-    markdown = runner.invoke(cli, ["cost", str(after), "-o", "markdown"])
+    markdown = runner.invoke(cli, ["cost", str(after), "--output", "markdown"])
     assert markdown.exit_code == 0 and "| stack | resource |" in markdown.output and "aws_db_instance.db" in markdown.output
-    plain = runner.invoke(cli, ["cost", str(after), "-o", "json"])
+    plain = runner.invoke(cli, ["cost", str(after), "--output", "json"])
     assert json.loads(plain.output)["total_monthly"] == estimate(after).total_monthly

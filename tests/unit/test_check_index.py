@@ -61,7 +61,7 @@ def test_an_inconsistent_catalogue_is_reported_with_its_files(broken_compliance)
 
 
 def test_the_cli_prints_the_index():
-    result = CliRunner().invoke(cli, ["packs", "checks", "--check", "NEXUS_AWS_RDS_CMK", "-o", "json"])
+    result = CliRunner().invoke(cli, ["packs", "checks", "--check", "NEXUS_AWS_RDS_CMK", "--output", "json"])
     assert result.exit_code == 0, result.output
     entry, = json.loads(result.output)["checks"]
     assert entry["check_file"] == "checks/nexus_aws_rds_cmk.py" and entry["source"] == "nexus"

@@ -140,7 +140,7 @@ def test_a_flat_charge_names_its_unit_or_an_assumption_the_spec_can_override():
 def test_usage_that_is_not_a_finite_sane_number_is_a_located_spec_error(tmp_path, field, value, expected):
     spec = tmp_path / "nexus.yaml"
     spec.write_text(SPEC.replace("storage_gb: 400", f"{field}: {value}"))
-    result = CliRunner().invoke(cli, ["cost", str(spec), "-o", "json"])
+    result = CliRunner().invoke(cli, ["cost", str(spec), "--output", "json"])
     assert result.exit_code == 2, result.output
     assert f"nexus.yaml:8:3: cost.{field}:" in result.output and expected in result.output
     assert "Infinity" not in result.output and "NaN" not in result.output and "Traceback" not in result.output
@@ -149,7 +149,7 @@ def test_usage_that_is_not_a_finite_sane_number_is_a_located_spec_error(tmp_path
 def test_the_largest_usage_allowed_still_prices_to_strict_json(tmp_path):
     spec = tmp_path / "nexus.yaml"
     spec.write_text(SPEC.replace("storage_gb: 400", "storage_gb: 1e9\n  requests_per_month: 1e15"))
-    result = CliRunner().invoke(cli, ["cost", str(spec), "-o", "json"])
+    result = CliRunner().invoke(cli, ["cost", str(spec), "--output", "json"])
     assert result.exit_code == 0, result.output
     total = json.loads(result.output, parse_constant=lambda word: pytest.fail(f"{word} in cost JSON"))["total_monthly"]
     assert math.isfinite(total) and total > 1e7

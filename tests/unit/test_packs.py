@@ -188,7 +188,7 @@ def test_packs_are_cached_until_a_file_changes(pack_dir):
 
 
 def test_packs_list_prints_automated_and_manual_counts_per_pack():
-    result = CliRunner().invoke(cli, ["packs", "list", "-o", "json"])
+    result = CliRunner().invoke(cli, ["packs", "list", "--output", "json"])
     assert result.exit_code == 0, result.output
     rows = {row["id"]: row for row in json.loads(result.output)["packs"]}
     for pack in load_packs().values():
@@ -206,10 +206,10 @@ def test_packs_show_lists_controls_and_filters_them():
     result = CliRunner().invoke(cli, ["packs", "show", "hipaa"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "164.312(a)(2)(iv)" in result.output and "manual" in result.output
-    filtered = CliRunner().invoke(cli, ["packs", "show", "pci-dss", "--check", "CKV_AWS_17", "-o", "json"])
+    filtered = CliRunner().invoke(cli, ["packs", "show", "pci-dss", "--check", "CKV_AWS_17", "--output", "json"])
     ids = [control["id"] for control in json.loads(filtered.output)["controls"]]
     assert ids == [c.split(" ", 1)[1] for c in controls_for("CKV_AWS_17", ["pci-dss"])]
-    manual = json.loads(CliRunner().invoke(cli, ["packs", "show", "cis-aws", "--manual", "-o", "json"]).output)
+    manual = json.loads(CliRunner().invoke(cli, ["packs", "show", "cis-aws", "--manual", "--output", "json"]).output)
     assert manual["controls"] and all(control["manual"] for control in manual["controls"])
 
 
