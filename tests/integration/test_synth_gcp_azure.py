@@ -15,7 +15,7 @@ EXPECTED = {
     "gcp-all.yaml": {"google_compute_network", "google_cloud_run_v2_service", "google_sql_database_instance",
                      "google_redis_instance", "google_storage_bucket", "google_pubsub_topic",
                      "google_cloudfunctions2_function", "google_container_cluster", "google_kms_crypto_key"},
-    "azure-all.yaml": {"azurerm_virtual_network", "azurerm_container_app", "azurerm_redis_cache",
+    "azure-all.yaml": {"azurerm_virtual_network", "azurerm_container_app", "azurerm_managed_redis",
                        "azurerm_storage_account", "azurerm_servicebus_namespace", "azurerm_linux_function_app",
                        "azurerm_kubernetes_cluster", "azurerm_cdn_frontdoor_profile"},
 }

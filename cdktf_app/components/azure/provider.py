@@ -70,12 +70,13 @@ def log_workspace(ctx: StackContext) -> LogAnalyticsWorkspace:
         retention_in_days=LOG_RETENTION_DAYS, tags=ctx.tags(), **placement(ctx)))
 
 
-def diagnostics(construct: ComponentConstruct, role: str, target_id: str, *, logs: str = "allLogs",
+def diagnostics(construct: ComponentConstruct, role: str, target_id: str, *, logs: str | None = "allLogs",
                 metrics: bool = True) -> MonitorDiagnosticSetting:
-    """Send a resource's logs (a category group) and, if it has them, its metrics to the stack's workspace."""
+    """Send a resource's logs (a category group, None for a resource that has no logs) and, if it has them, its
+    metrics to the stack's workspace."""
     return construct.add(MonitorDiagnosticSetting, role, name="nexus", target_resource_id=target_id,
                          log_analytics_workspace_id=log_workspace(construct.ctx).id,
-                         enabled_log=[{"category_group": logs}],
+                         enabled_log=[{"category_group": logs}] if logs else None,
                          enabled_metric=[{"category": "AllMetrics"}] if metrics else None)
 
 
@@ -152,17 +153,22 @@ def stack_key(ctx: StackContext, *, geo: bool = False) -> KeyVaultKey:
 @dataclass(frozen=True)
 class CustomerKey:
     """What a data store needs to encrypt with the stack key: the identity it reads the key as, the key's
-    versionless id (rotated versions are picked up), and the grant it must wait for (`depends_on`)."""
+    versionless id (rotated versions are picked up), its current version's id (for services that take only a
+    versioned key), and the grant it must wait for (`depends_on`)."""
 
     identity: UserAssignedIdentity
     key_id: str
+    current_version_id: str
     grant: RoleAssignment
 
-    def settings(self, identity_field: str, **block) -> dict:
+    def settings(self, identity_field: str, *, versioned: bool = False, **block) -> dict:
         """The identity, `customer_managed_key` block (the identity named by the service's own field) and
-        dependency of a resource encrypted with this key: without the grant in place Azure refuses the key."""
+        dependency of a resource encrypted with this key: without the grant in place Azure refuses the key.
+        `versioned`: the service pins a key version; after Key Vault rotates the key, the next apply moves the
+        service to the new version."""
+        key_id = self.current_version_id if versioned else self.key_id
         return {"identity": {"type": "UserAssigned", "identity_ids": [self.identity.id]},
-                "customer_managed_key": {"key_vault_key_id": self.key_id, identity_field: self.identity.id, **block},
+                "customer_managed_key": {"key_vault_key_id": key_id, identity_field: self.identity.id, **block},
                 "depends_on": [self.grant]}
 
 
@@ -176,4 +182,4 @@ def customer_key(construct: ComponentConstruct, role: str = "key", *, geo: bool 
     grant = construct.add(RoleAssignment, f"{role}_user", scope=key.resource_versionless_id,
                           role_definition_name=KEY_USER_ROLE, principal_id=identity.principal_id,
                           principal_type="ServicePrincipal")
-    return CustomerKey(identity=identity, key_id=key.versionless_id, grant=grant)
+    return CustomerKey(identity=identity, key_id=key.versionless_id, current_version_id=key.id, grant=grant)
