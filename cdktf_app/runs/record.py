@@ -62,7 +62,8 @@ class RunRecord:
     def from_dict(cls, data: dict) -> RunRecord:
         fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
         fields["phases"] = [PhaseRecord(**phase) for phase in data.get("phases") or []]
-        fields["unsafe_overrides"] = list(data.get("unsafe_overrides") or [])  # NULL in rows from before the column
+        if data.get("unsafe_overrides") is None:      # NULL in rows from before the column
+            fields["unsafe_overrides"] = []
         return cls(**fields)
 
 

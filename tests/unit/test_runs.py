@@ -126,6 +126,7 @@ DAMAGE = {   # run id -> SQL that damages its row, and the reason it is then lis
     "odd-phase": ("phases = '[{\"stage\": 1}]'", "unexpected keyword argument 'stage'"),
     "text-count": ("added = 'many'", "added is not an int: 'many'"),
     "null-json": ("phases = 'null'", "phases is not a list of phases"),
+    "text-overrides": ("unsafe_overrides = '\"count\"'", "unsafe_overrides is not a list[str]"),
 }
 
 
