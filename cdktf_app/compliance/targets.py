@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..spec.loader import LoadedSpec, load_spec
-from ..stacks.provenance import FILE_NAME as PROVENANCE_FILE
-from ..stacks.provenance import Provenance
+from ..kit.provenance import FILE_NAME as PROVENANCE_FILE
+from ..kit.provenance import Provenance
 from ..stacks.synth import NEXUS_MANIFEST, current_stack_files, read_manifest, synth
 
 SPEC_SUFFIXES = (".yaml", ".yml")

@@ -5,7 +5,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from ..errors import SpecError
 from ..spec.model import ComponentBase, secure_settings
-from ..stacks.context import StackContext
+from ..kit.context import StackContext
 
 C = TypeVar("C", bound=ComponentBase)
 

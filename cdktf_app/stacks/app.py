@@ -9,10 +9,10 @@ from ..errors import SpecError
 from ..spec.loader import LoadedSpec
 from ..spec.model import CLOUDS, REFERENCE_FIELDS, Network, Spec
 from .backends import add_backend
-from .context import StackContext
-from .provenance import Provenance
+from ..kit.context import StackContext
+from ..kit.provenance import Provenance
 from .runtime import prepare_jsii_environment
-from .text import escape_model, escape_value
+from ..kit.text import escape_model, escape_value
 
 # Component types that must run inside a network on every cloud.
 NEEDS_NETWORK = ("service", "vm_group", "kubernetes", "database", "cache")

@@ -48,7 +48,7 @@ def _hash_files(digest, files: list[tuple[str, bytes]]) -> None:
 
 def cache_key(loaded: LoadedSpec) -> str:
     from ..hcl_modules import modules_dir
-    from .assets import function_source_files
+    from ..kit.assets import function_source_files
 
     digest = hashlib.sha256()
     digest.update(loaded.digest.encode())

@@ -23,7 +23,7 @@ from ..spec.loader import LoadedSpec, load_spec
 from ..spec.overrides import UnsafeOverride, audit_overrides
 from .app import StackInfo, build_app
 from .cache import cache_key, output_digests, outputs_unchanged
-from .provenance import FILE_NAME as PROVENANCE_FILE
+from ..kit.provenance import FILE_NAME as PROVENANCE_FILE
 
 NEXUS_MANIFEST = "nexus.json"
 CDK_MANIFEST = "manifest.json"

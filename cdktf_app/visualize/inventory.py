@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..sensitive import Secrets, sensitive_values
-from ..stacks.provenance import FILE_NAME as PROVENANCE_FILE, Origin, Provenance
+from ..kit.provenance import FILE_NAME as PROVENANCE_FILE, Origin, Provenance
 from .references import TRAVERSAL, addresses_in, locals_in
 
 FINDINGS_FILE = "findings.json"

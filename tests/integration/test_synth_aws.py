@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from cdktf_app.stacks.provenance import Provenance
+from cdktf_app.kit.provenance import Provenance
 from cdktf_app.tools.terraform import validate_stack
 from tests.helpers import declared_addresses, load_stack, referenced_addresses, strings_in
 

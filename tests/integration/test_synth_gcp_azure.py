@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from cdktf_app.stacks.provenance import Provenance
+from cdktf_app.kit.provenance import Provenance
 from cdktf_app.stacks.synth import synth
 from tests.conftest import FIXTURES
 from tests.helpers import declared_addresses, load_stack, referenced_addresses

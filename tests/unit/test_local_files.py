@@ -15,7 +15,7 @@ from cdktf_app.cli.main import cli
 from cdktf_app.errors import Problem, SpecError
 from cdktf_app.files import write_atomically
 from cdktf_app.spec import load_spec, load_spec_text
-from cdktf_app.stacks.assets import function_source_files
+from cdktf_app.kit.assets import function_source_files
 
 VALID = textwrap.dedent("""\
     apiVersion: nexus/v1

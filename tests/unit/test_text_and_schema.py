@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator
 
 from cdktf_app.hcl_modules import matches_type, read_module
 from cdktf_app.spec.schema import spec_json_schema
-from cdktf_app.stacks.text import escape, escape_value
+from cdktf_app.kit.text import escape, escape_value
 from tests.unit.test_spec_errors import VALID
 
 

@@ -11,7 +11,7 @@ from cdktn_provider_aws.lambda_permission import LambdaPermission
 from cdktn_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
 from ...spec.model import Function
-from ...stacks.assets import function_archive, sha256_base64
+from ...kit.assets import function_archive, sha256_base64
 from ..base import ComponentConstruct
 from .provider import assume_role_policy, log_group, managed_policy, stack_key
 

@@ -8,7 +8,7 @@ from cdktn_provider_aws.kms_alias import KmsAlias
 from cdktn_provider_aws.kms_key import KmsKey
 from cdktn_provider_aws.provider import AwsProvider
 
-from ...stacks.context import StackContext
+from ...kit.context import StackContext
 
 # The bindings pin the provider exactly (6.x); this range lets online users take 6.x and offline mirrors 5.100.
 # Only arguments valid in both majors may be used.

@@ -15,7 +15,7 @@ from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
 from ...compliance.context import is_regulated
 from ...spec.model import Function
-from ...stacks.assets import function_archive
+from ...kit.assets import function_archive
 from ..base import ComponentConstruct
 from .storage import storage_account
 from .provider import log_workspace, placement

@@ -16,7 +16,7 @@ from cdktn_provider_azurerm.role_assignment import RoleAssignment
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
 from ...errors import SpecError
-from ...stacks.context import StackContext
+from ...kit.context import StackContext
 from ..base import ComponentConstruct
 
 STACK_SECTION = "providers.azure"

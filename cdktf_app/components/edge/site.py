@@ -1,7 +1,7 @@
 """An edge location: a k3s cluster managed through the kubernetes provider, set up by modules/edge-site."""
 from __future__ import annotations
 
-from ...stacks.context import StackContext
+from ...kit.context import StackContext
 
 EDGE_SECTION = "providers.edge"
 

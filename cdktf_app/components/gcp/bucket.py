@@ -7,7 +7,7 @@ from cdktn_provider_google.storage_bucket import StorageBucket, StorageBucketLif
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 
 from ...spec.model import Bucket
-from ...stacks.context import StackContext
+from ...kit.context import StackContext
 from ..base import ComponentConstruct
 from .provider import STACK_SECTION, encryption_key, project, region, service_agent
 

@@ -9,8 +9,8 @@ from cdktn_provider_google.storage_bucket import StorageBucket
 from cdktn_provider_google.storage_bucket_object import StorageBucketObject
 
 from ...spec.model import Function
-from ...stacks.assets import function_archive
-from ...stacks.context import StackContext
+from ...kit.assets import function_archive
+from ...kit.context import StackContext
 from ..base import ComponentConstruct
 from .bucket import access_log_bucket, bucket_name, secure_bucket
 from .provider import STACK_SECTION, region, service_account

@@ -10,7 +10,7 @@ from cdktn_provider_google.project_iam_member import ProjectIamMember
 from cdktn_provider_google.provider import GoogleProvider
 from cdktn_provider_google.service_account import ServiceAccount
 
-from ...stacks.context import StackContext
+from ...kit.context import StackContext
 from ..base import ComponentConstruct
 
 STACK_SECTION = "providers.gcp"
