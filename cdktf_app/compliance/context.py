@@ -6,14 +6,7 @@ import json
 from pathlib import Path
 
 from ..spec.loader import LoadedSpec
-from ..spec.model import CLOUDS, Spec
-
-REGULATED_STANDARDS = {"pci-dss", "hipaa"}
-
-
-def is_regulated(spec: Spec) -> bool:
-    """Whether the spec declares a standard for regulated data (PCI-DSS, HIPAA)."""
-    return bool(REGULATED_STANDARDS & {standard.id for standard in spec.compliance.standards})
+from ..spec.model import CLOUDS
 
 
 def check_context(loaded: LoadedSpec) -> dict:
@@ -23,7 +16,7 @@ def check_context(loaded: LoadedSpec) -> dict:
     return {
         "required_tags": {"managed-by": "nexus", **spec.tags},
         "allowed_regions": allowed,
-        "regulated": is_regulated(spec),
+        "regulated": spec.is_regulated(),
         "standards": sorted(standard.id for standard in spec.compliance.standards),
     }
 

@@ -232,7 +232,7 @@ class Function(ComponentBase):
     @field_validator("source")
     @classmethod
     def _source_inside_project(cls, value: str | None) -> str | None:
-        """Syntax only; stacks/assets.py resolves symlinks and refuses secret files when it reads the folder."""
+        """Syntax only; kit/assets.py resolves symlinks and refuses secret files when it reads the folder."""
         if value is None:
             return None
         parts = value.replace("\\", "/").split("/")
@@ -491,6 +491,8 @@ class AzurermState(Strict):
 
 State = Annotated[Union[LocalState, S3State, GcsState, AzurermState], Field(discriminator="backend")]
 
+REGULATED_STANDARDS = {"pci-dss", "hipaa"}
+
 
 class Spec(Strict):
     api_version: Literal["nexus/v1"] = Field(alias="apiVersion")
@@ -522,4 +524,9 @@ class Spec(Strict):
         if component.provider:
             return [component.provider]
         return [cloud for cloud in CLOUDS if getattr(self.providers, cloud) is not None]
+
+    def is_regulated(self) -> bool:
+        """Whether the spec declares a standard for regulated data (PCI-DSS, HIPAA): components build stricter
+        (a stack key on their storage) and the checks know it."""
+        return bool(REGULATED_STANDARDS & {standard.id for standard in self.compliance.standards})
 

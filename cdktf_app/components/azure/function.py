@@ -13,7 +13,6 @@ from cdktn_provider_azurerm.service_plan import ServicePlan
 from cdktn_provider_azurerm.servicebus_subscription import ServicebusSubscription
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
-from ...compliance.context import is_regulated
 from ...spec.model import Function
 from ...kit.assets import function_archive
 from ..base import ComponentConstruct
@@ -41,7 +40,7 @@ class AzureFunction(ComponentConstruct[Function]):
         # host rewrites lease blobs every few seconds, so blob versions would only pile up. The content of an
         # app handling regulated data is encrypted with the stack's customer-managed key like the data itself.
         storage = storage_account(self, "storage", versioned=False, shared_keys=True,
-                                  encrypted=is_regulated(self.ctx.spec))
+                                  encrypted=self.ctx.spec.is_regulated())
         identity = self.add(UserAssignedIdentity, "identity", name=self.physical_name(max_length=128),
                             tags=self.tags, **placement(self.ctx))
         plan = self.add(ServicePlan, "plan", name=self.physical_name("plan", max_length=60), os_type="Linux",

@@ -27,7 +27,6 @@ from cdktn_provider_azurerm.subnet_nat_gateway_association import SubnetNatGatew
 from cdktn_provider_azurerm.subnet_network_security_group_association import SubnetNetworkSecurityGroupAssociation
 from cdktn_provider_azurerm.virtual_network import VirtualNetwork
 
-from ...compliance.context import is_regulated
 from ...errors import SpecError
 from ...spec.model import ComponentBase, Network
 from ..base import ComponentConstruct
@@ -94,7 +93,7 @@ class AzureNetwork(ComponentConstruct[Network]):
         watcher = self.add(DataAzurermNetworkWatcher, "watcher", name=f"NetworkWatcher_{region}",
                            resource_group_name=NETWORK_WATCHER_GROUP, depends_on=[vnet])
         # Flow logs arrive as blocks added to hourly blobs: versions would keep a copy of every minute's write.
-        account = storage_account(self, "flow_log_storage", versioned=False, encrypted=is_regulated(ctx.spec),
+        account = storage_account(self, "flow_log_storage", versioned=False, encrypted=ctx.spec.is_regulated(),
                                   trusted_services_only=True)
         # The flow log's own retention policy is being retired in favour of lifecycle rules; both say the same.
         self.add(StorageManagementPolicy, "flow_log_lifecycle", storage_account_id=account.id, rule=[{
