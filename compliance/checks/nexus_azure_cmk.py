@@ -18,6 +18,7 @@ class AzureCustomerKey(CustomerKeyCheck):
         "azurerm_postgresql_flexible_server": _key_block,
         "azurerm_mysql_flexible_server": _key_block,
         "azurerm_servicebus_namespace": _key_block,
+        "azurerm_managed_redis": _key_block,
         "azurerm_cosmosdb_account": lambda conf: is_set(attribute(conf, "key_vault_key_id")),
         "azurerm_kubernetes_cluster": lambda conf: is_set(attribute(conf, "disk_encryption_set_id")),
     }

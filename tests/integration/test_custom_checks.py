@@ -126,6 +126,11 @@ AZURE = {
         "good_mysql": {"location": "westeurope", "tags": AZURE_TAGS, "public_network_access": "Disabled",
                        "customer_managed_key": {"key_vault_key_id": "${azurerm_key_vault_key.k.id}"}},
         "bad_mysql": {"location": "westeurope", "tags": AZURE_TAGS, "public_network_access": "Enabled"}},
+    "azurerm_managed_redis": {
+        "good_redis": {"location": "westeurope", "tags": AZURE_TAGS, "sku_name": "Balanced_B1",
+                       "customer_managed_key": {"key_vault_key_id": "${azurerm_key_vault_key.k.id}",
+                                                "user_assigned_identity_id": "${azurerm_user_assigned_identity.i.id}"}},
+        "bad_redis": {"location": "westeurope", "tags": AZURE_TAGS, "sku_name": "Balanced_B1"}},
     "azurerm_postgresql_flexible_server_configuration": {
         "good_tls": {"name": "require_secure_transport", "value": "ON", "server_id": "${x.id}"},
         "bad_tls": {"name": "require_secure_transport", "value": "OFF", "server_id": "${x.id}"},
@@ -199,7 +204,8 @@ EXPECTED = {
     "NEXUS_GCP_FIRESTORE_PITR": ({"good_firestore"}, {"bad_firestore"}),
     "NEXUS_AZURE_REQUIRED_TAGS": ({"good_storage", "good_pg", "good_mysql"}, {"bad_storage"}),
     "NEXUS_AZURE_DATA_RESIDENCY": ({"good_storage", "good_pg"}, {"bad_storage"}),
-    "NEXUS_AZURE_CMK": ({"good_storage", "good_pg", "good_mysql"}, {"bad_storage", "bad_pg", "bad_mysql"}),
+    "NEXUS_AZURE_CMK": ({"good_storage", "good_pg", "good_mysql", "good_redis"},
+                        {"bad_storage", "bad_pg", "bad_mysql", "bad_redis"}),
     "NEXUS_AZURE_STORAGE_INFRA_ENCRYPTION": ({"good_storage"}, {"bad_storage"}),
     "NEXUS_AZURE_STORAGE_NO_CROSS_TENANT": ({"good_storage"}, {"bad_storage"}),
     "NEXUS_AZURE_DB_PRIVATE": ({"good_pg", "good_mysql"}, {"bad_pg", "bad_mysql"}),
