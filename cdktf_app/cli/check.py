@@ -71,7 +71,7 @@ def check(obj: dict, target: Path, spec: Path | None, out_dir: Path | None, stac
             raise UsageError(f"{target}: no such file")
         result = run_fix(target, unsafe=unsafe_fixes, max_passes=max_passes, standards=list(standards) or None,
                          out_dir=out_dir, allow_unsafe_overrides=allow_unsafe_overrides)
-        show_fix(result)
+        show_fix(result, obj)
         report = result.report
     else:
         report = run_check(target, standards=list(standards) or None, spec=spec, out_dir=out_dir, stack=stack,
@@ -135,7 +135,10 @@ def _table(report, threshold: str) -> None:
         console.print(f"note: {escape(note)}")
 
 
-def show_fix(result) -> None:
+def show_fix(result, obj: dict) -> None:
+    if obj.get("log_format") == "json":
+        render.fixed(result)
+        return
     from rich.console import Console
 
     console = Console(stderr=True, highlight=False, soft_wrap=True)

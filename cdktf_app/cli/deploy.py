@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from pathlib import Path
 
@@ -71,8 +72,13 @@ def _run(obj: dict, command: str, spec: Path, **given) -> None:
                 reporter.note(f"sandbox: moto at {sandbox.url}")
             record = run(spec, options, reporter)
     except KeyboardInterrupt:
-        click.echo(f"nexus {command}: interrupted; terraform was asked to stop cleanly and the run is recorded as "
-                   "cancelled (nexus runs list)", err=True)
+        message = (f"nexus {command}: interrupted; terraform was asked to stop cleanly and the run is recorded as "
+                   "cancelled (nexus runs list)")
+        if obj.get("log_format") == "json":
+            click.echo(json.dumps({"level": "error", "error": "Interrupted", "code": INTERRUPTED, "message": message},
+                                  sort_keys=True), err=True)
+        else:
+            click.echo(message, err=True)
         sys.exit(INTERRUPTED)
     run_summary(record, obj)
 

@@ -13,7 +13,18 @@ from .options import ALLOW_UNSAFE_OVERRIDES, is_stdout, output_file_option
 
 
 class NexusGroup(click.Group):
-    """Turns every NexusError into a clear message and its exit code; never a traceback unless --debug."""
+    """Turns every NexusError into a clear message and its exit code; never a traceback unless --debug. Under
+    --log-format json every error, click's usage errors included, is one JSON object on stderr."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        words = list(args)  # click consumes `args` as it parses
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as error:  # before --log-format is parsed: look for it in the raw words
+            if _asks_for_json(words):
+                render.usage_error(error)
+                sys.exit(error.exit_code)
+            raise
 
     def invoke(self, ctx: click.Context):
         try:
@@ -21,13 +32,22 @@ class NexusGroup(click.Group):
         except NexusError as error:
             render.error(error, ctx.obj or {})
             sys.exit(error.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except click.ClickException as error:
+            if (ctx.obj or {}).get("log_format") == "json":
+                render.usage_error(error)
+                sys.exit(error.exit_code)
+            raise
+        except (click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:  # an internal bug: say so, keep the traceback for --debug
             if (ctx.obj or {}).get("debug"):
                 raise
             render.internal_error(error, ctx.obj or {})
             sys.exit(70)
+
+
+def _asks_for_json(args: list[str]) -> bool:
+    return "--log-format=json" in args or any(a == "--log-format" and b == "json" for a, b in zip(args, args[1:]))
 
 
 @click.group(cls=NexusGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -90,7 +110,7 @@ def synth(obj: dict, spec: Path, out_dir: Path, no_cache: bool, allow_unsafe_ove
 
     remediation = remediate_before_synth(spec, out_dir, allow_unsafe_overrides)
     if remediation is not None and remediation.changed:
-        show_fix(remediation)
+        show_fix(remediation, obj)
     result = run_synth(spec, out_dir, use_cache=not no_cache, allow_unsafe_overrides=allow_unsafe_overrides)
     render.synthesized(result, obj)
 

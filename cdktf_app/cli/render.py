@@ -24,17 +24,23 @@ def _json(payload: dict, stderr: bool = False) -> None:
 
 def error(error: NexusError, options: dict) -> None:
     if options.get("log_format") == "json":
-        _json({"level": "error", **error.as_dict()}, stderr=True)
+        _json({"level": "error", "code": error.exit_code, "message": str(error), **error.as_dict()}, stderr=True)
         return
     from rich.markup import escape
 
     _console(stderr=True).print(f"[bold red]error:[/] {escape(str(error))}")
 
 
+def usage_error(error: click.ClickException) -> None:
+    """A command line click rejected, as one JSON object (click prints the text form itself)."""
+    _json({"level": "error", "error": "UsageError", "code": error.exit_code, "message": error.format_message(),
+           **({"command": error.ctx.command_path} if getattr(error, "ctx", None) else {})}, stderr=True)
+
+
 def internal_error(error: Exception, options: dict) -> None:
     message = f"internal error ({type(error).__name__}): {str(error).splitlines()[0] if str(error) else ''}"
     if options.get("log_format") == "json":
-        _json({"level": "error", "error": "InternalError", "message": message}, stderr=True)
+        _json({"level": "error", "error": "InternalError", "code": 70, "message": message}, stderr=True)
         return
     click.echo(f"error: {message}\nThis is a bug in Nexus; run again with --debug for the traceback.", err=True)
 
@@ -51,6 +57,13 @@ def document(text: str, output_file: Path | None, options: dict, *, private: boo
         _json({"level": "info", "result": "written", "file": str(output_file), **detail}, stderr=True)
     else:
         click.echo(f"wrote {output_file}{note}", err=True)
+
+
+def fixed(result) -> None:
+    """What `check --fix` (or auto_remediate before synth) changed in the spec, as one JSON line on stderr."""
+    _json({"level": "info", "result": "fixed", "spec": str(result.spec), "passes": result.passes,
+           "fixed": [edit.describe() for edit in result.edits],
+           "skipped_unsafe": [edit.describe() for edit in result.skipped_unsafe], "diff": result.diff}, stderr=True)
 
 
 def validated(loaded, options: dict) -> None:
