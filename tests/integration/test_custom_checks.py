@@ -202,7 +202,7 @@ EXPECTED = {
     "NEXUS_GCP_SQL_TLS": ({"good_sql"}, {"bad_sql"}),
     "NEXUS_GCP_IAM_NO_PUBLIC_MEMBER": ({"good_member"}, {"bad_member", "bad_invoker"}),
     "NEXUS_GCP_FIRESTORE_PITR": ({"good_firestore"}, {"bad_firestore"}),
-    "NEXUS_AZURE_REQUIRED_TAGS": ({"good_storage", "good_pg", "good_mysql"}, {"bad_storage"}),
+    "NEXUS_AZURE_REQUIRED_TAGS": ({"good_storage", "good_pg", "good_mysql", "good_redis"}, {"bad_storage"}),
     "NEXUS_AZURE_DATA_RESIDENCY": ({"good_storage", "good_pg"}, {"bad_storage"}),
     "NEXUS_AZURE_CMK": ({"good_storage", "good_pg", "good_mysql", "good_redis"},
                         {"bad_storage", "bad_pg", "bad_mysql", "bad_redis"}),
