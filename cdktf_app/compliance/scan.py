@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import ScanError
 from ..files import write_atomically
+from ..layout import FINDINGS_FILE
 from ..spec.loader import LoadedSpec
 from .checkov import CheckovWorker, ScanAnswer, ScanRequest, reuse_or_start
 from .context import write_context
@@ -17,7 +18,6 @@ from .packs import checks_dir, load_packs, selected_packs
 from .suppressions import apply_suppressions, raise_if_expired, wildcard_notes
 from .targets import ScanTarget, resolve_target
 
-FINDINGS_FILE = "findings.json"
 
 
 def scope_of(standards: list[str] | None, loaded: LoadedSpec | None) -> list[str] | None:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..spec.loader import LoadedSpec, load_spec
-from ..kit.provenance import FILE_NAME as PROVENANCE_FILE
 from ..kit.provenance import Provenance
-from ..stacks.synth import NEXUS_MANIFEST, current_stack_files, read_manifest, synth
+from ..layout import NEXUS_MANIFEST, PROVENANCE_FILE, current_stack_files, read_manifest
+from ..stacks.synth import synth
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 

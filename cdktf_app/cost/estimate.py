@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..spec.model import CostAssumptions
-from ..visualize.inventory import Inventory, Resource, load_inventory
+from ..inventory.resources import Inventory, Resource, load_inventory
 from . import rules_aws, rules_azure, rules_gcp  # noqa: F401  (registers the rules)
 from .catalogue import CLOUDS, Catalogue, load_catalogue
 from .pricing import DEFAULT_REGION, RULES, Charge, PricingContext, Unpriced

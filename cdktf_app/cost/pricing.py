@@ -11,8 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..spec.model import CostAssumptions
-from ..visualize.inventory import Inventory, Resource
-from ..visualize.references import TRAVERSAL, interpolations
+from ..inventory.resources import Inventory, Resource
+from ..inventory.references import TRAVERSAL, interpolations
 from .catalogue import Catalogue, Price
 
 DEFAULT_REGION = {"aws": "us-east-1", "gcp": "us-central1", "azure": "eastus"}

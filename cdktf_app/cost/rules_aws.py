@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .pricing import Charge, Flat, PricingContext, Unpriced, block, flat_rule, number, rule
-from ..visualize.inventory import Resource
+from ..inventory.resources import Resource
 
 
 @rule("aws_ecs_service")

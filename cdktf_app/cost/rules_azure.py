@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .pricing import Charge, Flat, PricingContext, Unpriced, block, flat_rule, memory_gib, number, rule
-from ..visualize.inventory import Resource
+from ..inventory.resources import Resource
 
 
 @rule("azurerm_container_app")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .pricing import Charge, Flat, PricingContext, Unpriced, block, flat_rule, memory_gib, number, rule
-from ..visualize.inventory import Resource
+from ..inventory.resources import Resource
 
 CUSTOM_TIER = re.compile(r"^db-custom-(\d+)-(\d+)$")
 # Cloud Run functions' default CPU for a memory size (GiB -> vCPU), from the functions pricing page.

@@ -14,7 +14,7 @@ EMPTY_STATE = {"format_version": "1.0", "values": {"root_module": {}}}
 def plan_cost_delta(stack: str, plan: dict, usage: CostAssumptions | None = None) -> float | None:
     """`usage`: the spec's `cost:` assumptions (the defaults when it has none), as `nexus cost` uses them."""
     from ..cost import compare, estimate
-    from ..visualize.inventory import json_inventory
+    from ..inventory.resources import json_inventory
 
     usage = usage or CostAssumptions()
     # Both sides carry the stack's name, so the two estimates line up resource by resource.

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from ..errors import UsageError
+from ..layout import CDK_MANIFEST
 from ..stacks.app import StackInfo
-from ..stacks.synth import CDK_MANIFEST
 
 
 def dependency_order(out_dir: Path, stacks: list[StackInfo]) -> list[StackInfo]:

@@ -9,7 +9,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-FILE_NAME = "provenance.json"
+from ..layout import PROVENANCE_FILE
 
 
 @dataclass(frozen=True)
@@ -58,13 +58,13 @@ class Provenance:
         return {"spec_file": self.spec_file, "stacks": stacks}
 
     def write(self, out_dir: Path) -> Path:
-        target = Path(out_dir) / FILE_NAME
+        target = Path(out_dir) / PROVENANCE_FILE
         target.write_text(json.dumps(self.as_dict(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
         return target
 
     @classmethod
     def read(cls, out_dir: Path) -> Provenance:
-        data = json.loads((Path(out_dir) / FILE_NAME).read_text(encoding="utf-8"))
+        data = json.loads((Path(out_dir) / PROVENANCE_FILE).read_text(encoding="utf-8"))
         provenance = cls(spec_file=data["spec_file"])
         for stack, resources in data["stacks"].items():
             for address, entry in resources.items():

@@ -19,34 +19,38 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import UsageError
+from ..kit.provenance import Provenance
+from ..layout import (CDK_MANIFEST, NEXUS_MANIFEST, OUT_DIR_NAME, PROVENANCE_FILE, read_manifest, stack_dir,
+                      stack_json)
 from ..spec.loader import LoadedSpec, load_spec
 from ..spec.overrides import UnsafeOverride, audit_overrides
 from .app import StackInfo, build_app
 from .cache import cache_key, output_digests, outputs_unchanged
-from ..kit.provenance import FILE_NAME as PROVENANCE_FILE
-
-NEXUS_MANIFEST = "nexus.json"
-CDK_MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
 class SynthResult:
+    """What synth made, with the spec it read and the provenance map it wrote: callers need not read them back."""
     out_dir: Path
     stacks: list[StackInfo]
     cached: bool
     seconds: float
+    loaded: LoadedSpec
+    provenance: Provenance
     unsafe_overrides: list[UnsafeOverride] = field(default_factory=list)
 
     def stack_dir(self, name: str) -> Path:
-        return self.out_dir / "stacks" / name
+        return stack_dir(self.out_dir, name)
 
     def stack_json(self, name: str) -> Path:
-        return self.stack_dir(name) / "cdk.tf.json"
+        return stack_json(self.out_dir, name)
 
 
-def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = "cdktf.out", *, use_cache: bool = True,
+def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = OUT_DIR_NAME, *, use_cache: bool = True,
           allow_unsafe_overrides: Iterable[str] = ()) -> SynthResult:
-    """`allow_unsafe_overrides` names each override that is more than an attribute (`aws_s3_bucket.assets.count`);
+    """The CDK app's synth, below policy: no remediation here (cdktf_app.build adds `compliance.auto_remediate`).
+
+    `allow_unsafe_overrides` names each override that is more than an attribute (`aws_s3_bucket.assets.count`);
     any other is refused (cdktf_app.spec.overrides), before the cache is even looked at."""
     started = time.perf_counter()
     loaded = spec if isinstance(spec, LoadedSpec) else load_spec(spec)
@@ -56,8 +60,8 @@ def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = "cdktf.out", *, u
     if use_cache:
         stacks = cached_stacks(out_dir, key)
         if stacks is not None:
-            return SynthResult(out_dir, stacks, cached=True, seconds=time.perf_counter() - started,
-                               unsafe_overrides=unsafe)
+            return SynthResult(out_dir, stacks, cached=True, seconds=time.perf_counter() - started, loaded=loaded,
+                               provenance=Provenance.read(out_dir), unsafe_overrides=unsafe)
     spec_label = os.path.relpath(loaded.path, out_dir) if loaded.path else "<spec>"
     with _scratch_in(out_dir) as scratch_dir:
         built = build_app(loaded, str(scratch_dir), spec_label)
@@ -65,18 +69,18 @@ def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = "cdktf.out", *, u
         try:
             for ctx in built.contexts:
                 for relative, content in ctx.assets.items():
-                    target = scratch_dir / "stacks" / ctx.stack_name / relative
+                    target = stack_dir(scratch_dir, ctx.stack_name) / relative
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_bytes(content)
                 for module_name in ctx.modules_used:
-                    _copy_module(module_name, scratch_dir / "stacks" / ctx.stack_name / "modules" / module_name)
+                    _copy_module(module_name, stack_dir(scratch_dir, ctx.stack_name) / "modules" / module_name)
             built.provenance.write(scratch_dir)
             _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label, unsafe)
         except OSError as error:
             raise _unwritable(out_dir, Path(error.filename or scratch_dir), error) from None
         _move_into_place(scratch_dir, out_dir, [stack.name for stack in built.stacks])
-    return SynthResult(out_dir, built.stacks, cached=False, seconds=time.perf_counter() - started,
-                       unsafe_overrides=unsafe)
+    return SynthResult(out_dir, built.stacks, cached=False, seconds=time.perf_counter() - started, loaded=loaded,
+                       provenance=built.provenance, unsafe_overrides=unsafe)
 
 
 def _copy_module(name: str, target: Path) -> None:
@@ -124,7 +128,7 @@ def _move_into_place(scratch: Path, out_dir: Path, stack_names: list[str]) -> No
     not generated and stay where they are. nexus.json goes last."""
     moves: list[tuple[Path | None, Path]] = []
     for name in stack_names:
-        source, target = scratch / "stacks" / name, out_dir / "stacks" / name
+        source, target = stack_dir(scratch, name), stack_dir(out_dir, name)
         try:
             target.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -165,24 +169,6 @@ def _put_back(done: list[tuple[Path | None, Path, Path | None]], out_dir: Path) 
 def _unwritable(out_dir: Path, path: Path, error: OSError) -> UsageError:
     return UsageError(f"cannot write the synth output: {path}: {error.strerror or error}. Nothing in {out_dir} was "
                       "changed; remove what is in the way, make the folder writable or pass --out to another folder")
-
-
-def current_stack_files(out_dir: str | Path) -> list[Path]:
-    """The cdk.tf.json of each stack the last synth wrote (per OUT/nexus.json): a stack folder left behind by an
-    older spec, or another spec synthesized into the same folder earlier, is not one of them."""
-    files = sorted(Path(out_dir).glob("stacks/*/cdk.tf.json"))
-    manifest = read_manifest(out_dir)
-    if manifest and manifest.get("stacks"):
-        current = {entry.get("name") for entry in manifest["stacks"]}
-        files = [path for path in files if path.parent.name in current]
-    return files
-
-
-def read_manifest(out_dir: str | Path) -> dict | None:
-    try:
-        return json.loads((Path(out_dir) / NEXUS_MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
 
 
 def cached_stacks(out_dir: Path, key: str) -> list[StackInfo] | None:

@@ -22,7 +22,7 @@ from cdktf_app.cost.pricing import RULES, Flat
 from cdktf_app.spec.loader import load_spec_text
 from cdktf_app.spec.model import CostAssumptions
 from cdktf_app.spec.schema import spec_json_schema
-from cdktf_app.visualize.inventory import Inventory, terraform_json_resources
+from cdktf_app.inventory.resources import Inventory, terraform_json_resources
 
 REGIONS = {"aws": {"us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"},
            "gcp": {"us-central1", "europe-west1", "asia-northeast1"},

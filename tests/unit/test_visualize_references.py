@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
-from cdktf_app.visualize.references import addresses_in, interpolations, locals_in
+from cdktf_app.inventory.references import addresses_in, interpolations, locals_in
 
 
 def test_interpolations_balance_braces_and_skip_escaped_dollars():

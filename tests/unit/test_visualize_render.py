@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from cdktf_app.cli.main import cli
 from cdktf_app.visualize import build_graph, render
 from cdktf_app.visualize.html import render_html
-from cdktf_app.visualize.inventory import Inventory, terraform_json_resources
+from cdktf_app.inventory.resources import Inventory, terraform_json_resources
 from cdktf_app.visualize.layout import layout_graph
 from cdktf_app.visualize.mermaid import render_markdown, render_mermaid
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..sensitive import Secrets, sensitive_values
-from ..kit.provenance import FILE_NAME as PROVENANCE_FILE, Origin, Provenance
+from ..kit.provenance import Origin, Provenance
+from ..layout import FINDINGS_FILE, PROVENANCE_FILE, current_stack_files
 from .references import TRAVERSAL, addresses_in, locals_in
 
-FINDINGS_FILE = "findings.json"
 SPEC_SUFFIXES = (".yaml", ".yml")
 INDEX = re.compile(r"\[[^\]]*\]")
 # Terraform's prefixes for the clouds Nexus speaks of; other providers keep their own name.
@@ -97,8 +97,6 @@ def read_spec(spec_path: Path, out_dir: str | Path | None = None) -> Inventory:
 
 def read_out_dir(out_dir: Path) -> Inventory:
     """The stacks the last synth wrote (per OUT/nexus.json): a folder left by an older spec is not one of them."""
-    from ..stacks.synth import current_stack_files
-
     stack_files = current_stack_files(out_dir)
     resources, regions = [], {}
     for stack_json in stack_files:
