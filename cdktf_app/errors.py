@@ -93,14 +93,18 @@ class ScanError(NexusError):
     exit_code = 4
 
 
-class ComplianceDataError(NexusError):
-    """A compliance data file (a pack, a fix, the exemptions) is missing or malformed; problems name file, line,
-    field."""
+class DataFileError(NexusError):
+    """A data file Nexus loads (a compliance pack, a fix, the exemptions, a blueprint, the healing rules, the price
+    catalogue; Nexus's own or the user's via NEXUS_COMPLIANCE_DIR) is missing or malformed. Each problem reads
+    `path:line: field: expected ..., got ...`; exit 2 like every bad input."""
 
     exit_code = 2
 
     def __init__(self, message: str = "", problems: list[Problem] | None = None) -> None:
         self.problems = list(problems or [])
         count = len(self.problems)
-        head = message or f"{count} problem{'s' if count != 1 else ''} in the compliance packs"
+        head = message or f"{count} problem{'s' if count != 1 else ''} in Nexus data files"
         super().__init__("\n".join([head, *(f"  {problem}" for problem in self.problems)]))
+
+    def as_dict(self) -> dict:
+        return {"error": "DataFileError", "message": str(self), "problems": [p.as_dict() for p in self.problems]}

@@ -106,12 +106,12 @@ def packs_checks(obj: dict, check_ids: tuple[str, ...], output_format: str | Non
       nexus packs checks --check NEXUS_AWS_RDS_CMK --output json
     """
     from ..compliance.check_index import check_index, index_problems
-    from ..errors import ComplianceDataError, UsageError
+    from ..errors import DataFileError, UsageError
 
     index = check_index()
     problems = index_problems(index)
     if problems:
-        raise ComplianceDataError("the check index is inconsistent", problems)
+        raise DataFileError("the check index is inconsistent", problems)
     unknown = [check for check in check_ids if check not in index]
     if unknown:
         raise UsageError(f"no check {', '.join(unknown)} in the index (nexus packs checks lists them)")

@@ -11,10 +11,10 @@ import functools
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from ..errors import ComplianceDataError
+from ..data_files import expected, read_data_file, validated
+from ..errors import DataFileError
 from ..paths import compliance_dir
 from ..spec import model
 from ..spec.loader import LoadedSpec
@@ -86,12 +86,11 @@ def fixes_dir() -> Path:
 def _load(directory: Path) -> dict[str, Fix]:
     fixes = {}
     for path in sorted(directory.glob("*.yaml")):
-        try:
-            fix = Fix.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        except (ValidationError, yaml.YAMLError) as error:
-            raise ComplianceDataError(f"{path}: not a valid fix: {error}") from None
+        document = read_data_file(path)
+        fix = validated(Fix, document.data, document.source)
         if path.stem != fix.check:
-            raise ComplianceDataError(f"{path}: a fix file is named after its check ({fix.check}.yaml)")
+            raise DataFileError(problems=[expected(document.source, ("check",), f"'{path.stem}' (a fix file is "
+                                                                                 "named after its check)", fix.check)])
         fixes[fix.check] = fix
     return fixes
 

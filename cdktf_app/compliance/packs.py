@@ -14,7 +14,7 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from ..errors import ComplianceDataError, Problem, SpecError, UsageError
+from ..errors import DataFileError, Problem, SpecError, UsageError
 from ..paths import compliance_dir, repo_root
 from ..spec.model import STANDARDS
 from ..spec.source import SourceMap, read_yaml_file
@@ -114,7 +114,7 @@ def load_packs() -> dict[str, Pack]:
     """Every pack under <compliance>/packs, by id; re-read only when a file changes."""
     directory = compliance_dir() / "packs"
     if not directory.is_dir():
-        raise ComplianceDataError(f"no compliance packs: {directory} is not a directory (NEXUS_COMPLIANCE_DIR?)")
+        raise DataFileError(f"no compliance packs: {directory} is not a directory (NEXUS_COMPLIANCE_DIR?)")
     files = sorted(directory.glob("*.yaml"))
     signature = tuple((str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in files)
     return _load(signature)
@@ -158,12 +158,12 @@ def _load(signature: tuple[tuple[str, int, int], ...]) -> dict[str, Pack]:
     for file, _, _ in signature:
         try:
             pack = _read_pack(Path(file), validator)
-        except ComplianceDataError as error:
+        except DataFileError as error:
             problems.extend(error.problems)
             continue
         packs[pack.id] = pack
     if problems:
-        raise ComplianceDataError(problems=problems)
+        raise DataFileError(problems=problems)
     return packs
 
 
@@ -171,15 +171,15 @@ def _read_pack(path: Path, validator: Draft202012Validator) -> Pack:
     try:
         document = read_yaml_file(path)
     except SpecError as error:
-        raise ComplianceDataError(problems=error.problems) from None
+        raise DataFileError(problems=error.problems) from None
     data, source = document.data, document.source
     problems = [source.problem(tuple(error.absolute_path), error.message)
                 for error in sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))]
     if problems:
-        raise ComplianceDataError(problems=problems)
+        raise DataFileError(problems=problems)
     problems = _consistency_problems(data, path, source)
     if problems:
-        raise ComplianceDataError(problems=problems)
+        raise DataFileError(problems=problems)
     controls = tuple(Control(id=item["id"], title=item["title"], severity=item["severity"],
                              rationale=" ".join(item["rationale"].split()), checks=tuple(item.get("checks", ())),
                              manual=bool(item.get("manual", False)))

@@ -11,10 +11,9 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import ValidationError
 
-from ..errors import ComplianceDataError, SpecError
+from ..data_files import expected, read_data_file, validated
+from ..errors import DataFileError, SpecError
 from ..paths import compliance_dir
 from ..spec.loader import LoadedSpec
 from ..spec.model import COMPONENT_TYPES, GLOB_CHARACTERS, Suppression
@@ -71,11 +70,11 @@ def raise_if_expired(loaded: LoadedSpec | None, today: datetime.date | None = No
 def _exemptions(path: Path) -> tuple[Exemption, ...]:
     if not path.exists():
         return ()
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
-    try:
-        return tuple(Exemption.model_validate(entry) for entry in entries)
-    except ValidationError as error:
-        raise ComplianceDataError(f"{path}: not a valid exemption list: {error}") from None
+    document = read_data_file(path)
+    entries = document.data or []
+    if not isinstance(entries, list):
+        raise DataFileError(problems=[expected(document.source, (), "a list of exemptions", type(entries).__name__)])
+    return tuple(validated(Exemption, entry, document.source, (index,)) for index, entry in enumerate(entries))
 
 
 def built_in_exemptions() -> tuple[Exemption, ...]:

@@ -5,10 +5,12 @@ import re
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..errors import UsageError
+from ..data_files import expected, read_data_file, validated
+from ..errors import DataFileError
 
 RULES_FILE = Path(__file__).parent / "rules.yaml"
 KINDS = ("transient", "permanent", "stalled")
@@ -46,19 +48,38 @@ class Classification:
 UNKNOWN_KIND = "permanent"  # an unrecognized failure is never retried
 
 
+class _RuleEntry(BaseModel):
+    """One entry of rules.yaml as written."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: str
+    failure_class: str = Field(alias="class")
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    confidence: float = Field(ge=0, le=1)
+    pattern: str
+    context: str | None = None
+    source: str = ""
+
+
 def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    document = read_data_file(path)
+    entries = document.data or []
+    if not isinstance(entries, list):
+        raise DataFileError(problems=[expected(document.source, (), "a list of rules", type(entries).__name__)])
     rules = []
-    for index, entry in enumerate(entries):
-        try:
-            if entry["kind"] not in KINDS:
-                raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-            rules.append(Rule(id=entry["id"], failure_class=entry["class"], kind=entry["kind"],
-                              confidence=float(entry["confidence"]), pattern=re.compile(entry["pattern"]),
-                              context=re.compile(entry["context"]) if entry.get("context") else None,
-                              source=entry.get("source", "")))
-        except (KeyError, TypeError, ValueError, re.error) as error:
-            raise UsageError(f"{path}: rule #{index + 1}: {error}") from None
+    for index, data in enumerate(entries):
+        entry = validated(_RuleEntry, data, document.source, (index,))
+        patterns = {}
+        for field in ("pattern", "context"):
+            try:
+                patterns[field] = re.compile(getattr(entry, field)) if getattr(entry, field) else None
+            except re.error as error:
+                raise DataFileError(problems=[expected(document.source, (index, field), f"a regular expression "
+                                                       f"({error})", getattr(entry, field))]) from None
+        rules.append(Rule(id=entry.id, failure_class=entry.failure_class, kind=entry.kind,
+                          confidence=entry.confidence, pattern=patterns["pattern"], context=patterns["context"],
+                          source=entry.source))
     return tuple(rules)
 
 

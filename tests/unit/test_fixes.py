@@ -5,7 +5,7 @@ import pytest
 
 from cdktf_app.compliance.fixes import Fix, _load, load_fixes
 from cdktf_app.compliance.packs import nexus_check_ids
-from cdktf_app.errors import ComplianceDataError
+from cdktf_app.errors import DataFileError
 from cdktf_app.paths import compliance_dir
 from cdktf_app.spec.loader import load_spec_text
 from tests.helpers import AWS_SPEC_HEAD, make_finding
@@ -62,15 +62,15 @@ def test_override_fix_merges_with_existing_overrides():
 def test_malformed_fix_files_are_rejected(tmp_path):
     (tmp_path / "CKV_X_1.yaml").write_text("check: CKV_X_1\nsummary: both kinds\nsafety: safe\nwhy: not allowed here\n"
                                            "components: [bucket]\nset: {public: false}\noverride: {a: 1}\n")
-    with pytest.raises(ComplianceDataError, match="exactly one of"):
+    with pytest.raises(DataFileError, match="exactly one of"):
         _load(tmp_path)
     (tmp_path / "CKV_X_1.yaml").write_text("check: CKV_X_1\nsummary: no such key\nsafety: safe\nwhy: a typo in a key\n"
                                            "components: [bucket]\nset: {publik: false}\n")
     _load.cache_clear()
-    with pytest.raises(ComplianceDataError, match="no setting publik"):
+    with pytest.raises(DataFileError, match="no setting publik"):
         _load(tmp_path)
     (tmp_path / "CKV_X_1.yaml").write_text("check: CKV_X_2\nsummary: wrong file\nsafety: safe\nwhy: named for another\n"
                                            "components: [bucket]\nset: {public: false}\n")
     _load.cache_clear()
-    with pytest.raises(ComplianceDataError, match="named after its check"):
+    with pytest.raises(DataFileError, match="named after its check"):
         _load(tmp_path)

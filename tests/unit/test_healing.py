@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from cdktf_app.errors import UsageError
+from cdktf_app.errors import DataFileError, UsageError
 from cdktf_app.healing import RetryPolicy, classify, load_rules, run_healed
 from cdktf_app.healing.classifier import RULES_FILE
 
@@ -146,13 +146,14 @@ def test_a_permanent_match_wins_a_tie_and_the_better_match_wins_otherwise():
     assert classify(text).failure_class == "auth"
 
 
-def test_a_broken_rules_file_is_a_clear_usage_error(tmp_path):
+def test_a_broken_rules_file_is_a_located_data_file_error(tmp_path):
     bad = tmp_path / "rules.yaml"
     bad.write_text("- id: x\n  class: y\n  kind: sometimes\n  confidence: 1\n  pattern: a\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="rule #1: kind must be one of"):
+    with pytest.raises(DataFileError, match=rf"{bad}:3:\d+: \[0\]\.kind: expected 'transient', 'permanent' or "
+                                            r"'stalled', got 'sometimes'"):
         load_rules(bad)
     bad.write_text("- id: x\n  class: y\n  kind: transient\n  confidence: 1\n  pattern: '('\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="rule #1"):
+    with pytest.raises(DataFileError, match=rf"{bad}:5:\d+: \[0\]\.pattern: expected a regular expression"):
         load_rules(bad)
     assert RULES_FILE.is_file()
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from cdktf_app.cli.main import cli
 from cdktf_app.compliance.packs import (SEVERITIES, controls_for, get_pack, load_packs, nexus_check_ids, schema_path,
                                         severity_for, severity_rank)
-from cdktf_app.errors import ComplianceDataError, UsageError
+from cdktf_app.errors import DataFileError, UsageError
 from cdktf_app.paths import repo_root
 from cdktf_app.spec.model import STANDARDS
 
@@ -140,7 +140,7 @@ def test_severity_rank_orders_severities():
 
 def test_a_bad_severity_is_reported_with_file_line_and_field(pack_dir):
     rewrite(pack_dir / "gdpr.yaml", "severity: low", "severity: urgent")
-    with pytest.raises(ComplianceDataError) as raised:
+    with pytest.raises(DataFileError) as raised:
         load_packs()
     message = str(raised.value)
     assert "gdpr.yaml:" in message and "controls[0].severity" in message and "'urgent'" in message
@@ -153,28 +153,28 @@ def test_consistency_problems_are_reported_together(pack_dir):
     rewrite(pack_dir / "soc2.yaml", 'id: "CC1.3"', 'id: "CC1.1"')                     # duplicate control id
     rewrite(pack_dir / "cis-gcp.yaml", "checks: [CKV2_GCP_3]", "checks: [CKV_AWS_17]")   # another cloud's check
     rewrite(pack_dir / "gdpr.yaml", "id: gdpr", "id: gdpr2")                            # id != file name
-    with pytest.raises(ComplianceDataError) as raised:
+    with pytest.raises(DataFileError) as raised:
         load_packs()
     message = str(raised.value)
     assert "duplicate control id 'CC1.1'" in message
     assert "CKV_AWS_17 is for aws, which is not among the pack's clouds (gcp)" in message
     assert "id 'gdpr2' must equal the file name 'gdpr'" in message
     assert "'gdpr2' is not a spec standard" in message
-    assert "4 problems in the compliance packs" in message
+    assert "4 problems in Nexus data files" in message
 
 
 def test_a_control_without_checks_must_say_it_is_manual(pack_dir):
     rewrite(pack_dir / "gdpr.yaml", "    manual: true\n", "", )
-    with pytest.raises(ComplianceDataError, match=r"gdpr\.yaml:\d+:\d+: controls\[2\]: 'checks' is a required property"):
+    with pytest.raises(DataFileError, match=r"gdpr\.yaml:\d+:\d+: controls\[2\]: 'checks' is a required property"):
         load_packs()
 
 
 def test_broken_yaml_and_a_missing_folder_are_clear_errors(pack_dir, monkeypatch, tmp_path):
     (pack_dir / "hipaa.yaml").write_text("id: hipaa\ncontrols: [\n", encoding="utf-8")
-    with pytest.raises(ComplianceDataError, match=r"hipaa\.yaml:\d+:\d+: invalid YAML"):
+    with pytest.raises(DataFileError, match=r"hipaa\.yaml:\d+:\d+: invalid YAML"):
         load_packs()
     monkeypatch.setenv("NEXUS_COMPLIANCE_DIR", str(tmp_path / "nowhere"))
-    with pytest.raises(ComplianceDataError, match="is not a directory"):
+    with pytest.raises(DataFileError, match="is not a directory"):
         load_packs()
 
 
