@@ -53,11 +53,12 @@ def output_file_option(help_text: str):
                         help=f"{help_text} `-` (or no -o): stdout.")
 
 
-def output_format_option(choices: tuple[str, ...], default: str | None, help_text: str):
+def output_format_option(choices: tuple[str, ...], default: str | None, help_text: str,
+                         kind: type[OutputFormat] = OutputFormat):
     """`--output FORMAT` with `--format`/`-f` as aliases. Left out, it is `default`, or json under
     `--log-format json` when the command offers json (see `chosen_format`)."""
     shown = f"{default}; json with --log-format json" if default and "json" in choices else default
-    return click.option("-f", "--output", "--format", "output_format", type=OutputFormat(choices), default=None,
+    return click.option("-f", "--output", "--format", "output_format", type=kind(choices), default=None,
                         show_default=shown or False, help=help_text)
 
 

@@ -7,13 +7,24 @@ import click
 
 from ..visualize import FORMATS, GROUPINGS
 from . import render
-from .options import is_stdout, output_file_option, output_format_option
+from .options import OutputFormat, is_stdout, output_file_option, output_format_option
+
+
+class FormatOrFile(OutputFormat):
+    """`--output` takes a format, as on every command; a file name is taken as -o, the one exception, so that
+    `nexus visualize --format=mermaid --output=architecture.md` (the form in the product's own examples) works.
+    The format then comes from the file's suffix."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value not in self.choices and ("." in value or "/" in value):
+            return Path(value)
+        return super().convert(value, param, ctx)
 
 
 @click.command()
 @click.argument("target", type=click.Path(path_type=Path), default="nexus.yaml")
 @output_format_option(FORMATS, None, "Default: from the -o/--output-file suffix (.md/.mmd, .dot/.gv, .html), "
-                                      "else mermaid.")
+                                      "else mermaid. A file name here is read as -o FILE.", kind=FormatOrFile)
 @output_file_option("Write to this file. Mermaid into a .md file becomes a Markdown page with one fenced diagram "
                     "per stack (renders on GitHub).")
 @click.option("--group-by", type=click.Choice(GROUPINGS), default="stack", show_default=True,
@@ -41,6 +52,10 @@ def visualize(obj: dict, target: Path, output_format: str | None, output_file: P
     """
     from ..visualize import build_graph, render as render_graph
 
+    if isinstance(output_format, Path):
+        if output_file is not None:
+            raise click.UsageError(f"--output {output_format} and -o {output_file}: name the file once, with -o")
+        output_format, output_file = None, output_format
     output = None if is_stdout(output_file) else output_file
     fmt = output_format or _format_from_suffix(output)
     graph = build_graph(target, out_dir=out_dir, group_by=group_by)

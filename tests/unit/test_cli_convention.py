@@ -99,14 +99,24 @@ def test_every_readme_example_parses():
 @pytest.mark.parametrize("arguments, hint", [
     (["cost", "nexus.yaml", "-o", "json"], "use --output json"),
     (["packs", "list", "-o", "json"], "No such option '-o'"),  # packs writes no file: -o is gone
-    (["visualize", "nexus.yaml", "--format=mermaid", "--output=architecture.md"],
-     "write the file with -o/--output-file architecture.md"),
     (["check", "nexus.yaml", "--output", "report.sarif"], "write the file with -o/--output-file report.sarif"),
     (["runs", "list", "--output", "./runs.json"], "-o/--output-file ./runs.json"),
 ])
 def test_an_old_spelling_is_a_usage_error_that_names_the_right_option(arguments, hint):
     result = CliRunner().invoke(cli, arguments)
     assert result.exit_code == 2 and hint in " ".join(result.output.split()), result.output
+
+
+def test_visualize_takes_the_products_own_spelling_of_a_file(tmp_path):
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "main.tf").write_text('resource "aws_sqs_queue" "jobs" {\n  name = "jobs"\n}\n', encoding="utf-8")
+    page = tmp_path / "architecture.md"
+    result = CliRunner().invoke(cli, ["visualize", str(infra), "--format=mermaid", f"--output={page}"])
+    assert result.exit_code == 0, result.output
+    assert page.read_text(encoding="utf-8").startswith("#") and "```mermaid" in page.read_text(encoding="utf-8")
+    both = CliRunner().invoke(cli, ["visualize", str(infra), "--output", str(page), "-o", str(page)])
+    assert both.exit_code == 2 and "name the file once" in both.output
 
 
 def test_output_file_writes_the_document_and_dash_is_stdout(tmp_path):
