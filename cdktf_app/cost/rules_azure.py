@@ -87,6 +87,17 @@ def redis(resource: Resource, ctx: PricingContext) -> list[Charge]:
     return [ctx.charge(resource, f"{sku} x {nodes:g}", "redis_cache", nodes * ctx.hours, sku=sku)]
 
 
+MANAGED_REDIS_PRICES = "https://azure.microsoft.com/pricing/details/managed-redis/"
+
+
+@rule("azurerm_managed_redis")
+def managed_redis(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    # No dated list price per Balanced SKU and region could be read from the pricing page yet: better no figure
+    # than a guessed one.
+    raise Unpriced(f"Azure Managed Redis ({resource.body.get('sku_name')}) list prices are not in the catalogue "
+                   f"yet; see {MANAGED_REDIS_PRICES}")
+
+
 @rule("azurerm_storage_account")
 def storage_account(resource: Resource, ctx: PricingContext) -> list[Charge]:
     if resource.body.get("account_tier", "Standard") != "Standard":

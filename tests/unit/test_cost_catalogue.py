@@ -105,6 +105,18 @@ def test_unknown_types_providers_and_unknowable_counts_are_unpriced_not_zero():
     assert result.total_monthly == result.line("aws_instance.ok").monthly == round(0.0208 * 730, 2)
 
 
+def test_an_azure_managed_redis_cache_is_unpriced_with_its_sku_and_where_to_look_not_zero():
+    document = {"provider": {"azurerm": [{"features": [{}]}]}, "resource": {"azurerm_managed_redis": {"cache": {
+        "location": "westeurope", "sku_name": "Balanced_B1", "high_availability_enabled": True}}}}
+    inventory = Inventory("terraform_json", Path("main.tf.json"), terraform_json_resources("s", document),
+                          regions={"s": {"azure": "westeurope"}})
+    result = estimate(inventory)
+    unpriced, = result.unpriced
+    assert unpriced.address == "azurerm_managed_redis.cache" and "Balanced_B1" in unpriced.reason
+    assert "https://azure.microsoft.com/pricing/details/managed-redis/" in unpriced.reason
+    assert result.total_monthly == 0
+
+
 SPEC = """apiVersion: nexus/v1
 name: shop
 providers:
