@@ -1,25 +1,29 @@
 """`python -m cdktf_app`: the CDK app that `cdktf synth` / `cdktn synth` run (see cdktf.json).
 
-The CLI tells the app where to write with CDKTF_OUTDIR; the spec comes from NEXUS_SPEC (default nexus.yaml).
+The spec comes from NEXUS_SPEC (default nexus.yaml); the CLI tells the app where to write with CDKTF_OUTDIR
+(cdktf_app.layout's rule). It is the same entry point as `nexus synth` (cdktf_app.build): auto-remediation
+included, so both write the same out dir.
 """
 from __future__ import annotations
 
 import os
 import sys
 
+from .build import build
 from .errors import NexusError
-from .stacks.synth import synth
 
 
 def main() -> int:
     spec = os.environ.get("NEXUS_SPEC", "nexus.yaml")
-    out_dir = os.environ.get("CDKTF_OUTDIR", "cdktf.out")
     try:
-        result = synth(spec, out_dir)
+        built = build(spec)
     except NexusError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
-    print(f"{len(result.stacks)} stacks in {out_dir}", file=sys.stderr)
+    if built.remediation is not None and built.remediation.changed:
+        print(f"applied {len(built.remediation.edits)} fix(es) to {spec} (compliance.auto_remediate)",
+              file=sys.stderr)
+    print(f"{len(built.result.stacks)} stacks in {built.result.out_dir}", file=sys.stderr)
     return 0
 
 

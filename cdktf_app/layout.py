@@ -39,14 +39,15 @@ SANDBOX_OWNED_DIR = "sandboxes"
 SANDBOX_LOG = "sandbox.log"
 
 
-def default_out_dir(spec_path: str | Path, out_dir: str | Path | None = None) -> Path:
-    """The out dir of a spec: `out_dir` when given, else CDKTF_OUTDIR when set, else cdktf.out beside the spec."""
+def default_out_dir(project_dir: str | Path, out_dir: str | Path | None = None) -> Path:
+    """The out dir of the spec in `project_dir` (the spec's folder): `out_dir` when given, else CDKTF_OUTDIR when
+    set, else cdktf.out beside the spec."""
     if out_dir:
         return Path(out_dir)
     configured = os.environ.get(OUT_DIR_VARIABLE)
     if configured:
         return Path(configured)
-    return Path(spec_path).parent / OUT_DIR_NAME
+    return Path(project_dir) / OUT_DIR_NAME
 
 
 def stack_dir(out_dir: str | Path, stack: str) -> Path:

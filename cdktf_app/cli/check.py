@@ -76,19 +76,10 @@ def check(obj: dict, target: Path, spec: Path | None, out_dir: Path | None, stac
     else:
         report = run_check(target, standards=list(standards) or None, spec=spec, out_dir=out_dir, stack=stack,
                            allow_unsafe_overrides=allow_unsafe_overrides)
-    threshold = fail_on or _gate_of(target, spec) or "high"
+    threshold = fail_on or report.gate or "high"
     _emit(report, chosen_format(obj, output_format, "table", REPORT_FORMATS), output_file, threshold, obj)
     if threshold != "never" and report.blocking(threshold):
         sys.exit(1)
-
-
-def _gate_of(target: Path, spec: Path | None) -> str | None:
-    from ..spec.loader import load_spec
-
-    for candidate in (spec, target):
-        if candidate is not None and candidate.suffix in (".yaml", ".yml") and candidate.is_file():
-            return load_spec(candidate).spec.compliance.gate
-    return None
 
 
 def _emit(report, output_format: str, output_file: Path | None, threshold: str, obj: dict) -> None:

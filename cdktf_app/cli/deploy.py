@@ -48,7 +48,7 @@ def _run(obj: dict, command: str, spec: Path, **given) -> None:
     from ..deploy import DeployOptions, run
     from ..healing import RetryPolicy
     from ..sandbox import sandbox_session
-    from ..spec import load_spec
+    from ..workspace import load
     from .render_deploy import ProgressReporter, run_summary
 
     interactive = sys.stdin.isatty() and not given["auto_approve"]
@@ -60,17 +60,18 @@ def _run(obj: dict, command: str, spec: Path, **given) -> None:
         retry=RetryPolicy(max_attempts=given["max_attempts"]),
         confirm=(lambda question: click.confirm(question, default=False)) if interactive else None)
     reporter = ProgressReporter(verbose=given["verbose"], json_output=obj.get("log_format") == "json")
+    loaded = load(spec)  # read once, before a sandbox starts; the run takes it as it is
     session = contextlib.nullcontext()
     if given["sandbox"]:
         from ..deploy import project_state_dir
 
-        session = sandbox_session(project_state_dir(load_spec(spec)), keep=given["keep"])
+        session = sandbox_session(project_state_dir(loaded), keep=given["keep"])
     try:
         with session as sandbox, reporter:
             if sandbox is not None:
                 options.sandbox_url = sandbox.url
                 reporter.note(f"sandbox: moto at {sandbox.url}")
-            record = run(spec, options, reporter)
+            record = run(loaded, options, reporter)
     except KeyboardInterrupt:
         message = (f"nexus {command}: interrupted; terraform was asked to stop cleanly and the run is recorded as "
                    "cancelled (nexus runs list)")

@@ -92,27 +92,26 @@ def schema(obj: dict, output_file: Path | None) -> None:
 
 @cli.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path), default="nexus.yaml")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("cdktf.out"),
-              show_default=True, help="Output directory (cdktf's layout: OUT/stacks/<stack>/cdk.tf.json).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Output directory (cdktf's layout: OUT/stacks/<stack>/cdk.tf.json). Default: CDKTF_OUTDIR when "
+                   "set, else cdktf.out beside the spec.")
 @click.option("--no-cache", is_flag=True, help="Run the CDK app even if the spec is unchanged.")
 @ALLOW_UNSAFE_OVERRIDES
 @click.pass_obj
-def synth(obj: dict, spec: Path, out_dir: Path, no_cache: bool, allow_unsafe_overrides: tuple[str, ...]) -> None:
+def synth(obj: dict, spec: Path, out_dir: Path | None, no_cache: bool, allow_unsafe_overrides: tuple[str, ...]) -> None:
     """Compile a spec into Terraform JSON: one stack per environment x provider, one per edge location.
 
     Also writes OUT/manifest.json (cdktn's), OUT/provenance.json (resource -> spec line) and OUT/nexus.json.
     With `compliance.auto_remediate: true` the safe fixes of `nexus check --fix` are applied to the spec first.
     An unchanged spec reuses the previous output (a content hash of spec, Nexus and binding versions).
     """
-    from ..compliance.remediate import remediate_before_synth
-    from ..stacks.synth import synth as run_synth
+    from ..build import build
     from .check import show_fix
 
-    remediation = remediate_before_synth(spec, out_dir, allow_unsafe_overrides)
-    if remediation is not None and remediation.changed:
-        show_fix(remediation, obj)
-    result = run_synth(spec, out_dir, use_cache=not no_cache, allow_unsafe_overrides=allow_unsafe_overrides)
-    render.synthesized(result, obj)
+    built = build(spec, out_dir, use_cache=not no_cache, allow_unsafe_overrides=allow_unsafe_overrides)
+    if built.remediation is not None and built.remediation.changed:
+        show_fix(built.remediation, obj)
+    render.synthesized(built.result, obj)
 
 
 @cli.group()

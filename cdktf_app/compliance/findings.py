@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 from .spec_edit import SpecEdit
 from .packs import SEVERITIES, controls_for, severity_for, severity_rank
-from .targets import ScanTarget
+from ..workspace import Target
 
 UNMAPPED_SEVERITY = "low"
 
@@ -62,6 +62,7 @@ class CheckReport:
     stacks: tuple[str, ...]
     scan_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
+    gate: str | None = None       # compliance.gate of the spec the user named (TARGET or --spec), if any
 
     @property
     def failed_count(self) -> int:
@@ -90,7 +91,7 @@ class CheckReport:
                 "findings": [finding.to_dict() for finding in self.findings]}
 
 
-def normalize(results: list[dict], target: ScanTarget, stack_of: dict[str, str | None],
+def normalize(results: list[dict], target: Target, stack_of: dict[str, str | None],
               standards: list[str] | None) -> tuple[list[Finding], int]:
     """checkov's records of failed checks -> findings; returns them with the number of passed checks."""
     findings, passed = [], 0
@@ -109,7 +110,7 @@ def normalize(results: list[dict], target: ScanTarget, stack_of: dict[str, str |
     return findings, passed
 
 
-def _finding(result: dict, stack: str | None, target: ScanTarget, standards: list[str] | None) -> Finding:
+def _finding(result: dict, stack: str | None, target: Target, standards: list[str] | None) -> Finding:
     lines = tuple(result["lines"][:2]) if len(result["lines"]) >= 2 else (0, 0)
     finding = Finding(
         check_id=result["check_id"], check_name=result["check_name"], address=result["address"], stack=stack,
@@ -123,7 +124,7 @@ def _finding(result: dict, stack: str | None, target: ScanTarget, standards: lis
                    component=origin.component)
 
 
-def _spec_file(target: ScanTarget) -> str:
+def _spec_file(target: Target) -> str:
     if target.loaded and target.loaded.path:
         return target.loaded.path.as_posix()
     return os.path.normpath(target.out_dir / target.provenance.spec_file)

@@ -10,14 +10,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..files import write_atomically
-from ..spec.loader import load_spec_text
+from ..layout import default_out_dir
+from ..spec.loader import LoadedSpec, load_spec_text
 from ..spec.source import decode_spec, read_spec_bytes
+from ..stacks.synth import synth
+from ..workspace import load, synthesized
 from .checkov import CheckovWorker, reuse_or_start
 from .findings import CheckReport
 from .fixes import load_fixes
 from .scan import check_resolved
 from .spec_edit import SpecEdit, apply_edits, unified_diff
-from .targets import resolve_target
 
 DEFAULT_PASSES = 3
 
@@ -30,6 +32,7 @@ class FixResult:
     diff: str = ""
     report: CheckReport | None = None
     skipped_unsafe: list[SpecEdit] = field(default_factory=list)
+    loaded: LoadedSpec | None = None       # the spec as the loop left it (what to synthesize next)
 
     @property
     def changed(self) -> bool:
@@ -48,23 +51,23 @@ def planned_edits(report: CheckReport, *, unsafe: bool) -> tuple[list[SpecEdit],
 
 def fix(spec_path: str | Path, *, unsafe: bool = False, max_passes: int = DEFAULT_PASSES,
         standards: list[str] | None = None, out_dir: str | Path | None = None, worker: CheckovWorker | None = None,
-        allow_unsafe_overrides: tuple[str, ...] = ()) -> FixResult:
-    """Apply fixes to the spec file until no applicable fix remains; see the module docstring."""
+        allow_unsafe_overrides: tuple[str, ...] = (), loaded: LoadedSpec | None = None) -> FixResult:
+    """Apply fixes to the spec file until no applicable fix remains; see the module docstring. `loaded`: the spec
+    file as the caller already read it (the file is parsed once per command; each edit is validated in memory)."""
     spec_path = Path(spec_path)
     original = decode_spec(read_spec_bytes(spec_path), str(spec_path)).replace("\r\n", "\n")  # a regular file, bounded
     with reuse_or_start(worker) as running:
-        return _fix_loop(spec_path, original, unsafe, max_passes, standards, out_dir, running,
-                         allow_unsafe_overrides)
+        return _fix_loop(spec_path, original, loaded or load(spec_path), unsafe, max_passes, standards,
+                         default_out_dir(spec_path.parent, out_dir), running, allow_unsafe_overrides)
 
 
-def _fix_loop(spec_path: Path, original: str, unsafe: bool, max_passes: int, standards, out_dir,
-              worker: CheckovWorker, allow_unsafe_overrides: tuple[str, ...]) -> FixResult:
+def _fix_loop(spec_path: Path, original: str, loaded: LoadedSpec, unsafe: bool, max_passes: int, standards,
+              out_dir: Path, worker: CheckovWorker, allow_unsafe_overrides: tuple[str, ...]) -> FixResult:
     result = FixResult(spec=spec_path, passes=0)
     text = original
-    out_dir = Path(out_dir) if out_dir else spec_path.parent / "cdktf.out"
     fixable_checks = tuple(sorted(load_fixes()))
     while True:
-        target = resolve_target(spec_path, out_dir=out_dir, allow_unsafe_overrides=allow_unsafe_overrides)
+        target = synthesized(synth(loaded, out_dir, allow_unsafe_overrides=allow_unsafe_overrides))
         last_pass = result.passes >= max_passes
         # The first scan and the last are full (usually nothing needs fixing: one scan is the report); the
         # rescans between them need only the checks that have fixes.
@@ -76,20 +79,10 @@ def _fix_loop(spec_path: Path, original: str, unsafe: bool, max_passes: int, sta
             result.report = report if full else check_resolved(target, standards, worker)
             break
         text = apply_edits(text, edits)
-        load_spec_text(text, file=str(spec_path))  # an edit that breaks the spec is a bug: fail before writing
+        loaded = load_spec_text(text, file=str(spec_path), path=spec_path)  # a broken edit fails before writing
         result.edits += edits
         result.passes += 1
         write_atomically(spec_path, text)
     result.diff = unified_diff(original, text, spec_path.name)
+    result.loaded = loaded
     return result
-
-
-
-def remediate_before_synth(spec_path: str | Path, out_dir: str | Path,
-                           allow_unsafe_overrides: tuple[str, ...] = ()) -> FixResult | None:
-    """`compliance.auto_remediate: true`: `nexus synth` applies the safe fixes to the spec first."""
-    from ..spec.loader import load_spec
-
-    if not load_spec(spec_path).spec.compliance.auto_remediate:
-        return None
-    return fix(spec_path, unsafe=False, out_dir=out_dir, allow_unsafe_overrides=allow_unsafe_overrides)

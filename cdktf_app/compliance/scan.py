@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -10,13 +11,14 @@ from ..errors import ScanError
 from ..files import write_atomically
 from ..layout import FINDINGS_FILE
 from ..spec.loader import LoadedSpec
+from ..stacks.synth import SynthResult
 from .checkov import CheckovWorker, ScanAnswer, ScanRequest, reuse_or_start
 from .context import write_context
 from .findings import CheckReport, Finding, normalize
 from .fixes import load_fixes
 from .packs import checks_dir, load_packs, selected_packs
 from .suppressions import apply_suppressions, raise_if_expired, wildcard_notes
-from .targets import ScanTarget, resolve_target
+from ..workspace import Target, resolve
 
 
 
@@ -29,17 +31,17 @@ def scope_of(standards: list[str] | None, loaded: LoadedSpec | None) -> list[str
     return None
 
 
-def check(target: str | Path, *, standards: list[str] | None = None, spec: str | Path | None = None,
+def check(target: str | Path, *, standards: list[str] | None = None, spec: str | Path | SynthResult | None = None,
           out_dir: str | Path | None = None, stack: str | None = None,
           worker: CheckovWorker | None = None, allow_unsafe_overrides: tuple[str, ...] = ()) -> CheckReport:
     """Check a spec, a synth out dir, one cdk.tf.json or a plan JSON; see compliance-api in the README."""
-    resolved = resolve_target(target, spec=spec, out_dir=out_dir, stack=stack,
-                              allow_unsafe_overrides=allow_unsafe_overrides)
+    resolved = resolve(target, spec=spec, out_dir=out_dir, stack=stack,
+                       allow_unsafe_overrides=allow_unsafe_overrides).scannable()
     with reuse_or_start(worker) as running:
         return check_resolved(resolved, standards, running)
 
 
-def check_resolved(target: ScanTarget, standards: list[str] | None, worker: CheckovWorker,
+def check_resolved(target: Target, standards: list[str] | None, worker: CheckovWorker,
                    only_checks: tuple[str, ...] | None = None) -> CheckReport:
     """Scan a resolved target; `only_checks` narrows the scan (a fix loop needs only the checks with fixes)."""
     raise_if_expired(target.loaded)
@@ -59,13 +61,14 @@ def check_resolved(target: ScanTarget, standards: list[str] | None, worker: Chec
     report = CheckReport(findings=findings, passed_count=passed, standards=tuple(scope or sorted(load_packs())),
                          stacks=tuple(sorted({item.stack for item in target.files if item.stack})),
                          scan_seconds=worker.scan_seconds[-1] if worker.scan_seconds else 0.0,
-                         notes=[*target.notes, *wildcard_notes(findings, target.loaded)])
+                         notes=[*target.notes, *wildcard_notes(findings, target.loaded)],
+                         gate=target.loaded.spec.compliance.gate if target.spec_named else None)
     if only_checks is None and target.kind in ("spec", "out_dir") and target.out_dir is not None:
         write_findings(report, target.out_dir)  # a narrowed scan is not the picture to keep
     return report
 
 
-def raise_if_incomplete(target: ScanTarget, answer: ScanAnswer, *, narrowed: bool) -> None:
+def raise_if_incomplete(target: Target, answer: ScanAnswer, *, narrowed: bool) -> None:
     """A scan is a pass only if checkov parsed every file and, unless narrowed to a few checks, ran checks on
     every file that has resources: anything less is a ScanError (exit 4), never 0 findings."""
     checked: dict[str, int] = {}
@@ -130,8 +133,18 @@ def _with_fixes(findings: list[Finding], loaded: LoadedSpec | None) -> list[Find
 
 
 def write_findings(report: CheckReport, out_dir: Path) -> Path:
-    """OUT/findings.json: what the last check found, for `nexus visualize` and CI artefacts."""
+    """OUT/findings.json: what the last check found, for `nexus visualize` and CI artefacts. Artifacts are named
+    relative to OUT, so two checkouts (or `cdktf synth` and `nexus synth`) write the same file."""
     path = Path(out_dir) / FINDINGS_FILE
-    write_atomically(path, json.dumps({"generated_by": "nexus check", **report.to_dict()}, indent=2,
-                                      sort_keys=True) + "\n")
+    document = report.to_dict()
+    for finding in document["findings"]:
+        finding["artifact"] = _relative_to(finding["artifact"], Path(out_dir))
+    write_atomically(path, json.dumps({"generated_by": "nexus check", **document}, indent=2, sort_keys=True) + "\n")
     return path
+
+
+def _relative_to(artifact: str, out_dir: Path) -> str:
+    path = Path(artifact)
+    if not path.is_absolute():
+        return artifact
+    return Path(os.path.relpath(path, out_dir.resolve())).as_posix()

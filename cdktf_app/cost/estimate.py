@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..spec.model import CostAssumptions
-from ..inventory.resources import Inventory, Resource, load_inventory
+from ..workspace import load_inventory
+from ..inventory.resources import Inventory, Resource
 from . import rules_aws, rules_azure, rules_gcp  # noqa: F401  (registers the rules)
 from .catalogue import CLOUDS, Catalogue, load_catalogue
 from .pricing import DEFAULT_REGION, RULES, Charge, PricingContext, Unpriced
@@ -157,9 +158,6 @@ def _count_is_expression(resource: Resource) -> bool:
 
 
 def _spec_usage(inventory: Inventory) -> CostAssumptions | None:
-    if inventory.spec_file is None:
-        return None
-    from ..spec.loader import load_spec
-
-    return load_spec(inventory.spec_file).spec.cost
+    loaded = inventory.spec()
+    return loaded.spec.cost if loaded else None
 

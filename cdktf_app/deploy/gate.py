@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..compliance.checkov import CheckovWorker
 from ..errors import NexusError, ScanError
+from ..stacks.synth import SynthResult
 
 
 @dataclass(frozen=True)
@@ -53,14 +54,14 @@ class GateBlocked(NexusError):
         return self.message
 
 
-def evaluate_gate(plan_json: Path, out_dir: Path, threshold: str, overridden: bool,
+def evaluate_gate(plan_json: Path, spec: Path | SynthResult, threshold: str, overridden: bool,
                   worker: CheckovWorker | None = None) -> GateResult:
-    """Fails closed: a check that cannot run blocks the apply (exit 4), and --override-gate does not lift that.
+    """`spec`: what the plan maps back to, the run's SynthResult (or an out dir). Fails closed: a check that cannot run blocks the apply (exit 4), and --override-gate does not lift that.
     A run passes its own worker so every stack is scanned by one checkov process."""
     from ..compliance import check
 
     try:
-        report = check(plan_json, spec=out_dir, worker=worker)
+        report = check(plan_json, spec=spec, worker=worker)
     except NexusError as error:
         return GateResult(threshold=threshold, error="\n".join(str(error).splitlines()[:4]))
     blocking = tuple(finding.to_dict() for finding in report.blocking(threshold))

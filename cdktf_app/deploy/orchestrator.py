@@ -20,9 +20,12 @@ from ..errors import NexusError, ToolError, UsageError
 from ..files import private_directory, write_atomically
 from ..healing import Attempt, Classification, RetryPolicy, run_healed
 from ..runs import PhaseRecord, RunRecord, RunStore, redact, runs_url
-from ..spec.loader import LoadedSpec, load_spec
+from .. import layout
+from ..spec.loader import LoadedSpec
 from ..stacks.backends import required_terraform
 from ..stacks.app import StackInfo
+from ..stacks.synth import SynthResult, synth
+from ..workspace import load
 from ..tools.terraform import TerraformResult, ensure_cli_config, run_terraform, terraform_version
 from .cost_delta import plan_cost_delta
 from .gate import GateBlocked, GateResult, evaluate_gate
@@ -92,6 +95,7 @@ class DeployFailed(NexusError):
 
 @dataclass
 class _Run:
+    synthesized: SynthResult
     loaded: LoadedSpec
     options: DeployOptions
     reporter: Reporter
@@ -126,18 +130,17 @@ class _Run:
 
 
 def project_state_dir(loaded: LoadedSpec) -> Path:
-    return (loaded.base_dir / ".nexus").resolve()
+    return layout.state_dir(loaded.base_dir)
 
 
-def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = None) -> RunRecord:
-    """Plan, deploy or destroy a spec; returns the recorded run, raises on a failure (also recorded)."""
-    from ..stacks.synth import synth
-
+def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporter | None = None) -> RunRecord:
+    """Plan, deploy or destroy a spec (a path, or the spec the caller already loaded); returns the recorded run,
+    raises on a failure (also recorded)."""
     if options.command not in COMMANDS:
         raise UsageError(f"command must be one of {', '.join(COMMANDS)}")
     if options.override_gate and not (options.reason and options.reason.strip()):
         raise UsageError("--override-gate needs --reason TEXT (it is recorded in the run)")
-    loaded = load_spec(spec)
+    loaded = spec if isinstance(spec, LoadedSpec) else load(spec)
     version = terraform_version()
     needed = required_terraform(loaded.spec)
     if needed and version < needed:
@@ -145,7 +148,7 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
                         f"{'.'.join(map(str, version))}")
     reporter = reporter or Reporter()
     state_dir = project_state_dir(loaded)
-    out_dir = Path(options.out_dir or loaded.base_dir / "cdktf.out").resolve()
+    out_dir = layout.default_out_dir(loaded.base_dir, options.out_dir).resolve()
     result = synth(loaded, out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
     chosen = select_stacks(dependency_order(out_dir, result.stacks), options.stacks, options.environment)
     runnable = [s for s in chosen if not options.sandbox_url or s.provider == "aws"]
@@ -165,13 +168,13 @@ def run(spec: str | Path, options: DeployOptions, reporter: Reporter | None = No
                        sandbox=bool(options.sandbox_url), nexus_version=__version__,
                        override_reason=options.reason if options.override_gate else None,
                        unsafe_overrides=[override.name for override in result.unsafe_overrides])
-    log_file = private_directory(private_directory(state_dir) / "logs") / f"{record.id}.log"
+    log_file = private_directory(private_directory(state_dir) / layout.LOGS_DIR) / f"{record.id}.log"
     log_file.touch(mode=0o600)  # terraform's output holds values from the state
     record.log_file = str(log_file)
     store = RunStore(runs_url(loaded.base_dir))
     store.save(record)
-    context = _Run(loaded=loaded, options=options, reporter=reporter, out_dir=out_dir, state_dir=state_dir,
-                   log_file=log_file, cli_config=ensure_cli_config(state_dir), record=record, store=store)
+    context = _Run(synthesized=result, loaded=loaded, options=options, reporter=reporter, out_dir=out_dir,
+                   state_dir=state_dir, log_file=log_file, cli_config=ensure_cli_config(state_dir), record=record, store=store)
     try:
         for stack in runnable:
             _run_stack(context, stack)
@@ -307,7 +310,7 @@ def _gate(run_: _Run, stack: StackInfo, stack_dir: Path, plan_json: dict) -> Gat
     path = stack_dir / PLAN_JSON
     try:
         write_atomically(path, json.dumps(plan_json), private=True)
-        result = evaluate_gate(path, run_.out_dir, run_.loaded.spec.compliance.gate, run_.options.override_gate,
+        result = evaluate_gate(path, run_.synthesized, run_.loaded.spec.compliance.gate, run_.options.override_gate,
                                run_.checkov)
     finally:
         path.unlink(missing_ok=True)

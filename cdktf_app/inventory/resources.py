@@ -1,24 +1,24 @@
-"""Read what a diagram or a cost estimate is made of, from any target a user has at hand.
-
-TARGET is a Nexus spec (synthesized first, cache-aware), an out dir (`OUT/stacks/<stack>/cdk.tf.json`), a
-Terraform plan or state as JSON (`terraform show -json`, or a raw `terraform.tfstate`), a Terraform JSON file,
-or a directory of plain `.tf` files written by anyone. Each becomes the same `Inventory`: resources with their
-attributes, instances and the addresses they refer to, plus provenance and findings when Nexus made them.
+"""Read what a diagram or a cost estimate is made of: an out dir (`OUT/stacks/<stack>/cdk.tf.json`), a Terraform
+plan or state as JSON (`terraform show -json`, or a raw `terraform.tfstate`), a Terraform JSON file, or plain
+`.tf` files written by anyone. Each becomes the same `Inventory`: resources with their attributes, instances
+and the addresses they refer to, plus provenance and findings when Nexus made them. Which of these a user
+pointed at (and synthesizing a spec first) is cdktf_app.workspace's `resolve`.
 """
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UsageError
 from ..sensitive import Secrets, sensitive_values
+from ..spec.loader import LoadedSpec
 from ..kit.provenance import Origin, Provenance
 from ..layout import FINDINGS_FILE, PROVENANCE_FILE, current_stack_files
 from .references import TRAVERSAL, addresses_in, locals_in
 
-SPEC_SUFFIXES = (".yaml", ".yml")
 INDEX = re.compile(r"\[[^\]]*\]")
 # Terraform's prefixes for the clouds Nexus speaks of; other providers keep their own name.
 CLOUD_OF_PREFIX = {"aws": "aws", "google": "gcp", "azurerm": "azure", "azuread": "azure", "azapi": "azure"}
@@ -58,6 +58,7 @@ class Inventory:
     spec_file: Path | None = None
     regions: dict[str, dict[str, str]] = field(default_factory=dict)   # stack -> cloud -> provider region
     secrets: Secrets = field(default_factory=lambda: Secrets(()), repr=False)   # what a plan or state marks sensitive
+    spec: Callable[[], LoadedSpec | None] = field(default=lambda: None, repr=False)  # the spec behind it, on use
 
     @property
     def stacks(self) -> list[str]:
@@ -67,45 +68,18 @@ class Inventory:
         return self.provenance.lookup(resource.address, resource.stack) if self.provenance else None
 
 
-def load_inventory(target: str | Path, out_dir: str | Path | None = None) -> Inventory:
-    """Read TARGET (see the module doc); a spec is synthesized into `out_dir` (default: cdktf.out beside it)."""
-    target = Path(target)
-    if not target.exists():
-        raise UsageError(f"{target}: no such file or directory (expected a spec, an out dir, a plan or state "
-                         "JSON, or a directory of .tf files)")
-    if target.is_dir():
-        if any(target.glob("stacks/*/cdk.tf.json")):
-            return read_out_dir(target)
-        if any(target.glob("*.tf")) or any(target.glob("*.tf.json")):
-            return read_terraform_dir(target)
-        raise UsageError(f"{target}: neither an out dir (stacks/<stack>/cdk.tf.json) nor a directory of .tf files")
-    if target.suffix in SPEC_SUFFIXES:
-        return read_spec(target, out_dir)
-    if target.suffix == ".tf":
-        return read_terraform_file(target)
-    return read_json_target(target)
-
-
-def read_spec(spec_path: Path, out_dir: str | Path | None = None) -> Inventory:
-    from ..stacks.synth import synth
-
-    result = synth(spec_path, out_dir or spec_path.parent / "cdktf.out")
-    inventory = read_out_dir(result.out_dir)
-    inventory.source, inventory.spec_file = "spec", spec_path
-    return inventory
-
-
-def read_out_dir(out_dir: Path) -> Inventory:
-    """The stacks the last synth wrote (per OUT/nexus.json): a folder left by an older spec is not one of them."""
+def read_out_dir(out_dir: Path, provenance: Provenance | None = None, spec_file: Path | None = None) -> Inventory:
+    """The stacks the last synth wrote (per OUT/nexus.json): a folder left by an older spec is not one of them.
+    `provenance` and `spec_file`: what the caller already has in memory (a synth it just ran), else read here."""
     stack_files = current_stack_files(out_dir)
     resources, regions = [], {}
     for stack_json in stack_files:
-        document = _read_json(stack_json)
+        document = read_json(stack_json)
         resources += terraform_json_resources(stack_json.parent.name, document)
         regions[stack_json.parent.name] = provider_regions(document.get("provider"))
-    provenance = Provenance.read(out_dir) if (out_dir / PROVENANCE_FILE).is_file() else None
-    spec_file = None
-    if provenance and provenance.spec_file not in ("", "<spec>"):
+    if provenance is None and (out_dir / PROVENANCE_FILE).is_file():
+        provenance = Provenance.read(out_dir)
+    if spec_file is None and provenance and provenance.spec_file not in ("", "<spec>"):
         candidate = (out_dir / provenance.spec_file).resolve()
         spec_file = candidate if candidate.is_file() else None
     return Inventory("out_dir", out_dir, resources, provenance, read_findings(out_dir), spec_file, regions)
@@ -117,14 +91,10 @@ def read_findings(out_dir: Path) -> dict[tuple[str, str], list[dict]]:
     if not path.is_file():
         return {}
     findings: dict[tuple[str, str], list[dict]] = {}
-    for finding in _read_json(path).get("findings", []):
+    for finding in read_json(path).get("findings", []):
         if isinstance(finding, dict) and finding.get("address"):
             findings.setdefault((finding.get("stack") or "", finding["address"]), []).append(finding)
     return findings
-
-
-def read_json_target(path: Path) -> Inventory:
-    return json_inventory(_read_json(path), path.name.split(".")[0] or path.name, path)
 
 
 def json_inventory(data, stack: str, path: Path) -> Inventory:
@@ -153,7 +123,8 @@ def _json_inventory(data: dict, stack: str, path: Path) -> Inventory:
                      "resources or resource block)")
 
 
-def _read_json(path: Path):
+def read_json(path: Path):
+    """A JSON file as Terraform writes it (no NaN or Infinity); a clear usage error when it is not one."""
     try:
         return json.loads(path.read_text(encoding="utf-8"), parse_constant=_not_a_json_number)
     except (OSError, UnicodeDecodeError) as error:
@@ -252,7 +223,7 @@ def read_terraform_dir(directory: Path) -> Inventory:
     stack = directory.resolve().name
     resources, regions = _hcl_resources(stack, sorted(directory.glob("*.tf")))
     for json_file in sorted(directory.glob("*.tf.json")):
-        document = _read_json(json_file)
+        document = read_json(json_file)
         if isinstance(document, dict):
             resources += terraform_json_resources(stack, document)
             regions.update(provider_regions(document.get("provider")))

@@ -38,9 +38,10 @@ def load_spec(path: str | Path) -> LoadedSpec:
     return _validated(document, path, hashlib.sha256(data).hexdigest())
 
 
-def load_spec_text(text: str, file: str = "<spec>") -> LoadedSpec:
+def load_spec_text(text: str, file: str = "<spec>", path: str | Path | None = None) -> LoadedSpec:
+    """`path`: the file this text is (about to be) written to, when it is one (a fix loop's edit)."""
     document = read_yaml(text, file=file)
-    return _validated(document, None, hashlib.sha256(text.encode()).hexdigest())
+    return _validated(document, Path(path) if path else None, hashlib.sha256(text.encode()).hexdigest())
 
 
 def _validated(document: SourceDocument, path: Path | None, digest: str) -> LoadedSpec:

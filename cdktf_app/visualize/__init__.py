@@ -3,7 +3,8 @@ Mermaid (Markdown on GitHub), Graphviz DOT or a self-contained interactive HTML 
 from __future__ import annotations
 
 from .graph import GROUPINGS, Edge, Graph, Node, build_graph
-from ..inventory.resources import Inventory, Resource, load_inventory
+from ..inventory.resources import Inventory, Resource
+from ..workspace import load_inventory
 
 FORMATS = ("mermaid", "dot", "html")
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..sensitive import redact_attributes
-from ..inventory.resources import Inventory, Resource, load_inventory
+from ..inventory.resources import Inventory, Resource
+from ..workspace import load_inventory
 from .tiers import network_tier
 
 GROUPINGS = ("stack", "provider", "network")

@@ -9,7 +9,7 @@ from cdktf_app.blueprints.catalog import render_blueprint
 from cdktf_app.compliance.checkov import checkov_cli_command, checkov_environment
 from cdktf_app.compliance.fixes import load_fixes
 from cdktf_app.compliance.scan import check_resolved
-from cdktf_app.compliance.targets import resolve_target
+from cdktf_app.workspace import resolve
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +17,7 @@ def fintech_target(tmp_path_factory):
     work = tmp_path_factory.mktemp("check-bench")
     spec = work / "nexus.yaml"
     spec.write_text(render_blueprint("fintech", {}), encoding="utf-8")
-    return resolve_target(spec)
+    return resolve(spec)
 
 
 @pytest.mark.benchmark(group="rescan-fintech")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from cdktf_app.compliance.targets import resolve_target
+from cdktf_app.workspace import resolve
 from cdktf_app.errors import UsageError
 
 
@@ -21,7 +21,7 @@ def out_dir_with(tmp_path, stacks: list[str], current: list[str]):
 
 def test_an_out_dir_yields_only_the_stacks_of_its_last_synth(tmp_path):
     out = out_dir_with(tmp_path, ["shop-dev-aws", "old-dev-aws"], current=["shop-dev-aws"])
-    target = resolve_target(out)
+    target = resolve(out)
     assert [(item.stack, item.path.parent.name) for item in target.files] == [("shop-dev-aws", "shop-dev-aws")]
     assert target.framework == "terraform_json" and target.loaded is None
 
@@ -35,7 +35,7 @@ def test_a_plan_is_recognized_and_its_stack_found_through_provenance(tmp_path):
                                                   "line": 9, "column": 3}}}}))
     plan = out / "stacks" / "shop-dev-aws" / "plan.json"
     plan.write_text(json.dumps({"format_version": "1.2", "resource_changes": [{"address": "aws_s3_bucket.assets"}]}))
-    target = resolve_target(plan)
+    target = resolve(plan)
     assert target.kind == "plan" and target.framework == "terraform_plan"
     assert [item.stack for item in target.files] == ["shop-dev-aws"]
 
@@ -50,12 +50,12 @@ def test_bad_targets_are_usage_errors(tmp_path, name, content, message):
     if content is not None:
         (tmp_path / name).write_text(content)
     with pytest.raises(UsageError, match=message):
-        resolve_target(tmp_path / name)
+        resolve(tmp_path / name)
 
 
 def test_a_folder_that_is_not_a_synth_output_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="not a synth output"):
-        resolve_target(tmp_path)
+        resolve(tmp_path)
     out = out_dir_with(tmp_path, ["shop-dev-aws"], current=["shop-dev-aws"])
     with pytest.raises(UsageError, match="no stack 'nope'"):
-        resolve_target(out, stack="nope")
+        resolve(out, stack="nope")

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cdktf_app.errors import UsageError
-from cdktf_app.visualize import build_graph, load_inventory, render
+from cdktf_app.visualize import build_graph, render
+from cdktf_app.workspace import load_inventory
 
 PUBLIC = Path(__file__).parent.parent / "fixtures" / "terraform-public"
 
