@@ -3,7 +3,12 @@
 A blueprint is a folder with `blueprint.yaml` (title, summary, industry, the compliance standards it declares
 and its typed parameters) and `nexus.yaml.j2` (the template). Parameter values arrive as strings from
 `--set key=value`; they are coerced to the parameter's type and checked (choices, min/max, pattern) before the
-template sees them, and every problem is reported in one `BlueprintError`.
+template sees them, and every problem is reported in one `BlueprintError`. A mistake in `blueprint.yaml` itself
+(the blueprint's author's, not the user's) is a `DataFileError` naming its line and field, e.g.
+`blueprint.yaml:12:5: parameters.zones.max: expected an integer, got 'six'`.
+
+Blueprints are read from `<repo>/blueprints`, or from the folder NEXUS_BLUEPRINTS_DIR names (a team's own
+blueprints, or a test's broken copy).
 
 Rendering is safe by construction: the template runs in a jinja2 sandbox with `StrictUndefined`, and every
 `{{ ... }}` is written as a one-line YAML scalar (or flow list), so no value - `a: b`, `${x}`, a newline - can
@@ -25,11 +30,13 @@ import jinja2
 import yaml
 from jinja2.sandbox import SandboxedEnvironment
 
-from ..errors import BlueprintError, SpecError
+from ..data_files import expected, read_data_file
+from ..errors import BlueprintError, DataFileError, Problem, SpecError
 from ..paths import repo_root
 from ..spec import LoadedSpec, load_spec_text
 from ..spec.document import scalar
 from ..spec.model import CLOUDS, STANDARDS
+from ..spec.source import SourceMap, SpecPath
 
 BLUEPRINTS_DIR_ENV = "NEXUS_BLUEPRINTS_DIR"
 DEFINITION_FILE = "blueprint.yaml"
@@ -126,74 +133,126 @@ def _blueprint_folders() -> list[Path]:
 
 
 def _read_blueprint(path: Path) -> Blueprint:
-    where = path / DEFINITION_FILE
-    try:
-        data = yaml.safe_load(where.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise BlueprintError(f"{where}: cannot read the blueprint: {error}") from None
-    problems = _definition_problems(data)
+    document = read_data_file(path / DEFINITION_FILE)
+    data, source = document.data, document.source
+    problems = _definition_problems(data, source)
     if problems:
-        raise BlueprintError(f"{where}: the blueprint definition is invalid:\n" +
-                             "\n".join(f"  - {problem}" for problem in problems))
+        raise DataFileError(problems=problems)
     parameters = tuple(
         Parameter(name=name, type=spec["type"], default=spec["default"], description=spec["description"],
                   choices=tuple(spec["choices"]) if "choices" in spec else None,
                   min=spec.get("min"), max=spec.get("max"), pattern=spec.get("pattern"))
         for name, spec in data["parameters"].items())
-    blueprint = Blueprint(
+    # A default that fails its own parameter's rules is a bug in the blueprint, not in the user's values.
+    problems = [source.problem(("parameters", parameter.name, "default"),
+                               problem.removeprefix(parameter.name).removeprefix(":").strip())
+                for parameter in parameters for problem in _coerce(parameter, parameter.default)[1]]
+    if problems:
+        raise DataFileError(problems=problems)
+    return Blueprint(
         name=path.name, title=data["title"], summary=data["summary"], industry=data["industry"],
         standards=tuple(_standard_label(item) for item in data.get("standards") or ()),
         parameters=parameters, path=path,
         checks=tuple(Check(expression=check["check"], message=check["message"]) for check in data.get("checks") or ()),
         knobs=_knobs(data.get("knobs") or {}))
-    # A default that fails its own parameter's rules is a bug in the blueprint, not in the user's values.
-    defaults_problems = [problem for parameter in parameters
-                         for problem in _coerce(parameter, parameter.default)[1]]
-    if defaults_problems:
-        raise BlueprintError(f"{where}: invalid defaults:\n" + "\n".join(f"  - {p}" for p in defaults_problems))
-    return blueprint
 
 
-def _definition_problems(data: Any) -> list[str]:
+def _definition_problems(data: Any, source: SourceMap) -> list[Problem]:
     if not isinstance(data, dict):
-        return ["expected a mapping with title, summary, industry, standards and parameters"]
-    problems = [f"unknown key '{key}'{_did_you_mean(str(key), _DEFINITION_KEYS)}"
-                for key in data if key not in _DEFINITION_KEYS]
-    problems += [f"'{key}' must be a non-empty string" for key in ("title", "summary", "industry")
-                 if not isinstance(data.get(key), str) or not data[key].strip()]
-    for item in data.get("standards") or ():
+        return [expected(source, (), "a mapping with title, summary, industry, standards and parameters", data)]
+    problems = _unknown_keys(data, (), _DEFINITION_KEYS, source)
+    problems += [_text_field(data, (key,), source) for key in ("title", "summary", "industry")]
+    problems += _standards_problems(data.get("standards"), source)
+    parameters = data.get("parameters")
+    if not isinstance(parameters, dict) or not parameters:
+        problems.append(expected(source, ("parameters",), "a mapping of parameter name to its definition",
+                                 parameters))
+        parameters = {}
+    for name, spec in parameters.items():
+        problems += _parameter_problems(name, spec, source)
+    problems += _checks_problems(data.get("checks"), source)
+    knobs = data.get("knobs")
+    problems += _knob_problems({} if knobs is None else knobs, parameters, source)
+    return [problem for problem in problems if problem is not None]
+
+
+def _unknown_keys(data: dict, where: SpecPath, known: tuple[str, ...], source: SourceMap) -> list[Problem]:
+    return [source.problem((*where, key), f"expected one of {', '.join(known)}, got {key!r}"
+                                          f"{_did_you_mean(str(key), known)}")
+            for key in data if key not in known]
+
+
+def _text_field(data: dict, where: SpecPath, source: SourceMap) -> Problem | None:
+    value = data.get(where[-1])
+    if where[-1] not in data:
+        return source.problem(where, "expected a non-empty string (required), got nothing")
+    return None if isinstance(value, str) and value.strip() else expected(source, where, "a non-empty string", value)
+
+
+def _standards_problems(standards: Any, source: SourceMap) -> list[Problem]:
+    if standards is None:
+        return []
+    if not isinstance(standards, list):
+        return [expected(source, ("standards",), 'a list of standards, each written `- pci-dss: "4.0"`', standards)]
+    problems = []
+    for index, item in enumerate(standards):
         try:
             _standard_label(item)
         except ValueError as error:
-            problems.append(str(error))
-    parameters = data.get("parameters")
-    if not isinstance(parameters, dict) or not parameters:
-        return [*problems, "'parameters' must be a mapping of parameter name to its definition"]
-    for name, spec in parameters.items():
-        problems += [f"parameter '{name}': {problem}" for problem in _parameter_problems(name, spec)]
-    for check in data.get("checks") or ():
+            problems.append(source.problem(("standards", index), str(error)))
+    return problems
+
+
+def _checks_problems(checks: Any, source: SourceMap) -> list[Problem]:
+    if checks is None:
+        return []
+    if not isinstance(checks, list):
+        return [expected(source, ("checks",), "a list of checks (check: an expression, message: text)", checks)]
+    problems = []
+    for index, check in enumerate(checks):
+        where = ("checks", index)
         if not isinstance(check, dict) or set(check) != {"check", "message"}:
-            problems.append(f"a check needs exactly 'check' (an expression) and 'message': {check!r}")
-    return problems + _knob_problems(data.get("knobs") or {}, parameters)
+            problems.append(expected(source, where, "a mapping with exactly 'check' (an expression) and 'message'",
+                                     check))
+            continue
+        if not isinstance(check["message"], str) or not check["message"].strip():
+            problems.append(expected(source, (*where, "message"), "a non-empty string", check["message"]))
+        if not isinstance(check["check"], str):
+            problems.append(expected(source, (*where, "check"), "an expression such as `a <= b`", check["check"]))
+            continue
+        try:
+            _environment().compile_expression(check["check"])
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(expected(source, (*where, "check"), f"an expression ({error.message})", check["check"]))
+    return problems
 
 
-def _knob_problems(knobs: Any, parameters: dict) -> list[str]:
+def _knob_problems(knobs: Any, parameters: dict, source: SourceMap) -> list[Problem]:
     if not isinstance(knobs, dict):
-        return ["'knobs' must be a mapping: " + ", ".join(_KNOB_KEYS)]
-    problems = [f"knobs: unknown key '{key}'{_did_you_mean(str(key), _KNOB_KEYS)}" for key in knobs
-                if key not in _KNOB_KEYS]
+        return [expected(source, ("knobs",), f"a mapping of {', '.join(_KNOB_KEYS)}", knobs)]
+    problems = _unknown_keys(knobs, ("knobs",), _KNOB_KEYS, source)
+    named: list[tuple[SpecPath, Any]] = []
     scale = knobs.get("scale")
     if scale is not None and not (isinstance(scale, list) and len(scale) == 2):
-        problems.append("knobs.scale is [minimum parameter, maximum parameter]")
+        problems.append(expected(source, ("knobs", "scale"), "[minimum parameter, maximum parameter]", scale))
+    elif scale is not None:
+        named += [(("knobs", "scale", index), name) for index, name in enumerate(scale)]
     region = knobs.get("region", {})
-    if not isinstance(region, dict) or not set(region) <= set(CLOUDS):
-        problems.append(f"knobs.region maps a cloud ({', '.join(CLOUDS)}) to a parameter")
-    named = [*(scale if isinstance(scale, list) else ()), *(region.values() if isinstance(region, dict) else ()),
-             *(knobs[key] for key in ("db_engine", "runtime", "edge") if key in knobs)]
-    problems += [f"knobs: '{name}' is not a parameter of this blueprint" for name in named
-                 if not isinstance(name, str) or name not in parameters]
+    if not isinstance(region, dict):
+        problems.append(expected(source, ("knobs", "region"), f"a mapping of a cloud ({', '.join(CLOUDS)}) to a "
+                                                                "parameter", region))
+    else:
+        problems += [source.problem(("knobs", "region", cloud), f"expected a cloud ({', '.join(CLOUDS)}), got "
+                                                                f"{cloud!r}")
+                     for cloud in region if cloud not in CLOUDS]
+        named += [(("knobs", "region", cloud), name) for cloud, name in region.items()]
+    named += [(("knobs", key), knobs[key]) for key in ("db_engine", "runtime", "edge") if key in knobs]
+    problems += [source.problem(where, f"expected a parameter of this blueprint, got {name!r}"
+                                       f"{_did_you_mean(str(name), parameters)}")
+                 for where, name in named if not isinstance(name, str) or name not in parameters]
     if "scaled" in knobs and not isinstance(knobs["scaled"], str):
-        problems.append("knobs.scaled names the component that scales")
+        problems.append(expected(source, ("knobs", "scaled"), "the name of the component that scales",
+                                 knobs["scaled"]))
     return problems
 
 
@@ -203,44 +262,56 @@ def _knobs(data: dict) -> Knobs:
                  scaled=data.get("scaled"))
 
 
-def _parameter_problems(name: Any, spec: Any) -> list[str]:
-    if not isinstance(name, str) or not _PARAMETER_NAME.match(name):
-        return ["a parameter name is lower-case letters, digits and '_', starting with a letter"]
+def _parameter_problems(name: str, spec: Any, source: SourceMap) -> list[Problem]:
+    where = ("parameters", name)
+    if not _PARAMETER_NAME.match(name):
+        return [source.problem(where, "expected a parameter name of lower-case letters, digits and '_', starting "
+                                      f"with a letter, got {name!r}")]
     if not isinstance(spec, dict):
-        return ["expected a mapping with type, default and description"]
-    problems = [f"unknown key '{key}'{_did_you_mean(str(key), _PARAMETER_KEYS)}"
-                for key in spec if key not in _PARAMETER_KEYS]
+        return [expected(source, where, "a mapping with type, default and description", spec)]
+    problems = _unknown_keys(spec, where, _PARAMETER_KEYS, source)
     kind = spec.get("type")
     if kind not in PARAMETER_TYPES:
-        problems.append(f"type must be one of {', '.join(PARAMETER_TYPES)}, got {kind!r}")
+        problems.append(expected(source, (*where, "type"), f"one of {', '.join(PARAMETER_TYPES)}", kind))
     if "default" not in spec:
-        problems.append("needs a default (every blueprint renders with no values given)")
-    if not isinstance(spec.get("description"), str) or not spec["description"].strip():
-        problems.append("needs a description")
-    if (kind == "choice") != isinstance(spec.get("choices"), list):
-        problems.append("a choice parameter (and only a choice parameter) lists its 'choices'")
+        problems.append(source.problem((*where, "default"), "expected a default (every blueprint renders with no "
+                                                            "values given), got nothing"))
+    problems.append(_text_field(spec, (*where, "description"), source))
+    if kind == "choice" and not (isinstance(spec.get("choices"), list) and spec["choices"]):
+        problems.append(expected(source, (*where, "choices"), "the list of choices of a choice parameter",
+                                 spec.get("choices")))
+    if kind != "choice" and "choices" in spec:
+        problems.append(expected(source, (*where, "choices"), "no choices (only a choice parameter lists them)",
+                                 spec["choices"]))
     for bound in ("min", "max"):
-        if bound in spec and (kind not in ("integer", "list", "string") or type(spec[bound]) is not int):
-            problems.append(f"'{bound}' is an integer bound of an integer, list or string parameter")
+        if bound in spec and kind not in ("integer", "list", "string"):
+            problems.append(expected(source, (*where, bound), f"no '{bound}' (it bounds an integer, list or string "
+                                                              "parameter)", spec[bound]))
+        elif bound in spec and type(spec[bound]) is not int:
+            problems.append(expected(source, (*where, bound), "an integer", spec[bound]))
     if "pattern" in spec:
-        if kind not in ("string", "list"):
-            problems.append("'pattern' applies to string and list parameters")
-        else:
-            try:
-                re.compile(spec["pattern"])
-            except (re.error, TypeError) as error:
-                problems.append(f"bad pattern: {error}")
+        problems += _pattern_problems(spec["pattern"], kind, (*where, "pattern"), source)
     return problems
+
+
+def _pattern_problems(pattern: Any, kind: Any, where: SpecPath, source: SourceMap) -> list[Problem]:
+    if kind not in ("string", "list"):
+        return [expected(source, where, "no pattern (it applies to string and list parameters)", pattern)]
+    try:
+        re.compile(pattern)
+    except (re.error, TypeError) as error:
+        return [expected(source, where, f"a regular expression ({error})", pattern)]
+    return []
 
 
 def _standard_label(item: Any) -> str:
     """`{pci-dss: "4.0"}` -> `pci-dss-4.0`, checked against the standards Nexus knows."""
     if not isinstance(item, dict) or len(item) != 1:
-        raise ValueError(f"a standard is written `- pci-dss: \"4.0\"`, got {item!r}")
+        raise ValueError(f'expected a standard written `- pci-dss: "4.0"`, got {item!r}')
     (key, version), = item.items()
     if key not in STANDARDS or str(version) not in STANDARDS[key]:
-        raise ValueError(f"unknown standard {key} {version}; known: " +
-                         ", ".join(f"{k} {'/'.join(v)}" for k, v in STANDARDS.items()))
+        raise ValueError("expected a standard Nexus knows (" +
+                         ", ".join(f"{k} {'/'.join(v)}" for k, v in STANDARDS.items()) + f"), got {key} {version}")
     return f"{key}-{version}"
 
 

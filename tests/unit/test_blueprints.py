@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from cdktf_app.blueprints import get_blueprint, list_blueprints, render_blueprint
 from cdktf_app.blueprints.catalog import BLUEPRINTS_DIR_ENV, to_yaml
-from cdktf_app.errors import BlueprintError
+from cdktf_app.errors import BlueprintError, DataFileError
 from cdktf_app.spec import load_spec_text
 from cdktf_app.spec.model import DATABASE_VERSIONS
 
@@ -483,35 +483,69 @@ def test_template_errors_and_sandbox_escapes_are_blueprint_errors(tmp_path, monk
         render_blueprint(name, {})
 
 
-@pytest.mark.parametrize("parameter, message", [
-    ("    type: text\n    default: a\n    description: d\n", "type must be one of"),
-    ("    type: choice\n    default: a\n    description: d\n", "lists its 'choices'"),
-    ("    type: integer\n    description: d\n", "needs a default"),
-    ("    type: integer\n    default: 50\n    max: 10\n    description: d\n", "invalid defaults"),
+# A missing field is marked at its parent (line 9 is `  knob:`).
+@pytest.mark.parametrize("parameter, line, message", [
+    ("    type: text\n    default: a\n    description: d\n",
+     "10:5", "parameters.knob.type: expected one of string, integer, boolean, list, choice, got 'text'"),
+    ("    type: choice\n    default: a\n    description: d\n",
+     "9:3", "parameters.knob.choices: expected the list of choices of a choice parameter, got None"),
+    ("    type: integer\n    description: d\n",
+     "9:3", "parameters.knob.default: expected a default (every blueprint renders with no values given), got nothing"),
+    ("    type: integer\n    default: 50\n    max: 10\n    description: d\n",
+     "11:5", "parameters.knob.default: 50 is out of range; expected at most 10"),
     ("    type: integer\n    default: 5\n    description: d\n    maximum: 10\n",
-     "unknown key 'maximum' (did you mean 'max'?)"),
+     "13:5", "parameters.knob.maximum: expected one of type, default, description, choices, min, max, pattern, "
+         "got 'maximum' (did you mean 'max'?)"),
+    ("    type: boolean\n    default: true\n    description: d\n    min: 1\n",
+     "13:5", "parameters.knob.min: expected no 'min' (it bounds an integer, list or string parameter), got 1"),
+    ("    type: string\n    default: a\n    description: d\n    pattern: '[a-'\n",
+     "13:5", "parameters.knob.pattern: expected a regular expression (unterminated character set at position 0), "
+         "got '[a-'"),
 ])
-def test_a_broken_definition_is_reported(tmp_path, monkeypatch, parameter, message):
+def test_a_broken_definition_is_a_located_data_file_error(tmp_path, monkeypatch, parameter, line, message):
     definition = ("title: Custom\nsummary: s\nindustry: Testing\nparameters:\n  name:\n    type: string\n"
                   "    default: custom\n    description: spec name\n  knob:\n" + parameter)
     name = _blueprint(tmp_path, monkeypatch, MINIMAL, definition)
-    with pytest.raises(BlueprintError) as error:
+    with pytest.raises(DataFileError) as error:
         get_blueprint(name)
-    assert message in problems_of(error)
+    assert [str(problem) for problem in error.value.problems] == \
+        [f"{tmp_path / name / 'blueprint.yaml'}:{line}: {message}"]
 
 
 @pytest.mark.parametrize("knobs, message", [
-    ("knobs:\n  scale: [name, max_tasks]\n", "knobs: 'max_tasks' is not a parameter of this blueprint"),
-    ("knobs:\n  region: {moon: name}\n", "knobs.region maps a cloud"),
-    ("knobs:\n  scaling: [name, name]\n", "knobs: unknown key 'scaling' (did you mean 'scale'?)"),
+    ("knobs:\n  scale: [name, max_tasks]\n",
+     ":10:17: knobs.scale[1]: expected a parameter of this blueprint, got 'max_tasks'"),
+    ("knobs:\n  region: {moon: name}\n", ":10:12: knobs.region.moon: expected a cloud (aws, gcp, azure), got 'moon'"),
+    ("knobs:\n  scaling: [name, name]\n", ":10:3: knobs.scaling: expected one of scale, region, db_engine, runtime, "
+                                          "edge, scaled, got 'scaling' (did you mean 'scale'?)"),
+    ("knobs:\n  scale: name\n", ":10:3: knobs.scale: expected [minimum parameter, maximum parameter], got 'name'"),
 ])
 def test_knobs_name_the_blueprints_own_parameters(tmp_path, monkeypatch, knobs, message):
     definition = ("title: Custom\nsummary: s\nindustry: Testing\nparameters:\n  name:\n    type: string\n"
                   "    default: custom\n    description: spec name\n" + knobs)
     name = _blueprint(tmp_path, monkeypatch, MINIMAL, definition)
-    with pytest.raises(BlueprintError) as error:
+    with pytest.raises(DataFileError) as error:
         get_blueprint(name)
-    assert message in problems_of(error)
+    assert [str(problem) for problem in error.value.problems] == [f"{tmp_path / name / 'blueprint.yaml'}{message}"]
+
+
+@pytest.mark.parametrize("definition, message", [
+    ("title: ''\n", ":1:1: title: expected a non-empty string, got ''"),
+    ("standards:\n  - pci-dss: '9.9'\n", ":2:5: standards[0]: expected a standard Nexus knows ("),
+    ("checks:\n  - check: name <=\n    message: m\n", ":2:5: checks[0].check: expected an expression ("),
+    ("checks:\n  - check: name\n", ":2:5: checks[0]: expected a mapping with exactly 'check' (an expression) and "
+                                     "'message', got {'check': 'name'}"),
+])
+def test_top_level_mistakes_are_located(tmp_path, monkeypatch, definition, message):
+    body = ("summary: s\nindustry: Testing\nparameters:\n  name:\n    type: string\n    default: custom\n"
+            "    description: spec name\n")
+    if not definition.startswith("title"):
+        body = "title: Custom\n" + body
+    name = _blueprint(tmp_path, monkeypatch, MINIMAL, definition + body)
+    with pytest.raises(DataFileError) as error:
+        get_blueprint(name)
+    assert len(error.value.problems) == 1
+    assert str(error.value.problems[0]).startswith(f"{tmp_path / name / 'blueprint.yaml'}{message}")
 
 
 @pytest.mark.parametrize("blueprint", [blueprint.name for blueprint in list_blueprints()])

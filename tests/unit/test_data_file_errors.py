@@ -75,3 +75,33 @@ def test_the_cli_exits_2_with_one_json_object(compliance_copy):
     error = json.loads(result.stderr)
     assert error["error"] == "DataFileError" and error["code"] == 2
     assert error["problems"][0]["path"] == "safety" and error["problems"][0]["line"]
+
+
+@pytest.fixture()
+def blueprints_copy(tmp_path, monkeypatch):
+    copy = tmp_path / "blueprints"
+    shutil.copytree(repo_root() / "blueprints", copy)
+    monkeypatch.setenv("NEXUS_BLUEPRINTS_DIR", str(copy))
+    return copy
+
+
+def test_a_broken_blueprint_definition_exits_2_naming_line_column_and_field(blueprints_copy):
+    definition = blueprints_copy / "fintech" / "blueprint.yaml"
+    line = break_line(definition, "    max: 6\n", "    max: six\n")
+    result = CliRunner().invoke(cli, ["blueprints", "render", "fintech", "--set", "zones=3"])
+    assert result.exit_code == 2, result.output
+    assert f"{definition}:{line}:5: parameters.zones.max: expected an integer, got 'six'" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+    result = CliRunner().invoke(cli, ["--log-format", "json", "blueprints", "list"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stderr)
+    assert error["error"] == "DataFileError" and error["code"] == 2
+    assert error["problems"] == [{"message": "expected an integer, got 'six'", "file": str(definition),
+                                  "line": line, "column": 5, "path": "parameters.zones.max"}]
+
+
+def test_a_wrong_value_from_the_user_stays_a_blueprint_error(blueprints_copy):
+    result = CliRunner().invoke(cli, ["--log-format", "json", "blueprints", "render", "fintech", "--set", "zones=9"])
+    assert result.exit_code == 2, result.output
+    assert json.loads(result.stderr)["error"] == "BlueprintError"
