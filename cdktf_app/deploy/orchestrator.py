@@ -174,7 +174,8 @@ def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporte
     store = RunStore(runs_url(loaded.base_dir))
     store.save(record)
     context = _Run(synthesized=result, loaded=loaded, options=options, reporter=reporter, out_dir=out_dir,
-                   state_dir=state_dir, log_file=log_file, cli_config=ensure_cli_config(state_dir), record=record, store=store)
+                   state_dir=state_dir, log_file=log_file, cli_config=ensure_cli_config(state_dir), record=record,
+                   store=store)
     try:
         for stack in runnable:
             _run_stack(context, stack)
