@@ -14,10 +14,11 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
-from ..errors import DataFileError, Problem, SpecError, UsageError
+from ..data_files import read_data_file, schema_problems
+from ..errors import DataFileError, Problem, UsageError
 from ..paths import compliance_dir, repo_root
 from ..spec.model import STANDARDS
-from ..spec.source import SourceMap, read_yaml_file
+from ..spec.source import SourceMap
 
 SEVERITIES = ("low", "medium", "high", "critical")
 CHECK_CLOUD = re.compile(r"(?:CKV2?|NEXUS)_(AWS|GCP|AZURE)_")
@@ -168,13 +169,9 @@ def _load(signature: tuple[tuple[str, int, int], ...]) -> dict[str, Pack]:
 
 
 def _read_pack(path: Path, validator: Draft202012Validator) -> Pack:
-    try:
-        document = read_yaml_file(path)
-    except SpecError as error:
-        raise DataFileError(problems=error.problems) from None
+    document = read_data_file(path)
     data, source = document.data, document.source
-    problems = [source.problem(tuple(error.absolute_path), error.message)
-                for error in sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))]
+    problems = schema_problems(validator, data, source)
     if problems:
         raise DataFileError(problems=problems)
     problems = _consistency_problems(data, path, source)

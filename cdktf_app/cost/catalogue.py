@@ -2,16 +2,31 @@
 
 A price is looked up by key, region and (for priced-by-size services) SKU. A missing price is an answer too:
 `None`, which makes the resource unpriced rather than free.
+
+Each file is read with line marks and checked against `catalogue.schema.json` (and here, for what a schema
+cannot say), so a mistake reads `aws.yaml:14:7: prices.ec2_instance.unit: expected one of ..., got 'hours'`
+(a `DataFileError`, exit 2) instead of a wrong estimate. NEXUS_PRICE_CATALOGUE_DIR names another folder of
+`<cloud>.yaml` files (a team's negotiated prices, or a test's broken copy); the schema is always this one.
 """
 from __future__ import annotations
 
-import functools
+import json
+import math
+import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-import yaml
+from jsonschema import Draft202012Validator
+
+from ..data_files import expected, read_data_file, schema_problems
+from ..errors import DataFileError, Problem
+from ..inventory.resources import CLOUD_OF_PREFIX
+from ..spec.source import SourceMap
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogue"
+CATALOGUE_DIR_ENV = "NEXUS_PRICE_CATALOGUE_DIR"
+SCHEMA_PATH = Path(__file__).parent / "catalogue.schema.json"
 CLOUDS = ("aws", "gcp", "azure")
 
 
@@ -62,7 +77,60 @@ class Catalogue:
                        for entry in document.get("prices", {}).values()})
 
 
-@functools.cache
+def catalogue_dir() -> Path:
+    configured = os.environ.get(CATALOGUE_DIR_ENV)
+    return Path(configured) if configured else CATALOGUE_DIR
+
+
 def load_catalogue() -> Catalogue:
-    return Catalogue({cloud: yaml.safe_load((CATALOGUE_DIR / f"{cloud}.yaml").read_text(encoding="utf-8"))
-                      for cloud in CLOUDS})
+    """Every cloud's prices, validated; re-read only when a file changes."""
+    files = [catalogue_dir() / f"{cloud}.yaml" for cloud in CLOUDS]
+    return _load(tuple((str(path), *_stamp(path)) for path in files))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        status = path.stat()
+    except OSError:
+        return 0, 0  # read_data_file reports it
+    return status.st_mtime_ns, status.st_size
+
+
+@lru_cache(maxsize=4)
+def _load(signature: tuple[tuple[str, int, int], ...]) -> Catalogue:
+    validator = Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")),
+                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
+    documents: dict[str, dict] = {}
+    problems: list[Problem] = []
+    for cloud, (file, _, _) in zip(CLOUDS, signature):
+        try:
+            document = read_data_file(Path(file))
+        except DataFileError as error:
+            problems += error.problems
+            continue
+        problems += schema_problems(validator, document.data, document.source) or \
+            _consistency_problems(cloud, document.data, document.source)
+        documents[cloud] = document.data
+    if problems:
+        raise DataFileError(problems=problems)
+    return Catalogue(documents)
+
+
+def _consistency_problems(cloud: str, data: dict, source: SourceMap) -> list[Problem]:
+    """What the schema cannot say: the file's cloud, one table kind per price, finite numbers, free types of
+    this cloud's providers."""
+    problems = [] if data["cloud"] == cloud else [expected(source, ("cloud",), f"{cloud!r} (the file's name)",
+                                                           data["cloud"])]
+    for key, entry in data["prices"].items():
+        kinds = [kind for kind in ("regions", "skus") if kind in entry]
+        if len(kinds) != 1:
+            problems.append(source.problem(("prices", key), "expected either regions or skus, got "
+                                                            f"{' and '.join(kinds) or 'neither'}"))
+        tables = {("regions",): entry.get("regions", {})} | \
+            {("skus", sku): table for sku, table in entry.get("skus", {}).items()}
+        problems += [expected(source, ("prices", key, *where, region), "a finite number", amount)
+                     for where, table in tables.items() for region, amount in table.items()
+                     if not math.isfinite(amount)]
+    problems += [source.problem(("free", "types", name), f"expected a {cloud} resource type, got {name!r}")
+                 for name in data["free"]["types"] if CLOUD_OF_PREFIX.get(name.split("_")[0]) != cloud]
+    return problems

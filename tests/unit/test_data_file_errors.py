@@ -12,6 +12,8 @@ from cdktf_app.cli.main import cli
 from cdktf_app.compliance.fixes import load_fixes
 from cdktf_app.compliance.packs import load_packs
 from cdktf_app.compliance.suppressions import built_in_exemptions
+from cdktf_app.cost import load_catalogue
+from cdktf_app.cost.catalogue import CATALOGUE_DIR
 from cdktf_app.errors import DataFileError
 from cdktf_app.healing import load_rules
 from cdktf_app.paths import repo_root
@@ -105,3 +107,54 @@ def test_a_wrong_value_from_the_user_stays_a_blueprint_error(blueprints_copy):
     result = CliRunner().invoke(cli, ["--log-format", "json", "blueprints", "render", "fintech", "--set", "zones=9"])
     assert result.exit_code == 2, result.output
     assert json.loads(result.stderr)["error"] == "BlueprintError"
+
+
+@pytest.fixture()
+def catalogue_copy(tmp_path, monkeypatch):
+    copy = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE_DIR, copy)
+    monkeypatch.setenv("NEXUS_PRICE_CATALOGUE_DIR", str(copy))
+    return copy
+
+
+@pytest.mark.parametrize("cloud, old, new, column, message", [
+    ("aws", "    unit: hour\n", "    unit: hours\n", 5, "prices.ec2_instance.unit: expected one of 'hour', "),
+    ("aws", '    date: "2025-06-01"\n', '    date: "2025-06-31"\n', 5,
+     "prices.ec2_instance.date: expected a valid date, got '2025-06-31'"),
+    ("aws", '    date: "2025-06-01"\n', "    date: 2025-06-01\n", 5,
+     "prices.ec2_instance.date: expected a string, got datetime.date(2025, 6, 1)"),
+    ("aws", "    source: https://aws.amazon.com/ec2/pricing/on-demand/\n",
+     "    source: http://aws.amazon.com/ec2/pricing/on-demand/\n", 5,
+     "prices.ec2_instance.source: expected text matching "),
+    ("aws", "t3.small:    {us-east-1: 0.0208,", "t3.small:    {us-east-1: .nan,", 21,
+     "prices.ec2_instance.skus.t3.small.us-east-1: expected a finite number, got nan"),
+    ("gcp", "    regions: {", "    regions: {us-east1: -0.5, ", 15,
+     "regions.us-east1: expected a number >= 0, got -0.5"),
+    ("azure", "    azurerm_resource_group: configuration\n", "    aws_vpc: configuration\n", 5,
+     "free.types.aws_vpc: expected a azure resource type, got 'aws_vpc'"),
+    ("azure", "  source: https://azure.microsoft.com/pricing/details/virtual-network/ ",
+     "  sources: https://azure.microsoft.com/pricing/details/virtual-network/ ", 3, "free.sources: expected one of source, date, types, "
+                                                         "got 'sources'"),
+])
+def test_a_broken_price_catalogue_names_file_line_and_field(catalogue_copy, cloud, old, new, column, message):
+    prices = catalogue_copy / f"{cloud}.yaml"
+    line = break_line(prices, old, new)
+    with pytest.raises(DataFileError) as raised:
+        load_catalogue()
+    found = [str(problem) for problem in raised.value.problems]
+    assert any(problem.startswith(f"{prices}:{line}:{column}: ") and message in problem for problem in found), found
+
+
+def test_the_shipped_catalogue_loads_and_a_broken_one_stops_nexus_cost(catalogue_copy, tmp_path):
+    spec = tmp_path / "nexus.yaml"
+    spec.write_text("apiVersion: nexus/v1\nname: shop\nproviders:\n  aws: {region: eu-west-1}\n"
+                    "components:\n  files: {type: bucket}\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["cost", str(spec), "--output", "json"]).exit_code == 0
+    prices = catalogue_copy / "aws.yaml"
+    line = break_line(prices, "    regions: {", "    regions: {sa-east-1: .inf, ")
+    result = CliRunner().invoke(cli, ["--log-format", "json", "cost", str(spec), "--output", "json"])
+    assert result.exit_code == 2, result.output
+    error = json.loads(result.stderr)
+    assert error["error"] == "DataFileError" and error["code"] == 2
+    assert error["problems"] == [{"message": "expected a number <= 1000000, got inf", "file": str(prices), "line": line,
+                                  "column": 15, "path": "prices.ebs_gp3.regions.sa-east-1"}]
