@@ -3,6 +3,10 @@
 `terraform state pull` works for every backend (local, S3, GCS, azurerm), so the backup is the same
 everywhere: `.nexus/state-backups/<stack>/<UTC time>-serial<N>.tfstate`. After a failed apply the state is
 read again; if it is unreadable, the last good copy is put back (pushed, for a remote backend).
+
+A stack folder pointed at the sandbox (its override file is there) has state of its own, so its backups go to
+`.nexus/sandbox-state-backups/<stack>/`: the folder follows the state terraform reads, and a copy of sandbox
+state can never be put back into real state, nor the other way round.
 """
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import private_directory, write_atomically
+from ..layout import SANDBOX_STATE_BACKUPS_DIR, STATE_BACKUPS_DIR
+from ..sandbox.provider import OVERRIDE_FILE
 from ..tools.terraform import run_terraform
 
-BACKUPS = "state-backups"
 KEEP = 20
 
 
@@ -48,7 +53,7 @@ def backup_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     state = pull_state(stack_dir, cli_config, log_file, timeout)
     if not state:
         return None
-    folder = private_directory(private_directory(state_dir / BACKUPS) / stack)
+    folder = private_directory(private_directory(backups_root(stack_dir, state_dir)) / stack)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     target = folder / f"{stamp}-serial{state.get('serial', 0)}.tfstate"
     write_atomically(target, json.dumps(state, indent=2) + "\n", private=True)
@@ -57,9 +62,15 @@ def backup_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     return target
 
 
-def latest_backup(state_dir: Path, stack: str) -> Path | None:
-    backups = sorted((state_dir / BACKUPS / stack).glob("*.tfstate"))
-    return backups[-1] if backups else None
+def backups_root(stack_dir: Path, state_dir: Path) -> Path:
+    """Where the backups of the state a stack folder uses live: real and sandbox state never share a folder."""
+    return state_dir / (SANDBOX_STATE_BACKUPS_DIR if (stack_dir / OVERRIDE_FILE).is_file() else STATE_BACKUPS_DIR)
+
+
+def latest_backup(stack_dir: Path, state_dir: Path, stack: str) -> Path | None:
+    """The newest copy of the state the stack folder uses (real or sandbox, see `backups_root`)."""
+    found = sorted((backups_root(stack_dir, state_dir) / stack).glob("*.tfstate"))
+    return found[-1] if found else None
 
 
 def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path | None, log_file: Path | None,
@@ -68,7 +79,7 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     state = pull_state(stack_dir, cli_config, log_file, timeout)
     if state is not None:
         return StateCheck(True, state.get("serial"), len(state.get("resources", [])))
-    backup = latest_backup(state_dir, stack)
+    backup = latest_backup(stack_dir, state_dir, stack)
     if backup is None:
         return StateCheck(False, None, 0)
     text = backup.read_text(encoding="utf-8")
@@ -105,9 +116,11 @@ def local_state_file(stack_dir: Path) -> Path | None:
 
 
 def make_state_private(stack_dir: Path) -> None:
-    """Local state and terraform's backup of it, owner-only (terraform keeps the mode of a file it rewrites, so
-    a file an older run left at 0644 would stay readable)."""
+    """Every local state file in the stack folder (real and sandbox, terraform's backups of them, the one a custom
+    local path names) owner-only: terraform keeps the mode of a file it rewrites, so a file an older run left at
+    0644 would stay readable."""
     state = local_state_file(stack_dir)
-    for path in (state, state.with_name(state.name + ".backup")) if state else ():
+    named = (state, state.with_name(state.name + ".backup")) if state else ()
+    for path in {*named, *stack_dir.glob("*.tfstate"), *stack_dir.glob("*.tfstate.backup")}:
         if path.is_file():
             path.chmod(0o600)

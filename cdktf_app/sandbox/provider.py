@@ -4,9 +4,10 @@ Terraform merges `*_override.tf.json` files into the configuration, so the sandb
 beside cdk.tf.json: every `aws` provider block (aliases included) gets fake credentials, the skip_* settings
 that keep it off real AWS, path-style S3 and the sandbox URL for each service. State never goes to a real
 backend: S3 state goes to the sandbox's S3 (an override's backend block replaces the original one, so its
-settings are carried over); every other backend (GCS, azurerm: there is no emulator for them here) becomes
-local state in the stack folder. Buckets get `force_destroy` (a Terraform-side setting only), as sandbox data
-is throwaway.
+settings are carried over); every other backend (local, GCS, azurerm: there is no emulator for the last two
+here) becomes the sandbox's own local state, `terraform.<stack>.sandbox.tfstate` in the stack folder, never the
+real `terraform.<stack>.tfstate` beside it. Buckets get `force_destroy` (a Terraform-side setting only), as
+sandbox data is throwaway.
 Synth replaces only the files it generates, so the override survives a re-synth; deploy writes or removes it
 on every run, so a stack never talks to the sandbox by accident.
 """
@@ -44,11 +45,17 @@ def backend_settings(url: str, original: dict) -> dict:
             "endpoints": {"s3": url, "dynamodb": url, "sts": url, "iam": url}}
 
 
+def sandbox_state_file(stack: str) -> str:
+    """The sandbox's local state of a stack, beside (never the same as) the real `terraform.<stack>.tfstate`."""
+    return f"terraform.{stack}.sandbox.tfstate"
+
+
 def sandbox_backend(backend: dict, url: str, local_path: str) -> dict:
-    """The backend a sandbox run uses instead of `backend`: S3 on the sandbox, else local state."""
+    """The backend a sandbox run uses instead of `backend`: S3 on the sandbox, else local state at `local_path`
+    (a real local backend's own path is not kept: its state describes real resources)."""
     if "s3" in backend:
         return {"s3": backend_settings(url, backend["s3"])}
-    return {"local": {"path": backend.get("local", {}).get("path", local_path)}}
+    return {"local": {"path": local_path}}
 
 
 def sandbox_override(stack: dict, url: str, local_path: str, max_retries: int | None = None) -> dict:
@@ -70,9 +77,9 @@ def sandbox_override(stack: dict, url: str, local_path: str, max_retries: int | 
 
 
 def write_provider_override(stack_dir: Path, url: str, max_retries: int | None = None) -> Path:
-    """Write the override for a stack (its local state, when it needs one, is `terraform.<stack>.tfstate`)."""
+    """Write the override for a stack (its local state, when it needs one, is `sandbox_state_file`)."""
     stack = json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))
-    override = sandbox_override(stack, url, f"terraform.{stack_dir.name}.tfstate", max_retries)
+    override = sandbox_override(stack, url, sandbox_state_file(stack_dir.name), max_retries)
     target = stack_dir / OVERRIDE_FILE
     target.write_text(json.dumps(override, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return target

@@ -132,7 +132,7 @@ def test_both_blueprints_destroy_cleanly(deployed, projects):
     for name, run in destroyed.items():
         project, sandbox = projects[name]
         state = json.loads((project / "cdktf.out" / "stacks" / run["stacks"][0] /
-                            f"terraform.{run['stacks'][0]}.tfstate").read_text())
+                            f"terraform.{run['stacks'][0]}.sandbox.tfstate").read_text())
         assert run["outcome"] == "succeeded" and run["destroyed"] >= 60
         assert [r for r in state["resources"] if r["mode"] == "managed"] == []
         assert sandbox_status(project / ".nexus") == sandbox  # --sandbox used the running one, left it running

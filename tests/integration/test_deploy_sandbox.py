@@ -61,7 +61,7 @@ def options(url: str, **overrides) -> DeployOptions:
 
 
 def state_of(project: Path) -> dict:
-    return json.loads((project / "cdktf.out" / "stacks" / STACK / f"terraform.{STACK}.tfstate").read_text())
+    return json.loads((project / "cdktf.out" / "stacks" / STACK / f"terraform.{STACK}.sandbox.tfstate").read_text())
 
 
 class PhaseWatcher(Reporter):
@@ -166,7 +166,7 @@ def hold_state_lock(state_file: Path, seconds: float) -> subprocess.Popen:
 def test_a_state_lock_held_by_another_process_heals_after_backoff(deployed, project, sandbox):
     spec = project / "nexus.yaml"
     spec.write_text(FAST_SPEC.format(owner="team-b"), encoding="utf-8")
-    state_file = project / "cdktf.out" / "stacks" / STACK / f"terraform.{STACK}.tfstate"
+    state_file = project / "cdktf.out" / "stacks" / STACK / f"terraform.{STACK}.sandbox.tfstate"
     # Held long enough that the first plan meets it even on a loaded machine; backoff 4 s, 8 s, 8 s outlasts it.
     holder = hold_state_lock(state_file, seconds=12)
     watcher = PhaseWatcher()
@@ -294,7 +294,7 @@ def test_the_sandbox_killed_mid_apply_ends_in_a_classified_failure_with_state_in
     assert time.monotonic() - started < 150
     assert failed.value.classification.failure_class == "connection"
     assert failed.value.classification.kind == "transient" and failed.value.attempts == 2
-    state = json.loads((tmp_path / "cdktf.out" / "stacks" / STACK / f"terraform.{STACK}.tfstate").read_text())
+    state = json.loads((tmp_path / "cdktf.out" / "stacks" / STACK / f"terraform.{STACK}.sandbox.tfstate").read_text())
     assert state["serial"] >= 1 and isinstance(state["resources"], list)  # readable, what was created is kept
     record = RunStore(runs_url(tmp_path)).get(failed.value.run_id)
     assert record.outcome == "failed" and record.error_class == "connection" and record.retries == 1
@@ -306,9 +306,9 @@ def test_an_unreadable_state_after_a_failed_apply_is_restored_from_the_last_back
     from cdktf_app.tools.terraform import ensure_cli_config
 
     stack_dir = project / "cdktf.out" / "stacks" / STACK
-    state_file = stack_dir / f"terraform.{STACK}.tfstate"
+    state_file = stack_dir / f"terraform.{STACK}.sandbox.tfstate"
     good = json.loads(state_file.read_text())
-    backup = latest_backup(project / ".nexus", STACK)
+    backup = latest_backup(stack_dir, project / ".nexus", STACK)
     assert backup is not None and json.loads(backup.read_text())["lineage"] == good["lineage"]
     state_file.write_text(state_file.read_text()[:200])  # what a crash mid-write would leave
     check = verify_state(stack_dir, project / ".nexus", STACK, ensure_cli_config(project / ".nexus"), None, 60)
@@ -330,7 +330,7 @@ def test_destroy_removes_everything_and_records_the_count(deployed, project, san
     assert [r for r in state_of(project)["resources"] if r["mode"] == "managed"] == []
     with pytest.raises(aws("dynamodb", sandbox.url).exceptions.ResourceNotFoundException):
         aws("dynamodb", sandbox.url).describe_table(TableName="fast-dev-docs")
-    backups = sorted((project / ".nexus" / "state-backups" / STACK).glob("*.tfstate"))
+    backups = sorted((project / ".nexus" / "sandbox-state-backups" / STACK).glob("*.tfstate"))
     assert backups and json.loads(backups[-1].read_text())["resources"]  # the last good state before destroy
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import stat
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -130,7 +132,7 @@ def test_a_gcs_backend_becomes_local_state_in_the_sandbox_and_nothing_leaves_the
     assert deployed.outcome == "succeeded" and deployed.added >= 1
     used = backend_used(stack_dir)
     assert used["type"] == "local", used
-    state_file = stack_dir / f"terraform.{STACK}.tfstate"
+    state_file = stack_dir / f"terraform.{STACK}.sandbox.tfstate"
     assert used["config"]["path"] == state_file.name
     assert json.loads(state_file.read_text())["resources"]
     # What terraform and Nexus wrote is the owner's only: state, the saved plan, the run's log and its folder.
@@ -141,7 +143,7 @@ def test_a_gcs_backend_becomes_local_state_in_the_sandbox_and_nothing_leaves_the
     changed = run(write_spec(tmp_path / "gcs", GCS, owner="team-b"), options(sandbox.url))
     assert changed.outcome == "succeeded" and changed.changed >= 1
     assert only_the_proxy_leads_out.seen == []
-    backups = sorted((tmp_path / "gcs" / ".nexus" / "state-backups" / STACK).glob("*.tfstate"))
+    backups = sorted((tmp_path / "gcs" / ".nexus" / "sandbox-state-backups" / STACK).glob("*.tfstate"))
     assert backups and mode(backups[-1]) == 0o600 and mode(backups[-1].parent) == 0o700
     assert mode(state_file) == 0o600 and mode(state_file.with_name(state_file.name + ".backup")) == 0o600
 
@@ -196,3 +198,52 @@ def test_nexus_own_calls_to_the_sandbox_never_go_through_a_proxy(tmp_path, sandb
     assert answers(sandbox.url, timeout=30)  # data.json lists all of moto: slow on a loaded machine
     assert seed_secrets(sandbox.url, load_spec(spec)) == ["direct/api-key"]
     assert only_the_proxy_leads_out.seen == []
+
+
+REAL_STATE = json.dumps({
+    "version": 4, "terraform_version": "1.11.0", "serial": 7, "lineage": "real-lineage-not-the-sandbox",
+    "outputs": {}, "resources": [{
+        "mode": "managed", "type": "aws_sqs_queue", "name": "sentinel",
+        "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+        "instances": [{"schema_version": 0, "attributes": {
+            "id": "https://sqs.eu-west-1.amazonaws.com/123456789012/real-sentinel", "name": "real-sentinel"}}]}],
+}, indent=2) + "\n"
+
+
+def test_sandbox_runs_keep_their_own_state_and_never_touch_the_real_local_state(tmp_path):
+    """A stack folder initialized for real, with real local state: deploy --sandbox and destroy --sandbox use
+    state (and backups) of their own, switch backends without a migration, and leave the real file as it was."""
+    from cdktf_app.deploy.state import latest_backup
+    from cdktf_app.sandbox import remove_provider_override
+    from cdktf_app.tools.terraform import ensure_cli_config, run_terraform
+
+    nexus = [str(Path(sys.executable).with_name("nexus"))]
+    (tmp_path / "nexus.yaml").write_text(SPEC.format(owner="team-a", state="").replace("name: safe", "name: twin"),
+                                         encoding="utf-8")
+    stack = "twin-dev-aws"
+    stack_dir = tmp_path / "cdktf.out" / "stacks" / stack
+    assert subprocess.run([*nexus, "synth", "nexus.yaml"], cwd=tmp_path, capture_output=True).returncode == 0
+    assert run_terraform(stack_dir, "init", "-input=false", "-no-color",
+                         cli_config=ensure_cli_config(tmp_path / ".nexus")).ok  # as a real deploy leaves it
+    real_state = stack_dir / f"terraform.{stack}.tfstate"
+    real_state.write_text(REAL_STATE, encoding="utf-8")
+    subprocess.run([*nexus, "sandbox", "up"], cwd=tmp_path, capture_output=True, timeout=120, check=True)
+    try:
+        for command in ("deploy", "destroy"):  # one sandbox for both, as `sandbox up` is used
+            done = subprocess.run([*nexus, command, "nexus.yaml", "--sandbox", "--auto-approve",
+                                   "--override-gate", "--reason", "state separation test"],
+                                  cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stdout + done.stderr
+            assert real_state.read_text(encoding="utf-8") == REAL_STATE
+            used = backend_used(stack_dir)
+            assert (used["type"], used["config"]["path"]) == ("local", f"terraform.{stack}.sandbox.tfstate")
+    finally:
+        subprocess.run([*nexus, "sandbox", "down"], cwd=tmp_path, capture_output=True, timeout=120)
+    sandbox_state = json.loads((stack_dir / f"terraform.{stack}.sandbox.tfstate").read_text())
+    assert sandbox_state["lineage"] != "real-lineage-not-the-sandbox"
+    assert [r for r in sandbox_state["resources"] if r["mode"] == "managed"] == []  # destroyed
+    backups = list((tmp_path / ".nexus" / "sandbox-state-backups" / stack).glob("*.tfstate"))
+    assert backups and all(json.loads(b.read_text())["lineage"] == sandbox_state["lineage"] for b in backups)
+    assert not (tmp_path / ".nexus" / "state-backups").exists()
+    remove_provider_override(stack_dir)  # what a real run does first: its restore path sees no sandbox copy
+    assert latest_backup(stack_dir, tmp_path / ".nexus", stack) is None
