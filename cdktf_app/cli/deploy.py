@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 
+from ..tools.terraform import DEFAULT_STOP_TIMEOUT, Terminated, sigterm_stops_like_ctrl_c
 from .options import ALLOW_UNSAFE_OVERRIDES
 
 INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+TERMINATED = 143  # 128 + SIGTERM
 SPEC = click.argument("spec", type=click.Path(dir_okay=False, path_type=Path), default="nexus.yaml")
 
 
@@ -34,6 +36,11 @@ def _options(command):
                                                   "(stop it with `nexus sandbox down`)."),
         click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS",
                      help="Watchdog for every terraform call (default per phase: init 300, plan 900, apply 3600)."),
+        click.option("--stop-timeout", type=click.FloatRange(min=0), default=DEFAULT_STOP_TIMEOUT, show_default=True,
+                     envvar="NEXUS_STOP_TIMEOUT", show_envvar=True, metavar="SECONDS",
+                     help="On Ctrl-C or SIGTERM, how long terraform may take to stop cleanly (finish what is in "
+                          "flight, write state, release the lock) before it is stopped by force. A forced stop "
+                          "may lose the state of resources in flight."),
         click.option("--max-attempts", type=click.IntRange(1, 10), default=3, show_default=True,
                      help="Attempts for a transient failure (throttling, 5xx, lock contention...)."),
         click.option("-v", "--verbose", is_flag=True, help="Show terraform's own output (always kept in "
@@ -56,6 +63,7 @@ def _run(obj: dict, command: str, spec: Path, **given) -> None:
         command=command, out_dir=given["out_dir"], stacks=given["stacks"], environment=given["environment"],
         auto_approve=given["auto_approve"], allow_destroy=given["allow_destroy"],
         override_gate=given["override_gate"], reason=given["reason"], timeout=given["timeout"],
+        stop_timeout=given["stop_timeout"],
         allow_unsafe_overrides=given["allow_unsafe_overrides"],
         retry=RetryPolicy(max_attempts=given["max_attempts"]),
         confirm=(lambda question: click.confirm(question, default=False)) if interactive else None)
@@ -67,20 +75,22 @@ def _run(obj: dict, command: str, spec: Path, **given) -> None:
 
         session = sandbox_session(project_state_dir(loaded), keep=given["keep"])
     try:
-        with session as sandbox, reporter:
+        with sigterm_stops_like_ctrl_c(), session as sandbox, reporter:
             if sandbox is not None:
                 options.sandbox_url = sandbox.url
                 reporter.note(f"sandbox: moto at {sandbox.url}")
             record = run(loaded, options, reporter)
-    except KeyboardInterrupt:
-        message = (f"nexus {command}: interrupted; terraform was asked to stop cleanly and the run is recorded as "
+    except KeyboardInterrupt as stopped:
+        how, code = ("terminated (SIGTERM)", TERMINATED) if isinstance(stopped, Terminated) else \
+            ("interrupted", INTERRUPTED)
+        message = (f"nexus {command}: {how}; terraform was asked to stop cleanly and the run is recorded as "
                    "cancelled (nexus runs list)")
         if obj.get("log_format") == "json":
-            click.echo(json.dumps({"level": "error", "error": "Interrupted", "code": INTERRUPTED, "message": message},
+            click.echo(json.dumps({"level": "error", "error": "Interrupted", "code": code, "message": message},
                                   sort_keys=True), err=True)
         else:
             click.echo(message, err=True)
-        sys.exit(INTERRUPTED)
+        sys.exit(code)
     run_summary(record, obj)
 
 
@@ -93,7 +103,7 @@ def plan(obj: dict, spec: Path, **given) -> None:
 
     \b
     Exit codes: 0 planned, 1 terraform failed (class and evidence shown), 2 usage, 3 gate blocked,
-    130 interrupted (Ctrl-C: terraform is sent SIGINT and stops cleanly).
+    130 interrupted (Ctrl-C: terraform is sent SIGINT and stops cleanly), 143 SIGTERM (handled like Ctrl-C).
     """
     _run(obj, "plan", spec, **given)
 
@@ -110,6 +120,12 @@ def deploy(obj: dict, spec: Path, **given) -> None:
     Try it locally:   nexus deploy nexus.yaml --sandbox --auto-approve
     In CI:            nexus deploy nexus.yaml --env prod --auto-approve
     History:          nexus runs list
+
+    \b
+    Stopping: Ctrl-C or SIGTERM sends terraform SIGINT, so it finishes what is in flight, writes its state and
+    releases the lock; after --stop-timeout seconds (or a second Ctrl-C) it is stopped by force, which may lose
+    the state of resources in flight. If Nexus is killed (kill -9), terraform gets SIGINT from the kernel (Linux).
+    Exit codes: 0 deployed, 1 terraform failed, 2 usage, 3 gate blocked, 130 Ctrl-C, 143 SIGTERM.
     """
     _run(obj, "deploy", spec, **given)
 

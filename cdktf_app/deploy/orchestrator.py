@@ -26,7 +26,8 @@ from ..stacks.backends import required_terraform
 from ..stacks.app import StackInfo
 from ..stacks.synth import SynthResult, synth
 from ..workspace import load
-from ..tools.terraform import TerraformResult, ensure_cli_config, run_terraform, terraform_version
+from ..tools.terraform import (DEFAULT_STOP_TIMEOUT, TerraformResult, ensure_cli_config, run_terraform,
+                               terraform_version)
 from .cost_delta import plan_cost_delta
 from .gate import GateBlocked, GateResult, evaluate_gate
 from .plan_summary import PlanSummary, summarize_plan
@@ -57,6 +58,7 @@ class DeployOptions:
     confirm: Callable[[str], bool] | None = None
     aws_max_retries: int | None = None
     allow_unsafe_overrides: tuple[str, ...] = ()
+    stop_timeout: float = DEFAULT_STOP_TIMEOUT  # Ctrl-C/SIGTERM: seconds terraform gets to stop cleanly
 
 
 class Reporter:
@@ -118,7 +120,8 @@ class _Run:
     def terraform(self, stack_dir: Path, phase: str, *arguments: str, logged: bool = True) -> TerraformResult:
         return run_terraform(stack_dir, *arguments, cli_config=self.cli_config, timeout=self.timeout(phase),
                              log_file=self.log_file if logged else None,
-                             on_line=self.reporter.terraform_line if logged else None)
+                             on_line=self.reporter.terraform_line if logged else None,
+                             stop_timeout=self.options.stop_timeout)
 
     def timed(self, stack: str, phase: str, call: Callable[[], TerraformResult], attempt: int) -> TerraformResult:
         self.reporter.phase(stack, phase)

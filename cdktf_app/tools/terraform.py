@@ -6,15 +6,20 @@ for providers the mirror has.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from ..errors import ToolError
@@ -137,16 +142,57 @@ class TerraformResult:
 
 
 WATCHDOG_MESSAGE = "nexus watchdog: terraform {command} did not finish in {timeout}s; stopped it"
-INTERRUPT_MESSAGE = "nexus: interrupted; terraform {command} was sent SIGINT to stop cleanly\n"
-ESCALATED_MESSAGE = "nexus: terraform {command} had not stopped {grace}s after SIGINT (or Ctrl-C came again); stopped it\n"
-INTERRUPT_GRACE = 60.0
+INTERRUPT_MESSAGE = "nexus: {cause}; terraform {command} was sent SIGINT to stop cleanly\n"
+ESCALATED_MESSAGE = ("nexus: terraform {command} had not stopped {grace}s after SIGINT (or Ctrl-C came again); "
+                     "stopped it\n")
+DEFAULT_STOP_TIMEOUT = 60.0
 # What terraform writes (state, its backup, saved plans, .terraform/) holds secrets: owner-only from creation.
 PRIVATE_UMASK = 0o077
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM to Nexus, raised where Ctrl-C raises KeyboardInterrupt (see `sigterm_stops_like_ctrl_c`)."""
+
+
+@contextmanager
+def sigterm_stops_like_ctrl_c() -> Iterator[None]:
+    """While inside, SIGTERM (what CI systems, systemd, docker stop and kill send) raises `Terminated` in the main
+    thread, so a terraform call stops as it does on Ctrl-C. Main thread only, as signal handlers are."""
+    def terminated(signum, frame):
+        raise Terminated
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@cache
+def _prctl():
+    return ctypes.CDLL(None, use_errno=True).prctl
+
+
+def _stop_when_nexus_dies() -> Callable[[], None] | None:
+    """A preexec_fn (Linux only) asking the kernel to send terraform SIGINT when Nexus dies, kill -9 included:
+    terraform is in a session of its own, so nothing else would stop it, and SIGINT lets it stop as on Ctrl-C.
+    prctl is looked up here, in the parent, so the forked child (Nexus may have other threads) only makes
+    system calls before exec."""
+    if not sys.platform.startswith("linux"):
+        return None
+    prctl, parent, sigint = _prctl(), os.getpid(), int(signal.SIGINT)
+
+    def set_parent_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, sigint)
+        if os.getppid() != parent:  # Nexus died before prctl took effect: nobody would send the signal
+            raise ChildProcessError("nexus ended before terraform started")
+    return set_parent_death_signal
 
 
 def run_terraform(stack_dir: Path, *arguments: str, cli_config: Path | None = None,
                   timeout: float = DEFAULT_TIMEOUT, log_file: Path | None = None,
-                  on_line: Callable[[str], None] | None = None) -> TerraformResult:
+                  on_line: Callable[[str], None] | None = None,
+                  stop_timeout: float = DEFAULT_STOP_TIMEOUT) -> TerraformResult:
     """Run terraform in a stack folder with a watchdog; output captured (and appended to `log_file`, and
     handed line by line to `on_line`), never streamed to the user directly.
 
@@ -154,23 +200,32 @@ def run_terraform(stack_dir: Path, *arguments: str, cli_config: Path | None = No
     endpoint that accepts a connection and never answers would otherwise hang terraform forever. A stopped
     run returns `timed_out=True` and its output ends with the watchdog's line.
 
-    Ctrl-C (KeyboardInterrupt) is passed on as SIGINT, so terraform finishes what is in flight and writes its
-    state; KeyboardInterrupt is raised again once terraform has stopped (see `_Interruption`).
+    Ctrl-C (KeyboardInterrupt) or SIGTERM (`Terminated`, inside `sigterm_stops_like_ctrl_c`) is passed on as
+    SIGINT, so terraform finishes what is in flight and writes its state; the same exception is raised again
+    once terraform has stopped, or was stopped by force `stop_timeout` seconds later (see `_Interruption`).
+    If Nexus itself dies (kill -9), the kernel sends terraform SIGINT (Linux; see `_stop_when_nexus_dies`).
+
+    Must be called from a thread that lives until it returns: the kernel's parent-death signal follows the
+    thread that started terraform.
     """
     environment = {**os.environ, "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     if cli_config:
         environment["TF_CLI_CONFIG_FILE"] = str(cli_config)
     command = (terraform_binary(), *arguments)
     started = time.monotonic()
-    # Its own session: a terminal's Ctrl-C reaches Nexus only, which passes it on once.
-    process = subprocess.Popen(command, cwd=stack_dir, env=environment, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True, errors="replace",
-                               start_new_session=True, umask=PRIVATE_UMASK)
+    spool = _Spool()
+    try:
+        # Its own session: a terminal's Ctrl-C reaches Nexus only, which passes it on once.
+        process = subprocess.Popen(command, cwd=stack_dir, env=environment, stdout=spool.writer,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                   umask=PRIVATE_UMASK, preexec_fn=_stop_when_nexus_dies())
+    finally:
+        os.close(spool.writer)
     fired = threading.Event()
     watchdog = threading.Timer(timeout, _stop_group, args=(process, fired))
     watchdog.daemon = True
     watchdog.start()
-    interruption = _Interruption(process)
+    interruption = _Interruption(process, stop_timeout)
     lines: list[str] = []
     log = open(log_file, "a", encoding="utf-8") if log_file else None
     try:
@@ -178,57 +233,92 @@ def run_terraform(stack_dir: Path, *arguments: str, cli_config: Path | None = No
             log.write(f"$ terraform {' '.join(arguments)}\n")
         while True:
             try:
-                for line in process.stdout:
-                    lines.append(line)
-                    if log:
-                        log.write(line)
-                        log.flush()
-                    if on_line:
-                        on_line(line.rstrip("\n"))
+                while True:
+                    finished = process.poll() is not None
+                    for line in spool.lines(final=finished):
+                        lines.append(line)
+                        if log:
+                            log.write(line)
+                            log.flush()
+                        if on_line:
+                            on_line(line.rstrip("\n"))
+                    if finished:
+                        break
+                    time.sleep(SPOOL_POLL)
                 returncode = process.wait()
                 break
-            except KeyboardInterrupt:
-                interruption.escalate()
+            except KeyboardInterrupt as stop:
+                interruption.stop(stop)
     finally:
         watchdog.cancel()
         interruption.cancel()
         if process.poll() is None:  # left by an error of our own: never leave terraform running unattended
             _stop_group(process, threading.Event())
-        process.stdout.close()
+        spool.reader.close()
         notices = [WATCHDOG_MESSAGE.format(command=arguments[0], timeout=timeout) + "\n"] if fired.is_set() else []
         notices += interruption.notices(arguments[0])
         lines.extend(notices)
         if log:
             log.writelines(notices)
             log.close()
-    if interruption.requested:
-        raise KeyboardInterrupt
+    if interruption.cause is not None:
+        raise interruption.cause
     return TerraformResult(command=command, returncode=returncode, output="".join(lines),
                            timed_out=fired.is_set(), seconds=time.monotonic() - started)
 
 
-class _Interruption:
-    """Ctrl-C while terraform runs: SIGINT to terraform, which stops gracefully (in-flight operations finish,
-    state is written, the lock released). If it has not stopped INTERRUPT_GRACE seconds later, or Ctrl-C comes
-    again, its process group gets SIGTERM, then SIGKILL."""
+SPOOL_POLL = 0.05
 
-    def __init__(self, process: subprocess.Popen):
+
+class _Spool:
+    """terraform's output goes to a private file that is unlinked at once, read back as it grows. Not a pipe:
+    when Nexus dies, a pipe breaks and terraform (a Go program) dies of SIGPIPE at its next line of output,
+    before it has written its state; a file takes its output until it has stopped cleanly."""
+
+    def __init__(self) -> None:
+        self.writer, path = tempfile.mkstemp(prefix="nexus-terraform-", suffix=".out")  # 0600
+        try:
+            self.reader = open(path, "rb", buffering=0)
+        finally:
+            os.unlink(path)
+        self.pending = b""
+
+    def lines(self, final: bool = False) -> list[str]:
+        """The complete lines written since the last call (with `final`, the unterminated rest too)."""
+        self.pending += self.reader.read() or b""
+        *complete, self.pending = self.pending.split(b"\n")
+        if final and self.pending:
+            complete.append(self.pending)
+            self.pending = b""
+        return [line.decode("utf-8", "replace") + "\n" for line in complete]
+
+
+class _Interruption:
+    """Ctrl-C or SIGTERM while terraform runs: SIGINT to terraform, which stops gracefully (in-flight operations
+    finish, state is written, the lock released). If it has not stopped `grace` seconds later, or Ctrl-C comes
+    again, its process group gets SIGTERM, then SIGKILL (state of in-flight resources may then be lost).
+    A SIGTERM during the grace does not force the stop: supervisors repeat their request (GitHub Actions sends
+    SIGINT, then SIGTERM 7.5 s later) and each second of grace counts."""
+
+    def __init__(self, process: subprocess.Popen, grace: float):
         self.process = process
-        self.requested = False
+        self.grace = grace
+        self.cause: KeyboardInterrupt | None = None
         self.escalated = threading.Event()
         self.timer: threading.Timer | None = None
 
-    def escalate(self) -> None:
-        if self.requested:
-            self.cancel()
-            _stop_group(self.process, self.escalated)
+    def stop(self, cause: KeyboardInterrupt) -> None:
+        if self.cause is not None:
+            if not isinstance(cause, Terminated):
+                self.cancel()
+                _stop_group(self.process, self.escalated)
             return
-        self.requested = True
+        self.cause = cause
         try:
             os.kill(self.process.pid, signal.SIGINT)
         except ProcessLookupError:
             return
-        self.timer = threading.Timer(INTERRUPT_GRACE, _stop_group, args=(self.process, self.escalated))
+        self.timer = threading.Timer(self.grace, _stop_group, args=(self.process, self.escalated))
         self.timer.daemon = True
         self.timer.start()
 
@@ -237,9 +327,12 @@ class _Interruption:
             self.timer.cancel()
 
     def notices(self, command: str) -> list[str]:
-        said = [INTERRUPT_MESSAGE.format(command=command)] if self.requested else []
+        if self.cause is None:
+            return []
+        cause = "terminated (SIGTERM)" if isinstance(self.cause, Terminated) else "interrupted"
+        said = [INTERRUPT_MESSAGE.format(cause=cause, command=command)]
         if self.escalated.is_set():
-            said.append(ESCALATED_MESSAGE.format(command=command, grace=INTERRUPT_GRACE))
+            said.append(ESCALATED_MESSAGE.format(command=command, grace=f"{self.grace:g}"))
         return said
 
 

@@ -86,9 +86,9 @@ def test_ctrl_c_mid_apply_lets_terraform_stop_cleanly_and_exits_130(tmp_path):
     stack_dir = tmp_path / "cdktf.out" / "stacks" / STACK
     log = next((tmp_path / ".nexus" / "logs").glob("*.log")).read_text()
     assert "Gracefully shutting down" in log and "was sent SIGINT to stop cleanly" in log
-    state = json.loads((stack_dir / f"terraform.{STACK}.tfstate").read_text())
+    state = json.loads((stack_dir / f"terraform.{STACK}.sandbox.tfstate").read_text())
     assert isinstance(state["resources"], list) and state["serial"] >= 1
-    assert not (stack_dir / f".terraform.{STACK}.tfstate.lock.info").exists()
+    assert not (stack_dir / f".terraform.{STACK}.sandbox.tfstate.lock.info").exists()
     assert terraform_processes_in(tmp_path) == []
     record = RunStore(runs_url(tmp_path)).list(limit=1)[0]
     assert record.outcome == "cancelled" and record.error_class == "interrupted"
@@ -119,3 +119,29 @@ def test_a_sandbox_left_by_a_killed_deploy_is_stopped_by_sandbox_down(tmp_path):
     again = subprocess.run([*NEXUS, "sandbox", "down", "--project", str(tmp_path), "--output", "json"],
                            capture_output=True, text=True, timeout=120)
     assert json.loads(again.stdout) == {"state": "not running"}
+
+
+def wait_until_no_terraform_in(project: Path, timeout: float) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while terraform_processes_in(project) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return terraform_processes_in(project)
+
+
+def test_kill_9_mid_apply_stops_terraform_which_leaves_readable_state(tmp_path):
+    deploy = start_deploy(tmp_path)
+    try:
+        wait_for_log_line(tmp_path, "Creating...", deploy)
+        assert terraform_processes_in(tmp_path)
+        deploy.kill()
+        deploy.wait(timeout=30)
+        left = wait_until_no_terraform_in(tmp_path, timeout=90)
+    finally:
+        for pid in terraform_processes_in(tmp_path):
+            os.kill(pid, signal.SIGKILL)
+        subprocess.run([*NEXUS, "sandbox", "down", "--project", str(tmp_path)], capture_output=True, timeout=120)
+    assert left == []  # the kernel sent terraform SIGINT when its parent died
+    stack_dir = tmp_path / "cdktf.out" / "stacks" / STACK
+    state = json.loads((stack_dir / f"terraform.{STACK}.sandbox.tfstate").read_text())
+    assert isinstance(state["resources"], list) and state["serial"] >= 1
+    assert not (stack_dir / f".terraform.{STACK}.sandbox.tfstate.lock.info").exists()
