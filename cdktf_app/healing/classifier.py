@@ -27,6 +27,7 @@ class Rule:
     pattern: re.Pattern
     context: re.Pattern | None
     source: str
+    samples: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class _RuleEntry(BaseModel):
     pattern: str
     context: str | None = None
     source: str = ""
+    samples: list[str] = Field(min_length=1)  # real texts the rule exists for (the tests classify each)
 
 
 def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
@@ -73,13 +75,13 @@ def load_rules(path: Path = RULES_FILE) -> tuple[Rule, ...]:
         patterns = {}
         for field in ("pattern", "context"):
             try:
-                patterns[field] = re.compile(getattr(entry, field)) if getattr(entry, field) else None
+                patterns[field] = re.compile(getattr(entry, field), re.IGNORECASE) if getattr(entry, field) else None
             except re.error as error:
                 raise DataFileError(problems=[expected(document.source, (index, field), f"a regular expression "
                                                        f"({error})", getattr(entry, field))]) from None
         rules.append(Rule(id=entry.id, failure_class=entry.failure_class, kind=entry.kind,
                           confidence=entry.confidence, pattern=patterns["pattern"], context=patterns["context"],
-                          source=entry.source))
+                          source=entry.source, samples=tuple(entry.samples)))
     return tuple(rules)
 
 

@@ -11,116 +11,43 @@ from cdktf_app.errors import DataFileError, UsageError
 from cdktf_app.healing import RetryPolicy, classify, load_rules, run_healed
 from cdktf_app.healing.classifier import RULES_FILE
 
-# (rule id, class, kind, failure text as terraform prints it). Texts are terraform's and the AWS provider's
-# real messages (ARCHITECTURE.md lists the ones seen on this machine) and Terragrunt's reference examples.
-SAMPLES = [
-    ("terragrunt-state-load-tcp-timeout", "network-timeout", "transient",
-     "Failed to load state: RequestError: send request failed\ncaused by: Get https://bucket.s3.amazonaws.com/"
-     "state: dial tcp 52.216.8.1:443: i/o timeout"),
-    ("terragrunt-backend-tls-timeout", "tls-handshake-timeout", "transient",
-     "Failed to load backend: Error configuring the backend 's3': RequestError: send request failed caused by: "
-     "Post https://sts.amazonaws.com/: net/http: TLS handshake timeout"),
-    ("terragrunt-alarm-update-in-progress", "conflict-in-progress", "transient",
-     "Error: Creating metric alarm failed: ValidationError: A separate request to update this alarm is in "
-     "progress. status code: 400"),
-    ("terragrunt-provider-install-tls-timeout", "tls-handshake-timeout", "transient",
-     'Error installing provider "template": error fetching checksums: Get https://releases.hashicorp.com/'
-     "terraform-provider-template/1.0.0/terraform-provider-template_1.0.0_SHA256SUMS: net/http: TLS handshake "
-     "timeout."),
-    ("terragrunt-provider-install-tcp", "network-timeout", "transient",
-     'Error installing provider "aws": Get https://releases.hashicorp.com/: read tcp 10.0.0.2:50514->'
-     "151.101.1.183:443: read: connection reset by peer"),
-    ("terragrunt-no-such-bucket", "eventual-consistency", "transient",
-     "Error: NoSuchBucket: The specified bucket does not exist\n\tstatus code: 404"),
-    ("terragrunt-ssm-too-many-updates", "throttling", "transient",
-     "Error: Error creating SSM parameter: TooManyUpdates: Too many updates to the parameter"),
-    ("terragrunt-registry-429", "registry-rate-limit", "transient",
-     "Error: Failed to query available provider packages\nCould not retrieve the list of available versions "
-     "for provider hashicorp/aws: could not query provider registry: app.terraform.io: 429 Too Many Requests"),
-    ("terragrunt-ssh-closed", "connection", "transient",
-     "Could not download module: ssh_exchange_identification: Connection closed by remote host"),
-    ("terragrunt-client-timeout", "network-timeout", "transient",
-     'Error: Get "https://registry.terraform.io/v1/providers/": net/http: request canceled '
-     "(Client.Timeout exceeded while awaiting headers)"),
-    ("logging-target-not-ready", "eventual-consistency", "transient",
-     "│ Error: creating S3 Bucket (patient-portal-dev-phi-records) Logging: operation error S3: PutBucketLogging, "
-     "https response error StatusCode: 400, api error InvalidTargetBucketForLogging: You must either provide the "
-     "necessary permissions to the logging service using a bucket policy or give the log-delivery group WRITE "
-     "and READ_ACP permissions to the target bucket"),
-    ("throttling", "throttling", "transient",
-     "│ Error: creating SQS Queue (jobs): operation error SQS: CreateQueue, exceeded maximum number of "
-     "attempts, 2, https response error StatusCode: 400, RequestID: 1f2e, api error Throttling: Rate exceeded"),
-    ("throttling", "throttling", "transient",
-     "│ Error: creating EC2 VPC: operation error EC2: CreateVpc, https response error StatusCode: 503, "
-     "RequestID: 9c1, api error RequestLimitExceeded: Request limit exceeded."),
-    ("server-error", "server-error", "transient",
-     "│ Error: reading S3 Bucket (logs): operation error S3: HeadBucket, https response error StatusCode: 500, "
-     "api error InternalError: We encountered an internal error. Please try again."),
-    ("connection-refused", "connection", "transient",
-     '│ Error: creating KMS Key: operation error KMS: CreateKey, exceeded maximum number of attempts, 9, '
-     'https response error StatusCode: 0, RequestID: , request send failed, Post "http://127.0.0.1:4566/": '
-     "dial tcp 127.0.0.1:4566: connect: connection refused"),
-    ("connection-refused", "connection", "transient",
-     '│ Error: creating EC2 VPC: operation error EC2: CreateVpc, exceeded maximum number of attempts, 1, https '
-     'response error StatusCode: 0, RequestID: , request send failed, Post "http://127.0.0.1:49847/": EOF'),
-    ("state-lock", "lock-contention", "transient",
-     "│ Error: Error acquiring the state lock\n│ \n│ Error message: resource temporarily unavailable\n"
-     "│ Lock Info:\n│   ID:        7b1c\n│   Path:      terraform.app-dev-aws.tfstate\n│   Operation: "
-     "OperationTypeApply"),
-    ("state-lock", "lock-contention", "transient",
-     "│ Error: Error acquiring the state lock\n│ Error message: operation error S3: PutObject, https response "
-     "error StatusCode: 412, RequestID: 5d, HostID: x, api error PreconditionFailed: At least one of the "
-     "pre-conditions you specified did not hold"),
-    ("state-lock", "lock-contention", "transient",
-     "│ Error: Error acquiring the state lock\n│ Error message: operation error DynamoDB: PutItem, https response "
-     "error StatusCode: 400, RequestID: 1, ConditionalCheckFailedException: The conditional request failed"),
-    ("watchdog", "watchdog-timeout", "stalled",
-     "aws_s3_bucket.files: Still creating... [40s elapsed]\n"
-     "nexus watchdog: terraform apply did not finish in 30s; stopped it"),
-    ("auth", "auth", "permanent",
-     "│ Error: creating IAM Role (app): operation error IAM: CreateRole, https response error StatusCode: 403, "
-     "api error InvalidClientTokenId: The security token included in the request is invalid."),
-    ("already-exists", "already-exists", "permanent",
-     "│ Error: creating IAM Role (app-task): operation error IAM: CreateRole, https response error StatusCode: "
-     "409, api error EntityAlreadyExists: Role with name app-task already exists."),
-    ("already-exists", "already-exists", "permanent",
-     "│ Error: creating S3 Bucket (assets): operation error S3: CreateBucket, https response error StatusCode: "
-     "409, BucketAlreadyExists: The requested bucket name is not available."),
-    ("quota", "quota", "permanent",
-     "│ Error: creating EC2 VPC: operation error EC2: CreateVpc, https response error StatusCode: 400, "
-     "api error VpcLimitExceeded: The maximum number of VPCs has been reached."),
-    ("validation", "validation", "permanent",
-     "│ Error: creating RDS DB Instance (db): operation error RDS: CreateDBInstance, https response error "
-     "StatusCode: 400, api error InvalidParameterCombination: Cannot find version 99 for postgres"),
-    ("validation", "validation", "permanent",
-     '│ Error: Unsupported argument\n│   on cdk.tf.json line 40, in resource.aws_s3_bucket.files:\n│ An '
-     'argument named "region" is not expected here.'),
-    ("missing-dependency", "not-found", "permanent",
-     "│ Error: reading Secrets Manager Secret (patient-portal/db-password): couldn't find resource"),
-    ("already-deleted", "already-deleted", "transient",
-     "│ Error: deleting AWS DynamoDB Table (patient-portal-dev-consent-records): operation error DynamoDB: "
-     "DeleteTable, https response error StatusCode: 400, RequestID: bX8boQ1b95lJI7zLJcqCj72PNIQqIcHFfWBSIulXukOQ"
-     "lDlVFUxe, ResourceNotFoundException: Requested resource not found"),
-    ("bucket-not-empty", "not-empty", "permanent",
-     "│ Error: deleting S3 Bucket (tiny-dev-access-logs): operation error S3: DeleteBucket, https response "
-     "error StatusCode: 409, api error BucketNotEmpty: The bucket you tried to delete is not empty"),
-    ("deletion-protection", "deletion-protection", "permanent",
-     "│ Error: deleting RDS DB Instance (db): operation error RDS: DeleteDBInstance, api error "
-     "InvalidParameterCombination: Cannot delete protected DB Instance, please disable deletion protection"),
-]
+RULES = load_rules()
+# Every rule's real failure texts, from the rules file itself (terraform's and the AWS provider's messages as
+# seen here, ARCHITECTURE.md "Failure texts", and Terragrunt's reference examples).
+SAMPLES = [(rule, text) for rule in RULES for text in rule.samples]
 
 
-@pytest.mark.parametrize("rule_id, failure_class, kind, text", SAMPLES,
-                         ids=[f"{sample[0]}-{index}" for index, sample in enumerate(SAMPLES)])
-def test_each_rule_classifies_its_real_failure_text(rule_id, failure_class, kind, text):
+@pytest.mark.parametrize("rule, text", SAMPLES, ids=[f"{rule.id}-{index}" for index, (rule, _) in enumerate(SAMPLES)])
+def test_each_rule_classifies_its_real_failure_texts(rule, text):
     result = classify(text)
-    assert (result.rule, result.failure_class, result.kind) == (rule_id, failure_class, kind)
-    assert 0 < result.confidence <= 1
+    assert (result.rule, result.failure_class, result.kind) == (rule.id, rule.failure_class, rule.kind)
+    assert result.confidence == rule.confidence > 0
     assert result.evidence and result.evidence in re.sub(r"^[\s│╷╵]+", "", text, flags=re.M)
 
 
-def test_every_rule_has_a_sample():
-    assert {rule.id for rule in load_rules()} == {sample[0] for sample in SAMPLES}
+def test_every_rule_carries_a_sample_and_the_known_texts_are_there():
+    assert all(rule.samples for rule in RULES)
+    # one per class the issues and ARCHITECTURE.md name, so a sample cannot silently drop out of the data
+    texts = "\n".join(text for _, text in SAMPLES)
+    for seen in ("No valid credential sources found", "Error acquiring the state lock", "PreconditionFailed",
+                 "ConditionalCheckFailedException", "connect: connection refused", "api error Throttling: Rate",
+                 "RequestLimitExceeded", "Please try again", "EntityAlreadyExists", "BucketAlreadyExists"):
+        assert seen in texts
+
+
+def test_no_valid_credential_sources_is_a_permanent_auth_failure():
+    # terraform 1.11 + AWS provider 5.100 with no credentials at all (AWS_EC2_METADATA_DISABLED=true)
+    result = classify("Planning failed. Terraform encountered an error while generating this plan.\n\n"
+                      "│ Error: No valid credential sources found\n│\n│ Please see "
+                      "https://registry.terraform.io/providers/hashicorp/aws\n"
+                      "│ for more information about providing credentials.")
+    assert (result.failure_class, result.kind, result.rule) == ("auth", "permanent", "auth")
+    assert result.evidence == "Error: No valid credential sources found"
+
+
+def test_patterns_match_whatever_the_case():
+    assert classify("ERROR ACQUIRING THE STATE LOCK").rule == "state-lock"
+    assert classify("api error throttling: rate exceeded").rule == "throttling"
 
 
 def test_terragrunt_defaults_are_the_reference_set():
@@ -148,12 +75,17 @@ def test_a_permanent_match_wins_a_tie_and_the_better_match_wins_otherwise():
 
 def test_a_broken_rules_file_is_a_located_data_file_error(tmp_path):
     bad = tmp_path / "rules.yaml"
-    bad.write_text("- id: x\n  class: y\n  kind: sometimes\n  confidence: 1\n  pattern: a\n", encoding="utf-8")
+    bad.write_text("- id: x\n  class: y\n  kind: sometimes\n  confidence: 1\n  pattern: a\n  samples: [a]\n",
+                   encoding="utf-8")
     with pytest.raises(DataFileError, match=rf"{bad}:3:\d+: \[0\]\.kind: expected 'transient', 'permanent' or "
                                             r"'stalled', got 'sometimes'"):
         load_rules(bad)
-    bad.write_text("- id: x\n  class: y\n  kind: transient\n  confidence: 1\n  pattern: '('\n", encoding="utf-8")
+    bad.write_text("- id: x\n  class: y\n  kind: transient\n  confidence: 1\n  pattern: '('\n  samples: ['(']\n",
+                   encoding="utf-8")
     with pytest.raises(DataFileError, match=rf"{bad}:5:\d+: \[0\]\.pattern: expected a regular expression"):
+        load_rules(bad)
+    bad.write_text("- id: x\n  class: y\n  kind: transient\n  confidence: 1\n  pattern: a\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match=rf"{bad}:1:\d+: \[0\]\.samples: expected a value \(required\)"):
         load_rules(bad)
     assert RULES_FILE.is_file()
 
