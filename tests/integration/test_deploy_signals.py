@@ -30,10 +30,10 @@ STACK = "sig-dev-aws"
 NEXUS = [str(Path(sys.executable).with_name("nexus"))]
 
 
-def start_deploy(project: Path) -> subprocess.Popen:
+def start_deploy(project: Path, *extra: str) -> subprocess.Popen:
     (project / "nexus.yaml").write_text(SPEC, encoding="utf-8")
     return subprocess.Popen([*NEXUS, "deploy", "nexus.yaml", "--sandbox", "--auto-approve", "--override-gate",
-                             "--reason", "signal test"], cwd=project, stdout=subprocess.PIPE,
+                             "--reason", "signal test", *extra], cwd=project, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
 
 
@@ -72,20 +72,23 @@ def port_is_free(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) != 0
 
 
-def test_ctrl_c_mid_apply_lets_terraform_stop_cleanly_and_exits_130(tmp_path):
+@pytest.mark.parametrize(("sent", "code", "said"), [(signal.SIGINT, 130, "interrupted"),
+                                                     (signal.SIGTERM, 143, "terminated (SIGTERM)")])
+def test_ctrl_c_or_sigterm_mid_apply_lets_terraform_stop_cleanly(tmp_path, sent, code, said):
     deploy = start_deploy(tmp_path)
     try:
         wait_for_log_line(tmp_path, "Creating...", deploy)
-        deploy.send_signal(signal.SIGINT)
+        deploy.send_signal(sent)
         output, _ = deploy.communicate(timeout=120)
     finally:
         if deploy.poll() is None:
             deploy.kill()
-    assert deploy.returncode == 130, output
-    assert "interrupted" in output and "Traceback" not in output
+    assert deploy.returncode == code, output
+    assert f"deploy: {said};" in output and "Traceback" not in output
     stack_dir = tmp_path / "cdktf.out" / "stacks" / STACK
     log = next((tmp_path / ".nexus" / "logs").glob("*.log")).read_text()
-    assert "Gracefully shutting down" in log and "was sent SIGINT to stop cleanly" in log
+    assert "Gracefully shutting down" in log and f"nexus: {said}; terraform apply was sent SIGINT" in log
+    assert "stopped it" not in log  # it stopped by itself, within the grace
     state = json.loads((stack_dir / f"terraform.{STACK}.sandbox.tfstate").read_text())
     assert isinstance(state["resources"], list) and state["serial"] >= 1
     assert not (stack_dir / f".terraform.{STACK}.sandbox.tfstate.lock.info").exists()
@@ -145,3 +148,18 @@ def test_kill_9_mid_apply_stops_terraform_which_leaves_readable_state(tmp_path):
     state = json.loads((stack_dir / f"terraform.{STACK}.sandbox.tfstate").read_text())
     assert isinstance(state["resources"], list) and state["serial"] >= 1
     assert not (stack_dir / f".terraform.{STACK}.sandbox.tfstate.lock.info").exists()
+
+
+def test_terraform_that_has_not_stopped_after_the_stop_timeout_is_stopped_by_force(tmp_path):
+    deploy = start_deploy(tmp_path, "--stop-timeout", "0")
+    try:
+        wait_for_log_line(tmp_path, "Creating...", deploy)
+        deploy.send_signal(signal.SIGTERM)
+        output, _ = deploy.communicate(timeout=120)
+    finally:
+        if deploy.poll() is None:
+            deploy.kill()
+    assert deploy.returncode == 143, output
+    log = next((tmp_path / ".nexus" / "logs").glob("*.log")).read_text()
+    assert "terraform apply had not stopped 0s after SIGINT" in log
+    assert terraform_processes_in(tmp_path) == []
