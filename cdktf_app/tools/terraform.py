@@ -271,16 +271,22 @@ SPOOL_POLL = 0.05
 
 
 class _Spool:
-    """terraform's output goes to a private file that is unlinked at once, read back as it grows. Not a pipe:
-    when Nexus dies, a pipe breaks and terraform (a Go program) dies of SIGPIPE at its next line of output,
-    before it has written its state; a file takes its output until it has stopped cleanly."""
+    """terraform's output goes to a file read back as it grows: in memory (memfd, Linux), else a 0600 temporary
+    file unlinked at once, as the output holds values from the state. Not a pipe: when Nexus dies, a pipe breaks
+    and terraform (a Go program) dies of SIGPIPE at its next line of output, before it has written its state;
+    a file takes its output until it has stopped cleanly."""
 
     def __init__(self) -> None:
-        self.writer, path = tempfile.mkstemp(prefix="nexus-terraform-", suffix=".out")  # 0600
-        try:
+        if hasattr(os, "memfd_create"):
+            self.writer = os.memfd_create("nexus-terraform-output")
+            path = f"/proc/self/fd/{self.writer}"  # opened again: a read offset of its own
             self.reader = open(path, "rb", buffering=0)
-        finally:
-            os.unlink(path)
+        else:
+            self.writer, path = tempfile.mkstemp(prefix="nexus-terraform-", suffix=".out")
+            try:
+                self.reader = open(path, "rb", buffering=0)
+            finally:
+                os.unlink(path)
         self.pending = b""
 
     def lines(self, final: bool = False) -> list[str]:
