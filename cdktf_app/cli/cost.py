@@ -123,13 +123,39 @@ def _delta_json(delta) -> str:
     return json.dumps(delta.as_dict(), indent=2, sort_keys=True, allow_nan=False) + "\n"
 
 
+def _total(amount: float, estimate) -> str:
+    """A side's total: a lower bound when some of its resources are unpriced."""
+    return f"at least {_money(amount)}" if estimate.unpriced else _money(amount)
+
+
+def _delta_cell(line) -> str:
+    if line.unpriced_before:
+        return "unknown (unpriced before)"
+    if line.unpriced_after:
+        return "unknown (unpriced after)"
+    return _signed(line.delta)
+
+
+def _price_cell(amount: float | None, unpriced: str | None) -> str:
+    return "unpriced" if unpriced else _money(amount)
+
+
+def _unpriced_sides(delta) -> list[tuple[str, list]]:
+    return [(side, estimate.unpriced) for side, estimate in (("before", delta.before), ("after", delta.after))
+            if estimate.unpriced]
+
+
 def _delta_markdown(delta) -> str:
-    rows = [f"| {line.stack} | `{line.address}` | {_money(line.before)} | {_money(line.after)} | "
-            f"{_signed(line.delta)} |" for line in delta.lines]
-    return "\n".join([f"## Cost impact: {_signed(delta.delta_monthly)} / month "
-                      f"({_money(delta.total_before)} → {_money(delta.total_after)})", "",
-                      "| stack | resource | before | after | delta |", "| --- | --- | ---: | ---: | ---: |",
-                      *rows]) + "\n"
+    rows = [f"| {line.stack} | `{line.address}` | {_price_cell(line.before, line.unpriced_before)} | "
+            f"{_price_cell(line.after, line.unpriced_after)} | {_delta_cell(line)} |" for line in delta.lines]
+    lines = [f"## Cost impact: {delta.headline()}", "",
+             f"{_total(delta.total_before, delta.before)} → {_total(delta.total_after, delta.after)} "
+             f"({delta.after.currency})", "",
+             "| stack | resource | before | after | delta |", "| --- | --- | ---: | ---: | ---: |", *rows]
+    for side, items in _unpriced_sides(delta):
+        lines += ["", f"**Unpriced {side} ({len(items)}, not in the {side} total):**", ""]
+        lines += [f"- {item.stack} `{item.address}`: {item.reason}" for item in items]
+    return "\n".join(lines) + "\n"
 
 
 def _print_delta_table(delta) -> None:
@@ -141,10 +167,12 @@ def _print_delta_table(delta) -> None:
     for column in ("stack", "resource", "before", "after", "delta"):
         table.add_column(column, justify="left" if column in ("stack", "resource") else "right")
     for line in delta.lines:
-        table.add_row(line.stack, line.address, _money(line.before), _money(line.after), _signed(line.delta))
+        table.add_row(line.stack, line.address, _price_cell(line.before, line.unpriced_before),
+                      _price_cell(line.after, line.unpriced_after), _delta_cell(line))
     console.print(table)
-    console.print(f"[bold]Total: {_money(delta.total_before)} → {_money(delta.total_after)} "
-                  f"({_signed(delta.delta_monthly)} / month)[/]")
-    if delta.before.unpriced or delta.after.unpriced:
-        console.print(f"Unpriced resources (not in either total): before {len(delta.before.unpriced)}, "
-                      f"after {len(delta.after.unpriced)}")
+    console.print(f"[bold]Total: {_total(delta.total_before, delta.before)} → "
+                  f"{_total(delta.total_after, delta.after)} ({delta.headline()})[/]")
+    for side, items in _unpriced_sides(delta):
+        console.print(f"[yellow]Unpriced {side} ({len(items)}, not in the {side} total):[/]")
+        for item in items:
+            console.print(f"  {item.stack} {item.address}: {item.reason}")
