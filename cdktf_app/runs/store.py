@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Boolean, Column, Float, Integer, MetaData, String, 
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import ToolError, UsageError
+from ..layout import RUNS_DB, state_dir
 from .record import DamagedRun, RunRecord, problem
 
 URL_VARIABLE = "NEXUS_RUNS_URL"
@@ -57,7 +58,7 @@ def runs_url(project_dir: Path) -> str:
     configured = os.environ.get(URL_VARIABLE)
     if configured:
         return configured
-    return f"sqlite:///{(project_dir / '.nexus' / 'runs.db').resolve()}"
+    return f"sqlite:///{state_dir(project_dir) / RUNS_DB}"
 
 
 def _driver_url(url: str) -> str:

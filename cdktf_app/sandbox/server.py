@@ -26,11 +26,10 @@ from pathlib import Path
 
 from ..errors import ToolError
 from ..files import write_atomically
+from ..layout import SANDBOX_LOG, SANDBOX_OWNED_DIR, SANDBOX_RECORD
 
 HOST = "127.0.0.1"
-STATE_FILE = "sandbox.json"
-OWNED_DIR = "sandboxes"
-LOG_FILE = "sandbox.log"
+STATE_FILE, OWNED_DIR, LOG_FILE = SANDBOX_RECORD, SANDBOX_OWNED_DIR, SANDBOX_LOG
 MODULE = "cdktf_app.sandbox.moto_gaps"
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
