@@ -181,7 +181,9 @@ def check_references(spec: model.Spec, source: SourceMap) -> list[Problem]:
     for cloud, region_key in (("aws", "region"), ("gcp", "region"), ("azure", "location")):
         provider = getattr(spec.providers, cloud)
         region = getattr(provider, region_key, None)
-        if provider and provider.allowed_regions is not None and region not in provider.allowed_regions:
+        unknown = _region_problems(cloud, region_key, provider, source) if provider else []
+        problems.extend(unknown)
+        if provider and not unknown and provider.allowed_regions is not None and region not in provider.allowed_regions:
             problems.append(source.problem(("providers", cloud, region_key),
                                            f"{region_key} '{region}' is outside allowed_regions "
                                            f"({', '.join(provider.allowed_regions)})"))
@@ -212,6 +214,18 @@ def check_references(spec: model.Spec, source: SourceMap) -> list[Problem]:
         problems.extend(check_inputs("edge-site", spec.providers.edge.site_inputs,
                                      ("providers", "edge", "site_inputs"), source, provided_by_nexus=EDGE_SITE_FIXED))
     return problems
+
+
+def _region_problems(cloud: str, region_key: str, provider, source: SourceMap) -> list[Problem]:
+    """The provider's region and each allowed_regions entry must be one the cloud has."""
+    from .regions import unknown_region
+
+    where = ("providers", cloud)
+    named = [((*where, region_key), getattr(provider, region_key), False)]
+    named += [((*where, "allowed_regions", index), entry, True)
+              for index, entry in enumerate(provider.allowed_regions or [])]
+    return [source.problem(path, reason) for path, region, multi in named
+            if (reason := unknown_region(cloud, region, multi_regions=multi))]
 
 
 def _availability_problems(spec: model.Spec, name: str, component: model.ComponentBase,

@@ -57,7 +57,7 @@ class AwsProvider(Strict):
 
 class GcpProvider(Strict):
     project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-    region: str = Field("us-central1", pattern=r"^[a-z]+-[a-z]+\d$")
+    region: str = Field("us-central1", pattern=r"^[a-z]+-[a-z]+\d+$")
     allowed_regions: list[str] | None = Field(None, description="data residency: regions and multi-regions (EU, "
                                                                  "US) this spec may use")
 
