@@ -95,11 +95,10 @@ def _emit(report, output_format: str, output_file: Path | None, threshold: str, 
 
 
 def _table(report, threshold: str) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+    console = render.console()
     table = Table(show_lines=False, header_style="bold")
     for column in ("severity", "check", "resource", "spec", "controls", "fix"):
         table.add_column(column, overflow="fold")
@@ -130,9 +129,7 @@ def show_fix(result, obj: dict) -> None:
     if obj.get("log_format") == "json":
         render.fixed(result)
         return
-    from rich.console import Console
-
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = render.console(stderr=True)
     styles = {"+": "green", "-": "red", "@": "cyan"}
     for line in result.diff.splitlines():
         console.print(line, style=styles.get(line[:1]), markup=False)

@@ -74,10 +74,9 @@ def _shown(result, show_all: bool):
 
 
 def _print_table(result, show_all: bool) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = render.console()
     table = Table(title=f"Monthly estimate of {result.target} ({result.currency}, on-demand list prices)")
     for column in ("stack", "resource", "component", "region", "monthly", "how"):
         table.add_column(column, justify="right" if column == "monthly" else "left")
@@ -159,10 +158,9 @@ def _delta_markdown(delta) -> str:
 
 
 def _print_delta_table(delta) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = render.console()
     table = Table(title=f"Cost impact: {delta.before.target} → {delta.after.target}")
     for column in ("stack", "resource", "before", "after", "delta"):
         table.add_column(column, justify="left" if column in ("stack", "resource") else "right")

@@ -5,6 +5,7 @@ import json
 
 import click
 
+from . import render
 from .options import chosen_format, output_format_option
 
 OUTPUTS = ("table", "json")
@@ -33,7 +34,6 @@ def packs_list(obj: dict, output_format: str | None) -> None:
     if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
         click.echo(json.dumps({"packs": rows}, indent=2, sort_keys=True))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title="Nexus compliance packs")
@@ -43,7 +43,7 @@ def packs_list(obj: dict, output_format: str | None) -> None:
                          no_wrap=column in ("id", "clouds"))
     for row in rows:
         table.add_row(*(", ".join(row[c]) if c == "clouds" else str(row[c]) for c in columns))
-    Console(highlight=False, soft_wrap=True).print(table)
+    render.console().print(table)
 
 
 @packs.command("show")
@@ -73,12 +73,11 @@ def packs_show(obj: dict, name: str, only_manual: bool, check_id: str | None, ra
         data["controls"] = [item for item in data["controls"] if item["id"] in {c.id for c in controls}]
         click.echo(json.dumps(data, indent=2, sort_keys=True))
         return
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     summary = pack.summary()
-    console = Console(highlight=False, soft_wrap=True)
+    console = render.console()
     console.print(f"[bold]{escape(pack.title)}[/] ({pack.id}, {escape(pack.version)}) — {summary['controls']} "
                   f"controls: {summary['automated']} automated, {summary['manual']} manual; source {pack.source}")
     table = Table(show_lines=rationale)
@@ -119,7 +118,6 @@ def packs_checks(obj: dict, check_ids: tuple[str, ...], output_format: str | Non
     if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
         click.echo(json.dumps({"checks": rows}, indent=2, sort_keys=True))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Nexus check index ({len(rows)} checks)")
@@ -127,4 +125,4 @@ def packs_checks(obj: dict, check_ids: tuple[str, ...], output_format: str | Non
         table.add_column(column.replace("_", " "), no_wrap=column == "id", overflow="fold")
     for row in rows:
         table.add_row(row["id"], row["cloud"] or "", row["source"], row["fix_file"] or "", ", ".join(row["packs"]))
-    Console(highlight=False, soft_wrap=True).print(table)
+    render.console().print(table)

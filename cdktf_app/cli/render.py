@@ -12,10 +12,19 @@ from ..files import write_atomically
 from .options import is_stdout
 
 
-def _console(stderr: bool = False):
+# Wide enough for any row: piped output is read by programs and people's pagers, which need every character.
+PIPED_WIDTH = 100_000
+
+
+def console(stderr: bool = False):
+    """The one rich Console of the CLI. On a terminal tables fit its width; piped (not a TTY) nothing is cut
+    to 80 columns: tables take the width their cells need, so names and ids are never ellipsised."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    out = Console(stderr=stderr, highlight=False, soft_wrap=True)
+    if not out.is_terminal:
+        out.width = PIPED_WIDTH
+    return out
 
 
 def _json(payload: dict, stderr: bool = False) -> None:
@@ -28,7 +37,7 @@ def error(error: NexusError, options: dict) -> None:
         return
     from rich.markup import escape
 
-    _console(stderr=True).print(f"[bold red]error:[/] {escape(str(error))}")
+    console(stderr=True).print(f"[bold red]error:[/] {escape(str(error))}")
 
 
 def usage_error(error: click.ClickException) -> None:
@@ -102,7 +111,7 @@ def synthesized(result, options: dict) -> None:
         table.add_column(column, justify="right" if column == "resources" else "left")
     for row in rows:
         table.add_row(*(str(row[column]) for column in ("stack", "provider", "environment", "resources", "file")))
-    _console().print(table)
+    console().print(table)
 
 
 def blueprint_table(blueprints, options: dict) -> None:
@@ -117,7 +126,7 @@ def blueprint_table(blueprints, options: dict) -> None:
         table.add_column(column)
     for blueprint in blueprints:
         table.add_row(blueprint.name, blueprint.industry, ", ".join(blueprint.standards) or "-", blueprint.summary)
-    _console().print(table)
+    console().print(table)
 
 
 def blueprint_detail(blueprint, options: dict) -> None:
@@ -129,14 +138,14 @@ def blueprint_detail(blueprint, options: dict) -> None:
         return
     from rich.table import Table
 
-    console = _console()
-    console.print(f"[bold]{blueprint.title}[/] ({blueprint.name}) — {blueprint.summary}")
+    out = console()
+    out.print(f"[bold]{blueprint.title}[/] ({blueprint.name}) — {blueprint.summary}")
     table = Table(title="parameters (set with --set KEY=VALUE)")
     for column in ("name", "type", "default", "allowed", "description"):
         table.add_column(column)
     for p in parameters:
         table.add_row(p["name"], p["type"], json.dumps(p["default"]), ", ".join(map(str, p["choices"])) or "-",
                       p["description"])
-    console.print(table)
+    out.print(table)
 
 

@@ -7,14 +7,13 @@ import time
 import click
 
 from ..deploy import GateResult, PlanSummary, Reporter
+from . import render
 
 MARK = {True: "[green]✓[/]", False: "[red]✗[/]"}
 
 
 def _console():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return render.console(stderr=True)
 
 
 class ProgressReporter(Reporter):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from . import render
 from .options import chosen_format, output_format_option
 
 PROJECT = click.option("--project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -46,7 +47,6 @@ def runs_list(obj: dict, project: Path, output_format: str | None, limit: int) -
     if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
         click.echo(json.dumps([record.to_dict() for record in records], indent=2, sort_keys=True))
         return
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
@@ -62,7 +62,7 @@ def runs_list(obj: dict, project: Path, output_format: str | None, limit: int) -
                       escape(r.spec_name), escape(r.outcome), str(r.added), str(r.changed), str(r.destroyed),
                       f"{r.duration_seconds:.1f}" if r.duration_seconds is not None else "-",
                       escape(r.error_class or ""))
-    Console(highlight=False, soft_wrap=True).print(table)
+    render.console().print(table)
 
 
 @runs.command("show")
@@ -77,11 +77,10 @@ def runs_show(obj: dict, run_id: str, project: Path, output_format: str | None) 
     if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
         click.echo(json.dumps(record.to_dict(), indent=2, sort_keys=True))
         return
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False, soft_wrap=True)
+    console = render.console()
     console.print(f"[bold]run {record.id}[/]: {record.command} of {record.spec_name} ({escape(record.spec_file)}, "
                   f"sha256 {record.spec_sha256[:12]}) — [bold]{record.outcome}[/]")
     console.print(f"started {_when(record.started_at)}, finished {_when(record.finished_at)}; "
