@@ -50,7 +50,9 @@ def generate(obj: dict, prompt: str | None, output_file: Path | None, force: boo
 
     \b
     Without a key, with --offline, or when the server cannot be reached, a deterministic parser maps the
-    prompt to a blueprint and its parameters instead, says so, and lists the words it did not understand.
+    prompt to a blueprint and its parameters instead (when it names an industry or PCI-DSS/HIPAA; otherwise
+    the spec has just the components named), says so, and lists the words it did not understand. A prompt
+    that names nothing to build is refused (exit 2) with what was understood.
 
     \b
     Exit codes: 0 written; 1 no spec (the model failed, answered too big or malformed, was too slow for

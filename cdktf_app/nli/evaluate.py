@@ -12,6 +12,9 @@ properties, scored on the loaded offline spec (after blueprint, parameters and t
     cache_engine: valkey        every cache uses this engine (and there is one)              (1)
     runtime: nodejs22           every function uses this runtime (and there is one)          (1)
     region: eu-west-1           some provider is in this region                              (1)
+    only: [queue, bucket]       the spec's component types are exactly these                  (1)
+    edge: [factory_floor]       the edge sites are exactly these                              (1)
+    refused: true               no spec: the prompt is refused (exit 2) as naming nothing to build (1)
 """
 from __future__ import annotations
 
@@ -28,7 +31,8 @@ from ..spec.model import CLOUDS, Spec
 from .intent import parse_intent
 from .offline import offline_draft
 
-KINDS = ("clouds", "standards", "components", "absent", "scaling", "db_engine", "cache_engine", "runtime", "region")
+KINDS = ("clouds", "standards", "components", "absent", "scaling", "db_engine", "cache_engine", "runtime", "region",
+         "only", "edge", "refused")
 
 
 @dataclass
@@ -59,8 +63,17 @@ def load_cases(path: Path) -> list[dict]:
 def evaluate(cases: list[dict]) -> Evaluation:
     result = Evaluation()
     for case in cases:
-        spec = load_spec_text(offline_draft(parse_intent(case["prompt"])).text).spec
-        for kind, label, ok in score(spec, case["expect"]):
+        try:
+            spec = load_spec_text(offline_draft(parse_intent(case["prompt"])).text).spec
+        except UsageError as error:  # the parser refused: right only where a refusal is expected
+            spec, refusal = None, str(error).splitlines()[0]
+        expect = case["expect"]
+        if spec is None or "refused" in expect:
+            scored = [("refused", f"refused: {refusal}" if spec is None else "not refused",
+                       (spec is None) == bool(expect.get("refused")))]
+        else:
+            scored = score(spec, expect)
+        for kind, label, ok in scored:
             result.total[kind] += 1
             result.right[kind] += ok
             if not ok:
@@ -94,6 +107,12 @@ def score(spec: Spec, expect: dict[str, Any]) -> list[tuple[str, str, bool]]:
             values = [getattr(c, attribute) for c in components if c.type == component_type]
             scores.append((kind, f"{kind} {values} != {expect[kind]}",
                            bool(values) and all(value == expect[kind] for value in values)))
+    if "only" in expect:
+        scores.append(("only", f"component types {sorted(types)} != {sorted(expect['only'])}",
+                       types == set(expect["only"])))
+    if "edge" in expect:
+        sites = spec.providers.edge.locations if spec.providers.edge else []
+        scores.append(("edge", f"edge sites {sites} != {expect['edge']}", sites == expect["edge"]))
     if "region" in expect:
         regions = [getattr(block, "region", None) or getattr(block, "location", None)
                    for block in (spec.providers.aws, spec.providers.gcp, spec.providers.azure) if block]

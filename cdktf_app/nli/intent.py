@@ -33,6 +33,9 @@ class Intent:
     industry: str | None = None
     name: str | None = None
     edge_locations: list[str] = field(default_factory=list)
+    air_gapped: bool = False                                            # edge sites updated without a network
+    only_asked: bool = False                                            # "nothing else": no other components
+    uncovered_domain: str | None = None                                 # a domain no blueprint covers ("IoT")
     asks_plaintext_secrets: bool = False
     asks_compliance_off: bool = False
     not_understood: list[str] = field(default_factory=list)
@@ -135,8 +138,12 @@ INDUSTRIES = {
     "devops": _words("devops", "ci/?cd", "ci", "pipelines?", "builds?", "deployments?", "developer platform",
                      "build events"),
 }
+# Domains a prompt can name that no blueprint covers: recognised, so the answer can say so instead of guessing.
+UNCOVERED_DOMAINS = {"IoT": _words("iot", "internet of things", "sensors?", "connected devices?")}
 SCALE_CONTEXT = _words("scal(?:e|es|ing|ed)", "auto-?scal(?:e|es|ing|ed)", "nodes?", "instances?", "tasks?",
-                       "replicas?", "containers?", "servers?", "pods?", "workers?")
+                       "replicas?", "containers?", "servers?", "pods?", "workers?", "vms?", "virtual machines?")
+ONLY_ASKED = _words("nothing else", "nothing more", "no other components", "only these", "only those")
+AIR_GAPPED = _words("air-?gapped", "air gapped", "offline sites?", "disconnected sites?")
 PLAINTEXT_SECRETS = r"\b(?:plain ?text|plain-text|hard-?code[ds]?|inline|in the (?:spec|yaml|code|config))\b" \
                     r"[^.]*\b(?:passwords?|secrets?|keys?|credentials?|tokens?)\b|\b(?:passwords?|secrets?|" \
                     r"credentials?|tokens?|keys?)\b[^.]*\b(?:in plain ?text|plain-text|hard-?coded|unencrypted|" \
@@ -146,7 +153,7 @@ COMPLIANCE_OFF = r"\b(?:disabl\w*|turn(?:ed|ing)? off|skip\w*|without|no|remov\w
                  r"logging|audit(?:ing)?|waf|firewall)\b|\b(?:unencrypted|publicly (?:readable|accessible)|" \
                  r"public (?:database|db|bucket))\b"
 NAME = r"\b(?:called|named|name it|project name)\s+[\"']?([a-z][a-z0-9-]{0,29})\b"
-EDGE = r"\bedge (?:sites?|locations?)\b[^.]*?(?:\bat\b|\bin\b|:)\s+([a-z][a-z0-9_]*(?:\s*(?:,|\band\b)\s*(?!(?:with|on|in|plus|and|using|a|an|the)\b)[a-z][a-z0-9_]*)*)"
+EDGE = r"\bedge (?:sites?|locations?)\b[^.]*?(?:\bat\b|\bin\b|:)\s+([a-z][a-z0-9_]*(?:\s*(?:,|\band\b)\s*(?!(?:with|on|in|plus|and|using|a|an|the)\b|air[- ]?gapped)[a-z][a-z0-9_]*)*)"
 
 STOPWORDS = set("""
 a an the and or with for of to in on at by from into as is are be it its this that these those we i our my me
@@ -194,6 +201,8 @@ def parse_intent(prompt: str) -> Intent:
     _parse_places(intent, find)
     _parse_environments(intent, find)
     _parse_industry(intent, find)
+    intent.uncovered_domain = next((domain for domain, pattern in UNCOVERED_DOMAINS.items() if find(pattern)), None)
+    intent.only_asked = bool(find(ONLY_ASKED))
     for match in find(NAME):
         intent.name = match.group(1)
     intent.asks_plaintext_secrets = bool(find(PLAINTEXT_SECRETS))
@@ -211,6 +220,7 @@ def _parse_clouds(intent: Intent, text: str, find) -> None:
     for match in find(EDGE):
         names = re.split(r"\s*(?:,|\band\b)\s*", match.group(1))
         intent.edge_locations = [name[:40] for name in names if name]
+    intent.air_gapped = bool(find(AIR_GAPPED))
 
 
 def _parse_standards(intent: Intent, text: str, find) -> None:
@@ -257,8 +267,7 @@ def _parse_scaling(intent: Intent, text: str, find) -> None:
         part_of_version = re.search(r"[\d.]$", text[:match.start()]) or re.match(r"\.\d", text[match.end():])
         if re.search(SCALE_CONTEXT, around) and low <= high <= 1000 and not part_of_version:
             intent.scale_min, intent.scale_max = low, high
-            intent.scale_target = "kubernetes" if re.search(_words("nodes?", "pods?"), around) and \
-                "kubernetes" in intent.components else None
+            intent.scale_target = _scale_target(intent, around)
             break
     if intent.scale_max is None:
         for match in find(rf"\b(?:up to|max(?:imum)?(?: of)?|at most|no more than|scal\w* (?:out |up )?to)\s+{number}\b"):
@@ -266,6 +275,15 @@ def _parse_scaling(intent: Intent, text: str, find) -> None:
     if intent.scale_min is None:
         for match in find(rf"\b(?:at least|min(?:imum)?(?: of)?|no (?:fewer|less) than|never (?:fewer|less) than)\s+{number}\b"):
             intent.scale_min = int(match.group(1))
+
+
+def _scale_target(intent: Intent, around: str) -> str | None:
+    """The component type a range is about when its words say so ("3 to 30 nodes", "2 to 4 VMs")."""
+    if re.search(_words("nodes?", "pods?"), around) and "kubernetes" in intent.components:
+        return "kubernetes"
+    if re.search(_words("vms?", "virtual machines?"), around) and "vm_group" in intent.components:
+        return "vm_group"
+    return None
 
 
 def _parse_engines(intent: Intent, find) -> None:

@@ -1,6 +1,10 @@
 """Offline generation: intent -> a blueprint and its parameters -> rendered spec -> the few edits the blueprint's
 parameters cannot express (other clouds, standards, components added or left out, engines).
 
+A blueprint is used only when the prompt names its industry or a standard it is built for; otherwise the spec is
+built from an empty base with just the components asked for (and the network they run in). A prompt that names
+neither is an error listing what was understood: it never turns into some blueprint's app.
+
 Everything here is deterministic: the same prompt gives the same spec, byte for byte.
 """
 from __future__ import annotations
@@ -12,7 +16,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from ..blueprints.catalog import get_blueprint, render_blueprint, resolve_values
 from ..compliance.packs import check_cloud
-from ..errors import BlueprintError
+from ..errors import BlueprintError, UsageError
 from ..spec.document import add_last_entry, append_item, delete_entry, dump_document, load_document
 from ..spec.model import AVAILABILITY, CLOUDS, DATABASE_VERSIONS, REFERENCE_FIELDS
 from .exceptions import exceptions_for
@@ -25,17 +29,22 @@ SECRET_MANAGERS = {"aws": "aws-secrets-manager", "gcp": "gcp-secret-manager", "a
 DEFAULT_REGIONS = {"aws": ("region", "us-east-1"), "gcp": ("region", "us-central1"), "azure": ("location", "eastus")}
 PLACEHOLDER_IMAGE = "nginxinc/nginx-unprivileged:1.27-alpine"
 SCALED_TYPES = ("service", "kubernetes", "vm_group")
+# Component kinds that run inside a network; a spec built from components gets one when it has any of them.
+NETWORKED = ("service", "api", "database", "cache", "kubernetes", "vm_group")
+DEFAULT_SPEC_NAME = "app"
 
 
 @dataclass
 class OfflineDraft:
-    blueprint: str
+    blueprint: str | None                   # None: built from the components asked for
     parameters: dict[str, Any]
     text: str
     adjustments: list[str] = field(default_factory=list)
 
 
-def choose_blueprint(intent: Intent, forced: str | None = None) -> str:
+def choose_blueprint(intent: Intent, forced: str | None = None) -> str | None:
+    """The blueprint whose industry or standard the prompt names; None when it names neither (clouds, regions
+    or components alone do not make a payments app)."""
     if forced:
         get_blueprint(forced)  # unknown names fail here with the list of blueprints
         return forced
@@ -46,21 +55,88 @@ def choose_blueprint(intent: Intent, forced: str | None = None) -> str:
         return "healthcare"
     if "pci-dss" in standards:
         return "fintech"
-    clouds = set(intent.clouds)
-    if clouds == {"gcp"}:
-        return "devops-platform"
-    if {"aws", "gcp"} <= clouds or "kubernetes" in intent.components or intent.edge_locations:
-        return "gamedev"
-    return "fintech"
+    return None
 
 
 def offline_draft(intent: Intent, forced_blueprint: str | None = None) -> OfflineDraft:
+    """The offline spec for `intent`; UsageError (exit 2) when the prompt names nothing Nexus can build."""
+    if intent.air_gapped and not intent.edge_locations:
+        raise UsageError("air-gapped edge sites need names: say e.g. 'air-gapped edge sites at factory_floor and "
+                         "retail_store'" + _understood_suffix(intent))
     name = choose_blueprint(intent, forced_blueprint)
-    parameters = blueprint_parameters(name, intent)
-    data = load_document(render_blueprint(name, parameters))
     adjustments: list[str] = []
-    tailor(data, intent, get_blueprint(name).knobs.scaled, adjustments)
+    if name is None:
+        if not intent.components and not intent.edge_locations:
+            raise nothing_to_build(intent)
+        parameters: dict[str, Any] = {}
+        data = empty_spec(intent)
+        scaled = None
+        covered = f"no blueprint covers {intent.uncovered_domain}" if intent.uncovered_domain else \
+            "the prompt names no industry or standard a blueprint is built for"
+        adjustments.append(f"{covered}: built from the components asked for")
+    else:
+        parameters = blueprint_parameters(name, intent)
+        data = load_document(render_blueprint(name, parameters))
+        scaled = get_blueprint(name).knobs.scaled
+    tailor(data, intent, scaled, adjustments)
     return OfflineDraft(blueprint=name, parameters=parameters, text=dump_document(data), adjustments=adjustments)
+
+
+def empty_spec(intent: Intent) -> CommentedMap:
+    """The base a spec without a blueprint starts from: name, the clouds asked for (AWS when none), dev unless
+    environments are named, the high gate; tailor() adds the components. A network comes first when something
+    asked for runs in one."""
+    data = CommentedMap(apiVersion="nexus/v1", name=intent.name or DEFAULT_SPEC_NAME)
+    providers = CommentedMap()
+    for cloud in intent.clouds or ["aws"]:
+        block = CommentedMap()
+        if cloud == "gcp":
+            block["project"] = _gcp_project(str(data["name"]))
+        key, region = DEFAULT_REGIONS[cloud]
+        block[key] = region
+        providers[cloud] = block
+    data["providers"] = providers
+    data["environments"] = _block_list(intent.environments or ["dev"])
+    data["compliance"] = CommentedMap(gate="high")
+    data["components"] = CommentedMap()
+    if set(intent.components) & set(NETWORKED):
+        data["components"]["network"] = CommentedMap(type="network")
+    return data
+
+
+def nothing_to_build(intent: Intent) -> UsageError:
+    if intent.uncovered_domain:
+        reason = (f"no blueprint covers {intent.uncovered_domain}; name the parts to build, e.g. "
+                  f"'{intent.uncovered_domain} ingest with a queue, a function and a bucket'")
+    else:
+        reason = ("the prompt names no industry or standard a blueprint is built for (payments/PCI, healthcare/"
+                  "HIPAA, shop/ecommerce, game, CI/devops) and no component to build (a service, database, "
+                  "queue, bucket, function, ...)")
+    return UsageError(f"cannot build a spec offline: {reason}" + _understood_suffix(intent))
+
+
+def _understood_suffix(intent: Intent) -> str:
+    understood = understood_summary(intent)
+    lines = [f"understood: {'; '.join(understood) if understood else 'nothing'}"]
+    if intent.not_understood:
+        lines.append(f"not understood: {', '.join(intent.not_understood)}")
+    return "".join(f"\n  {line}" for line in lines)
+
+
+def understood_summary(intent: Intent) -> list[str]:
+    """What the parser took from a prompt, in words (for errors that must say what was understood)."""
+    parts = [f"{label} {', '.join(values)}" for label, values in (
+        ("clouds", intent.clouds), ("standards", [standard for standard, _ in intent.standards]),
+        ("components", intent.components), ("without", intent.without),
+        ("regions", list(intent.regions.values())), ("environments", intent.environments),
+        ("edge sites", intent.edge_locations)) if values]
+    if intent.scale_min is not None or intent.scale_max is not None:
+        parts.append(f"scaling {intent.scale_min if intent.scale_min is not None else '?'}.."
+                     f"{intent.scale_max if intent.scale_max is not None else '?'}")
+    parts += [f"{label} {value}" for label, value in (("database", intent.db_engine), ("cache", intent.cache_engine),
+                                                      ("runtime", intent.runtime), ("name", intent.name),
+                                                      ("domain", intent.uncovered_domain)) if value]
+    return parts
 
 
 def blueprint_parameters(name: str, intent: Intent) -> dict[str, Any]:
@@ -118,6 +194,10 @@ def tailor(data: CommentedMap, intent: Intent, scaled: str | None, notes: list[s
         _set_standards(data, intent, notes)
     _remove_components(data, intent.without, notes)
     _add_components(data, intent, notes)
+    if intent.only_asked:
+        _keep_only_asked(data, intent, notes)
+    if intent.edge_locations:
+        _set_edge(data, intent, notes)
     _fit_availability(data, notes)
     _set_engines(data, intent, notes)
     _set_scaling(data, intent, scaled, notes)
@@ -276,6 +356,39 @@ def _remove_components(data: CommentedMap, types: list[str], notes: list[str]) -
             delete_component(data, name)
         notes.append(f"left out: {', '.join(removed)}")
         removed = _drop_references(components, set(removed))
+
+
+def _keep_only_asked(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
+    """"Nothing else": every component whose type was not asked for goes, except what a kept one names (its
+    network, origin or trigger)."""
+    components = _components(data)
+    asked = {"service" if kind == "api" else kind for kind in intent.components}
+    keep = {name for name, component in components.items() if component.get("type") in asked}
+    pending = list(keep)
+    while pending:
+        component = components[pending.pop()]
+        for field in REFERENCE_FIELDS:
+            target = component.get(field)
+            if target in components and target not in keep:
+                keep.add(target)
+                pending.append(target)
+    gone = [name for name in components if name not in keep]
+    for name in gone:
+        delete_component(data, name)
+    if gone:
+        notes.append(f"left out (nothing else was asked for): {', '.join(gone)}")
+        _drop_references(components, set(gone))
+
+
+def _set_edge(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
+    providers = data["providers"]
+    edge = providers.get("edge")
+    if edge is None:
+        edge = providers["edge"] = CommentedMap()
+        notes.append(f"added: edge sites {', '.join(intent.edge_locations)}")
+    edge["locations"] = _block_list(list(intent.edge_locations))
+    if intent.air_gapped:
+        edge["update_strategy"] = "air_gapped"
 
 
 def _drop_references(components: CommentedMap, gone: set[str]) -> list[str]:

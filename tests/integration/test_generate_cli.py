@@ -130,3 +130,22 @@ def test_regulated_prompts_for_gcp_and_azure_pass_the_gate_with_only_their_cloud
     assert standard in [item.id for item in spec.compliance.standards]
     assert all(f"_{cloud.upper()}_" in item.check for item in spec.compliance.suppressions)
     assert "ACM" not in output.read_text(encoding="utf-8")  # no AWS advice left in a spec without AWS
+
+
+def test_a_prompt_naming_nothing_to_build_exits_2_with_what_was_understood(tmp_path, no_model_env):
+    output = tmp_path / "nexus.yaml"
+    result = CliRunner().invoke(cli, ["generate", "--offline", "-p", "asdf qwerty on aws", "-o", str(output)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "cannot build a spec offline" in result.stderr
+    assert "understood: clouds aws" in result.stderr and "not understood: asdf, qwerty" in result.stderr
+    assert not output.exists()
+
+
+def test_a_queue_and_a_bucket_is_just_those_and_passes_the_gate(tmp_path, no_model_env):
+    output = tmp_path / "nexus.yaml"
+    result = CliRunner().invoke(cli, ["generate", "--offline", "-p", "a queue and a bucket", "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "compliance: passed the high gate" in result.stderr and "blueprint:" not in result.stderr
+    spec = load_spec(output).spec
+    assert sorted(component.type for component in spec.components.values()) == ["bucket", "queue"]
+    assert "PCI" not in output.read_text(encoding="utf-8") and spec.compliance.standards == []

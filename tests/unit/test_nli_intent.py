@@ -85,3 +85,11 @@ def test_unsafe_requests_are_recognised():
 
 def test_the_parser_is_deterministic():
     assert parse_intent(SEED) == parse_intent(SEED)
+
+
+def test_vm_ranges_edge_sites_nothing_else_and_iot_are_understood():
+    intent = parse_intent("an edge site at factory_floor and retail_store, air-gapped, 2 to 4 VMs, nothing else")
+    assert (intent.scale_min, intent.scale_max, intent.scale_target) == (2, 4, "vm_group")
+    assert intent.edge_locations == ["factory_floor", "retail_store"] and intent.air_gapped and intent.only_asked
+    assert intent.not_understood == []
+    assert parse_intent("IoT sensors").uncovered_domain == "IoT"

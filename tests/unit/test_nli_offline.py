@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from cdktf_app.errors import BlueprintError
+from cdktf_app.errors import BlueprintError, UsageError
 from cdktf_app.nli.intent import parse_intent
 from cdktf_app.nli.offline import choose_blueprint, delete_component, offline_draft
 from cdktf_app.spec.document import dump_document, load_document
@@ -38,9 +38,13 @@ def test_the_seed_prompt_uses_the_fintech_blueprint_parameters():
     ("HIPAA workload", "healthcare"),
     ("multiplayer matchmaking", "gamedev"),
     ("CI/CD pipeline insights", "devops-platform"),
-    ("something on google cloud", "devops-platform"),
-    ("an app on aws and gcp", "gamedev"),
-    ("a web app", "fintech"),
+    ("PCI cardholder vault", "fintech"),
+    # Clouds alone used to pick devops-platform or gamedev and anything else the fintech app: no blueprint now,
+    # the spec is built from the components asked for (or refused when there are none).
+    ("something on google cloud", None),
+    ("an app on aws and gcp", None),
+    ("a web app", None),
+    ("kubernetes cluster with edge sites at a1 and b2", None),
 ])
 def test_blueprint_choice(prompt, blueprint):
     assert choose_blueprint(parse_intent(prompt)) == blueprint
@@ -160,3 +164,62 @@ def test_deleting_entries_keeps_the_comments_of_the_others():
         data = load_document(text)
         delete_component(data, name)
         assert dump_document(data) == kept + "\n# about secrets\nsecrets: {}\n", name
+
+
+@pytest.mark.parametrize("prompt, understood, not_understood", [
+    ("asdf qwerty", "understood: nothing", "not understood: asdf, qwerty"),
+    ("an app on aws and gcp in frankfurt", "understood: clouds aws, gcp; regions eu-central-1", None),
+    ("SOC 2 for our thing", "understood: standards soc2", "not understood: thing"),
+])
+def test_a_prompt_naming_nothing_to_build_is_an_error_listing_what_was_understood(prompt, understood,
+                                                                                   not_understood):
+    with pytest.raises(UsageError) as raised:
+        offline_draft(parse_intent(prompt))
+    message = str(raised.value)
+    assert raised.value.exit_code == 2 and "cannot build a spec offline" in message and understood in message
+    assert not_understood is None or not_understood in message
+
+
+def test_iot_has_no_blueprint_it_is_built_from_its_parts_or_refused_with_what_to_say():
+    with pytest.raises(UsageError, match=r"no blueprint covers IoT; name the parts to build, e\.g\. 'IoT ingest "
+                                         r"with a queue, a function and a bucket'\n  understood: domain IoT"):
+        offline_draft(parse_intent("IoT platform for our sensors"))
+    draft, spec = draft_spec("IoT ingest with a queue, a function and a bucket")
+    assert draft.blueprint is None and sorted(types(spec)) == ["bucket", "function", "queue"]
+    assert "no blueprint covers IoT: built from the components asked for" in draft.adjustments
+
+
+def test_a_small_ask_gives_a_small_spec_from_an_empty_base():
+    draft, spec = draft_spec("a queue and a bucket")
+    assert draft.blueprint is None and draft.parameters == {}
+    assert sorted(types(spec)) == ["bucket", "queue"]  # no network, database or services
+    assert spec.providers.enabled() == ["aws"] and spec.environments == ["dev"]
+    assert spec.compliance.gate == "high" and spec.compliance.standards == [] and spec.name == "app"
+    draft, spec = draft_spec("an api called ledger with a mysql database on gcp in europe-west1, ISO 27001")
+    assert sorted(types(spec)) == ["database", "network", "service"]  # the network is what they run in
+    assert spec.name == "ledger" and spec.providers.enabled() == ["gcp"] and spec.providers.gcp.region == \
+        "europe-west1"
+    assert [s.id for s in spec.compliance.standards] == ["iso27001"]
+    assert all(c.network == "network" for c in spec.components.values() if c.type != "network")
+
+
+def test_nothing_else_removes_every_component_not_asked_for_but_keeps_what_they_need():
+    draft, spec = draft_spec("a payments app with a database and a queue, nothing else")
+    assert draft.blueprint == "fintech"
+    assert sorted(types(spec)) == ["database", "network", "queue"]
+    assert any(note.startswith("left out (nothing else was asked for): web, api") for note in draft.adjustments)
+    _, spec = draft_spec("an online shop with a cdn, nothing else")
+    assert "cdn" in types(spec) and any(c.type in ("bucket", "service") for c in spec.components.values())
+    assert "database" not in types(spec) and "cache" not in types(spec)
+
+
+def test_edge_sites_and_air_gapped_become_providers_edge_and_a_vm_range_a_vm_group():
+    draft, spec = draft_spec("an edge site at factory_floor and retail_store, air-gapped, with 2 to 4 VMs")
+    assert spec.providers.edge.locations == ["factory_floor", "retail_store"]
+    assert spec.providers.edge.update_strategy == "air_gapped"
+    groups = [c for c in spec.components.values() if c.type == "vm_group"]
+    assert [(c.min, c.max) for c in groups] == [(2, 4)]
+    _, spec = draft_spec("HIPAA clinic records with edge sites at ward_a and ward_b")
+    assert spec.providers.edge.locations == ["ward_a", "ward_b"]  # any blueprint, not only gamedev
+    with pytest.raises(UsageError, match="air-gapped edge sites need names"):
+        offline_draft(parse_intent("an air-gapped factory with a queue"))
