@@ -177,9 +177,12 @@ def test_private_data_stores_answer_only_through_private_endpoints(synthesized, 
     assert events["network_rule_set"]["public_network_access_enabled"] is False
     assert endpoints["events_endpoint"]["private_service_connection"]["private_connection_resource_id"] == ref(
         "azurerm_servicebus_namespace", "events", "id")
-    # A Consumption-plan function outside the virtual network triggers on `intake`: it must stay reachable.
-    assert "public_network_access_enabled" not in resources["azurerm_servicebus_namespace"]["intake"]
-    assert "intake_endpoint" not in endpoints
+    # `worker` triggers on `intake`: the queue stays private and the function joins its network (Elastic Premium).
+    assert resources["azurerm_servicebus_namespace"]["intake"]["public_network_access_enabled"] is False
+    assert "intake_endpoint" in endpoints
+    assert resources["azurerm_service_plan"]["worker_plan"]["sku_name"] == "EP1"
+    assert resources["azurerm_linux_function_app"]["worker"]["virtual_network_subnet_id"] == ref(
+        "azurerm_subnet", "worker_subnet", "id")
 
 
 def test_no_high_findings_under_hipaa(synthesized, checkov_worker):

@@ -2,6 +2,8 @@
 checkov with Nexus's secure defaults, never through a suppression the prompt did not ask for."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -47,3 +49,35 @@ def test_an_aws_mysql_database_under_hipaa_requires_tls_as_checkov_reads_it(tmp_
     assert report.passed_count > 0, "checkov ran"
     assert not [f.address for f in report.findings if f.check_id == "CKV2_AWS_69"]
     assert not [f.check_id for f in report.blocking("high") if f.component == "db"]
+
+
+AZURE_TRIGGERED_QUEUE_PCI = """\
+apiVersion: nexus/v1
+name: market
+providers:
+  azure: {location: westeurope}
+environments: [prod]
+compliance:
+  standards: [pci-dss]
+components:
+  network: {type: network, cidr: 10.50.0.0/16}
+  orders: {type: queue, fifo: true}
+  order_worker: {type: function, trigger: orders}
+"""
+
+
+def test_an_azure_queue_a_function_triggers_on_stays_private(tmp_path_factory, checkov_worker):
+    out = synthesized_text(tmp_path_factory, "azure-triggered-queue", AZURE_TRIGGERED_QUEUE_PCI)
+    resources = json.loads(out.stack_json("market-prod-azure").read_text())["resource"]
+    assert resources["azurerm_servicebus_namespace"]["orders"]["public_network_access_enabled"] is False
+    assert "orders_endpoint" in resources["azurerm_private_endpoint"]
+    # the function joins the queue's network on a plan that can (a Consumption plan cannot)
+    assert resources["azurerm_service_plan"]["order_worker_plan"]["sku_name"] == "EP1"
+    subnet = resources["azurerm_subnet"]["order_worker_subnet"]
+    assert subnet["delegation"][0]["service_delegation"]["name"] == "Microsoft.Web/serverFarms"
+    assert resources["azurerm_linux_function_app"]["order_worker"]["virtual_network_subnet_id"] == \
+        "${azurerm_subnet.order_worker_subnet.id}"
+    report = check(out.out_dir, worker=checkov_worker)
+    assert report.passed_count > 0, "checkov ran"
+    assert not [f.address for f in report.active if f.check_id == "CKV_AZURE_204"]
+    assert not [f.check_id for f in report.blocking("high")]

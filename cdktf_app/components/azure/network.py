@@ -190,9 +190,10 @@ def network_of(construct: ComponentConstruct) -> dict:
     return network
 
 
-def delegated_subnet(construct: ComponentConstruct, network: dict, service: str, port: int) -> Subnet:
+def delegated_subnet(construct: ComponentConstruct, network: dict, service: str, port: int | None) -> Subnet:
     """A subnet of the component's own, delegated to an Azure service, cut from the network's next spare range,
-    with an NSG that admits the virtual network on the service's port and turns the internet away."""
+    with an NSG that admits the virtual network on the service's port (if it listens on one) and turns the
+    internet away."""
     ctx = construct.ctx
     spare = ctx.shared(f"azure.spare_cidrs.{network['component_name']}", lambda: iter(network["spare_cidrs"]))
     cidr = next(spare, None)

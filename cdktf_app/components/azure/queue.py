@@ -5,7 +5,7 @@ Customer-managed keys exist only on Premium namespaces, so an `encrypted` queue 
 about 30x the Standard base charge) and encrypts with the stack's Key Vault key, with infrastructure (double)
 encryption, through an identity of the namespace's own. Premium is also the tier that can close public network
 access: an encrypted queue is reached through a private endpoint in its network's private subnet, unless there is
-no network, or a function triggers on it (Consumption-plan Function Apps are not in the virtual network)."""
+no network. A function that triggers on such a queue joins that network (see function.py)."""
 from __future__ import annotations
 
 from cdktn_provider_azurerm.servicebus_namespace import ServicebusNamespace
@@ -44,12 +44,11 @@ class AzureQueue(ComponentConstruct[Queue]):
         entity = (self._topic if spec.kind == "topic" else self._queue)(namespace)
         self.export(kind=spec.kind, id=entity.id, name=entity.name, namespace_id=namespace.id,
                     namespace_host=f"{namespace.name}.servicebus.windows.net", message_ttl=message_ttl(spec),
-                    dead_letter=spec.dead_letter)
+                    dead_letter=spec.dead_letter, private_network=network["component_name"] if network else None)
 
     def _private_network(self) -> dict | None:
         """The network whose private endpoint serves a Premium namespace, or None when it must stay public."""
-        triggers_function = self.ctx.referenced_by(self.name, "function", "trigger")
-        return None if not self.component.encrypted or triggers_function else network_if_any(self)
+        return network_if_any(self) if self.component.encrypted else None
 
     @staticmethod
     def _network_access(network: dict | None) -> dict:
