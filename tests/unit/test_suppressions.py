@@ -73,7 +73,7 @@ components:
                                  finding("CKV_AZURE_59", "azurerm_storage_account.file_storage", "file_storage")],
                                 loaded)
     assert [item.suppressed for item in marked] == [True, False]
-    assert marked[0].suppression_reason.startswith("built-in exemption: the content account of a Consumption-plan")
+    assert marked[0].suppression_reason.startswith("built-in exemption: the content account of a Function App")
 
 
 @pytest.mark.parametrize("expires", ['"2027-13-45"', '"2027-02-30"', '"next year"'])
