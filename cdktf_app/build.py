@@ -9,12 +9,13 @@ above compliance, whose fix loop it runs.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .compliance.remediate import FixResult, fix
 from .layout import default_out_dir
-from .stacks.synth import SynthResult, synth
+from .stacks.cache import cache_key
+from .stacks.synth import SynthResult, cached_stacks, synth
 from .workspace import load
 
 
@@ -32,8 +33,10 @@ def build(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: boo
     allowed = tuple(allow_unsafe_overrides)
     loaded = load(spec)
     out_dir = default_out_dir(spec.parent, out_dir)
-    remediation = None
-    if loaded.spec.compliance.auto_remediate:
-        remediation = fix(spec, unsafe=False, out_dir=out_dir, allow_unsafe_overrides=allowed, loaded=loaded)
-        loaded = remediation.loaded
-    return Build(synth(loaded, out_dir, use_cache=use_cache, allow_unsafe_overrides=allowed), remediation)
+    if not loaded.spec.compliance.auto_remediate:
+        return Build(synth(loaded, out_dir, use_cache=use_cache, allow_unsafe_overrides=allowed))
+    current = use_cache and cached_stacks(out_dir, cache_key(loaded)) is not None
+    remediation = fix(spec, unsafe=False, out_dir=out_dir, allow_unsafe_overrides=allowed, loaded=loaded)
+    result = synth(remediation.loaded, out_dir, use_cache=use_cache, allow_unsafe_overrides=allowed)
+    # The fix loop synthesized into out_dir: output it left there was made by this build, not reused.
+    return Build(replace(result, cached=result.cached and current), remediation)
