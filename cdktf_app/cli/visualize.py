@@ -9,6 +9,9 @@ from ..visualize import FORMATS, GROUPINGS
 from . import render
 from .options import OutputFormat, is_stdout, output_file_option, output_format_option
 
+SUFFIX_FORMATS = {".md": "mermaid", ".markdown": "mermaid", ".mmd": "mermaid", ".dot": "dot", ".gv": "dot",
+                  ".svg": "svg", ".html": "html", ".htm": "html"}
+
 
 class FormatOrFile(OutputFormat):
     """`--output` takes a format, as on every command; a file name is taken as -o, the one exception, so that
@@ -23,8 +26,9 @@ class FormatOrFile(OutputFormat):
 
 @click.command()
 @click.argument("target", type=click.Path(path_type=Path), default="nexus.yaml")
-@output_format_option(FORMATS, None, "Default: from the -o/--output-file suffix (.md/.mmd, .dot/.gv, .html), "
-                                      "else mermaid. A file name here is read as -o FILE.", kind=FormatOrFile)
+@output_format_option(FORMATS, None, "Default: from the -o/--output-file suffix (.md/.mmd, .dot/.gv, .svg, "
+                                      ".html; another suffix needs --output), else mermaid. svg is laid out by "
+                                      "Graphviz's dot. A file name here is read as -o FILE.", kind=FormatOrFile)
 @output_file_option("Write to this file. Mermaid into a .md file becomes a Markdown page with one fenced diagram "
                     "per stack (renders on GitHub).")
 @click.option("--group-by", type=click.Choice(GROUPINGS), default="stack", show_default=True,
@@ -47,7 +51,7 @@ def visualize(obj: dict, target: Path, output_format: str | None, output_file: P
     \b
     Examples:
       nexus visualize nexus.yaml -o architecture.md          # Markdown + Mermaid, renders on GitHub
-      nexus visualize cdktf.out --output dot | dot -Tsvg > graph.svg
+      nexus visualize cdktf.out -o graph.svg                 # laid out by Graphviz (dot)
       nexus visualize plan.json -o graph.html --group-by network   # offline page: pan, zoom, search, click
     """
     from ..visualize import build_graph, render as render_graph
@@ -67,5 +71,12 @@ def visualize(obj: dict, target: Path, output_format: str | None, output_file: P
 
 
 def _format_from_suffix(output: Path | None) -> str:
-    suffix = output.suffix.lower() if output else ""
-    return {".dot": "dot", ".gv": "dot", ".html": "html", ".htm": "html"}.get(suffix, "mermaid")
+    """The format a file's suffix names; a suffix that names none is refused rather than given Mermaid text
+    (a .png or .pdf holding Mermaid would open as a broken file)."""
+    if output is None:
+        return "mermaid"
+    suffix = output.suffix.lower()
+    if suffix not in SUFFIX_FORMATS:
+        raise click.UsageError(f"-o {output}: no format for the suffix '{suffix}' (known: "
+                               f"{', '.join(SUFFIX_FORMATS)}); name one with --output {'|'.join(FORMATS)}")
+    return SUFFIX_FORMATS[suffix]

@@ -1,12 +1,12 @@
 """`nexus visualize`: the resources of a spec, out dir, plan, state or .tf directory as a graph, rendered as
-Mermaid (Markdown on GitHub), Graphviz DOT or a self-contained interactive HTML page."""
+Mermaid (Markdown on GitHub), Graphviz DOT, SVG (laid out by Graphviz) or a self-contained interactive HTML page."""
 from __future__ import annotations
 
 from .graph import GROUPINGS, Edge, Graph, Node, build_graph
 from ..inventory.resources import Inventory, Resource
 from ..workspace import load_inventory
 
-FORMATS = ("mermaid", "dot", "html")
+FORMATS = ("mermaid", "dot", "svg", "html")
 
 
 def render(graph: Graph, fmt: str, markdown: bool = False) -> str:
@@ -14,11 +14,14 @@ def render(graph: Graph, fmt: str, markdown: bool = False) -> str:
     from .dot import render_dot
     from .html import render_html
     from .mermaid import render_markdown, render_mermaid
+    from .svg import render_svg
 
     if fmt == "mermaid":
         return render_markdown(graph) if markdown else render_mermaid(graph)
     if fmt == "dot":
         return render_dot(graph)
+    if fmt == "svg":
+        return render_svg(graph)
     if fmt == "html":
         return render_html(graph)
     from ..errors import UsageError
