@@ -16,6 +16,7 @@ from .checkov import CheckovWorker, ScanAnswer, ScanRequest, reuse_or_start
 from .context import write_context
 from .findings import CheckReport, Finding, normalize
 from .fixes import load_fixes
+from .hints import certificate_notes
 from .packs import checks_dir, load_packs, selected_packs
 from .suppressions import apply_suppressions, raise_if_expired, wildcard_notes
 from ..workspace import Target, resolve
@@ -61,7 +62,8 @@ def check_resolved(target: Target, standards: list[str] | None, worker: CheckovW
     report = CheckReport(findings=findings, passed_count=passed, standards=tuple(scope or sorted(load_packs())),
                          stacks=tuple(sorted({item.stack for item in target.files if item.stack})),
                          scan_seconds=worker.scan_seconds[-1] if worker.scan_seconds else 0.0,
-                         notes=[*target.notes, *wildcard_notes(findings, target.loaded)],
+                         notes=[*target.notes, *wildcard_notes(findings, target.loaded),
+                                *certificate_notes(findings, target.loaded)],
                          gate=target.loaded.spec.compliance.gate if target.spec_named else None)
     if only_checks is None and target.kind in ("spec", "out_dir") and target.out_dir is not None:
         write_findings(report, target.out_dir)  # a narrowed scan is not the picture to keep
