@@ -94,7 +94,7 @@ def resolve(target: str | Path, *, spec: str | Path | SynthResult | None = None,
                          "a plan or state JSON, or a directory of .tf files)")
     if target.is_dir():
         if is_out_dir(target) or (target / STACKS_DIR).is_dir():
-            return _out_dir_target(target, stack)
+            return _named_spec(_out_dir_target(target, stack), spec)
         if any(target.glob("*.tf")) or any(target.glob("*.tf.json")):
             return Target("hcl", target)
         raise UsageError(f"{target}: not a synth output (no stacks/ folder) and neither an out dir "
@@ -151,6 +151,19 @@ def _out_dir_target(out_dir: Path, stack: str | None, result: SynthResult | None
                       _loaded=result.loaded)
     return Target("out_dir", out_dir, files, out_dir=out_dir, provenance=_provenance(out_dir),
                   spec_file=recorded_spec_file(out_dir), notes=_unsafe_override_notes(out_dir))
+
+
+def _named_spec(target: Target, spec: str | Path | SynthResult | None) -> Target:
+    """An out dir checked with `spec=` a spec file: that spec's suppressions, context and gate apply (its out dir
+    is the target itself, so it is read, not synthesized)."""
+    if isinstance(spec, SynthResult):
+        target.spec_file, target._loaded = spec.loaded.path, spec.loaded
+    elif spec is not None and not Path(spec).is_dir():
+        target.spec_file, target._loaded = Path(spec), load(spec)
+    else:
+        return target
+    target.spec_named = True
+    return target
 
 
 def _unsafe_override_notes(out_dir: Path) -> list[str]:

@@ -138,7 +138,7 @@ def test_single_stack_file_is_mapped_through_its_out_dir(aws_all, checkov_worker
 def test_missing_checkov_is_a_clear_error(aws_all, monkeypatch):
     monkeypatch.setenv("NEXUS_CHECKOV", "/nonexistent/venv/bin/python")
     result = CliRunner().invoke(cli, ["check", str(aws_all.out_dir)])
-    assert result.exit_code == 1
+    assert result.exit_code == 4, result.output     # a check that cannot run is never a pass nor "findings remain"
     assert "checkov 3.3.30 is not installed" in result.output and "make setup" in result.output
 
 
@@ -212,3 +212,11 @@ components:
     spec.write_text(spec.read_text().replace(", DB_PASSWORD: hunter2-hunter2", ""), encoding="utf-8")
     clean = CliRunner().invoke(cli, ["check", str(spec), "--output", "json", "--fail-on", "never"])
     assert "NEXUS_AWS_PLAINTEXT_SECRET_ENV" not in clean.output
+
+
+def test_an_out_dir_checked_with_spec_takes_that_specs_gate(tmp_path, aws_all, checkov_worker):
+    spec = (aws_all.out_dir.parent / "nexus.yaml").read_text(encoding="utf-8")
+    strict = tmp_path / "nexus.yaml"
+    strict.write_text(spec.replace("compliance:\n", "compliance:\n  gate: low\n", 1), encoding="utf-8")
+    assert check(aws_all.out_dir, spec=strict, worker=checkov_worker).gate == "low"
+    assert check(aws_all.out_dir, worker=checkov_worker).gate is None
