@@ -93,7 +93,20 @@ def _print_table(result, show_all: bool) -> None:
         console.print("[yellow]Unpriced (not counted in the total):[/]")
         for item in result.unpriced:
             console.print(f"  {item.stack} {item.address}: {item.reason}")
+    _secure_default_notes(lambda text: console.print(text, markup=False), result)
     _print_assumptions(console.print, result)
+
+
+def _secure_default_notes(say, result, code=str, bullet: str = "  ") -> None:
+    """Which charges Nexus's secure defaults bring, from the catalogue's secure_default notes."""
+    driven = result.secure_defaults
+    if not driven:
+        return
+    total = sum(amount for lines in driven.values() for _, amount in lines)
+    say(f"Driven by Nexus's secure defaults: {_money(total)} of the total")
+    for reason, lines in driven.items():
+        say(f"{bullet}{_money(sum(amount for _, amount in lines))}: {reason} — "
+            + ", ".join(code(line.address) for line, _ in lines))
 
 
 def _print_assumptions(say, result) -> None:
@@ -114,6 +127,7 @@ def _markdown(result, show_all: bool) -> str:
         lines += ["", f"**Unpriced ({len(result.unpriced)}, not in the total):**", ""]
         lines += [f"- {item.stack} `{item.address}`: {item.reason}" for item in result.unpriced]
     lines.append("")
+    _secure_default_notes(lines.append, result, code=lambda address: f"`{address}`", bullet="- ")
     _print_assumptions(lines.append, result)
     return "\n".join(lines) + "\n"
 

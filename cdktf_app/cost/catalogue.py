@@ -41,6 +41,7 @@ class Price:
     source: str
     date: str
     description: str
+    secure_default: str | None = None     # why Nexus's secure defaults bring this charge, when they do
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ class Catalogue:
         if amount is None:
             return None
         return Price(cloud, key, float(amount), entry["unit"], region if region in table else "global", sku,
-                     entry["source"], str(entry["date"]), entry.get("description", key))
+                     entry["source"], str(entry["date"]), entry.get("description", key), _secure_default(entry, sku))
 
     def free(self, cloud: str, resource_type: str) -> FreeType | None:
         section = self.documents.get(cloud, {}).get("free", {})
@@ -75,6 +76,11 @@ class Catalogue:
     def dates(self) -> list[str]:
         return sorted({str(entry["date"]) for document in self.documents.values()
                        for entry in document.get("prices", {}).values()})
+
+
+def _secure_default(entry: dict, sku: str | None) -> str | None:
+    note = entry.get("secure_default")
+    return note.get(sku) if isinstance(note, dict) else note
 
 
 def catalogue_dir() -> Path:

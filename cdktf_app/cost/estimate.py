@@ -62,6 +62,17 @@ class Estimate:
             stacks[line.stack] = round(stacks.get(line.stack, 0.0) + line.monthly, 2)
         return dict(sorted(stacks.items()))
 
+    @property
+    def secure_defaults(self) -> dict[str, list[tuple[Line, float]]]:
+        """Charges Nexus's secure defaults bring, by the catalogue's reason: the lines each drives and what of
+        each line's monthly cost it accounts for."""
+        driven: dict[str, list[tuple[Line, float]]] = {}
+        for line in self.lines:
+            for charge in line.charges:
+                if charge.price.secure_default:
+                    driven.setdefault(charge.price.secure_default, []).append((line, round(charge.monthly, 2)))
+        return dict(sorted(driven.items(), key=lambda item: -sum(amount for _, amount in item[1])))
+
     def line(self, address: str, stack: str | None = None) -> Line | None:
         return next((line for line in self.lines if line.address == address and stack in (None, line.stack)), None)
 
@@ -76,8 +87,14 @@ class Estimate:
                                     "unit": charge.price.unit, "unit_price": charge.price.amount,
                                     "price_key": charge.price.key, "sku": charge.price.sku,
                                     "monthly": round(charge.monthly, 4), "source": charge.price.source,
-                                    "date": charge.price.date} for charge in line.charges]}
+                                    "date": charge.price.date,
+                                    **({"secure_default": charge.price.secure_default}
+                                       if charge.price.secure_default else {})} for charge in line.charges]}
                       for line in self.lines],
+            "secure_defaults": [{"reason": reason, "monthly": round(sum(amount for _, amount in driven), 2),
+                                 "lines": [{"stack": line.stack, "address": line.address, "monthly": amount}
+                                           for line, amount in driven]}
+                                for reason, driven in self.secure_defaults.items()],
             "unpriced": [{"stack": item.stack, "address": item.address, "type": item.type,
                           "component": item.component, "reason": item.reason} for item in self.unpriced],
         }
