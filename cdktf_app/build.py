@@ -5,14 +5,22 @@ The spec is read once; with `compliance.auto_remediate: true` the safe fixes of 
 to it first (the spec file is edited, comments kept); then it is synthesized into the out dir of
 cdktf_app.layout's rule. stacks.synth is the CDK app's synth below policy; this module is the policy, a floor
 above compliance, whose fix loop it runs.
+
+`enforce_gate` is the static gate of the app path only (`python -m cdktf_app`, what `cdktn synth/deploy` run):
+`nexus check` at the spec's `compliance.gate` on the stacks just synthesized, so `cdktn deploy` cannot ship what
+`nexus deploy` would refuse. `nexus synth` does not gate: it writes the output that `nexus check` then reports on.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from .compliance import check
+from .compliance.findings import CheckReport
 from .compliance.remediate import FixResult, fix
+from .errors import NexusError, UsageError
 from .layout import default_out_dir
 from .stacks.cache import cache_key
 from .stacks.synth import SynthResult, cached_stacks, synth
@@ -40,3 +48,38 @@ def build(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: boo
     result = synth(remediation.loaded, out_dir, use_cache=use_cache, allow_unsafe_overrides=allowed)
     # The fix loop synthesized into out_dir: output it left there was made by this build, not reused.
     return Build(replace(result, cached=result.cached and current), remediation)
+
+
+GATE_VARIABLE = "NEXUS_GATE"
+DEFAULT_GATE = "high"
+
+
+class GateFailed(NexusError):
+    """The static gate found what `nexus deploy` would refuse (exit 1, as `nexus check`)."""
+
+
+def gate_disabled() -> bool:
+    """NEXUS_GATE=off, for emergencies; anything but unset, `on` or `off` is a usage error, never a silent pass."""
+    value = os.environ.get(GATE_VARIABLE, "on").strip().lower()
+    if value not in ("on", "off"):
+        raise UsageError(f"{GATE_VARIABLE}={value!r}: expected 'on' (the default) or 'off'")
+    return value == "off"
+
+
+def enforce_gate(built: Build) -> CheckReport:
+    """`nexus check` of what `built` synthesized, at the spec's compliance.gate (default high): GateFailed listing
+    the blocking findings, a ScanError (exit 4) when the check cannot run, else the report (also written to
+    OUT/findings.json, as `nexus check` writes it)."""
+    report = check(built.result.out_dir, spec=built.result)
+    threshold = report.gate or DEFAULT_GATE
+    blocking = [] if threshold == "never" else report.blocking(threshold)
+    if blocking:
+        lines = [f"the compliance gate stopped the synth: {len(blocking)} finding(s) at or above '{threshold}' "
+                 f"(compliance.gate of {built.result.loaded.path or 'the spec'})"]
+        lines += [f"  {finding.severity:<8} {finding.check_id} {finding.stack}/{finding.address} ({finding.location()}"
+                  f"{' ' + finding.spec_path if finding.spec_path else ''}): {finding.check_name}"
+                  for finding in blocking]
+        lines.append("fix them (`nexus check --fix`), suppress them with a reason in the spec, or, in an emergency, "
+                     f"{GATE_VARIABLE}=off")
+        raise GateFailed("\n".join(lines))
+    return report
