@@ -51,37 +51,44 @@ class Strict(BaseModel):
 
 # ---------------------------------------------------------------- providers
 class AwsProvider(Strict):
-    region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
+    region: str = Field("us-east-1", pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
+                        description="AWS region every AWS stack is built in (e.g. eu-west-1)")
     allowed_regions: list[str] | None = Field(None, description="data residency: regions this spec may use")
 
 
 class GcpProvider(Strict):
-    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
-    region: str = Field("us-central1", pattern=r"^[a-z]+-[a-z]+\d+$")
+    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+                         description="id of the Google Cloud project every GCP resource is created in")
+    region: str = Field("us-central1", pattern=r"^[a-z]+-[a-z]+\d+$",
+                        description="GCP region of the stacks' resources, and of the stack key (e.g. europe-west1)")
     allowed_regions: list[str] | None = Field(None, description="data residency: regions and multi-regions (EU, "
                                                                  "US) this spec may use")
 
 
 class AzureProvider(Strict):
-    location: str = Field("eastus", pattern=r"^[a-z0-9]+$")
+    location: str = Field("eastus", pattern=r"^[a-z0-9]+$",
+                          description="Azure location of the resource group and its resources (e.g. westeurope)")
     allowed_regions: list[str] | None = Field(None, description="data residency: locations this spec may use")
     resource_group: str | None = Field(None, pattern=r"^[\w.()-]{1,90}$",
                                        description="defaults to <name>-<env>")
 
 
 class EdgeProvider(Strict):
-    locations: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(min_length=1)
-    update_strategy: Literal["air_gapped", "rolling", "manual"] = "rolling"
-    distribution: Literal["k3s"] = "k3s"
+    locations: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]] = Field(
+        min_length=1, description="edge sites, one stack each, set up by the modules/edge-site HCL module")
+    update_strategy: Literal["air_gapped", "rolling", "manual"] = Field(
+        "rolling", description="how workloads at a site receive updates: air_gapped (from a local registry mirror), "
+                               "rolling or manual; recorded on the site for the bundle step")
+    distribution: Literal["k3s"] = Field("k3s", description="Kubernetes distribution at the sites; only k3s")
     site_inputs: dict[str, Any] = Field(default_factory=dict,
                                         description="inputs for the modules/edge-site HCL module")
 
 
 class Providers(Strict):
-    aws: AwsProvider | None = None
-    gcp: GcpProvider | None = None
-    azure: AzureProvider | None = None
-    edge: EdgeProvider | None = None
+    aws: AwsProvider | None = Field(None, description="build on AWS; omit to leave AWS out")
+    gcp: GcpProvider | None = Field(None, description="build on Google Cloud; omit to leave GCP out")
+    azure: AzureProvider | None = Field(None, description="build on Azure; omit to leave Azure out")
+    edge: EdgeProvider | None = Field(None, description="edge sites running k3s; omit for none")
 
     def enabled(self) -> list[str]:
         return [name for name in PROVIDERS if getattr(self, name) is not None]
@@ -93,8 +100,10 @@ class ComponentBase(Strict):
     clouds: ClassVar[tuple[str, ...] | None] = None
     provider: Literal["aws", "gcp", "azure"] | None = Field(
         None, description="pin the component to one cloud; default: every cloud in providers")
-    tags: Tags = Field(default_factory=dict)
-    description: str | None = Field(None, max_length=256)
+    tags: Tags = Field(default_factory=dict, description="tags on this component's resources (labels on GCP), "
+                                                          "added to the spec's tags and Nexus's own")
+    description: str | None = Field(None, max_length=256, description="a note for readers of the spec; not deployed "
+                                                                       "(except as a BigQuery dataset's description)")
 
 
 class Scaled(ComponentBase):
@@ -108,30 +117,42 @@ class Scaled(ComponentBase):
 
 
 class Network(ComponentBase):
-    type: Literal["network"]
+    type: Literal["network"] = Field(description="network: a VPC with public and private subnets per zone on AWS, "
+                                                 "a VPC with a regional private subnet on GCP, a virtual network on "
+                                                 "Azure")
     cidr: Cidr = "10.0.0.0/16"
     zones: int = Field(2, ge=1, le=6, description="availability zones to spread subnets over")
     nat: bool = Field(True, description="give private subnets outbound internet through NAT")
-    flow_logs: Kept = True
+    flow_logs: Kept = Field(True, description="record the network's traffic flows (VPC flow logs on AWS and GCP, "
+                                              "VNet flow logs on Azure); true is the secure value")
 
 
 class Service(Scaled):
     """Containers behind a load balancer, scaled between min and max."""
 
-    type: Literal["service"]
-    image: str = Field(min_length=1, max_length=512)
-    port: int = Field(8080, ge=1, le=65535)
+    type: Literal["service"] = Field(description="service: ECS Fargate behind an Application Load Balancer on AWS, "
+                                                 "Cloud Run on GCP, a Container App on Azure")
+    image: str = Field(min_length=1, max_length=512, description="container image to run (registry/repository:tag "
+                                                                 "or @sha256 digest)")
+    port: int = Field(8080, ge=1, le=65535, description="port the container listens on; the load balancer or "
+                                                        "ingress forwards to it")
     cpu: int = Field(512, description="CPU units (1024 = 1 vCPU)")
     memory: int = Field(1024, ge=128, le=122880, description="MiB")
-    min: int = Field(1, ge=0, le=1000)
-    max: int = Field(2, ge=1, le=1000)
+    min: int = Field(1, ge=0, le=1000, description="fewest running copies (ECS tasks, Cloud Run instances, "
+                                                   "Container App replicas)")
+    max: int = Field(2, ge=1, le=1000, description="most running copies the autoscaler may start")
     cpu_target: int = Field(60, ge=10, le=95, description="target CPU % for auto-scaling")
-    public: bool = False
+    public: bool = Field(False, description="reachable from the internet: an internet-facing ALB with WAF on AWS, "
+                                            "ingress from anywhere without sign-in on GCP, external ingress on Azure; "
+                                            "false keeps it inside its network")
     certificate: str | None = Field(None, max_length=2048,
                                     description="TLS certificate for the load balancer (an ACM ARN on AWS); "
                                                 "without one the listener serves plain HTTP")
-    health_check: str = Field("/health", pattern=r"^/[^\s]*$")
-    environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(default_factory=dict)
+    health_check: str = Field("/health", pattern=r"^/[^\s]*$",
+                              description="HTTP path probed for health (the ALB target group on AWS, startup and "
+                                          "liveness probes on GCP, liveness and readiness probes on Azure)")
+    environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
+        default_factory=dict, description="plain environment variables; secret values go in `secrets`, never here")
     secrets: list[str] = Field(default_factory=list, description="names from the spec's secrets section")
     network: str | None = Field(None, description="network component to run in")
 
@@ -144,42 +165,72 @@ class Service(Scaled):
 
 
 class VmGroup(Scaled):
-    type: Literal["vm_group"]
-    size: Size = "medium"
+    type: Literal["vm_group"] = Field(description="vm_group: Linux VMs in private subnets, autoscaled: an Auto Scaling "
+                                                  "group on AWS, a regional managed instance group on GCP, a scale set "
+                                                  "on Azure")
+    size: Size = Field("medium", description="VM size small/medium/large/xlarge: t3.small/m7i.large/m7i.xlarge/"
+                                             "m7i.2xlarge on AWS, e2-standard-2/e2-standard-4/n2-standard-8/"
+                                             "n2-standard-16 on GCP, Standard_D2s_v5/D4s_v5/D8s_v5/D16s_v5 on Azure")
     image: str | None = Field(None, description="machine image id; default: the cloud's current LTS Linux")
-    min: int = Field(1, ge=0, le=1000)
-    max: int = Field(2, ge=1, le=1000)
-    disk_gb: int = Field(30, ge=8, le=16384)
-    network: str | None = None
+    min: int = Field(1, ge=0, le=1000, description="fewest VMs in the group")
+    max: int = Field(2, ge=1, le=1000, description="most VMs the autoscaler may start")
+    disk_gb: int = Field(30, ge=8, le=16384, description="boot disk size in GiB; encrypted on every cloud")
+    network: str | None = Field(None, description="network component to run in; default: the only network on the "
+                                                  "component's cloud")
 
 
 class Kubernetes(Scaled):
-    type: Literal["kubernetes"]
-    version: str = Field("1.31", pattern=r"^1\.\d{2}$")
-    node_size: Size = "medium"
-    min: int = Field(1, ge=1, le=1000)
-    max: int = Field(3, ge=1, le=1000)
-    public_endpoint: Private = False
-    network: str | None = None
+    type: Literal["kubernetes"] = Field(description="kubernetes: a managed cluster with autoscaled nodes: EKS on "
+                                                    "AWS, a private regional GKE cluster on GCP, AKS on Azure")
+    version: str = Field("1.31", pattern=r"^1\.\d{2}$",
+                         description="Kubernetes minor version (1.NN) of the control plane; GKE takes it as the "
+                                     "minimum on its REGULAR release channel")
+    node_size: Size = Field("medium", description="node size small/medium/large/xlarge: t3.large/m7i.large/"
+                                                  "m7i.xlarge/m7i.2xlarge on AWS, e2-standard-2/e2-standard-4/"
+                                                  "n2-standard-8/n2-standard-16 on GCP, Standard_D2ds_v5/D4ds_v5/"
+                                                  "D8ds_v5/D16ds_v5 on Azure")
+    min: int = Field(1, ge=1, le=1000, description="fewest nodes")
+    max: int = Field(3, ge=1, le=1000, description="most nodes the autoscaler may add")
+    public_endpoint: Private = Field(False, description="expose the cluster's API server on the internet; false, "
+                                                        "the secure value, keeps it private to the network")
+    network: str | None = Field(None, description="network component to run in; default: the only network on the "
+                                                  "component's cloud")
 
 
 DATABASE_VERSIONS = {"postgres": ("13", "14", "15", "16", "17"), "mysql": ("8.0", "8.4")}
 
 
 class Database(ComponentBase):
-    type: Literal["database"]
-    engine: Literal["postgres", "mysql"] = "postgres"
+    type: Literal["database"] = Field(description="database: managed PostgreSQL or MySQL: RDS on AWS, Cloud SQL on "
+                                                  "GCP, a flexible server on Azure")
+    engine: Literal["postgres", "mysql"] = Field("postgres", description="database engine: postgres or mysql")
     version: str | None = Field(None, description="major version; default: the newest supported")
-    size: Size = "small"
-    storage_gb: int = Field(20, ge=20, le=65536)
-    high_availability: bool = False
+    size: Size = Field("small", description="instance size small/medium/large/xlarge: db.t4g.medium/db.m7g.large/"
+                                            "db.m7g.xlarge/db.m7g.2xlarge on AWS, 1/2/4/8 vCPU (db-custom) on GCP, "
+                                            "2/4/8/16 vCore General Purpose on Azure (small without "
+                                            "high_availability: Burstable B2s)")
+    storage_gb: int = Field(20, ge=20, le=65536,
+                            description="storage in GiB at creation; AWS and GCP grow it automatically up to four "
+                                        "times this, Azure PostgreSQL rounds it up to the next size it offers")
+    high_availability: bool = Field(False, description="a standby in another zone: Multi-AZ on AWS, regional "
+                                                       "availability on GCP, a zone-redundant standby and "
+                                                       "geo-redundant backups on Azure; the standby is billed too")
     backup_retention_days: Annotated[int, Secure(7)] = Field(7, ge=0, le=35,
-                                                             description="days of automated backups; 0 turns "
-                                                                         "them off")
-    deletion_protection: Kept = True
-    encrypted: Encrypted = True
-    public: Private = False
-    network: str | None = None
+                                                             description="days of automated backups; at least 7 "
+                                                                         "is the secure value, 0 turns them off "
+                                                                         "(Azure keeps 7 whatever the number)")
+    deletion_protection: Kept = Field(True, description="refuse to delete the database (deletion protection on AWS "
+                                                        "and GCP, a CanNotDelete lock on Azure); true is the secure "
+                                                        "value, set false before a destroy")
+    encrypted: Encrypted = Field(True, description="encrypt data and backups with the stack's customer-managed key "
+                                                   "(KMS on AWS, Cloud KMS on GCP, Key Vault on Azure); true is the "
+                                                   "secure value. false: unencrypted storage on AWS, the provider's "
+                                                   "key on GCP and Azure")
+    public: Private = Field(False, description="give the database a public endpoint (publicly accessible on AWS, a "
+                                               "public IPv4 address on GCP, public network access instead of VNet "
+                                               "integration on Azure); false is the secure value")
+    network: str | None = Field(None, description="network component to run in; default: the only network on the "
+                                                  "component's cloud")
 
     @model_validator(mode="after")
     def _version(self) -> Database:
@@ -192,42 +243,76 @@ class Database(ComponentBase):
 
 
 class Cache(ComponentBase):
-    type: Literal["cache"]
-    engine: Literal["redis", "valkey"] = "redis"
-    size: Size = "small"
-    replicas: int = Field(1, ge=0, le=5)
-    encrypted: Encrypted = True
-    network: str | None = None
+    type: Literal["cache"] = Field(description="cache: in-memory Redis: ElastiCache on AWS, Memorystore for Redis on "
+                                               "GCP, Azure Managed Redis")
+    engine: Literal["redis", "valkey"] = Field("redis", description="redis or valkey: ElastiCache runs the engine "
+                                                                    "named; Memorystore and Azure Managed Redis serve "
+                                                                    "Redis either way")
+    size: Size = Field("small", description="node size small/medium/large/xlarge: cache.t4g.small/cache.m7g.large/"
+                                            "cache.m7g.xlarge/cache.r7g.2xlarge on AWS, 1/5/16/64 GB on GCP, "
+                                            "Balanced_B1/B5/B10/B50 on Azure")
+    replicas: int = Field(1, ge=0, le=5, description="replicas beside the primary; any turns on failover to another "
+                                                     "zone. AWS adds a node per replica, GCP more than one also serve "
+                                                     "reads, Azure keeps one whatever the number")
+    encrypted: Encrypted = Field(True, description="encrypt at rest with the stack's customer-managed key (KMS on "
+                                                   "AWS, Cloud KMS on GCP, Key Vault on Azure); true is the secure "
+                                                   "value. false: no at-rest encryption on AWS, the provider's key "
+                                                   "on GCP and Azure")
+    network: str | None = Field(None, description="network component to run in; default: the only network on the "
+                                                  "component's cloud")
 
 
 class Bucket(ComponentBase):
-    type: Literal["bucket"]
-    versioned: Kept = True
-    public: Private = False
-    encrypted: Encrypted = True
+    type: Literal["bucket"] = Field(description="bucket: object storage: an S3 bucket on AWS, a Cloud Storage "
+                                                "bucket on GCP, a storage account with one blob container on Azure")
+    versioned: Kept = Field(True, description="keep overwritten and deleted objects as old versions, removed after "
+                                              "90 days; true is the secure value")
+    public: Private = Field(False, description="let anyone on the internet read the objects; false, the secure "
+                                               "value, blocks public access")
+    encrypted: Encrypted = Field(True, description="encrypt with the stack's customer-managed key (KMS on AWS, Cloud "
+                                                   "KMS on GCP, Key Vault on Azure); true is the secure value, false "
+                                                   "uses the provider's key")
     expire_days: int | None = Field(None, ge=1, le=36500, description="delete objects after this many days")
-    access_logs: Kept = True
+    access_logs: Kept = Field(True, description="log requests to the bucket (S3 server access logs and GCS usage "
+                                                "logs to the stack's log bucket, blob logs to the stack's workspace "
+                                                "on Azure); true is the secure value")
 
 
 class Queue(ComponentBase):
-    type: Literal["queue"]
-    kind: Literal["queue", "topic"] = "queue"
-    fifo: bool = False
-    retention_hours: int = Field(96, ge=1, le=336)
-    dead_letter: bool = True
-    encrypted: Encrypted = True
+    type: Literal["queue"] = Field(description="queue: messaging: SQS or SNS on AWS, Pub/Sub on GCP, Service Bus on "
+                                               "Azure")
+    kind: Literal["queue", "topic"] = Field("queue", description="queue: one consumer reads each message (SQS, a "
+                                                                 "Pub/Sub subscription, a Service Bus queue); topic: "
+                                                                 "publish to many subscribers (SNS, Pub/Sub, Service "
+                                                                 "Bus topic)")
+    fifo: bool = Field(False, description="ordered, de-duplicated delivery: FIFO SQS/SNS on AWS, sessions and "
+                                          "duplicate detection on Azure; not applied on GCP")
+    retention_hours: int = Field(96, ge=1, le=336, description="hours an unconsumed message is kept (at most 14 "
+                                                               "days)")
+    dead_letter: bool = Field(True, description="move messages that keep failing (expired ones on Azure) to a "
+                                                "dead-letter queue or topic instead of losing them")
+    encrypted: Encrypted = Field(True, description="encrypt messages with the stack's customer-managed key (KMS on "
+                                                   "AWS, Cloud KMS on GCP, Key Vault on Azure, which needs the Premium "
+                                                   "tier); true is the secure value, false uses the provider's key")
 
 
 class Function(ComponentBase):
-    type: Literal["function"]
-    runtime: Literal["python3.12", "python3.11", "nodejs20", "nodejs22", "go1.x"] = "python3.12"
-    handler: str = Field("main.handler", pattern=r"^[\w./-]+$")
+    type: Literal["function"] = Field(description="function: Lambda on AWS, Cloud Functions (2nd gen) on GCP, a Linux "
+                                                  "Function App on Azure")
+    runtime: Literal["python3.12", "python3.11", "nodejs20", "nodejs22", "go1.x"] = Field(
+        "python3.12", description="language runtime, mapped to each cloud's name (nodejs20 -> nodejs20.x on Lambda)")
+    handler: str = Field("main.handler", pattern=r"^[\w./-]+$",
+                         description="entry point as module.function; GCP calls the part after the last '.', "
+                                     "Azure does not use it")
     source: str | None = Field(None, description="directory with the code, relative to the spec; "
                                                  "default: a stub that answers 501 until you deploy code")
-    memory: int = Field(256, ge=128, le=10240)
-    timeout: int = Field(30, ge=1, le=900)
+    memory: int = Field(256, ge=128, le=10240, description="MiB per instance on AWS and GCP; Azure's plan sizes it")
+    timeout: int = Field(30, ge=1, le=900, description="seconds one invocation may run; GCP caps queue-triggered "
+                                                       "functions at 540, Azure's Consumption plan at 600")
     trigger: str | None = Field(None, description="queue component whose messages invoke the function")
-    environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(default_factory=dict)
+    environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
+        default_factory=dict, description="plain environment variables (encrypted with the stack key on AWS); no "
+                                          "secret values")
 
     @field_validator("source")
     @classmethod
@@ -246,38 +331,54 @@ class Function(ComponentBase):
 
 
 class Cdn(ComponentBase):
-    type: Literal["cdn"]
+    type: Literal["cdn"] = Field(description="cdn: CloudFront on AWS, an external Application Load Balancer with "
+                                             "Cloud CDN on GCP, Azure Front Door")
     origin: str = Field(description="bucket or service component served through the CDN")
-    waf: Kept = True
-    price_class: Literal["all", "regional"] = "regional"
+    waf: Kept = Field(True, description="a web application firewall with managed rules (AWS WAF on CloudFront, "
+                                        "Cloud Armor for service origins on GCP, a Premium Front Door on Azure); "
+                                        "true is the secure value")
+    price_class: Literal["all", "regional"] = Field(
+        "regional", description="CloudFront edge locations: regional (PriceClass_100, the cheapest) or all; AWS only")
 
 
 class DocumentStore(ComponentBase):
     """A serverless document/key-value database (DynamoDB, Firestore)."""
 
     clouds = ("aws", "gcp")
-    type: Literal["document_store"]
-    partition_key: str = Field("id", pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
-    sort_key: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")
-    point_in_time_recovery: Kept = True
-    deletion_protection: Kept = True
-    encrypted: Encrypted = True
+    type: Literal["document_store"] = Field(description="document_store: an on-demand DynamoDB table on AWS, a "
+                                                        "native-mode Firestore database on GCP")
+    partition_key: str = Field("id", pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$",
+                               description="DynamoDB partition (hash) key, a string attribute; Firestore has no key "
+                                           "schema")
+    sort_key: str | None = Field(None, pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$",
+                                 description="DynamoDB sort (range) key, a string attribute; default: none")
+    point_in_time_recovery: Kept = Field(True, description="continuous backups, restorable to any second of the "
+                                                           "recovery window; true is the secure value")
+    deletion_protection: Kept = Field(True, description="refuse to delete the table or database; true is the secure "
+                                                        "value, set false before a destroy")
+    encrypted: Encrypted = Field(True, description="encrypt with the stack's customer-managed key (KMS on AWS, Cloud "
+                                                   "KMS on GCP); true is the secure value, false uses the provider's "
+                                                   "key")
 
 
 class Warehouse(ComponentBase):
     """An analytics dataset (BigQuery)."""
 
     clouds = ("gcp",)
-    type: Literal["warehouse"]
-    default_table_expiration_days: int | None = Field(None, ge=1, le=36500)
-    encrypted: Encrypted = True
+    type: Literal["warehouse"] = Field(description="warehouse: a BigQuery dataset (GCP only)")
+    default_table_expiration_days: int | None = Field(None, ge=1, le=36500,
+                                                      description="delete new tables this many days after creation; "
+                                                                  "default: tables are kept")
+    encrypted: Encrypted = Field(True, description="encrypt the dataset with the stack's Cloud KMS key; true is the "
+                                                   "secure value, false uses Google's key")
 
 
 class Monitoring(ComponentBase):
     """Alerts on the components it watches, sent to an e-mail address."""
 
     clouds = ("aws", "gcp")
-    type: Literal["monitoring"]
+    type: Literal["monitoring"] = Field(description="monitoring: an encrypted SNS topic and CloudWatch alarms on AWS, "
+                                                    "an e-mail channel and Cloud Monitoring alerts on GCP")
     notify: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="e-mail address for alerts")
     watch: list[str] = Field(default_factory=list, description="components to alert on; default: all")
 
@@ -285,9 +386,9 @@ class Monitoring(ComponentBase):
 class ModuleUse(ComponentBase):
     """An HCL module from modules/; its inputs are checked against the module's variables."""
 
-    type: Literal["module"]
+    type: Literal["module"] = Field(description="module: an HCL module from modules/, called from each stack")
     source: str = Field(pattern=r"^[a-z][a-z0-9-]*$", description="a module directory name under modules/")
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: dict[str, Any] = Field(default_factory=dict, description="values for the module's variables, by name")
 
 
 Component = Annotated[
@@ -320,9 +421,12 @@ REFERENCE_FIELDS = {"network": ("network",), "origin": ("bucket", "service"), "t
 
 # ---------------------------------------------------------------- the rest
 class Secret(Strict):
-    source: Literal["aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "vault"] = Field(alias="from")
-    name: str = Field(min_length=1, max_length=256)
-    rotation_days: int | None = Field(None, ge=1, le=365)
+    source: Literal["aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "vault"] = Field(
+        alias="from", description="the store holding the secret; a service reads only its own cloud's store")
+    name: str = Field(min_length=1, max_length=256, description="the secret's name in that store; Nexus refers to an "
+                                                                "existing secret and never creates or reads its value")
+    rotation_days: int | None = Field(None, ge=1, le=365, description="intended days between rotations; a record "
+                                                                      "for readers, Nexus does not set up rotation")
 
 
 STANDARDS = {
@@ -338,8 +442,9 @@ STANDARDS = {
 
 
 class Standard(Strict):
-    id: str
-    version: str
+    id: str = Field(description=f"the standard: {', '.join(STANDARDS)}")
+    version: str = Field(description="its version, default the first listed: "
+                                     + "; ".join(f"{key} {', '.join(versions)}" for key, versions in STANDARDS.items()))
 
 
 GLOB_CHARACTERS = "*?["
@@ -352,9 +457,12 @@ class Suppression(Strict):
     allow_wildcard: bool = Field(False, description="let `check` be a glob over one family of checks "
                                  "(CKV_AWS_*); every check report names the suppression and what it silenced")
     check: str = Field(min_length=3, description="one check id (CKV_AWS_18, NEXUS_AWS_S3_CMK)")
-    resource: str | None = None
+    resource: str | None = Field(None, description="glob over the resource address, component or stack/address "
+                                                   "it applies to; default: every resource")
     reason: str = Field(min_length=10, description="why this finding is accepted: required")
-    expires: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    expires: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$",
+                                description="YYYY-MM-DD after which the suppression is an error until renewed or "
+                                            "removed; default: never")
 
     @field_validator("check")
     @classmethod
@@ -388,10 +496,17 @@ class Suppression(Strict):
 
 
 class Compliance(Strict):
-    standards: list[Standard] = Field(default_factory=list)
-    auto_remediate: bool = False
-    gate: Literal["low", "medium", "high", "critical"] = "high"
-    suppressions: list[Suppression] = Field(default_factory=list)
+    standards: list[Standard] = Field(default_factory=list, description="compliance packs checked besides the "
+                                                                        "baseline; pci-dss and hipaa also make "
+                                                                        "components stricter")
+    auto_remediate: bool = Field(False, description="apply the safe fixes of `nexus check --fix` to the spec file "
+                                                    "before each synth; off so the spec changes only when asked")
+    gate: Literal["low", "medium", "high", "critical"] = Field(
+        "high", description="lowest severity that blocks: findings at or above it fail `nexus check` and stop a "
+                            "deploy")
+    suppressions: list[Suppression] = Field(default_factory=list, description="accepted findings, each with a "
+                                                                              "reason; reports name what each "
+                                                                              "silenced")
 
     @field_validator("standards", mode="before")
     @classmethod
@@ -449,14 +564,15 @@ StateKeyPrefix = Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]
 class LocalState(Strict):
     """State files beside each stack's cdk.tf.json (terraform.<stack>.tfstate): for one person, trying."""
 
-    backend: Literal["local"] = "local"
+    backend: Literal["local"] = Field("local", description="local: state files on this machine")
 
 
 class S3State(Strict):
     """State in an S3 bucket, locked with an S3 lock file (Terraform >= 1.10) and encrypted at rest."""
 
-    backend: Literal["s3"]
-    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    backend: Literal["s3"] = Field(description="s3: state in an S3 bucket")
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+                        description="existing S3 bucket for the state; keep it versioned and private")
     key_prefix: StateKeyPrefix = "nexus"
     region: str | None = Field(None, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$",
                                description="default: providers.aws.region, else us-east-1")
@@ -474,18 +590,21 @@ class S3State(Strict):
 class GcsState(Strict):
     """State in a Cloud Storage bucket (GCS locks natively)."""
 
-    backend: Literal["gcs"]
-    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$")
+    backend: Literal["gcs"] = Field(description="gcs: state in a Cloud Storage bucket")
+    bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$",
+                        description="existing Cloud Storage bucket for the state; keep it versioned and private")
     key_prefix: StateKeyPrefix = "nexus"
 
 
 class AzurermState(Strict):
     """State in an Azure Storage blob container (blob leases lock it)."""
 
-    backend: Literal["azurerm"]
-    resource_group_name: str = Field(pattern=r"^[\w.()-]{1,90}$")
-    storage_account_name: str = Field(pattern=r"^[a-z0-9]{3,24}$")
-    container_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
+    backend: Literal["azurerm"] = Field(description="azurerm: state in an Azure Storage blob container")
+    resource_group_name: str = Field(pattern=r"^[\w.()-]{1,90}$",
+                                     description="resource group of the existing storage account")
+    storage_account_name: str = Field(pattern=r"^[a-z0-9]{3,24}$", description="existing storage account for the state")
+    container_name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
+                                description="existing blob container for the state")
     key_prefix: StateKeyPrefix = "nexus"
 
 
@@ -495,15 +614,22 @@ REGULATED_STANDARDS = {"pci-dss", "hipaa"}
 
 
 class Spec(Strict):
-    api_version: Literal["nexus/v1"] = Field(alias="apiVersion")
+    api_version: Literal["nexus/v1"] = Field(alias="apiVersion", description="spec format version: nexus/v1")
     name: Name
-    description: str | None = Field(None, max_length=1024)
-    providers: Providers
-    environments: list[Name] = Field(default_factory=lambda: ["dev"], min_length=1)
-    tags: Tags = Field(default_factory=dict)
-    compliance: Compliance = Field(default_factory=Compliance)
-    components: dict[ComponentName, Component] = Field(default_factory=dict)
-    secrets: dict[ComponentName, Secret] = Field(default_factory=dict)
+    description: str | None = Field(None, max_length=1024, description="what the system is for; not deployed")
+    providers: Providers = Field(description="the clouds (and edge sites) to build on; a component goes to every "
+                                             "cloud listed unless pinned with `provider:`")
+    environments: list[Name] = Field(default_factory=lambda: ["dev"], min_length=1,
+                                     description="environments to build, one stack per environment and cloud")
+    tags: Tags = Field(default_factory=dict, description="tags on every resource (labels on GCP), added to Nexus's "
+                                                         "own nexus:spec, nexus:environment and managed-by")
+    compliance: Compliance = Field(default_factory=Compliance,
+                                   description="standards checked, the severity gate, auto-remediation, suppressions")
+    components: dict[ComponentName, Component] = Field(
+        default_factory=dict, description="the system's parts by name (a-z, 0-9, '_'), each with a `type`")
+    secrets: dict[ComponentName, Secret] = Field(default_factory=dict, description="existing secrets components "
+                                                                                   "may read, by the name their "
+                                                                                   "`secrets` lists use")
     overrides: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*$")], dict[str, Any]] = Field(
         default_factory=dict, description="raw attributes on a synthesized resource address (type.name); audited")
     cost: CostAssumptions = Field(default_factory=CostAssumptions,
