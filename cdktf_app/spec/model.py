@@ -293,7 +293,9 @@ class Queue(ComponentBase):
                                                 "dead-letter queue or topic instead of losing them")
     encrypted: Encrypted = Field(True, description="encrypt messages with the stack's customer-managed key (KMS on "
                                                    "AWS, Cloud KMS on GCP, Key Vault on Azure, which needs the Premium "
-                                                   "tier); true is the secure value, false uses the provider's key")
+                                                   "tier); true is the secure value. false: SQS-managed keys for a "
+                                                   "queue and no encryption for an SNS topic on AWS, the provider's "
+                                                   "key on GCP and Azure")
 
 
 class Function(ComponentBase):
