@@ -13,6 +13,9 @@
    with CacheClusterNotFound), and a deleted group stays `deleting` for ever. Members are created with the
    group and removed with it; DeleteCacheSubnetGroup, "not implemented", deletes the group.
 5. AWS managed IAM policies (e.g. AmazonRDSEnhancedMonitoringRole) exist only when moto is told to load them.
+6. An SQS queue's RedrivePolicy is answered as `json.dumps` spaces it; AWS answers compact JSON, which is what
+   Terraform's `jsonencode` writes, and the provider compares the two byte for byte: every plan after a deploy
+   showed the queue changing ("whitespace changes"). It is answered compact, as AWS does.
 Everything else is moto as released. `python -m cdktf_app.sandbox.moto_gaps -H 127.0.0.1 -p PORT`.
 """
 from __future__ import annotations
@@ -183,12 +186,27 @@ def _replication_group_members() -> None:
     ElastiCacheResponse.delete_cache_subnet_group = delete_cache_subnet_group
 
 
+def _compact_redrive_policy() -> None:
+    from moto.sqs.models import Queue
+
+    attributes = Queue.attributes
+
+    def compact(self) -> dict:
+        answer = attributes.fget(self)
+        if self.redrive_policy:
+            answer["RedrivePolicy"] = json.dumps(self.redrive_policy, separators=(",", ":"))
+        return answer
+
+    Queue.attributes = property(compact)
+
+
 def fill_gaps() -> None:
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     _scalable_target_tags()
     _logging_reads_string_principals()
     _elasticache_user_groups()
     _replication_group_members()
+    _compact_redrive_policy()
 
 
 def main() -> None:
