@@ -34,6 +34,11 @@ def sandbox() -> None:
       nexus sandbox up
       nexus deploy nexus.yaml --sandbox --auto-approve
       nexus sandbox down
+    \b
+    With the cdktn CLI in a project made by `nexus init`:
+      nexus sandbox up
+      eval "$(nexus sandbox env)"
+      cdktn deploy --auto-approve --skip-provider-lock
     """
 
 
@@ -90,3 +95,36 @@ def sandbox_status_command(obj: dict, project: Path, output_format: str | None) 
 
     running = sandbox_status(project / ".nexus")
     _describe(running, as_json, "running" if running else "not running")
+
+
+@sandbox.command("env")
+@PROJECT
+@OUTPUT
+@click.pass_obj
+def sandbox_env(obj: dict, project: Path, output_format: str | None) -> None:
+    """Print the shell exports that point `cdktn deploy/destroy` at the running sandbox.
+
+    \b
+    TF_CLI_CONFIG_FILE (the provider mirror config, when there is a mirror), AWS_ENDPOINT_URL, test
+    credentials, AWS_REGION (the spec's, else us-east-1) and NEXUS_SANDBOX, which makes the app (cdktf.json)
+    write the sandbox provider override beside each stack, buckets force_destroy. Use: eval "$(nexus sandbox
+    env)". Exit 2 when no sandbox is running.
+    """
+    as_json = chosen_format(obj, output_format, "text", OUTPUTS) == "json"
+    from ..sandbox.environment import sandbox_environment
+
+    environment = sandbox_environment(project, _spec_region(project))
+    if as_json:
+        click.echo(json.dumps({"url": environment.url, "variables": environment.variables,
+                               "notes": list(environment.notes)}, sort_keys=True))
+    else:
+        click.echo(environment.exports(), nl=False)
+
+
+def _spec_region(project: Path) -> str | None:
+    """The AWS region of the project's nexus.yaml, when it has one."""
+    from ..spec import load_spec
+
+    spec = project / "nexus.yaml"
+    aws = load_spec(spec).spec.providers.aws if spec.is_file() else None
+    return aws.region if aws else None

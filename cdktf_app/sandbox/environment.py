@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import shlex
+import socket
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,7 @@ from ..layout import state_dir as project_state_dir
 from ..stacks.synth import SynthResult
 from ..tools.terraform import ensure_cli_config
 from .provider import CREDENTIAL, remove_provider_override, seed_secrets, write_provider_override
-from .server import answers, sandbox_status
+from .server import sandbox_status
 
 SANDBOX_VARIABLE = "NEXUS_SANDBOX"
 DEFAULT_REGION = "us-east-1"
@@ -79,11 +81,25 @@ def apply_sandbox_setting(result: SynthResult, url: str | None) -> list[Path]:
         raise UsageError(f"{SANDBOX_VARIABLE} is set, but the sandbox is AWS only: {', '.join(other)} would reach "
                          f"the real cloud; unset {SANDBOX_VARIABLE}, or deploy the AWS stacks with "
                          "`nexus deploy --sandbox`")
-    if not answers(url):
+    if not _listening(url):
         raise NoSandbox(f"{SANDBOX_VARIABLE}={url}: no sandbox answers there; "
                         + START_HINT.format(project=""))
     seed_secrets(url, result.loaded)
     return [write_provider_override(stack_dir, url) for stack_dir in stack_dirs]
+
+
+def _listening(url: str, timeout: float = 3.0) -> bool:
+    """Something accepts connections at `url` (moto's data dump, what server.answers reads, takes seconds once
+    the sandbox holds data; terraform finds out the rest)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    try:
+        with socket.create_connection((parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)),
+                                      timeout=timeout):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def sandbox_url_setting() -> str | None:
