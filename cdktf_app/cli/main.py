@@ -9,7 +9,7 @@ import click
 from .. import __version__
 from ..errors import NexusError
 from . import render
-from .options import ALLOW_UNSAFE_OVERRIDES, is_stdout, output_file_option
+from .options import ALLOW_UNSAFE_OVERRIDES, BLUEPRINT_VALUES, is_stdout, output_file_option, parse_assignments
 
 
 class NexusGroup(click.Group):
@@ -140,8 +140,7 @@ def blueprints_show(obj: dict, name: str) -> None:
 
 @blueprints.command("render")
 @click.argument("name")
-@click.option("--set", "values", multiple=True, metavar="KEY=VALUE",
-              help="A parameter value; repeat for several (lists: --set environments=dev,prod).")
+@BLUEPRINT_VALUES
 @output_file_option("Write the spec to this file (refuses to overwrite unless --force).")
 @click.option("--force", is_flag=True, help="Overwrite the output file if it exists.")
 @click.pass_obj
@@ -150,13 +149,7 @@ def blueprints_render(obj: dict, name: str, values: tuple[str, ...], output_file
     from ..blueprints.catalog import render_blueprint
     from ..errors import UsageError
 
-    parsed = {}
-    for item in values:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--set expects KEY=VALUE, got '{item}'")
-        parsed[key.strip()] = value
-    text = render_blueprint(name, parsed)
+    text = render_blueprint(name, parse_assignments(values))
     if not is_stdout(output_file) and output_file.exists() and not force:
         raise UsageError(f"{output_file} exists; pass --force to overwrite it")
     render.document(text, output_file, obj)
@@ -181,6 +174,8 @@ from .sandbox import sandbox as sandbox_command  # noqa: E402
 cli.add_command(sandbox_command)
 from .packs import packs as packs_command  # noqa: E402
 cli.add_command(packs_command)
+from .init import init as init_command  # noqa: E402
+cli.add_command(init_command)
 
 
 def main() -> None:

@@ -17,6 +17,24 @@ ALLOW_UNSAFE_OVERRIDES = click.option(
          "depends_on, provider, lifecycle, dynamic, a module's source or version), e.g. "
          "aws_s3_bucket.assets.lifecycle; repeat for each. Recorded in nexus.json, the run and the check report.")
 
+BLUEPRINT_VALUES = click.option(
+    "--set", "values", multiple=True, metavar="KEY=VALUE",
+    help="A blueprint parameter value; repeat for several (lists: --set environments=dev,prod).")
+
+
+def parse_assignments(items: tuple[str, ...]) -> dict[str, str]:
+    """`--set KEY=VALUE` values as a dict; a usage error for anything else."""
+    from ..errors import UsageError
+
+    parsed = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--set expects KEY=VALUE, got '{item}'")
+        parsed[key.strip()] = value
+    return parsed
+
+
 # Every format any command offers: a bare one of these given as a file is a mistaken --output.
 FORMAT_NAMES = frozenset({"table", "text", "json", "sarif", "junit", "markdown", "mermaid", "dot", "html"})
 
