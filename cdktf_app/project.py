@@ -106,7 +106,7 @@ repos:
 class InitResult:
     directory: Path
     files: tuple[Path, ...]        # written, relative to `directory`
-    spec_source: str               # "blueprint fintech", "prompt (offline intent parser)", "starter"
+    spec_source: str               # "blueprint fintech", "prompt, offline intent parser (--offline)", "starter"
     notes: tuple[str, ...] = ()
 
 
@@ -148,7 +148,7 @@ def spec_text(directory: Path, blueprint: str | None, values: dict[str, str] | N
         result = generate(GenerateOptions(prompt=prompt, offline=True))
         notes = (*result.notes, *([f"not understood: {', '.join(result.not_understood)}"]
                                   if result.not_understood else []))
-        return result.text, f"prompt ({result.source})", tuple(notes)
+        return result.text, f"prompt, {result.source}", tuple(notes)
     text = STARTER_SPEC.format(name=project_name(directory))
     load_spec_text(text, file=SPEC_FILE)  # the starter must load, whatever the folder is called
     return text, "starter", ()

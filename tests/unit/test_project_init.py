@@ -98,3 +98,12 @@ def test_sandbox_env_refuses_without_a_running_sandbox(tmp_path):
     assert result.exit_code == 2
     assert "no sandbox is running" in result.output and "nexus sandbox up --project" in result.output
     assert "export" not in result.output
+
+
+def test_init_from_a_prompt_writes_the_offline_draft(tmp_path):
+    result = nexus("init", str(tmp_path), "--prompt", "ecommerce store on AWS in eu-west-1")
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / SPEC_FILE).read_text()
+    assert "#   ecommerce store on AWS in eu-west-1\n" in text and "the 'ecommerce' blueprint" in text
+    assert load_spec(tmp_path / SPEC_FILE).spec.providers.aws.region == "eu-west-1"
+    assert "spec from prompt, offline intent parser" in result.output
