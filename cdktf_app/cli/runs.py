@@ -95,6 +95,10 @@ def runs_show(obj: dict, run_id: str, project: Path, output_format: str | None) 
         console.print(f"[yellow]gate overridden:[/] {escape(record.override_reason or '')}")
     if record.unsafe_overrides:
         console.print(f"[yellow]unsafe overrides allowed:[/] {escape(', '.join(record.unsafe_overrides))}")
+    if record.protection_lifted:
+        console.print(f"[yellow]deletion protection lifted:[/] {escape(', '.join(record.protection_lifted))}")
+    if record.already_gone:
+        console.print(f"{record.already_gone} resource(s) in the state were already gone (dropped from the state)")
     table = Table(title="phases")
     for column in ("stack", "phase", "attempt", "ok", "seconds"):
         table.add_column(column)

@@ -45,6 +45,8 @@ class RunRecord:
     override_reason: str | None = None
     unsafe_overrides: list[str] = field(default_factory=list)  # named with --allow-unsafe-overrides
     cost_delta: float | None = None
+    protection_lifted: list[str] = field(default_factory=list)  # "stack:address", by destroy --force-protected
+    already_gone: int = 0  # destroy: resources the state held that no longer existed (dropped from the state)
     sandbox: bool = False
     log_file: str | None = None
     nexus_version: str = ""
@@ -62,8 +64,11 @@ class RunRecord:
     def from_dict(cls, data: dict) -> RunRecord:
         fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
         fields["phases"] = [PhaseRecord(**phase) for phase in data.get("phases") or []]
-        if data.get("unsafe_overrides") is None:      # NULL in rows from before the column
-            fields["unsafe_overrides"] = []
+        for name in ("unsafe_overrides", "protection_lifted"):
+            if data.get(name) is None:      # NULL in rows from before the column
+                fields[name] = []
+        if data.get("already_gone") is None:
+            fields["already_gone"] = 0
         return cls(**fields)
 
 

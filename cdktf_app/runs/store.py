@@ -47,6 +47,8 @@ runs_table = Table(
     Column("override_reason", Text),
     Column("unsafe_overrides", JSON),
     Column("cost_delta", Float),
+    Column("protection_lifted", JSON),
+    Column("already_gone", Integer),
     Column("sandbox", Boolean, nullable=False),
     Column("log_file", Text),
     Column("nexus_version", String(32), nullable=False),
