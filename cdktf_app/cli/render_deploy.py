@@ -112,5 +112,9 @@ def run_summary(record, options: dict) -> None:
     console = _console()
     console.print(f"[bold]{record.command} {record.outcome}[/] in {record.duration_seconds:.1f}s — "
                   f"{record.added} added, {record.changed} changed, {record.destroyed} destroyed"
+                  + (f"; {record.already_gone} already gone (no longer existed: dropped from the state)"
+                     if record.already_gone else "")
                   + (f"; {record.retries} retried" if record.retries else "")
                   + f" (run {record.id}, log {record.log_file})")
+    if record.protection_lifted:
+        console.print(f"[yellow]deletion protection lifted first:[/] {', '.join(record.protection_lifted)}")

@@ -5,6 +5,10 @@ gate (compliance check of the plan), confirmation, a state backup, and `apply` o
 is classified (cdktf_app.healing); transient failures are retried with backoff — init on its own, the
 plan..apply sequence as one unit, since a partly applied plan is stale and must be planned again. Every call
 has a watchdog. Every run is recorded (cdktf_app.runs) from its start, with counts, phases and outcome.
+
+The spec is built as `nexus synth` builds it (cdktf_app.build: `compliance.auto_remediate` applies the safe
+fixes first). A destroy reads every stack's state before deleting anything, for deletion protection
+(cdktf_app.deploy.protection) and to tell resources it deletes from ones already gone.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..compliance.checkov import CheckovWorker
+from ..build import build
 from ..errors import NexusError, ToolError, UsageError
 from ..files import private_directory, write_atomically
 from ..healing import Attempt, Classification, RetryPolicy, run_healed
@@ -31,12 +36,15 @@ from ..tools.terraform import (DEFAULT_STOP_TIMEOUT, TerraformResult, ensure_cli
 from .cost_delta import plan_cost_delta
 from .gate import GateBlocked, GateResult, evaluate_gate
 from .plan_summary import PlanSummary, summarize_plan
+from .protection import (UNPROTECT_FILE, Protected, ProtectedResources, managed_instances, protected_deletions,
+                         protected_in_state, unexpected_changes, write_unprotect_override)
 from .stacks import dependency_order, select_stacks
 from .state import backup_state, effective_backend, make_state_private, verify_state
 
 COMMANDS = ("plan", "deploy", "destroy")
 PLAN_FILE = "nexus.tfplan"
 PLAN_JSON = ".nexus-plan.json"
+UNPROTECT_PLAN = "nexus-unprotect.tfplan"
 PHASE_TIMEOUTS = {"init": 300.0, "plan": 900.0, "show": 120.0, "apply": 3600.0, "state": 120.0}
 APPLIED = {"Creation complete after": "added", "Modifications complete after": "changed",
            "Destruction complete after": "destroyed"}
@@ -59,6 +67,8 @@ class DeployOptions:
     aws_max_retries: int | None = None
     allow_unsafe_overrides: tuple[str, ...] = ()
     stop_timeout: float = DEFAULT_STOP_TIMEOUT  # Ctrl-C/SIGTERM: seconds terraform gets to stop cleanly
+    plan_dir: Path | None = None  # plan: keep each stack's saved plan and its JSON here (0600 files, 0700 folder)
+    force_protected: bool = False  # destroy: turn deletion protection off on the protected resources first
 
 
 class Reporter:
@@ -71,6 +81,7 @@ class Reporter:
     def plan(self, stack: str, summary: PlanSummary) -> None: ...
     def gate(self, stack: str, result: GateResult) -> None: ...
     def terraform_line(self, line: str) -> None: ...
+    def note(self, text: str) -> None: ...
 
 
 @dataclass
@@ -113,6 +124,11 @@ class _Run:
     planned: set[str] = field(default_factory=set)
     # One checkov process gates every stack of the run; it starts only when a plan is gated.
     checkov: CheckovWorker = field(default_factory=CheckovWorker)
+    initialized: set[str] = field(default_factory=set)
+    # destroy: managed instances in each stack's state before the run, and the protected ones to lift
+    state_resources: dict[str, int] = field(default_factory=dict)
+    lift: dict[str, list[Protected]] = field(default_factory=dict)
+    gone: dict[str, int] = field(default_factory=dict)
 
     def timeout(self, phase: str) -> float:
         return self.options.timeout or PHASE_TIMEOUTS[phase]
@@ -152,7 +168,7 @@ def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporte
     reporter = reporter or Reporter()
     state_dir = project_state_dir(loaded)
     out_dir = layout.default_out_dir(loaded.base_dir, options.out_dir).resolve()
-    result = synth(loaded, out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
+    result, loaded = _synthesize(loaded, out_dir, options, reporter)
     chosen = select_stacks(dependency_order(out_dir, result.stacks), options.stacks, options.environment)
     runnable = [s for s in chosen if not options.sandbox_url or s.provider == "aws"]
     if options.sandbox_url:
@@ -180,12 +196,18 @@ def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporte
                    state_dir=state_dir, log_file=log_file, cli_config=ensure_cli_config(state_dir), record=record,
                    store=store)
     try:
+        if options.command == "destroy":
+            _survey_state(context, runnable)
         for stack in runnable:
             _run_stack(context, stack)
         record.outcome = "planned" if options.command == "plan" else "succeeded"
     except GateBlocked as blocked:
         record.outcome, record.error_class = "blocked", "gate"
         record.gate_findings = len(blocked.result.blocking)
+        raise
+    except ProtectedResources as refused:
+        record.outcome, record.error_class = "blocked", "deletion-protection"
+        record.error_evidence = "; ".join(f"{p.stack}:{p.address}" for p in refused.found)
         raise
     except DeployFailed as failed:
         _record_failure(record, failed.classification, context.secrets)
@@ -205,6 +227,21 @@ def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporte
     return record
 
 
+def _synthesize(loaded: LoadedSpec, out_dir: Path, options: DeployOptions,
+                reporter: Reporter) -> tuple[SynthResult, LoadedSpec]:
+    """The stacks `nexus synth` and `cdktf synth` write (cdktf_app.build): with `compliance.auto_remediate` the
+    safe fixes are applied to the spec file first, and the run plans the remediated spec."""
+    if loaded.path is None:  # a spec given in memory has no file to remediate
+        return synth(loaded, out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides), loaded
+    built = build(loaded.path, out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
+    remediation = built.remediation
+    if remediation is None or remediation.loaded is None:
+        return built.result, loaded
+    if remediation.changed:
+        reporter.note(f"auto_remediate: {len(remediation.edits)} safe fix(es) applied to {loaded.path}")
+    return built.result, remediation.loaded
+
+
 def _record_failure(record: RunRecord, classification: Classification, secrets: set[str]) -> None:
     record.outcome = "failed"
     record.error_class = classification.failure_class
@@ -215,9 +252,26 @@ def _record_failure(record: RunRecord, classification: Classification, secrets: 
 
 
 def _run_stack(run_: _Run, stack: StackInfo) -> None:
+    stack_dir = _prepare(run_, stack)
+    try:
+        if stack.name in run_.lift:
+            _healed(run_, stack.name, "unprotect", lambda attempt: _lift_protection(run_, stack, stack_dir, attempt))
+        approved: list[bool] = []
+        _healed(run_, stack.name, "apply" if run_.options.command != "plan" else "plan",
+                lambda attempt: _plan_and_apply(run_, stack, stack_dir, attempt, approved))
+    finally:
+        (stack_dir / UNPROTECT_FILE).unlink(missing_ok=True)  # protection is off only for this destroy
+
+
+def _prepare(run_: _Run, stack: StackInfo) -> Path:
+    """The stack folder pointed at the sandbox (or not), its state private, `terraform init` done once a run."""
     from ..sandbox import remove_provider_override, write_provider_override
 
     stack_dir = run_.out_dir / "stacks" / stack.name
+    if stack.name in run_.initialized:
+        return stack_dir
+    # left by a run that was killed: a later deploy must never run with the protection turned off
+    (stack_dir / UNPROTECT_FILE).unlink(missing_ok=True)
     if run_.options.sandbox_url:
         write_provider_override(stack_dir, run_.options.sandbox_url, max_retries=run_.options.aws_max_retries)
         _refuse_a_real_backend(stack_dir, run_.options.sandbox_url)
@@ -227,9 +281,78 @@ def _run_stack(run_: _Run, stack: StackInfo) -> None:
     _healed(run_, stack.name, "init", lambda attempt: run_.timed(
         stack.name, "init", lambda: run_.terraform(stack_dir, "init", "init", "-input=false", "-no-color",
                                                    "-reconfigure"), attempt))
-    approved: list[bool] = []
-    _healed(run_, stack.name, "apply" if run_.options.command != "plan" else "plan",
-            lambda attempt: _plan_and_apply(run_, stack, stack_dir, attempt, approved))
+    run_.initialized.add(stack.name)
+    return stack_dir
+
+
+def _show_json(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int, *plan: str) -> TerraformResult:
+    """`terraform show -json` of a saved plan, or of the state when none is named: never logged, it holds
+    sensitive values in clear."""
+    with open(run_.log_file, "a", encoding="utf-8") as log:
+        log.write(f"$ terraform show -json {' '.join(plan)} (output not kept: it holds sensitive values)\n")
+    return run_.timed(stack.name, "show", lambda: run_.terraform(
+        stack_dir, "show", "show", "-json", "-no-color", *plan, logged=False), attempt)
+
+
+def _parsed(shown: TerraformResult) -> dict:
+    return json.loads(shown.output[shown.output.index("{"):])
+
+
+def _survey_state(run_: _Run, stacks: list[StackInfo]) -> None:
+    """Before a destroy deletes anything: every stack's state, for deletion protection (refused here, or lifted
+    per stack with --force-protected) and for how many resources it holds."""
+    found: list[Protected] = []
+    for stack in stacks:
+        stack_dir = _prepare(run_, stack)
+        state = _parsed(_healed(run_, stack.name, "show",
+                                lambda attempt: _show_json(run_, stack, stack_dir, attempt)))
+        run_.state_resources[stack.name] = managed_instances(state)
+        found += protected_in_state(stack.name, state)
+    options, held = run_.options, sum(run_.state_resources.values())
+    if held and not options.allow_destroy and options.confirm is None:  # refused before protection is touched
+        raise UsageError(f"destroy deletes the {held} resource(s) the state holds; pass --allow-destroy with "
+                         "--auto-approve to destroy without a prompt")
+    if not found:
+        return
+    if not options.force_protected or any(p.in_module for p in found):
+        raise ProtectedResources(found)
+    names = ", ".join(f"{p.stack}:{p.address}" for p in found)
+    if options.confirm is not None and not options.allow_destroy and not options.confirm(
+            f"turn deletion protection off on {names}, then destroy?"):
+        raise UsageError("deletion protection not lifted, nothing destroyed (declined)")
+    for protected in found:
+        run_.lift.setdefault(protected.stack, []).append(protected)
+    run_.reporter.note(f"deletion protection to lift first (--force-protected): {names}")
+
+
+def _lift_protection(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int) -> TerraformResult:
+    """Turn the protection off on exactly the resources the survey found: an override file, a plan targeted at
+    them that must change nothing else, and its apply."""
+    found = run_.lift[stack.name]
+    write_unprotect_override(stack_dir, found)
+    plan = run_.timed(stack.name, "unprotect-plan", lambda: run_.terraform(
+        stack_dir, "plan", "plan", "-input=false", "-no-color", "-lock-timeout=0s", f"-out={UNPROTECT_PLAN}",
+        *(f"-target={p.address}" for p in found)), attempt)
+    if not plan.ok:
+        return plan
+    try:
+        shown = _show_json(run_, stack, stack_dir, attempt, UNPROTECT_PLAN)
+        if not shown.ok:
+            return shown
+        extra = unexpected_changes(_parsed(shown), found)
+        if extra:
+            raise UsageError(f"{stack.name}: turning deletion protection off would also change "
+                             f"{', '.join(extra)}; nothing was applied or deleted. Deploy the spec as it is "
+                             "first, so that only the protection differs, then destroy --force-protected")
+        backup_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file, run_.timeout("state"))
+        apply = run_.timed(stack.name, "unprotect-apply", lambda: run_.terraform(
+            stack_dir, "apply", "apply", "-input=false", "-no-color", "-lock-timeout=0s", UNPROTECT_PLAN), attempt)
+        if apply.ok:
+            run_.record.protection_lifted += [f"{stack.name}:{p.address}" for p in found]
+            run_.store.save(run_.record)
+        return apply
+    finally:
+        (stack_dir / UNPROTECT_PLAN).unlink(missing_ok=True)
 
 
 def _refuse_a_real_backend(stack_dir: Path, sandbox_url: str) -> None:
@@ -265,19 +388,17 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
                     approved: list[bool]) -> TerraformResult:
     options = run_.options
     destroying = options.command == "destroy"
+    plan_file = _plan_file(run_, stack)
     plan = run_.timed(stack.name, "plan", lambda: run_.terraform(
-        stack_dir, "plan", "plan", "-input=false", "-no-color", "-lock-timeout=0s", f"-out={PLAN_FILE}",
+        stack_dir, "plan", "plan", "-input=false", "-no-color", "-lock-timeout=0s", f"-out={plan_file}",
         *(["-destroy"] if destroying else [])), attempt)
     if not plan.ok:
         return plan
     try:
-        with open(run_.log_file, "a", encoding="utf-8") as log:
-            log.write(f"$ terraform show -json {PLAN_FILE} (output not kept: it holds sensitive values)\n")
-        shown = run_.timed(stack.name, "show", lambda: run_.terraform(
-            stack_dir, "show", "show", "-json", "-no-color", PLAN_FILE, logged=False), attempt)
+        shown = _show_json(run_, stack, stack_dir, attempt, plan_file)
         if not shown.ok:
             return shown
-        plan_json = json.loads(shown.output[shown.output.index("{"):])
+        plan_json = _parsed(shown)
         summary = summarize_plan(plan_json)
         run_.secrets |= summary.sensitive_values
         run_.reporter.plan(stack.name, summary)
@@ -290,14 +411,28 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         if options.command == "plan":
             if first_plan:
                 _count_planned(run_.record, summary)
+            if options.plan_dir:
+                write_atomically(Path(plan_file).with_suffix(".tfplan.json"), shown.output[shown.output.index("{"):],
+                                 private=True)
             return plan
-        if not summary.has_changes:
+        if destroying:
+            protected = protected_deletions(stack.name, plan_json)
+            if protected:  # on in the cloud, not in the state the survey read
+                raise ProtectedResources(protected, stale_state=True)
+            if first_plan:  # what the state holds beyond what the plan deletes no longer exists
+                run_.gone[stack.name] = max(0, run_.state_resources.get(stack.name, 0) - summary.destroy)
+        if not summary.has_changes and not run_.gone.get(stack.name):
             return plan
-        _approve(run_, stack, summary, approved)
+        if summary.has_changes:
+            _approve(run_, stack, summary, approved)
+        # A destroy plan with nothing left to delete is applied too: that writes the refreshed state, without
+        # the resources that were already gone (as `terraform destroy` does), instead of leaving them in it.
         backup_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file, run_.timeout("state"))
         apply = run_.timed(stack.name, "apply", lambda: run_.terraform(
-            stack_dir, "apply", "apply", "-input=false", "-no-color", "-lock-timeout=0s", PLAN_FILE), attempt)
+            stack_dir, "apply", "apply", "-input=false", "-no-color", "-lock-timeout=0s", plan_file), attempt)
         _count_applied(run_.record, apply.output)
+        if apply.ok and destroying:
+            run_.record.already_gone += run_.gone.pop(stack.name, 0)
         if not apply.ok:
             check = verify_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file,
                                  run_.timeout("state"))
@@ -307,6 +442,14 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         return apply
     finally:
         (stack_dir / PLAN_FILE).unlink(missing_ok=True)
+
+
+def _plan_file(run_: _Run, stack: StackInfo) -> str:
+    """Where terraform saves the plan: beside cdk.tf.json (removed after the run), or `plan --plan-dir`'s folder
+    (kept; terraform writes it 0600 under Nexus' umask)."""
+    if run_.options.command != "plan" or run_.options.plan_dir is None:
+        return PLAN_FILE
+    return str(private_directory(run_.options.plan_dir.resolve()) / f"{stack.name}.tfplan")
 
 
 def _gate(run_: _Run, stack: StackInfo, stack_dir: Path, plan_json: dict) -> GateResult:
@@ -329,12 +472,12 @@ def _gate(run_: _Run, stack: StackInfo, stack_dir: Path, plan_json: dict) -> Gat
 
 
 def _approve(run_: _Run, stack: StackInfo, summary: PlanSummary, approved: list[bool]) -> None:
-    """Destructive changes need --allow-destroy (deploy) unless a person confirms them; any apply needs
-    --auto-approve or a person's yes. Asked once per stack, even when a retry plans again."""
+    """One rule for deploy and destroy: deleting or replacing without a person's yes needs --allow-destroy, any
+    other apply without a prompt needs --auto-approve. Asked once per stack, even when a retry plans again."""
     options = run_.options
     if approved:
         return
-    destructive = summary.destructive and options.command == "deploy" and not options.allow_destroy
+    destructive = summary.destructive and not options.allow_destroy
     counts = f"{summary.add} to add, {summary.change} to change, {summary.destroy} to destroy"
     if options.auto_approve and not destructive:
         approved.append(True)

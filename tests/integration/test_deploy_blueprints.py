@@ -127,7 +127,7 @@ def test_fintech_resources_have_the_expected_settings(deployed, projects):
 
 
 def test_both_blueprints_destroy_cleanly(deployed, projects):
-    destroyed = finish({name: nexus(project, "destroy", "--sandbox", "--auto-approve")
+    destroyed = finish({name: nexus(project, "destroy", "--sandbox", "--auto-approve", "--allow-destroy")
                         for name, (project, _) in projects.items()})
     for name, run in destroyed.items():
         project, sandbox = projects[name]

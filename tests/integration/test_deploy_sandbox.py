@@ -323,7 +323,7 @@ def test_destroy_removes_everything_and_records_the_count(deployed, project, san
     spec = project / "nexus.yaml"
     spec.write_text(FAST_SPEC.format(owner="team-c"), encoding="utf-8")
     resources = len([r for r in state_of(project)["resources"] if r["mode"] == "managed"])
-    destroyed = run(spec, options(sandbox.url, command="destroy"))
+    destroyed = run(spec, options(sandbox.url, command="destroy", allow_destroy=True))
     assert destroyed.outcome == "succeeded" and destroyed.destroyed == resources
     assert destroyed.added == destroyed.changed == 0
     assert destroyed.cost_delta == pytest.approx(-deployed.cost_delta)

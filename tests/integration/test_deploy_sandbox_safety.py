@@ -229,9 +229,9 @@ def test_sandbox_runs_keep_their_own_state_and_never_touch_the_real_local_state(
     real_state.write_text(REAL_STATE, encoding="utf-8")
     subprocess.run([*nexus, "sandbox", "up"], cwd=tmp_path, capture_output=True, timeout=120, check=True)
     try:
-        for command in ("deploy", "destroy"):  # one sandbox for both, as `sandbox up` is used
-            done = subprocess.run([*nexus, command, "nexus.yaml", "--sandbox", "--auto-approve",
-                                   "--override-gate", "--reason", "state separation test"],
+        for command, consent in (("deploy", ["--override-gate", "--reason", "state separation test"]),
+                                 ("destroy", ["--allow-destroy"])):  # one sandbox for both (sandbox up)
+            done = subprocess.run([*nexus, command, "nexus.yaml", "--sandbox", "--auto-approve", *consent],
                                   cwd=tmp_path, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, done.stdout + done.stderr
             assert real_state.read_text(encoding="utf-8") == REAL_STATE

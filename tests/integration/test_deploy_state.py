@@ -107,7 +107,7 @@ def test_s3_state_with_a_lockfile_works_against_moto_and_a_held_lock_heals(tmp_p
         release = threading.Timer(12.0, s3.delete_object, kwargs={"Bucket": "acme-tfstate", "Key": f"{key}.tflock"})
         release.start()
         watcher = Retries()
-        destroyed = run(tmp_path / "nexus.yaml", DeployOptions(command="destroy", **settings), watcher)
+        destroyed = run(tmp_path / "nexus.yaml", DeployOptions(command="destroy", allow_destroy=True, **settings), watcher)
         release.join()
     finally:
         stop_sandbox(tmp_path / "sandbox", sandbox)

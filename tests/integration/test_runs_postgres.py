@@ -76,7 +76,7 @@ def test_deploy_and_destroy_are_recorded_in_postgresql(postgres, tmp_path, monke
     (tmp_path / "nexus.yaml").write_text(FAST_SPEC.format(owner="team-pg"), encoding="utf-8")
     try:
         deployed = run(tmp_path / "nexus.yaml", options(sandbox.url))
-        destroyed = run(tmp_path / "nexus.yaml", options(sandbox.url, command="destroy"))
+        destroyed = run(tmp_path / "nexus.yaml", options(sandbox.url, command="destroy", allow_destroy=True))
     finally:
         stop_sandbox(tmp_path / "sandbox", sandbox)
     assert not (tmp_path / ".nexus" / "runs.db").exists()  # nothing went to SQLite
