@@ -39,6 +39,8 @@ CASES = {
     "sandbox up": (["--output", "xml"], 2),
     "sandbox down": (["--output", "xml"], 2),
     "sandbox status": (["--output", "xml"], 2),
+    "sandbox env": ([], 2),
+    "init": (["--set", "region=eu-west-1"], 2),
 }
 
 
