@@ -352,10 +352,8 @@ def _remove_components(data: CommentedMap, types: list[str], notes: list[str]) -
     components = _components(data)
     removed = [name for name, component in components.items() if component.get("type") in types]
     while removed:
-        for name in removed:
-            delete_component(data, name)
         notes.append(f"left out: {', '.join(removed)}")
-        removed = _drop_references(components, set(removed))
+        removed = _delete_components(data, removed)
 
 
 def _keep_only_asked(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
@@ -373,11 +371,9 @@ def _keep_only_asked(data: CommentedMap, intent: Intent, notes: list[str]) -> No
                 keep.add(target)
                 pending.append(target)
     gone = [name for name in components if name not in keep]
-    for name in gone:
-        delete_component(data, name)
     if gone:
         notes.append(f"left out (nothing else was asked for): {', '.join(gone)}")
-        _drop_references(components, set(gone))
+    _delete_components(data, gone)
 
 
 def _set_edge(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
@@ -389,6 +385,13 @@ def _set_edge(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
     edge["locations"] = _block_list(list(intent.edge_locations))
     if intent.air_gapped:
         edge["update_strategy"] = "air_gapped"
+
+
+def _delete_components(data: CommentedMap, names: list[str]) -> list[str]:
+    """Delete NAMES and unhook what pointed at them; returns the CDNs left without their origin."""
+    for name in names:
+        delete_component(data, name)
+    return _drop_references(_components(data), set(names)) if names else []
 
 
 def _drop_references(components: CommentedMap, gone: set[str]) -> list[str]:
@@ -477,11 +480,9 @@ def _fit_availability(data: CommentedMap, notes: list[str]) -> None:
             component["provider"] = usable[0]
         else:
             missing.append(name)
-    for name in missing:
-        delete_component(data, name)
     if missing:
         notes.append(f"left out: {', '.join(missing)} (not offered on {', '.join(clouds)})")
-        _drop_references(components, set(missing))
+    _delete_components(data, missing)
 
 
 def _set_engines(data: CommentedMap, intent: Intent, notes: list[str]) -> None:
