@@ -24,7 +24,7 @@ import shlex
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 import yaml
@@ -162,7 +162,8 @@ def _definition_problems(data: Any, source: SourceMap) -> list[Problem]:
         return [expected(source, (), "a mapping with title, summary, industry, standards and parameters", data)]
     problems = _unknown_keys(data, (), _DEFINITION_KEYS, source)
     problems += [_text_field(data, (key,), source) for key in ("title", "summary", "industry")]
-    problems += _standards_problems(data.get("standards"), source)
+    problems += _list_problems(data, "standards", 'a list of standards, each written `- pci-dss: "4.0"`', source,
+                               _standard_problems)
     parameters = data.get("parameters")
     if not isinstance(parameters, dict) or not parameters:
         problems.append(expected(source, ("parameters",), "a mapping of parameter name to its definition",
@@ -170,7 +171,8 @@ def _definition_problems(data: Any, source: SourceMap) -> list[Problem]:
         parameters = {}
     for name, spec in parameters.items():
         problems += _parameter_problems(name, spec, source)
-    problems += _checks_problems(data.get("checks"), source)
+    problems += _list_problems(data, "checks", "a list of checks (check: an expression, message: text)", source,
+                               _check_problems)
     knobs = data.get("knobs")
     problems += _knob_problems({} if knobs is None else knobs, parameters, source)
     return [problem for problem in problems if problem is not None]
@@ -189,41 +191,37 @@ def _text_field(data: dict, where: SpecPath, source: SourceMap) -> Problem | Non
     return None if isinstance(value, str) and value.strip() else expected(source, where, "a non-empty string", value)
 
 
-def _standards_problems(standards: Any, source: SourceMap) -> list[Problem]:
-    if standards is None:
+def _list_problems(data: dict, key: str, what: str, source: SourceMap,
+                   item_problems: Callable[[Any, SpecPath, SourceMap], list[Problem]]) -> list[Problem]:
+    """An optional list under KEY: nothing when absent, WHAT expected when not a list, else each item's problems."""
+    items = data.get(key)
+    if items is None:
         return []
-    if not isinstance(standards, list):
-        return [expected(source, ("standards",), 'a list of standards, each written `- pci-dss: "4.0"`', standards)]
-    problems = []
-    for index, item in enumerate(standards):
-        try:
-            _standard_label(item)
-        except ValueError as error:
-            problems.append(source.problem(("standards", index), str(error)))
-    return problems
+    if not isinstance(items, list):
+        return [expected(source, (key,), what, items)]
+    return [problem for index, item in enumerate(items) for problem in item_problems(item, (key, index), source)]
 
 
-def _checks_problems(checks: Any, source: SourceMap) -> list[Problem]:
-    if checks is None:
-        return []
-    if not isinstance(checks, list):
-        return [expected(source, ("checks",), "a list of checks (check: an expression, message: text)", checks)]
+def _standard_problems(item: Any, where: SpecPath, source: SourceMap) -> list[Problem]:
+    try:
+        _standard_label(item)
+    except ValueError as error:
+        return [source.problem(where, str(error))]
+    return []
+
+
+def _check_problems(check: Any, where: SpecPath, source: SourceMap) -> list[Problem]:
+    if not isinstance(check, dict) or set(check) != {"check", "message"}:
+        return [expected(source, where, "a mapping with exactly 'check' (an expression) and 'message'", check)]
     problems = []
-    for index, check in enumerate(checks):
-        where = ("checks", index)
-        if not isinstance(check, dict) or set(check) != {"check", "message"}:
-            problems.append(expected(source, where, "a mapping with exactly 'check' (an expression) and 'message'",
-                                     check))
-            continue
-        if not isinstance(check["message"], str) or not check["message"].strip():
-            problems.append(expected(source, (*where, "message"), "a non-empty string", check["message"]))
-        if not isinstance(check["check"], str):
-            problems.append(expected(source, (*where, "check"), "an expression such as `a <= b`", check["check"]))
-            continue
-        try:
-            _environment().compile_expression(check["check"])
-        except jinja2.TemplateSyntaxError as error:
-            problems.append(expected(source, (*where, "check"), f"an expression ({error.message})", check["check"]))
+    if not isinstance(check["message"], str) or not check["message"].strip():
+        problems.append(expected(source, (*where, "message"), "a non-empty string", check["message"]))
+    if not isinstance(check["check"], str):
+        return problems + [expected(source, (*where, "check"), "an expression such as `a <= b`", check["check"])]
+    try:
+        _environment().compile_expression(check["check"])
+    except jinja2.TemplateSyntaxError as error:
+        problems.append(expected(source, (*where, "check"), f"an expression ({error.message})", check["check"]))
     return problems
 
 
