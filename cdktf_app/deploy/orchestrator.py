@@ -294,6 +294,21 @@ def _show_json(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int, *pla
         stack_dir, "show", "show", "-json", "-no-color", *plan, logged=False), attempt)
 
 
+def _saved_plan(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int, phase: str, plan_file: str,
+                *plan_options: str) -> TerraformResult:
+    """`terraform plan` saved to PLAN_FILE, timed as PHASE."""
+    return run_.timed(stack.name, phase, lambda: run_.terraform(
+        stack_dir, "plan", "plan", "-input=false", "-no-color", "-lock-timeout=0s", f"-out={plan_file}",
+        *plan_options), attempt)
+
+
+def _applied_plan(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int, phase: str,
+                  plan_file: str) -> TerraformResult:
+    """`terraform apply` of the plan saved in PLAN_FILE, timed as PHASE."""
+    return run_.timed(stack.name, phase, lambda: run_.terraform(
+        stack_dir, "apply", "apply", "-input=false", "-no-color", "-lock-timeout=0s", plan_file), attempt)
+
+
 def _parsed(shown: TerraformResult) -> dict:
     return json.loads(shown.output[shown.output.index("{"):])
 
@@ -330,9 +345,8 @@ def _lift_protection(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int
     them that must change nothing else, and its apply."""
     found = run_.lift[stack.name]
     write_unprotect_override(stack_dir, found)
-    plan = run_.timed(stack.name, "unprotect-plan", lambda: run_.terraform(
-        stack_dir, "plan", "plan", "-input=false", "-no-color", "-lock-timeout=0s", f"-out={UNPROTECT_PLAN}",
-        *(f"-target={p.address}" for p in found)), attempt)
+    plan = _saved_plan(run_, stack, stack_dir, attempt, "unprotect-plan", UNPROTECT_PLAN,
+                       *(f"-target={p.address}" for p in found))
     if not plan.ok:
         return plan
     try:
@@ -345,8 +359,7 @@ def _lift_protection(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int
                              f"{', '.join(extra)}; nothing was applied or deleted. Deploy the spec as it is "
                              "first, so that only the protection differs, then destroy --force-protected")
         backup_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file, run_.timeout("state"))
-        apply = run_.timed(stack.name, "unprotect-apply", lambda: run_.terraform(
-            stack_dir, "apply", "apply", "-input=false", "-no-color", "-lock-timeout=0s", UNPROTECT_PLAN), attempt)
+        apply = _applied_plan(run_, stack, stack_dir, attempt, "unprotect-apply", UNPROTECT_PLAN)
         if apply.ok:
             run_.record.protection_lifted += [f"{stack.name}:{p.address}" for p in found]
             run_.store.save(run_.record)
@@ -389,9 +402,7 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
     options = run_.options
     destroying = options.command == "destroy"
     plan_file = _plan_file(run_, stack)
-    plan = run_.timed(stack.name, "plan", lambda: run_.terraform(
-        stack_dir, "plan", "plan", "-input=false", "-no-color", "-lock-timeout=0s", f"-out={plan_file}",
-        *(["-destroy"] if destroying else [])), attempt)
+    plan = _saved_plan(run_, stack, stack_dir, attempt, "plan", plan_file, *(["-destroy"] if destroying else []))
     if not plan.ok:
         return plan
     try:
@@ -428,8 +439,7 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         # A destroy plan with nothing left to delete is applied too: that writes the refreshed state, without
         # the resources that were already gone (as `terraform destroy` does), instead of leaving them in it.
         backup_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file, run_.timeout("state"))
-        apply = run_.timed(stack.name, "apply", lambda: run_.terraform(
-            stack_dir, "apply", "apply", "-input=false", "-no-color", "-lock-timeout=0s", plan_file), attempt)
+        apply = _applied_plan(run_, stack, stack_dir, attempt, "apply", plan_file)
         _count_applied(run_.record, apply.output)
         if apply.ok and destroying:
             run_.record.already_gone += run_.gone.pop(stack.name, 0)
