@@ -10,6 +10,7 @@ from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
 from cdktf_app.paths import repo_root
 from cdktf_app.stacks.synth import synth
 from cdktf_app.tools.terraform import ensure_cli_config
+from tests.helpers import write_spec
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -50,8 +51,7 @@ def synthesized(tmp_path_factory, name: str, values: dict):
 def synthesized_text(tmp_path_factory, folder: str, spec_text: str):
     """A spec written into its own folder as nexus.yaml and synthesized there (no cache)."""
     work = tmp_path_factory.mktemp(folder)
-    (work / "nexus.yaml").write_text(spec_text)
-    return synth(work / "nexus.yaml", work / "cdktf.out", use_cache=False)
+    return synth(write_spec(work, spec_text), work / "cdktf.out", use_cache=False)
 
 
 class _Outputs(dict):

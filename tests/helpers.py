@@ -50,10 +50,20 @@ def make_finding(check_id: str, address: str, component: str | None = None, **fi
     return Finding(check_id=check_id, address=address, component=component, **(defaults | fields))
 
 
+def aws_spec(name: str, body: str, region: str = "us-east-1") -> str:
+    """A small AWS spec named NAME; BODY (its components and compliance sections) follows the providers."""
+    return f"apiVersion: nexus/v1\nname: {name}\nproviders:\n  aws: {{region: {region}}}\n" + body
+
+
 # The first lines of a small AWS spec; tests append their components and compliance sections.
-AWS_SPEC_HEAD = """\
-apiVersion: nexus/v1
-name: shop
-providers:
-  aws: {region: eu-west-1}
-"""
+AWS_SPEC_HEAD = aws_spec("shop", "", region="eu-west-1")
+# A valid spec with one database (line 6, components.db), and one with one bucket.
+PAYMENTS_SPEC = aws_spec("payments", "components:\n  db: {type: database, engine: postgres}\n")
+TINY_SPEC = aws_spec("tiny", "components:\n  files: {type: bucket}\n")
+
+
+def write_spec(folder: Path, text: str, name: str = "nexus.yaml") -> Path:
+    """TEXT written into FOLDER as the spec file NAME; its path."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -3,28 +3,18 @@ compliance.auto_remediate the fix loop synthesizes into the out dir first, and t
 from __future__ import annotations
 
 import json
-import textwrap
 
 from click.testing import CliRunner
 
 from cdktf_app.build import build
 from cdktf_app.cli.main import cli
+from tests.helpers import aws_spec, write_spec
 
-SPEC = textwrap.dedent("""\
-    apiVersion: nexus/v1
-    name: tiny
-    providers:
-      aws: {region: us-east-1}
-    compliance:
-      auto_remediate: true
-    components:
-      files: {type: bucket}
-""")
+SPEC = aws_spec("tiny", "compliance:\n  auto_remediate: true\ncomponents:\n  files: {type: bucket}\n")
 
 
 def test_the_first_synth_is_not_reused_the_second_is(tmp_path):
-    spec = tmp_path / "nexus.yaml"
-    spec.write_text(SPEC, encoding="utf-8")
+    spec = write_spec(tmp_path, SPEC)
     first = CliRunner().invoke(cli, ["synth", str(spec)])
     assert first.exit_code == 0, first.output
     assert "synthesized into" in first.output and "reused" not in first.output
@@ -34,8 +24,7 @@ def test_the_first_synth_is_not_reused_the_second_is(tmp_path):
 
 
 def test_build_reports_a_fresh_out_dir_as_not_cached(tmp_path):
-    spec = tmp_path / "nexus.yaml"
-    spec.write_text(SPEC, encoding="utf-8")
+    spec = write_spec(tmp_path, SPEC)
     assert build(spec, tmp_path / "out").result.cached is False
     assert build(spec, tmp_path / "out").result.cached is True
     assert build(spec, tmp_path / "elsewhere").result.cached is False

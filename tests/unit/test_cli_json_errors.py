@@ -3,22 +3,15 @@ error adds file/line/path per problem), never a traceback or a line of text; res
 from __future__ import annotations
 
 import json
-import textwrap
 
 import pytest
 from click.testing import CliRunner
 
 from cdktf_app.cli.main import cli
+from tests.helpers import PAYMENTS_SPEC, write_spec
 from tests.unit.test_cli_convention import LEAVES
 
-BROKEN_SPEC = textwrap.dedent("""\
-    apiVersion: nexus/v1
-    name: payments
-    providers:
-      aws: {region: us-east-1}
-    components:
-      db: {type: database, engine: postgress}
-""")
+BROKEN_SPEC = PAYMENTS_SPEC.replace("engine: postgres", "engine: postgress")
 
 # command -> (arguments after the command, exit code); bad.yaml is a spec with one mistake (line 6,
 # components.db.engine)
@@ -51,7 +44,7 @@ def test_every_command_has_an_error_case():
 @pytest.mark.parametrize("command", sorted(CASES))
 def test_an_error_is_one_json_object_on_stderr(command, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "bad.yaml").write_text(BROKEN_SPEC, encoding="utf-8")
+    write_spec(tmp_path, BROKEN_SPEC, "bad.yaml")
     (tmp_path / "EXISTING").write_text("keep me\n", encoding="utf-8")
     arguments, code = CASES[command]
     result = CliRunner().invoke(cli, ["--log-format", "json", *command.split(), *arguments])

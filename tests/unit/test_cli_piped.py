@@ -4,7 +4,6 @@ print their results as JSON under --log-format json."""
 from __future__ import annotations
 
 import json
-import textwrap
 import time
 
 from click.testing import CliRunner
@@ -13,15 +12,8 @@ from cdktf_app.blueprints.catalog import get_blueprint
 from cdktf_app.cli.main import cli
 from cdktf_app.runs import RunStore, runs_url
 from cdktf_app.runs.record import RunRecord
+from tests.helpers import TINY_SPEC, write_spec
 
-TINY_SPEC = textwrap.dedent("""\
-    apiVersion: nexus/v1
-    name: tiny
-    providers:
-      aws: {region: us-east-1}
-    components:
-      files: {type: bucket}
-""")
 
 
 def test_blueprints_show_lists_every_parameter_whole():
@@ -52,8 +44,7 @@ def test_runs_list_shows_every_column_whole(tmp_path):
 
 
 def test_check_and_cost_results_are_json_under_log_format_json(tmp_path):
-    spec = tmp_path / "nexus.yaml"
-    spec.write_text(TINY_SPEC, encoding="utf-8")
+    spec = write_spec(tmp_path, TINY_SPEC)
     runner = CliRunner()
     cost = runner.invoke(cli, ["--log-format", "json", "cost", str(spec)])
     assert cost.exit_code == 0, cost.output

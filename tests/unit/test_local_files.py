@@ -16,15 +16,8 @@ from cdktf_app.errors import Problem, SpecError
 from cdktf_app.files import write_atomically
 from cdktf_app.spec import load_spec, load_spec_text
 from cdktf_app.kit.assets import function_source_files
+from tests.helpers import PAYMENTS_SPEC as VALID, aws_spec, write_spec
 
-VALID = textwrap.dedent("""\
-    apiVersion: nexus/v1
-    name: payments
-    providers:
-      aws: {region: us-east-1}
-    components:
-      db: {type: database, engine: postgres}
-""")
 
 
 def validate(spec) -> tuple[int, str]:
@@ -55,8 +48,7 @@ def validate_in_a_process(spec, command: tuple[str, ...] = ("validate",)) -> tup
     "a: " + "{b: " * 40_000 + "1" + "}" * 40_000,
 ], ids=["flow-sequences", "block-sequences", "flow-mappings"])
 def test_deep_nesting_is_refused_before_the_parser_recurses(tmp_path, nested):
-    spec = tmp_path / "nexus.yaml"
-    spec.write_text(nested + "\n")
+    spec = write_spec(tmp_path, nested + "\n")
     code, output = validate_in_a_process(spec)
     assert code == 2, output
     assert f"{spec}:" in output and "nesting deeper than 64 levels" in output
@@ -93,11 +85,7 @@ def test_a_symlink_to_a_regular_spec_is_read(tmp_path):
 
 
 # ---------------------------------------------------------------- YAML merge keys
-MERGED = textwrap.dedent("""\
-    apiVersion: nexus/v1
-    name: payments
-    providers:
-      aws: {region: us-east-1}
+MERGED = aws_spec("payments", textwrap.dedent("""\
     components:
       db: &db
         type: database
@@ -108,7 +96,7 @@ MERGED = textwrap.dedent("""\
         engine: mysql
       copy:
         <<: [*db]
-""")
+"""))
 
 
 def test_merge_keys_are_applied_and_own_keys_win():
@@ -150,8 +138,7 @@ def function_spec(source: str) -> str:
 
 @pytest.mark.parametrize("source", ["/etc", "~/.ssh", "../elsewhere", "code/../../x", ".aws", "code/.ssh"])
 def test_a_source_outside_the_project_or_in_a_dot_folder_fails_validation(tmp_path, source):
-    spec = tmp_path / "nexus.yaml"
-    spec.write_text(function_spec(source))
+    spec = write_spec(tmp_path, function_spec(source))
     code, output = validate(spec)
     assert code == 2 and f"{spec}:7:" in output and "components.worker.source" in output
 
@@ -236,8 +223,7 @@ def test_a_fifo_in_a_source_is_refused_not_read(project):
 
 
 def test_synth_refuses_a_source_holding_credentials(project):
-    spec = project / "nexus.yaml"
-    spec.write_text(function_spec("code"))
+    spec = write_spec(project, function_spec("code"))
     (project / "code" / ".aws").mkdir()
     (project / "code" / ".aws" / "credentials").write_text("aws_secret_access_key = x\n")
     result = CliRunner().invoke(cli, ["synth", str(spec), "--out", str(project / "out")])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 
 import pytest
 from click.testing import CliRunner
@@ -11,15 +10,8 @@ from click.testing import CliRunner
 from cdktf_app.cli.main import cli
 from cdktf_app.errors import SpecError
 from cdktf_app.spec import load_spec, load_spec_text
+from tests.helpers import PAYMENTS_SPEC as VALID, write_spec
 
-VALID = textwrap.dedent("""\
-    apiVersion: nexus/v1
-    name: payments
-    providers:
-      aws: {region: us-east-1}
-    components:
-      db: {type: database, engine: postgres}
-""")
 
 # (spec text, spec path, line, fragment of the message)
 BROKEN = [
@@ -77,8 +69,7 @@ def test_alias_bomb_is_refused_quickly():
 
 
 def test_huge_document_is_refused(tmp_path):
-    big = tmp_path / "big.yaml"
-    big.write_text("x: '" + "a" * (6 * 1024 * 1024) + "'\n")
+    big = write_spec(tmp_path, "x: '" + "a" * (6 * 1024 * 1024) + "'\n", "big.yaml")
     with pytest.raises(SpecError) as caught:
         load_spec(big)
     assert "larger than 5 MiB" in caught.value.problems[0].message
@@ -92,8 +83,7 @@ def test_seed_compliance_form_is_accepted():
 
 
 def test_cli_exits_2_with_located_messages_and_no_traceback(tmp_path):
-    spec = tmp_path / "nexus.yaml"
-    spec.write_text(VALID.replace("engine: postgres", "engine: postgress"))
+    spec = write_spec(tmp_path, VALID.replace("engine: postgres", "engine: postgress"))
     result = CliRunner().invoke(cli, ["validate", str(spec)])
     assert result.exit_code == 2
     assert f"{spec}:6:" in result.output and "components.db.engine" in result.output
@@ -101,8 +91,7 @@ def test_cli_exits_2_with_located_messages_and_no_traceback(tmp_path):
 
 
 def test_cli_json_errors_for_machines(tmp_path):
-    spec = tmp_path / "nexus.yaml"
-    spec.write_text(VALID.replace("engine: postgres", "engine: postgress"))
+    spec = write_spec(tmp_path, VALID.replace("engine: postgres", "engine: postgress"))
     completed = subprocess.run([sys.executable, "-m", "cdktf_app.cli.main", "--log-format", "json", "validate",
                                 str(spec)], capture_output=True, text=True, timeout=60)
     assert completed.returncode == 2 and "Traceback" not in completed.stderr
