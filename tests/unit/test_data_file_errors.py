@@ -19,12 +19,17 @@ from cdktf_app.healing import load_rules
 from cdktf_app.paths import repo_root
 
 
+def data_copy(tmp_path, monkeypatch, folder: str, variable: str):
+    """A copy of Nexus' data FOLDER that the environment VARIABLE points Nexus at."""
+    copy = tmp_path / folder
+    shutil.copytree(repo_root() / folder, copy)
+    monkeypatch.setenv(variable, str(copy))
+    return copy
+
+
 @pytest.fixture()
 def compliance_copy(tmp_path, monkeypatch):
-    copy = tmp_path / "compliance"
-    shutil.copytree(repo_root() / "compliance", copy)
-    monkeypatch.setenv("NEXUS_COMPLIANCE_DIR", str(copy))
-    return copy
+    return data_copy(tmp_path, monkeypatch, "compliance", "NEXUS_COMPLIANCE_DIR")
 
 
 def break_line(path, old: str, new: str) -> int:
@@ -81,10 +86,7 @@ def test_the_cli_exits_2_with_one_json_object(compliance_copy):
 
 @pytest.fixture()
 def blueprints_copy(tmp_path, monkeypatch):
-    copy = tmp_path / "blueprints"
-    shutil.copytree(repo_root() / "blueprints", copy)
-    monkeypatch.setenv("NEXUS_BLUEPRINTS_DIR", str(copy))
-    return copy
+    return data_copy(tmp_path, monkeypatch, "blueprints", "NEXUS_BLUEPRINTS_DIR")
 
 
 def test_a_broken_blueprint_definition_exits_2_naming_line_column_and_field(blueprints_copy):
