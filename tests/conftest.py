@@ -8,6 +8,7 @@ import pytest
 
 from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
 from cdktf_app.paths import repo_root
+from cdktf_app.sandbox import start_sandbox, stop_sandbox
 from cdktf_app.stacks.synth import synth
 from cdktf_app.tools.terraform import ensure_cli_config
 from tests.helpers import write_spec
@@ -33,6 +34,14 @@ def aws_all(tmp_path_factory):
 @pytest.fixture(scope="session")
 def project_root() -> Path:
     return repo_root()
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    """A moto sandbox on 127.0.0.1 for the module's tests, stopped after them."""
+    server = start_sandbox(tmp_path_factory.mktemp("sandbox"), record=False)
+    yield server
+    stop_sandbox(Path(server.log_file).parent, server)
 
 
 @pytest.fixture(scope="session")

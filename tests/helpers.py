@@ -41,6 +41,14 @@ def referenced_addresses(stack: dict) -> set[str]:
     return found
 
 
+def sandbox_aws(client: str, url: str):
+    """A boto3 client of the sandbox at URL (region eu-west-1, moto's test credentials)."""
+    import boto3
+
+    return boto3.client(client, endpoint_url=url, region_name="eu-west-1", aws_access_key_id="test",
+                        aws_secret_access_key="test")
+
+
 def make_finding(check_id: str, address: str, component: str | None = None, **fields):
     """A compliance finding as `nexus check` makes them, for tests of what consumes findings."""
     from cdktf_app.compliance.findings import Finding

@@ -9,7 +9,6 @@ import stat
 import textwrap
 from pathlib import Path
 
-import boto3
 import pytest
 from click.testing import CliRunner
 
@@ -17,7 +16,7 @@ from cdktf_app.cli.main import cli
 from cdktf_app.deploy import run
 from cdktf_app.deploy.protection import UNPROTECT_FILE
 from cdktf_app.runs import RunStore, runs_url
-from cdktf_app.sandbox import start_sandbox, stop_sandbox
+from tests.helpers import sandbox_aws as aws
 from tests.integration.test_deploy_sandbox import options
 
 pytestmark = pytest.mark.terraform
@@ -44,11 +43,6 @@ STACK = "guard-dev-aws"
 GATE = ["--override-gate", "--reason", "protection test: the gate has its own test"]
 
 
-def aws(client: str, url: str):
-    return boto3.client(client, endpoint_url=url, region_name="eu-west-1", aws_access_key_id="test",
-                        aws_secret_access_key="test")
-
-
 def nexus(*arguments: str):
     return CliRunner().invoke(cli, ["--log-format", "json", *arguments])
 
@@ -63,13 +57,6 @@ def use_sandbox(project: Path, sandbox) -> None:
     (project / ".nexus").mkdir(exist_ok=True)
     (project / ".nexus" / "sandbox.json").write_text(json.dumps({
         "pid": sandbox.pid, "port": sandbox.port, "started_at": sandbox.started_at, "log_file": sandbox.log_file}))
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    server = start_sandbox(tmp_path_factory.mktemp("sandbox"), record=False)
-    yield server
-    stop_sandbox(Path(server.log_file).parent, server)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,6 @@ import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import boto3
 import pytest
 from click.testing import CliRunner
 
@@ -22,6 +21,7 @@ from cdktf_app.deploy import DeployFailed, DeployOptions, Reporter, run
 from cdktf_app.healing import RetryPolicy
 from cdktf_app.runs import RunStore, runs_url
 from cdktf_app.sandbox import start_sandbox, stop_sandbox
+from tests.helpers import sandbox_aws as aws
 
 pytestmark = pytest.mark.terraform
 
@@ -49,11 +49,6 @@ STACK = "fast-dev-aws"
 QUICK = RetryPolicy(max_attempts=3, base_seconds=1.0, max_backoff_seconds=4.0, max_total_seconds=120)
 
 
-def aws(client: str, url: str):
-    return boto3.client(client, endpoint_url=url, region_name="eu-west-1", aws_access_key_id="test",
-                        aws_secret_access_key="test")
-
-
 def options(url: str, **overrides) -> DeployOptions:
     settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "override_gate": True,
                 "reason": "sandbox test: the gate has its own test", "retry": QUICK, "aws_max_retries": 1}
@@ -74,13 +69,6 @@ class PhaseWatcher(Reporter):
 
     def retry(self, stack, attempt, wait):
         self.retries.append((attempt.classification.failure_class, wait))
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    server = start_sandbox(tmp_path_factory.mktemp("sandbox"), record=False)
-    yield server
-    stop_sandbox(Path(server.log_file).parent, server)
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ import pytest
 from cdktf_app.deploy import DeployOptions, Reporter, run
 from cdktf_app.errors import UsageError
 from cdktf_app.healing import RetryPolicy
-from cdktf_app.sandbox import seed_secrets, start_sandbox, stop_sandbox
+from cdktf_app.sandbox import seed_secrets
 from cdktf_app.sandbox.server import answers
 from cdktf_app.spec import load_spec
 
@@ -63,13 +63,6 @@ class RecordingHandler(BaseHTTPRequestHandler):
         self.end_headers()
 
     do_CONNECT = do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _refuse
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    server = start_sandbox(tmp_path_factory.mktemp("sandbox"), record=False)
-    yield server
-    stop_sandbox(Path(server.log_file).parent, server)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from cdktf_app.cli.main import cli
 from cdktf_app.deploy import DeployOptions, run
 from cdktf_app.healing import RetryPolicy
 from cdktf_app.runs import RunStore, runs_url
-from cdktf_app.sandbox import start_sandbox, stop_sandbox
 from cdktf_app.spec.overrides import META_ARGUMENTS
 from cdktf_app.stacks.synth import synth
 from cdktf_app.tools.terraform import validate_stack
@@ -40,13 +39,6 @@ STACK = "ovr-dev-aws"
 def project(tmp_path) -> Path:
     (tmp_path / "nexus.yaml").write_text(SPEC.format(marker=tmp_path / "provisioner-ran"), encoding="utf-8")
     return tmp_path
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    server = start_sandbox(tmp_path_factory.mktemp("sandbox"), record=False)
-    yield server
-    stop_sandbox(Path(server.log_file).parent, server)
 
 
 def test_a_provisioner_override_is_refused_by_deploy_and_check_and_never_runs(project):
