@@ -80,16 +80,16 @@ def test_deploy_and_destroy_are_recorded_in_postgresql(postgres, tmp_path, monke
     finally:
         stop_sandbox(tmp_path / "sandbox", sandbox)
     assert not (tmp_path / ".nexus" / "runs.db").exists()  # nothing went to SQLite
-    store = RunStore(postgres)
-    stored_deploy, stored_destroy = store.get(deployed.id), store.get(destroyed.id)
-    assert stored_deploy.added == deployed.added > 5 and stored_deploy.destroyed == 0
-    assert stored_destroy.destroyed == deployed.added and stored_destroy.added == 0
-    assert [p.phase for p in stored_deploy.phases] == ["init", "plan", "show", "gate", "apply"]
-    assert [p.phase for p in stored_destroy.phases] == ["init", "plan", "show", "apply"]
-    assert all(p.seconds > 0 and p.stack == STACK for p in stored_destroy.phases)
-    assert stored_destroy.duration_seconds == pytest.approx(destroyed.duration_seconds)
-    assert [r.id for r in store.list(limit=2)] == [destroyed.id, deployed.id]
-    store.close()
+    with RunStore(postgres) as store:   # closed even when an assertion fails (the server's stop waits for it)
+        stored_deploy, stored_destroy = store.get(deployed.id), store.get(destroyed.id)
+        assert stored_deploy.added == deployed.added > 5 and stored_deploy.destroyed == 0
+        assert stored_destroy.destroyed == deployed.added and stored_destroy.added == 0
+        assert [p.phase for p in stored_deploy.phases] == ["init", "plan", "show", "gate", "apply"]
+        # destroy reads the state first (deletion protection is refused before anything is deleted)
+        assert [p.phase for p in stored_destroy.phases] == ["init", "show", "plan", "show", "apply"]
+        assert all(p.seconds > 0 and p.stack == STACK for p in stored_destroy.phases)
+        assert stored_destroy.duration_seconds == pytest.approx(destroyed.duration_seconds)
+        assert [r.id for r in store.list(limit=2)] == [destroyed.id, deployed.id]
     listed = CliRunner().invoke(cli, ["runs", "list", "--project", str(tmp_path), "--output", "json"])
     assert listed.exit_code == 0, listed.output
     assert [(r["id"], r["command"]) for r in json.loads(listed.output)][:2] == [(destroyed.id, "destroy"),
