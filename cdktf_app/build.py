@@ -24,6 +24,7 @@ from .errors import NexusError, UsageError
 from .layout import default_out_dir
 from .stacks.cache import cache_key
 from .stacks.synth import SynthResult, cached_stacks, synth
+from .spec.loader import LoadedSpec
 from .workspace import load
 
 
@@ -33,13 +34,13 @@ class Build:
     remediation: FixResult | None = None     # the auto_remediate pass, when the spec asks for it
 
 
-def build(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: bool = True,
+def build(spec: str | Path | LoadedSpec, out_dir: str | Path | None = None, *, use_cache: bool = True,
           allow_unsafe_overrides: Iterable[str] = ()) -> Build:
     """Synthesize SPEC as every entry point does: auto-remediation per the spec, then synth into `out_dir`
     (default: CDKTF_OUTDIR when set, else cdktf.out beside the spec)."""
-    spec = Path(spec)
+    loaded = spec if isinstance(spec, LoadedSpec) else load(spec)
+    spec = Path(loaded.path) if isinstance(spec, LoadedSpec) else Path(spec)
     allowed = tuple(allow_unsafe_overrides)
-    loaded = load(spec)
     out_dir = default_out_dir(spec.parent, out_dir)
     if not loaded.spec.compliance.auto_remediate:
         return Build(synth(loaded, out_dir, use_cache=use_cache, allow_unsafe_overrides=allowed))

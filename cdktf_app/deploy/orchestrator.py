@@ -233,7 +233,7 @@ def _synthesize(loaded: LoadedSpec, out_dir: Path, options: DeployOptions,
     safe fixes are applied to the spec file first, and the run plans the remediated spec."""
     if loaded.path is None:  # a spec given in memory has no file to remediate
         return synth(loaded, out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides), loaded
-    built = build(loaded.path, out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
+    built = build(loaded, out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
     remediation = built.remediation
     if remediation is None or remediation.loaded is None:
         return built.result, loaded

@@ -113,7 +113,8 @@ def _write_nexus_manifest(out_dir: Path, loaded: LoadedSpec, stacks: list[StackI
 def _scratch_in(out_dir: Path) -> Iterator[Path]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".synth-", dir=out_dir))
+        # absolute: the jsii kernel (node) may resolve a relative path from another working directory
+        scratch = Path(tempfile.mkdtemp(prefix=".synth-", dir=out_dir.resolve()))
     except OSError as error:
         raise _unwritable(out_dir, Path(error.filename or out_dir), error) from None
     try:
