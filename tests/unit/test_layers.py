@@ -22,7 +22,7 @@ FLOORS = [
                              "cdktf_app.sandbox"]),
     ("workspace", ["cdktf_app.workspace"]),
     ("services", ["cdktf_app.compliance", "cdktf_app.visualize", "cdktf_app.cost", "cdktf_app.blueprints"]),
-    ("policy", ["cdktf_app.build", "cdktf_app.nli", "cdktf_app.deploy", "cdktf_app.project"]),
+    ("policy", ["cdktf_app.build", "cdktf_app.nli", "cdktf_app.deploy", "cdktf_app.project", "cdktf_app.drift"]),
     ("entry points", ["cdktf_app.cli", "cdktf_app.__main__"]),
 ]
 
