@@ -205,6 +205,7 @@ def tailor(data: CommentedMap, intent: Intent, scaled: str | None, notes: list[s
         for component in _components(data).values():
             if component.get("type") == "function":
                 component["runtime"] = intent.runtime
+    _pin_cdn_with_origin(data, notes)
     followers = _pin_to_references(_components(data))
     if followers:
         notes.append(f"pinned to the cloud of the component they use: {', '.join(followers)}")
@@ -299,6 +300,29 @@ def _retarget_clouds(data: CommentedMap, intent: Intent, notes: list[str]) -> No
             _components(data)[name]["provider"] = intent.clouds[0]
         if readers:
             notes.append(f"pinned to {intent.clouds[0]} (they read its secret manager): {', '.join(readers)}")
+
+
+def _pin_cdn_with_origin(data: CommentedMap, notes: list[str]) -> None:
+    """In a spec spanning clouds, an unpinned CDN and its origin go to the first cloud together: one edge in
+    front of one origin. Elsewhere the origin would be built in every cloud, and Front Door reaches a storage
+    account only over its public endpoint, which the gate refuses under PCI-DSS (CKV_AZURE_59)."""
+    clouds = _clouds_of(data)
+    if len(clouds) < 2:
+        return
+    components = _components(data)
+    pinned = []
+    for name, component in components.items():
+        origin = components.get(component.get("origin"))
+        if component.get("type") != "cdn" or component.get("provider") or origin is None:
+            continue
+        component["provider"] = origin.get("provider") or clouds[0]
+        pinned.append(name)
+        if not origin.get("provider"):
+            origin["provider"] = component["provider"]
+            pinned.append(str(component["origin"]))
+    if pinned:
+        notes.append(f"a CDN and its origin live in one cloud: {', '.join(pinned)} pinned to "
+                     f"{components[pinned[0]]['provider']}")
 
 
 def _pin_to_references(components: CommentedMap) -> list[str]:

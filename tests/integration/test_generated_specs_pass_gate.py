@@ -81,3 +81,14 @@ def test_an_azure_queue_a_function_triggers_on_stays_private(tmp_path_factory, c
     assert report.passed_count > 0, "checkov ran"
     assert not [f.address for f in report.active if f.check_id == "CKV_AZURE_204"]
     assert not [f.check_id for f in report.blocking("high")]
+
+
+def test_a_marketplace_on_aws_and_azure_passes_its_pci_gate(no_model_env):
+    """Azure Front Door reaches a storage account only over its public endpoint (CKV_AZURE_59, critical under
+    PCI-DSS): the generator keeps the CDN and its bucket in the first cloud instead of building both twice."""
+    prompt = "Marketplace backend on AWS and Azure, queue between them, Postgres on AWS"
+    result = CliRunner().invoke(cli, ["generate", "--offline", "--prompt", prompt])
+    assert result.exit_code == 0, result.output
+    spec = yaml.safe_load(result.stdout)
+    assert sorted(spec["providers"]) == ["aws", "azure"]
+    assert spec["components"]["assets"]["provider"] == "aws"

@@ -131,6 +131,14 @@ def test_a_second_cloud_pins_what_reads_the_first_clouds_secrets_and_what_uses_i
     assert any("storefront_cdn" in note for note in draft.adjustments)
 
 
+def test_a_cdn_and_its_bucket_origin_stay_in_one_cloud_when_the_spec_spans_two():
+    draft, spec = draft_spec("Marketplace backend on AWS and Azure, queue between them, Postgres on AWS")
+    assert spec.providers.enabled() == ["aws", "azure"]
+    assert (spec.components["assets_cdn"].provider, spec.components["assets"].provider) == ("aws", "aws")
+    assert "a CDN and its origin live in one cloud: storefront_cdn, assets_cdn, assets pinned to aws" \
+        in draft.adjustments
+
+
 def test_another_cloud_drops_the_old_clouds_suppressions_and_takes_only_its_own_exceptions():
     draft, spec = draft_spec("A HIPAA compliant patient portal on Azure with a postgres database and a queue")
     assert spec.compliance.suppressions == []
