@@ -110,7 +110,8 @@ def _secure_default_notes(say, result, code=str, bullet: str = "  ") -> None:
 
 
 def _print_assumptions(say, result) -> None:
-    usage = ", ".join(f"{key}={value:g}" for key, value in result.usage.model_dump().items())
+    usage = ", ".join(f"{key}={'auto' if value is None else format(value, 'g')}"
+                      for key, value in result.usage.model_dump().items())
     say(f"Usage assumed (override in the spec's cost: section): {usage}")
     for assumption in result.assumptions:
         say(f"Assumed: {assumption}")

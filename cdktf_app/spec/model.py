@@ -546,16 +546,24 @@ class CostAssumptions(Strict):
     model_config = ConfigDict(allow_inf_nan=False)
 
     hours_per_month: float = Field(730, gt=0, le=744, description="hours each always-on resource runs")
-    storage_gb: float = Field(50, ge=0, le=1e9, description="GB stored per bucket, storage account and document "
-                                                             "store")
+    storage_gb: float = Field(50, ge=0, le=1e9, description="GB stored per bucket, storage account, document "
+                                                             "store and Aurora cluster")
     requests_per_month: float = Field(1_000_000, ge=0, le=1e15, description="requests per function, queue, topic, "
                                                                               "document store (reads and writes "
-                                                                              "each), CDN and WAF")
+                                                                              "each), CDN, WAF and load balancer")
     function_duration_ms: float = Field(200, gt=0, le=900_000, description="average run time of one invocation")
-    data_transfer_gb: float = Field(100, ge=0, le=1e9, description="GB out of each CDN and through each NAT gateway")
+    data_transfer_gb: float = Field(100, ge=0, le=1e9, description="GB out of each CDN and through each NAT gateway "
+                                                                   "and load balancer")
     log_ingest_gb: float = Field(1, ge=0, le=1e9, description="GB of logs written to each log group or workspace")
     warehouse_scanned_tib: float = Field(1, ge=0, le=1e6, description="TiB scanned by queries per analytics "
                                                                        "dataset")
+    database_io_per_month: float = Field(100_000_000, ge=0, le=1e15, description="storage I/O requests per Aurora "
+                                                                                  "cluster (Aurora Standard bills "
+                                                                                  "them)")
+    load_balancer_lcu: float | None = Field(None, ge=0, le=1e6, description="capacity units (LCU, NLCU) each load "
+                                                                            "balancer uses on average; default: "
+                                                                            "worked out from requests_per_month and "
+                                                                            "data_transfer_gb")
 
 
 # ---------------------------------------------------------------- state
