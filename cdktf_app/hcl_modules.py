@@ -49,35 +49,42 @@ def available_modules() -> list[str]:
     return sorted(entry.name for entry in modules_dir().iterdir() if (entry / "variables.tf").is_file())
 
 
-@cache
-def read_module(name: str) -> ModuleInterface:
+def read_hcl(directory: Path) -> dict[str, list]:
+    """The top-level blocks of every `*.tf` file in DIRECTORY by kind (`resource`, `variable`, ...), in Terraform's
+    JSON shape: each block a list of mappings, string quotes stripped, expressions as `${...}`."""
     import hcl2  # python-hcl2; imported here so commands that never touch a module don't pay for it
 
-    directory = modules_dir() / name
-    if not directory.is_dir():
-        raise ModuleError(f"no module '{name}' under {modules_dir()}; available: {', '.join(available_modules())}")
     options = hcl2.SerializationOptions(strip_string_quotes=True, with_comments=False, explicit_blocks=False)
-    blocks: dict[str, list] = {"variable": [], "output": [], "terraform": []}
+    blocks: dict[str, list] = {}
     for tf_file in sorted(directory.glob("*.tf")):
         try:
             with tf_file.open(encoding="utf-8") as handle:
                 parsed = hcl2.load(handle, serialization_options=options)
         except Exception as error:  # python-hcl2 raises lark errors of many kinds
             raise ModuleError(f"{tf_file}: cannot parse HCL: {error}") from None
-        for kind in blocks:
-            blocks[kind].extend(parsed.get(kind, []))
+        for kind, entries in parsed.items():
+            blocks.setdefault(kind, []).extend(entries)
+    return blocks
+
+
+@cache
+def read_module(name: str) -> ModuleInterface:
+    directory = modules_dir() / name
+    if not directory.is_dir():
+        raise ModuleError(f"no module '{name}' under {modules_dir()}; available: {', '.join(available_modules())}")
+    blocks = read_hcl(directory)
     variables = {}
-    for block in blocks["variable"]:
+    for block in blocks.get("variable", []):
         for raw_name, body in block.items():
             var_name = raw_name.strip('"')
             variables[var_name] = Variable(
                 name=var_name, type=_unwrap(body.get("type", "any")),
                 description=str(body.get("description", "")), default=body.get("default", _NO_DEFAULT))
     outputs = {}
-    for block in blocks["output"]:
+    for block in blocks.get("output", []):
         for raw_name, body in block.items():
             outputs[raw_name.strip('"')] = str(body.get("description", ""))
-    providers = tuple(sorted({provider for block in blocks["terraform"]
+    providers = tuple(sorted({provider for block in blocks.get("terraform", [])
                               for required in block.get("required_providers", [])
                               for provider in required if not provider.startswith("__")}))
     return ModuleInterface(name=name, directory=directory, variables=variables, outputs=outputs,

