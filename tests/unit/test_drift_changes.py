@@ -20,7 +20,22 @@ def drifted(address: str, actions: list[str], before: dict | None, after: dict |
             "change": {"actions": actions, "before": before, "after": after, **extra}}
 
 
+GROUP_RULE = {"cidr_blocks": [], "description": "", "from_port": 22, "to_port": 22, "ipv6_cidr_blocks": [],
+              "prefix_list_ids": [], "protocol": "tcp", "security_groups": [], "self": False}
+# Rules managed as resources of their own appear in the group's `ingress` on the first refresh: not drift.
+MANAGED_RULES = {"values": {"root_module": {"resources": [
+    {"address": "aws_vpc_security_group_ingress_rule.lb_in", "mode": "managed",
+     "type": "aws_vpc_security_group_ingress_rule",
+     "values": {"security_group_id": "sg-1", "ip_protocol": "tcp", "from_port": 22, "to_port": 22,
+                "cidr_ipv4": "10.0.0.0/16", "cidr_ipv6": None, "prefix_list_id": None,
+                "referenced_security_group_id": None}},
+    {"address": "aws_vpc_security_group_ingress_rule.from_tasks", "mode": "managed",
+     "type": "aws_vpc_security_group_ingress_rule",
+     "values": {"security_group_id": "sg-1", "ip_protocol": "6", "from_port": 8080, "to_port": 8080,
+                "cidr_ipv4": None, "referenced_security_group_id": "123456789012/sg-2"}}]}}}
+
 PLAN = {
+    "prior_state": MANAGED_RULES,
     "format_version": "1.2",
     "configuration": {"root_module": {"resources": [
         resource("aws_s3_bucket.files", ["bucket", "tags"]),
@@ -36,8 +51,11 @@ PLAN = {
                  "etag": "2"}),
         drifted("aws_sqs_queue.jobs", ["delete"], {"name": "jobs", "tags": TAGS | {"nexus:component": "jobs"}},
                 None),
-        drifted("aws_security_group.lb_sg", ["update"], {"name": "lb", "ingress": [], "tags": {}},
-                {"name": "lb", "ingress": [{"cidr_blocks": ["0.0.0.0/0"], "from_port": 22}], "tags": {}}),
+        drifted("aws_security_group.lb_sg", ["update"], {"id": "sg-1", "name": "lb", "ingress": [], "tags": {}},
+                {"id": "sg-1", "name": "lb", "ingress": [GROUP_RULE | {"cidr_blocks": ["0.0.0.0/0", "10.0.0.0/16"]},
+                                                         GROUP_RULE | {"from_port": 8080, "to_port": 8080,
+                                                                       "security_groups": ["sg-2"]}],
+                 "tags": {}}),
         drifted("data.aws_caller_identity.current", ["update"], {"id": "1"}, {"id": "2"}, mode="data"),
         drifted("aws_db_instance.db", ["update"], {"password": "old-hunter2", "engine": "postgres"},
                 {"password": "new-hunter2", "engine": "postgres"},
@@ -69,7 +87,14 @@ def test_a_resource_deleted_outside_is_drift():
 def test_ingress_added_to_a_group_whose_rules_are_separate_resources_is_drift():
     group = by_address(PLAN)["aws_security_group.lb_sg"]
     assert group.attribute_names == ("ingress",)
-    assert group.attributes[0].after == [{"cidr_blocks": ["0.0.0.0/0"], "from_port": 22}]
+    assert group.attributes[0].before == []
+    assert group.attributes[0].after == [{"protocol": "tcp", "from_port": 22, "to_port": 22, "source": "0.0.0.0/0"}]
+
+
+def test_rules_the_state_manages_as_resources_are_not_drift_of_their_group():
+    unmanaged = {key: value for key, value in PLAN.items() if key != "prior_state"}
+    sources = [rule["source"] for rule in by_address(unmanaged)["aws_security_group.lb_sg"].attributes[0].after]
+    assert sources == ["0.0.0.0/0", "10.0.0.0/16", "sg-2"]
 
 
 def test_data_source_reads_are_not_drift():
