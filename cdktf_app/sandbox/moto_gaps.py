@@ -16,6 +16,10 @@
 6. An SQS queue's RedrivePolicy is answered as `json.dumps` spaces it; AWS answers compact JSON, which is what
    Terraform's `jsonencode` writes, and the provider compares the two byte for byte: every plan after a deploy
    showed the queue changing ("whitespace changes"). It is answered compact, as AWS does.
+7. Every RDS instance of a server has the same DbiResourceId (db-M5ENSHXFPU6XHZ4G4ZEI5QIO2U). The provider reads
+   an instance by that id (a `dbi-resource-id` filter): with a second instance in the sandbox it gets two, takes
+   it for none, and fails the apply with "reading RDS DB Instance (...): couldn't find resource" (two
+   environments of one spec, each with a database). Each instance gets its own id, as in AWS.
 8. DescribeSecurityGroupRules leaves out the description of a rule whose source is a security group, and names
    that group with moto's account id as its owner: the sandbox's provider does not ask for its account
    (skip_requesting_account_id), so it reads every same-account reference as cross-account
@@ -205,6 +209,22 @@ def _compact_redrive_policy() -> None:
     Queue.attributes = property(compact)
 
 
+def _unique_dbi_resource_ids() -> None:
+    import string
+
+    from moto.moto_api._internal import mock_random as random
+    from moto.rds.models import DBInstance
+
+    create = DBInstance.__init__
+
+    def create_with_its_own_id(self, *args, **kwargs) -> None:
+        create(self, *args, **kwargs)
+        self.dbi_resource_id = "db-" + "".join(
+            random.choice(string.ascii_uppercase + string.digits) for _ in range(26))
+
+    DBInstance.__init__ = create_with_its_own_id
+
+
 def _group_rule_reads() -> None:
     from moto.ec2.models.security_groups import SecurityGroupRule
 
@@ -230,6 +250,7 @@ def fill_gaps() -> None:
     _replication_group_members()
     _compact_redrive_policy()
     _group_rule_reads()
+    _unique_dbi_resource_ids()
 
 
 def main() -> None:

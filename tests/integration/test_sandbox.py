@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -11,6 +12,7 @@ from cdktf_app.cli.main import cli
 from cdktf_app.sandbox import OVERRIDE_FILE, sandbox_status, write_provider_override
 from cdktf_app.sandbox.provider import endpoint_keys
 from cdktf_app.sandbox.server import answers
+from tests.helpers import sandbox_aws
 
 
 def sandbox(project: Path, *arguments: str) -> dict:
@@ -65,3 +67,18 @@ def test_the_provider_override_points_every_aws_provider_at_the_sandbox(tmp_path
     assert backend["endpoints"]["s3"] == "http://127.0.0.1:4566"
     assert written["resource"]["aws_s3_bucket"]["files"] == {"force_destroy": True}
     assert "cloudwatchlogs" not in endpoint_keys() and "logs" in endpoint_keys()  # canonical keys only
+
+
+def test_each_database_instance_has_its_own_resource_id(sandbox):
+    """The AWS provider reads an instance by its DbiResourceId; moto gave every instance the same one, so a
+    second environment's database was read as two instances, i.e. none ("couldn't find resource")."""
+    rds = sandbox_aws("rds", sandbox.url)
+    made = {name: rds.create_db_instance(DBInstanceIdentifier=name, DBInstanceClass="db.t4g.micro", Engine="postgres",
+                                         MasterUsername="admin", MasterUserPassword="password1234",
+                                         AllocatedStorage=20, MultiAZ=name.endswith("prod"),
+                                         DeletionProtection=False)["DBInstance"]["DbiResourceId"]
+            for name in ("shop-dev-db", "shop-prod-db")}
+    assert len(set(made.values())) == 2 and all(re.fullmatch(r"db-[A-Z0-9]{26}", rid) for rid in made.values())
+    for name, resource_id in made.items():
+        found = rds.describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [resource_id]}])
+        assert [db["DBInstanceIdentifier"] for db in found["DBInstances"]] == [name]
