@@ -47,6 +47,8 @@ class RunRecord:
     cost_delta: float | None = None
     protection_lifted: list[str] = field(default_factory=list)  # "stack:address", by destroy --force-protected
     already_gone: int = 0  # destroy: resources the state held that no longer existed (dropped from the state)
+    drifted: int = 0  # drift: resources changed or deleted outside Terraform
+    drift_severities: list[str] = field(default_factory=list)  # drift: the severity of each, most severe first
     sandbox: bool = False
     log_file: str | None = None
     nexus_version: str = ""
@@ -64,11 +66,12 @@ class RunRecord:
     def from_dict(cls, data: dict) -> RunRecord:
         fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
         fields["phases"] = [PhaseRecord(**phase) for phase in data.get("phases") or []]
-        for name in ("unsafe_overrides", "protection_lifted"):
+        for name in ("unsafe_overrides", "protection_lifted", "drift_severities"):
             if data.get(name) is None:      # NULL in rows from before the column
                 fields[name] = []
-        if data.get("already_gone") is None:
-            fields["already_gone"] = 0
+        for name in ("already_gone", "drifted"):
+            if data.get(name) is None:
+                fields[name] = 0
         return cls(**fields)
 
 

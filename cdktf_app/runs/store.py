@@ -49,6 +49,8 @@ runs_table = Table(
     Column("cost_delta", Float),
     Column("protection_lifted", JSON),
     Column("already_gone", Integer),
+    Column("drifted", Integer),
+    Column("drift_severities", JSON),
     Column("sandbox", Boolean, nullable=False),
     Column("log_file", Text),
     Column("nexus_version", String(32), nullable=False),
