@@ -1,0 +1,197 @@
+"""Baselines and anomaly rules, each verdict explained (value, median, MAD, n, threshold).
+
+Durations are log-normal and skewed, so a series is judged in log-seconds with robust statistics: the median
+and the MAD (median absolute deviation) of the runs before, and the robust z-score
+
+    z = 0.6745 * (log(value) - median) / MAD      (Iglewicz and Hoaglin's modified z-score)
+
+which is about "how many standard deviations" for normal data but is not dragged by the outliers it looks for.
+A run is judged only when its baseline holds at least MIN_SAMPLES runs; under that there is no verdict at all.
+
+- duration: |z| > Z_THRESHOLD (4.0) for one run. Iglewicz and Hoaglin suggest 3.5 for one look at a sample;
+  a job is judged on every run, hundreds of times, and at 3.5 the MAD of a 60-run baseline (itself a noisy
+  estimate) gives about one false alarm per job and few hundred runs; at 4.0 the injected spikes (2.5x and more)
+  are still all far beyond it.
+- level_shift: the level moved and stays: SHIFT_RUNS runs in a row beyond the threshold on the same side, or an
+  EWMA of the z-scores (lambda EWMA_LAMBDA) beyond its control limit EWMA_L * sqrt(lambda / (2 - lambda)), the
+  way a slow drift that no single run shows is caught, confirmed when the median of the CONFIRM_RUNS runs from
+  its onset is at least Z_THRESHOLD / 2 away (a few slow runs in a row are not a new level). The baseline then
+  restarts from the shift (and waits for MIN_SAMPLES runs again): after a shift the old level is not normal.
+- failure_rate: of the last RATE_WINDOW runs, k failed where the baseline rate p (Laplace-smoothed over the runs
+  before) makes k or more failures less likely than RATE_P_VALUE (binomial tail), with k >= 3. The flag clears
+  after CLEAR_AFTER clean runs in a row.
+"""
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass
+
+Z_THRESHOLD = 4.0
+MIN_SAMPLES = 20
+WINDOW = 60            # the baseline is the last WINDOW accepted runs of the current level
+SHIFT_RUNS = 3
+EWMA_LAMBDA = 0.25
+EWMA_L = 4.0
+CONFIRM_RUNS = 8
+MAD_FLOOR = 0.01       # log-seconds: ~1% — a perfectly regular job would otherwise make every jitter infinite
+RATE_WINDOW = 10
+RATE_P_VALUE = 1e-3
+RATE_MIN_FAILURES = 3
+CLEAR_AFTER = 5
+
+
+@dataclass
+class Point:
+    run_id: str
+    at: float
+    value: float           # seconds (or seconds per changed resource for normalised Nexus phases)
+
+
+@dataclass
+class Verdict:
+    run_id: str
+    kind: str              # duration | level_shift | failure_rate
+    at: float
+    value: float
+    median: float
+    mad: float
+    n: int
+    threshold: float
+    score: float
+    explanation: str
+
+
+@dataclass
+class Band:
+    """The baseline a point was judged against (for plots): median and the z-threshold band, in seconds."""
+
+    run_id: str
+    at: float
+    value: float
+    median: float | None
+    low: float | None
+    high: float | None
+
+
+def robust(values: list[float]) -> tuple[float, float]:
+    median = statistics.median(values)
+    return median, max(statistics.median(abs(value - median) for value in values), MAD_FLOOR)
+
+
+def robust_z(value: float, median: float, mad: float) -> float:
+    return 0.6745 * (value - median) / mad
+
+
+def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdict], list[Band]]:
+    """Spikes and level shifts in a series (oldest first); also the band each point was judged in."""
+    verdicts: list[Verdict] = []
+    bands: list[Band] = []
+    baseline: list[float] = []
+    pending: list[tuple[Point, float, float, float, int]] = []  # beyond the threshold, side not yet known
+    ewma = 0.0
+    excursion: list[Point] = []                                 # the current run of same-signed z-scores
+    excursion_side = True
+    limit = EWMA_L * math.sqrt(EWMA_LAMBDA / (2 - EWMA_LAMBDA))
+
+    def settle_pending() -> None:
+        for point, z, median, mad, n in pending:
+            verdicts.append(_spike(point, z, median, mad, n, unit))
+        pending.clear()
+
+    for index, point in enumerate(points):
+        x = math.log(max(point.value, 1e-3))
+        window = baseline[-WINDOW:]
+        if len(window) < MIN_SAMPLES:
+            bands.append(Band(point.run_id, point.at, point.value, None, None, None))
+            baseline.append(x)
+            continue
+        median, mad = robust(window)
+        spread = Z_THRESHOLD * mad / 0.6745
+        bands.append(Band(point.run_id, point.at, point.value, math.exp(median), math.exp(median - spread),
+                          math.exp(median + spread)))
+        z = robust_z(x, median, mad)
+        excursion = [*excursion, point] if excursion and (z > 0) == excursion_side else [point]
+        excursion_side = z > 0
+        if abs(z) > Z_THRESHOLD:
+            if pending and (pending[-1][1] > 0) != (z > 0):
+                settle_pending()
+            pending.append((point, z, median, mad, len(window)))
+            if len(pending) == SHIFT_RUNS:
+                first = pending[0]
+                verdicts.append(_shift(first[0], pending, median, mad, len(window), unit,
+                                       f"{SHIFT_RUNS} runs in a row beyond ±{Z_THRESHOLD}"))
+                baseline = [math.log(max(p.value, 1e-3)) for p, *_ in pending]
+                pending.clear()
+                ewma, excursion = 0.0, []
+            continue
+        settle_pending()
+        ewma = EWMA_LAMBDA * z + (1 - EWMA_LAMBDA) * ewma
+        if abs(ewma) > limit and _confirmed(points, index - len(excursion) + 1, median, mad):
+            onset = excursion[0]
+            shifted = {p.run_id for p in excursion}  # spikes since the onset were the new level showing
+            verdicts[:] = [v for v in verdicts if not (v.kind == "duration" and v.run_id in shifted)]
+            verdicts.append(_shift(onset, [(p, 0.0, median, mad, 0) for p in excursion], median, mad, len(window),
+                                   unit, f"EWMA of z {ewma:+.2f} beyond ±{limit:.2f}"))
+            baseline = [math.log(max(p.value, 1e-3)) for p in excursion]
+            ewma, excursion = 0.0, []
+            continue
+        if abs(ewma) > limit:
+            ewma = 0.0  # a drift that did not hold: the level did not move
+        baseline.append(x)
+    settle_pending()
+    return verdicts, bands
+
+
+def _confirmed(points: list[Point], onset: int, median: float, mad: float) -> bool:
+    """An EWMA alarm is a level shift only if the level holds: the median of the CONFIRM_RUNS runs from its onset
+    is at least half the threshold away from the baseline (a few slow runs in a row pull an EWMA too)."""
+    following = [math.log(max(point.value, 1e-3)) for point in points[onset:onset + CONFIRM_RUNS]]
+    return len(following) >= SHIFT_RUNS and abs(robust_z(statistics.median(following), median, mad)) > Z_THRESHOLD / 2
+
+
+def _spike(point: Point, z: float, median: float, mad: float, n: int, unit: str) -> Verdict:
+    return Verdict(point.run_id, "duration", point.at, point.value, math.exp(median), mad, n, Z_THRESHOLD,
+                   round(z, 2), f"{point.value:.1f}{unit} against a median of {math.exp(median):.1f}{unit} "
+                   f"(MAD {mad:.3f} in log-{unit}, n={n}): robust z {z:+.1f} is beyond ±{Z_THRESHOLD}")
+
+
+def _shift(onset: Point, run: list, median: float, mad: float, n: int, unit: str, reason: str) -> Verdict:
+    new_level = statistics.median(p.value for p, *_ in run)
+    return Verdict(onset.run_id, "level_shift", onset.at, new_level, math.exp(median), mad, n, Z_THRESHOLD,
+                   round(robust_z(math.log(max(new_level, 1e-3)), median, mad), 2),
+                   f"level moved from a median of {math.exp(median):.1f}{unit} to {new_level:.1f}{unit} from "
+                   f"this run on (MAD {mad:.3f} in log-{unit}, n={n}): {reason}; baseline restarted here")
+
+
+def binomial_tail(k: int, n: int, p: float) -> float:
+    """P(X >= k) for X ~ Binomial(n, p)."""
+    return sum(math.comb(n, i) * p ** i * (1 - p) ** (n - i) for i in range(k, n + 1))
+
+
+def failure_rate_verdicts(outcomes: list[tuple[Point, bool]]) -> list[Verdict]:
+    """Windows of failures far above the baseline rate (outcomes oldest first, True = failed); one verdict per
+    episode, which clears after CLEAR_AFTER clean runs in a row."""
+    verdicts = []
+    flagged, clean = False, 0
+    prior_failures = 0
+    for index, (point, failed) in enumerate(outcomes):
+        start = max(0, index - RATE_WINDOW + 1)
+        if start > 0:
+            prior_failures += outcomes[start - 1][1]
+        if flagged:
+            clean = 0 if failed else clean + 1
+            flagged = clean < CLEAR_AFTER
+            continue
+        if start < MIN_SAMPLES or not failed:
+            continue
+        window = [f for _, f in outcomes[start:index + 1]]
+        k, rate = sum(window), (prior_failures + 1) / (start + 2)
+        p_value = binomial_tail(k, len(window), rate)
+        if k >= RATE_MIN_FAILURES and p_value < RATE_P_VALUE:
+            flagged, clean = True, 0
+            verdicts.append(Verdict(point.run_id, "failure_rate", point.at, k / len(window), rate, 0.0, start,
+                                    RATE_P_VALUE, p_value, f"{k} of the last {len(window)} runs failed against a "
+                                    f"baseline failure rate of {rate:.1%} (n={start}): P(>= {k} failures) = "
+                                    f"{p_value:.1e} < {RATE_P_VALUE:g}; clears after {CLEAR_AFTER} clean runs"))
+    return verdicts
