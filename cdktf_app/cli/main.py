@@ -71,12 +71,20 @@ def cli(ctx: click.Context, log_format: str, debug: bool) -> None:
 
 @cli.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--providers", is_flag=True,
+              help="Also synthesize and check every resource against its provider's schema, offline (derived from "
+                   "the installed bindings, cached): exit 2 with the spec line of each argument a provider rejects.")
 @click.pass_obj
-def validate(obj: dict, spec: Path) -> None:
+def validate(obj: dict, spec: Path, providers: bool) -> None:
     """Check a spec: YAML, keys, types, ranges and references. Exit 2 with one line per problem."""
     from ..spec import load_spec
 
     loaded = load_spec(spec)
+    if providers:
+        from ..provider_schema.report import validate_providers
+
+        render.validated(loaded, obj, validate_providers(loaded))
+        return
     render.validated(loaded, obj)
 
 
@@ -103,14 +111,17 @@ def synth(obj: dict, spec: Path, out_dir: Path | None, no_cache: bool, allow_uns
 
     Also writes OUT/manifest.json (cdktn's), OUT/provenance.json (resource -> spec line) and OUT/nexus.json.
     With `compliance.auto_remediate: true` the safe fixes of `nexus check --fix` are applied to the spec first.
+    Every stack is checked against its provider's schema when the schemas are cached (`nexus validate --providers`).
     An unchanged spec reuses the previous output (a content hash of spec, Nexus and binding versions).
     """
     from ..build import build
+    from ..provider_schema.report import check_synthesized
     from .check import show_fix
 
     built = build(spec, out_dir, use_cache=not no_cache, allow_unsafe_overrides=allow_unsafe_overrides)
     if built.remediation is not None and built.remediation.changed:
         show_fix(built.remediation, obj)
+    check_synthesized(built.result, only_if_cached=True)
     render.synthesized(built.result, obj)
 
 

@@ -75,17 +75,21 @@ def fixed(result) -> None:
            "skipped_unsafe": [edit.describe() for edit in result.skipped_unsafe], "diff": result.diff}, stderr=True)
 
 
-def validated(loaded, options: dict) -> None:
+def validated(loaded, options: dict, schema_report=None) -> None:
+    """The spec is valid; with `schema_report` (validate --providers) its stacks also match the provider schemas."""
     spec = loaded.spec
     summary = {"file": str(loaded.path), "name": spec.name, "providers": spec.providers.enabled(),
                "environments": spec.environments, "components": len(spec.components),
                "standards": [f"{s.id} {s.version}" for s in spec.compliance.standards]}
     if options.get("log_format") == "json":
-        _json({"level": "info", "result": "valid", **summary})
+        extra = {"provider_schemas": schema_report.as_dict()} if schema_report else {}
+        _json({"level": "info", "result": "valid", **summary, **extra})
         return
     click.echo(f"{loaded.path}: valid — {spec.name}: {len(spec.components)} components on "
                f"{', '.join(summary['providers'])}; environments {', '.join(spec.environments)}"
                + (f"; standards {', '.join(summary['standards'])}" if summary["standards"] else ""))
+    if schema_report:
+        click.echo(f"{loaded.path}: {schema_report.summary()}")
 
 
 def resource_count(stack_json: Path) -> int:
