@@ -187,6 +187,8 @@ from .packs import packs as packs_command  # noqa: E402
 cli.add_command(packs_command)
 from .init import init as init_command  # noqa: E402
 cli.add_command(init_command)
+from .ci import ci as ci_command  # noqa: E402
+cli.add_command(ci_command)
 
 
 def main() -> None:

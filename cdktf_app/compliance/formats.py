@@ -1,6 +1,7 @@
 """Machine formats of a CheckReport: JSON, SARIF 2.1.0 (code scanning), JUnit XML (CI test reports), Markdown."""
 from __future__ import annotations
 
+import hashlib
 import json
 import xml.etree.ElementTree as ElementTree
 
@@ -11,6 +12,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVELS = {"critical": "error", "high": "error", "medium": "warning", "low": "note"}
 # GitHub code scanning orders alerts by this 0.0-10.0 score.
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "2.0"}
+SARIF_MAX_RESULTS = 25_000  # GitHub code scanning's limit per run
 
 
 def to_json(report: CheckReport) -> str:
@@ -36,10 +38,17 @@ def _sarif_location(finding: Finding) -> dict:
                                   "kind": "resource"}]}
 
 
-def to_sarif(report: CheckReport) -> str:
+def fingerprint(finding: Finding) -> str:
+    """What identifies a finding across pushes: check, stack and resource, not the line (lines move)."""
+    return hashlib.sha256(f"{finding.check_id}|{finding.stack or '-'}|{finding.address}".encode()).hexdigest()[:32]
+
+
+def to_sarif(report: CheckReport, max_results: int = SARIF_MAX_RESULTS, properties: dict | None = None) -> str:
+    """SARIF 2.1.0, one run; findings as the report orders them (most severe first), at most MAX_RESULTS of them
+    (the run's properties say how many were left out). PROPERTIES: extra per-finding properties, by fingerprint."""
     rules: dict[str, dict] = {}
     results = []
-    for finding in report.findings:
+    for finding in report.findings[:max_results]:
         rules.setdefault(finding.check_id, {
             "id": finding.check_id, "name": finding.check_id,
             "shortDescription": {"text": finding.check_name},
@@ -49,14 +58,17 @@ def to_sarif(report: CheckReport) -> str:
         result = {"ruleId": finding.check_id, "level": SARIF_LEVELS[finding.severity],
                   "message": {"text": _message(finding)}, "locations": [_sarif_location(finding)],
                   "properties": {"severity": finding.severity, "stack": finding.stack, "address": finding.address,
-                                 "specPath": finding.spec_path, "fixable": finding.fixable}}
+                                 "specPath": finding.spec_path, "fixable": finding.fixable,
+                                 **(properties or {}).get(fingerprint(finding), {})},
+                  "partialFingerprints": {"nexusFinding/v1": fingerprint(finding)}}
         if finding.suppressed:
             result["suppressions"] = [{"kind": "inSource", "justification": finding.suppression_reason}]
         results.append(result)
     sarif = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [{
         "tool": {"driver": {"name": "nexus check", "version": __version__,
                             "rules": [rules[key] for key in sorted(rules)]}},
-        "results": results}]}
+        "results": results,
+        "properties": {"resultsLeftOut": max(0, len(report.findings) - max_results)}}]}
     return json.dumps(sarif, indent=2) + "\n"
 
 

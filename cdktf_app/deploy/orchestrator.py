@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -187,9 +188,7 @@ def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporte
                        sandbox=bool(options.sandbox_url), nexus_version=__version__,
                        override_reason=options.reason if options.override_gate else None,
                        unsafe_overrides=[override.name for override in result.unsafe_overrides])
-    log_file = private_directory(private_directory(state_dir) / layout.LOGS_DIR) / f"{record.id}.log"
-    log_file.touch(mode=0o600)  # terraform's output holds values from the state
-    record.log_file = str(log_file)
+    log_file = _run_log(state_dir, record)
     store = RunStore(runs_url(loaded.base_dir))
     store.save(record)
     context = _Run(synthesized=result, loaded=loaded, options=options, reporter=reporter, out_dir=out_dir,
@@ -225,6 +224,58 @@ def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporte
         store.save(record)
         store.close()
     return record
+
+
+def _run_log(state_dir: Path, record: RunRecord) -> Path:
+    log_file = private_directory(private_directory(state_dir) / layout.LOGS_DIR) / f"{record.id}.log"
+    log_file.touch(mode=0o600)  # terraform's output holds values from the state
+    record.log_file = str(log_file)
+    return log_file
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """One stack's saved plan as `terraform show -json` reads it. `plan` holds sensitive values in clear: it stays
+    in memory, and anything made from it is redacted with `summary.sensitive_values`."""
+
+    stack: str
+    plan: dict = field(repr=False)
+    summary: PlanSummary = field(default_factory=PlanSummary)
+    cost_delta: float | None = None
+
+
+def plan_stacks(synthesized: SynthResult, stacks: list[StackInfo], options: DeployOptions, record: RunRecord,
+                store: RunStore, reporter: Reporter | None = None, workers: int = 1) -> list[StackPlan]:
+    """`init`, `plan -out` and `show -json` of each of STACKS, as `nexus plan` runs them but without the gate (the
+    caller checks the plans) and up to WORKERS stacks at once: each plans against its own state. Phases and
+    retries go to RECORD; a call that fails for good raises DeployFailed."""
+    loaded = synthesized.loaded
+    state_dir = project_state_dir(loaded)
+    context = _Run(synthesized=synthesized, loaded=loaded, options=options, reporter=reporter or Reporter(),
+                   out_dir=synthesized.out_dir, state_dir=state_dir, log_file=_run_log(state_dir, record),
+                   cli_config=ensure_cli_config(state_dir), record=record, store=store)
+    if options.sandbox_url:
+        from ..sandbox import seed_secrets
+
+        seed_secrets(options.sandbox_url, loaded)
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="plan") as pool:
+        return list(pool.map(lambda stack: _plan_for_review(context, stack), stacks))
+
+
+def _plan_for_review(run_: _Run, stack: StackInfo) -> StackPlan:
+    stack_dir = _prepare(run_, stack)
+    try:
+        _healed(run_, stack.name, "plan", lambda attempt: _saved_plan(run_, stack, stack_dir, attempt, "plan",
+                                                                      PLAN_FILE))
+        shown = _healed(run_, stack.name, "show", lambda attempt: _show_json(run_, stack, stack_dir, attempt,
+                                                                             PLAN_FILE))
+    finally:
+        (stack_dir / PLAN_FILE).unlink(missing_ok=True)
+    plan_json = _parsed(shown)
+    summary = summarize_plan(plan_json)
+    run_.reporter.plan(stack.name, summary)
+    return StackPlan(stack=stack.name, plan=plan_json, summary=summary,
+                     cost_delta=plan_cost_delta(stack.name, plan_json, run_.loaded.spec.cost))
 
 
 def _synthesize(loaded: LoadedSpec, out_dir: Path, options: DeployOptions,
