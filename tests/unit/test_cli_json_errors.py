@@ -34,6 +34,7 @@ CASES = {
     "sandbox status": (["--output", "xml"], 2),
     "sandbox env": ([], 2),
     "init": (["--set", "region=eu-west-1"], 2),
+    "ci plan-and-check": (["bad.yaml"], 2), "ci matrix": (["bad.yaml"], 2), "ci merge": (["."], 2),
 }
 
 
