@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .. import __version__
@@ -45,6 +45,8 @@ from .state import backup_state, effective_backend, make_state_private, verify_s
 COMMANDS = ("plan", "deploy", "destroy")
 PLAN_FILE = "nexus.tfplan"
 PLAN_JSON = ".nexus-plan.json"
+# What `nexus drift` plans: what changed outside Terraform only, without taking the lock (nothing is written).
+REFRESH_ONLY = ("-refresh-only", "-detailed-exitcode", "-lock=false")
 UNPROTECT_PLAN = "nexus-unprotect.tfplan"
 PHASE_TIMEOUTS = {"init": 300.0, "plan": 900.0, "show": 120.0, "apply": 3600.0, "state": 120.0}
 APPLIED = {"Creation complete after": "added", "Modifications complete after": "changed",
@@ -245,10 +247,12 @@ class StackPlan:
 
 
 def plan_stacks(synthesized: SynthResult, stacks: list[StackInfo], options: DeployOptions, record: RunRecord,
-                store: RunStore, reporter: Reporter | None = None, workers: int = 1) -> list[StackPlan]:
+                store: RunStore, reporter: Reporter | None = None, workers: int = 1,
+                plan_options: tuple[str, ...] = ()) -> list[StackPlan]:
     """`init`, `plan -out` and `show -json` of each of STACKS, as `nexus plan` runs them but without the gate (the
     caller checks the plans) and up to WORKERS stacks at once: each plans against its own state. Phases and
-    retries go to RECORD; a call that fails for good raises DeployFailed."""
+    retries go to RECORD; a call that fails for good raises DeployFailed. PLAN_OPTIONS are added to the plan
+    (REFRESH_ONLY: what `nexus drift` plans)."""
     loaded = synthesized.loaded
     state_dir = project_state_dir(loaded)
     context = _Run(synthesized=synthesized, loaded=loaded, options=options, reporter=reporter or Reporter(),
@@ -259,14 +263,14 @@ def plan_stacks(synthesized: SynthResult, stacks: list[StackInfo], options: Depl
 
         seed_secrets(options.sandbox_url, loaded)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="plan") as pool:
-        return list(pool.map(lambda stack: _plan_for_review(context, stack), stacks))
+        return list(pool.map(lambda stack: _plan_for_review(context, stack, plan_options), stacks))
 
 
-def _plan_for_review(run_: _Run, stack: StackInfo) -> StackPlan:
+def _plan_for_review(run_: _Run, stack: StackInfo, plan_options: tuple[str, ...]) -> StackPlan:
     stack_dir = _prepare(run_, stack)
     try:
-        _healed(run_, stack.name, "plan", lambda attempt: _saved_plan(run_, stack, stack_dir, attempt, "plan",
-                                                                      PLAN_FILE))
+        _healed(run_, stack.name, "plan", lambda attempt: _changes_are_success(_saved_plan(
+            run_, stack, stack_dir, attempt, "plan", PLAN_FILE, *plan_options)))
         shown = _healed(run_, stack.name, "show", lambda attempt: _show_json(run_, stack, stack_dir, attempt,
                                                                              PLAN_FILE))
     finally:
@@ -276,6 +280,11 @@ def _plan_for_review(run_: _Run, stack: StackInfo) -> StackPlan:
     run_.reporter.plan(stack.name, summary)
     return StackPlan(stack=stack.name, plan=plan_json, summary=summary,
                      cost_delta=plan_cost_delta(stack.name, plan_json, run_.loaded.spec.cost))
+
+
+def _changes_are_success(plan: TerraformResult) -> TerraformResult:
+    """Under -detailed-exitcode terraform exits 2 for a plan with changes: a plan made, not a failure."""
+    return replace(plan, returncode=0) if plan.returncode == 2 and not plan.timed_out else plan
 
 
 def _synthesize(loaded: LoadedSpec, out_dir: Path, options: DeployOptions,
