@@ -269,8 +269,8 @@ def plan_stacks(synthesized: SynthResult, stacks: list[StackInfo], options: Depl
 def _plan_for_review(run_: _Run, stack: StackInfo, plan_options: tuple[str, ...]) -> StackPlan:
     stack_dir = _prepare(run_, stack)
     try:
-        _healed(run_, stack.name, "plan", lambda attempt: _changes_are_success(_saved_plan(
-            run_, stack, stack_dir, attempt, "plan", PLAN_FILE, *plan_options)))
+        _healed(run_, stack.name, "plan", lambda attempt: _saved_plan(run_, stack, stack_dir, attempt, "plan",
+                                                                      PLAN_FILE, *plan_options))
         shown = _healed(run_, stack.name, "show", lambda attempt: _show_json(run_, stack, stack_dir, attempt,
                                                                              PLAN_FILE))
     finally:
@@ -282,9 +282,10 @@ def _plan_for_review(run_: _Run, stack: StackInfo, plan_options: tuple[str, ...]
                      cost_delta=plan_cost_delta(stack.name, plan_json, run_.loaded.spec.cost))
 
 
-def _changes_are_success(plan: TerraformResult) -> TerraformResult:
+def _changes_are_success(plan: TerraformResult, plan_options: tuple[str, ...]) -> TerraformResult:
     """Under -detailed-exitcode terraform exits 2 for a plan with changes: a plan made, not a failure."""
-    return replace(plan, returncode=0) if plan.returncode == 2 and not plan.timed_out else plan
+    made = "-detailed-exitcode" in plan_options and plan.returncode == 2 and not plan.timed_out
+    return replace(plan, returncode=0) if made else plan
 
 
 def _synthesize(loaded: LoadedSpec, out_dir: Path, options: DeployOptions,
@@ -357,9 +358,9 @@ def _show_json(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int, *pla
 def _saved_plan(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int, phase: str, plan_file: str,
                 *plan_options: str) -> TerraformResult:
     """`terraform plan` saved to PLAN_FILE, timed as PHASE."""
-    return run_.timed(stack.name, phase, lambda: run_.terraform(
+    return run_.timed(stack.name, phase, lambda: _changes_are_success(run_.terraform(
         stack_dir, "plan", "plan", "-input=false", "-no-color", "-lock-timeout=0s", f"-out={plan_file}",
-        *plan_options), attempt)
+        *plan_options), plan_options), attempt)
 
 
 def _applied_plan(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int, phase: str,
