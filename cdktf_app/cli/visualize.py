@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from ..visualize import FORMATS, GROUPINGS
+from ..visualize import DETAILS, FORMATS, GROUPINGS
 from . import render
 from .options import OutputFormat, is_stdout, output_file_option, output_format_option
 
@@ -31,15 +31,20 @@ class FormatOrFile(OutputFormat):
                                       "Graphviz's dot. A file name here is read as -o FILE.", kind=FormatOrFile)
 @output_file_option("Write to this file. Mermaid into a .md file becomes a Markdown page with one fenced diagram "
                     "per stack (renders on GitHub).")
-@click.option("--group-by", type=click.Choice(GROUPINGS), default="stack", show_default=True,
-              help="Subgraphs per stack, per provider (aws, gcp, azure, module...) or per network tier "
-                   "(edge, network, compute, data, messaging, identity & keys, observability).")
+@click.option("--detail", type=click.Choice(DETAILS), default=None,
+              help="architecture (default): a node per spec component, grouped by cloud, environment and network "
+                   "boundary, its resources and findings on click in HTML; resources: a node per resource. A "
+                   "target with no spec behind it (plain .tf, a plan or state from elsewhere) is drawn by resource.")
+@click.option("--group-by", type=click.Choice(GROUPINGS), default=None,
+              help="Draw resources grouped per stack (their default), per provider (aws, gcp, azure, module...) "
+                   "or per network tier (edge, network, compute, data, messaging, identity & keys, "
+                   "observability); implies --detail resources.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="When TARGET is a spec: where to synthesize it (default: cdktf.out beside the spec).")
 @click.pass_obj
-def visualize(obj: dict, target: Path, output_format: str | None, output_file: Path | None, group_by: str,
-              out_dir: Path | None) -> None:
-    """Draw the resources of TARGET and the references between them.
+def visualize(obj: dict, target: Path, output_format: str | None, output_file: Path | None, detail: str | None,
+              group_by: str | None, out_dir: Path | None) -> None:
+    """Draw the architecture of TARGET (its spec components and the links between them), or its resources.
 
     \b
     TARGET is one of:
@@ -51,10 +56,11 @@ def visualize(obj: dict, target: Path, output_format: str | None, output_file: P
     \b
     Examples:
       nexus visualize nexus.yaml -o architecture.md          # Markdown + Mermaid, renders on GitHub
-      nexus visualize cdktf.out -o graph.svg                 # laid out by Graphviz (dot)
-      nexus visualize plan.json -o graph.html --group-by network   # offline page: pan, zoom, search, click
+      nexus visualize nexus.yaml -o architecture.html        # offline page: pan, zoom, search, click
+      nexus visualize cdktf.out --detail resources -o graph.svg    # every resource, laid out by Graphviz
+      nexus visualize plan.json -o graph.html --group-by network   # resources per network tier
     """
-    from ..visualize import build_graph, render as render_graph
+    from ..visualize import build_view, render as render_graph
 
     if isinstance(output_format, Path):
         if output_file is not None:
@@ -62,12 +68,15 @@ def visualize(obj: dict, target: Path, output_format: str | None, output_file: P
         output_format, output_file = None, output_format
     output = None if is_stdout(output_file) else output_file
     fmt = output_format or _format_from_suffix(output)
-    graph = build_graph(target, out_dir=out_dir, group_by=group_by)
+    if detail is None and group_by is not None:
+        detail = "resources"
+    graph = build_view(target, detail=detail or "architecture", group_by=group_by, out_dir=out_dir)
     text = render_graph(graph, fmt, markdown=output is not None and output.suffix.lower() in (".md", ".markdown"))
+    nodes, edges = graph.things
     render.document(text, output, obj, private=graph.holds_deployment_values,
-                    note=f": {len(graph.nodes)} resources, {len(graph.edges)} references ({fmt}, grouped by "
-                         f"{group_by})", resources=len(graph.nodes), references=len(graph.edges), format=fmt,
-                    group_by=group_by)
+                    note=f": {len(graph.nodes)} {nodes}, {len(graph.edges)} {edges} ({fmt}, grouped by "
+                         f"{graph.grouping})", format=fmt, group_by=graph.group_by, detail=graph.detail,
+                    **{nodes: len(graph.nodes), edges: len(graph.edges)})
 
 
 def _format_from_suffix(output: Path | None) -> str:

@@ -1,7 +1,9 @@
-"""`nexus visualize`: the resources of a spec, out dir, plan, state or .tf directory as a graph, rendered as
-Mermaid (Markdown on GitHub), Graphviz DOT, SVG (laid out by Graphviz) or a self-contained interactive HTML page."""
+"""`nexus visualize`: a spec's architecture (a node per component, `build_view`'s default) or the resources of a
+spec, out dir, plan, state or .tf directory (`build_graph`) as a graph, rendered as Mermaid (Markdown on GitHub),
+Graphviz DOT, SVG (laid out by Graphviz) or a self-contained interactive HTML page."""
 from __future__ import annotations
 
+from .architecture import DETAILS, ComponentNode, build_architecture, build_view
 from .graph import GROUPINGS, Edge, Graph, Node, build_graph
 from ..inventory.resources import Inventory, Resource
 from ..workspace import load_inventory
@@ -29,5 +31,5 @@ def render(graph: Graph, fmt: str, markdown: bool = False) -> str:
     raise UsageError(f"--format must be one of {', '.join(FORMATS)}, got '{fmt}'")
 
 
-__all__ = ["FORMATS", "GROUPINGS", "Edge", "Graph", "Inventory", "Node", "Resource", "build_graph",
-           "load_inventory", "render"]
+__all__ = ["DETAILS", "FORMATS", "GROUPINGS", "ComponentNode", "Edge", "Graph", "Inventory", "Node", "Resource",
+           "build_architecture", "build_graph", "build_view", "load_inventory", "render"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from .graph import Graph, Node
 from .mermaid import TIER_STYLE
 
-STYLE = {"reference": "solid", "depends_on": "dashed"}
+STYLE = {"reference": "style=solid", "depends_on": "style=dashed", "mutual": "style=solid, dir=both"}
 
 
 def render_dot(graph: Graph) -> str:
@@ -15,7 +15,7 @@ def render_dot(graph: Graph) -> str:
         lines += [f"  subgraph cluster_{index} {{", f"    label={_quote(group)};", '    color="#999999";']
         lines += [f"    {_quote(node.id)} [label={_quote(_label(node))}, {_colors(node)}];" for node in nodes]
         lines.append("  }")
-    lines += [f"  {_quote(edge.source)} -> {_quote(edge.target)} [style={STYLE[edge.kind]}];" for edge in graph.edges]
+    lines += [f"  {_quote(edge.source)} -> {_quote(edge.target)} [{STYLE[edge.kind]}];" for edge in graph.edges]
     lines.append("}")
     return "\n".join(lines) + "\n"
 

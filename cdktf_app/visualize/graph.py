@@ -17,6 +17,7 @@ from ..workspace import load_inventory
 from .tiers import network_tier
 
 GROUPINGS = ("stack", "provider", "network")
+ARCHITECTURE = "architecture"      # the group_by of the architecture view: cloud, environments, network boundary
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,17 @@ class Graph:
     group_by: str
     source: str
     spec_file: str | None = None
+    detail: str = "resources"     # resources: a node per resource; architecture: a node per spec component
+    cells: dict[str, tuple[int, int]] = field(default_factory=dict)   # group -> (column, row) on the page
+
+    @property
+    def things(self) -> tuple[str, str]:
+        """What a node and an edge stand for, in words: for notes and headings."""
+        return ("components", "links") if self.detail == ARCHITECTURE else ("resources", "references")
+
+    @property
+    def grouping(self) -> str:
+        return "cloud, environment and network boundary" if self.detail == ARCHITECTURE else self.group_by
 
     @property
     def holds_deployment_values(self) -> bool:
@@ -66,11 +78,12 @@ class Graph:
         return self.source in ("plan", "state")
 
     def groups(self) -> dict[str, list[Node]]:
-        """Nodes by group (stack, provider or network tier), in a stable order."""
+        """Nodes by group (stack, provider or network tier; in the architecture view cloud, environments and
+        network boundary), in a stable order: by page cell, then name."""
         grouped: dict[str, list[Node]] = {}
         for node in self.nodes:
             grouped.setdefault(group_of(node, self.group_by), []).append(node)
-        return dict(sorted(grouped.items()))
+        return dict(sorted(grouped.items(), key=lambda item: (self.cells.get(item[0], (0, 0)), item[0])))
 
     def node(self, node_id: str) -> Node:
         return self._by_id()[node_id]
@@ -80,6 +93,8 @@ class Graph:
 
 
 def group_of(node: Node, group_by: str) -> str:
+    if group_by == ARCHITECTURE:
+        return node.frame
     return {"stack": node.stack, "provider": node.provider, "network": node.tier}[group_by]
 
 

@@ -6,6 +6,7 @@ import html
 import json
 from pathlib import Path
 
+from .architecture import ComponentNode
 from .graph import Graph, Node
 from .layout import LINE_HEIGHT, PADDING, Box, layout_graph
 from .mermaid import TIER_STYLE
@@ -28,7 +29,8 @@ def render_html(graph: Graph, title: str = "Nexus architecture") -> str:
         "boxes": {node_id: [round(box.x, 1), round(box.y, 1), round(box.w, 1), round(box.h, 1)]
                   for node_id, box in layout.boxes.items()},
     }
-    meta = f"{len(graph.nodes)} resources · {len(graph.edges)} references · grouped by {graph.group_by}"
+    nodes, edges = graph.things
+    meta = f"{len(graph.nodes)} {nodes} · {len(graph.edges)} {edges} · grouped by {graph.grouping}"
     return TEMPLATE.format(
         title=html.escape(title), meta=html.escape(meta), css=(ASSETS / "viewer.css").read_text(encoding="utf-8"),
         js=(ASSETS / "viewer.js").read_text(encoding="utf-8"), svg="\n".join(svg_parts),
@@ -50,10 +52,14 @@ def _label_lines(node: Node) -> list[str]:
 
 def _details(node: Node) -> dict:
     searchable = " ".join(filter(None, [node.address, node.name, node.type, node.component, node.stack]))
-    return {"address": node.address, "type": node.type, "stack": node.stack, "provider": node.provider,
-            "tier": node.tier, "instances": node.instances, "component": node.component,
-            "spec_path": node.spec_path, "spec_line": node.spec_line, "attributes": node.attributes,
-            "findings": list(node.findings), "search": searchable.lower()}
+    details = {"address": node.address, "type": node.type, "stack": node.stack, "provider": node.provider,
+               "tier": node.tier, "instances": node.instances, "component": node.component,
+               "spec_path": node.spec_path, "spec_line": node.spec_line, "attributes": node.attributes,
+               "findings": list(node.findings), "search": searchable.lower()}
+    if isinstance(node, ComponentNode):
+        details.update(kind="component", environments=list(node.environments), boundary=node.boundary,
+                       summary=list(node.summary), resources=list(node.resources))
+    return details
 
 
 def _frame(group: str, box: Box) -> str:
@@ -63,7 +69,8 @@ def _frame(group: str, box: Box) -> str:
 
 def _edge(kind: str, points: list[tuple[float, float]]) -> str:
     path = " ".join(f"{'M' if index == 0 else 'L'}{x:.1f},{y:.1f}" for index, (x, y) in enumerate(points))
-    return f'<path class="edge {kind}" d="{path}" marker-end="url(#arrow)"/>'
+    start = ' marker-start="url(#arrow)"' if kind == "mutual" else ""
+    return f'<path class="edge {kind}" d="{path}"{start} marker-end="url(#arrow)"/>'
 
 
 def _node(node: Node, box: Box, lines: list[str]) -> str:
@@ -102,7 +109,8 @@ TEMPLATE = """<!DOCTYPE html>
       orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#8a8a8a"/></marker></defs>
 {svg}
   </svg>
-  <aside id="details"><p class="hint">Click a resource to see its attributes, its spec line and its findings.
+  <aside id="details"><p class="hint">Click a box to see its spec line, its findings and (a component) its
+  resources or (a resource) its attributes.
   Drag to pan, scroll to zoom, type to search.</p></aside>
 </main>
 <script type="application/json" id="nexus-graph">{data}</script>

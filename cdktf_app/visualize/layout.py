@@ -1,8 +1,10 @@
 """Where each node sits on the HTML page, computed in Python so the page needs no layout engine.
 
 Each group is laid out on its own: every connected part with grandalf's Sugiyama (layered) layout (wide
-layers wrap into rows), parts placed side by side and wrapped into rows; groups are stacked top to bottom inside their own frames. Node
-boxes are sized from their labels and layers are spaced by the tallest box, so boxes never overlap.
+layers wrap into rows), parts placed side by side and wrapped into rows. Groups sit in their own frames, stacked
+top to bottom, or in the grid of cells the graph names (the architecture view: a column per cloud and
+environments, a row per network boundary). Node boxes are sized from their labels and layers are spaced by the
+tallest box, so boxes never overlap.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ X_SPACE, Y_SPACE = 24.0, 46.0
 PART_GAP, GROUP_GAP, GROUP_TITLE = 40.0, 60.0, 34.0
 ROW_WIDTH = 2400.0
 ASPECT = 1.8                  # width / height a laid-out part aims for
+MIN_ROW_WIDTH = 960.0         # a layer narrower than this never wraps: a few boxes read best side by side
 
 
 @dataclass(frozen=True)
@@ -43,23 +46,54 @@ def node_size(node: Node, lines: list[str]) -> tuple[float, float]:
 
 
 def layout_graph(graph: Graph, labels: dict[str, list[str]]) -> Layout:
+    """Each group laid out in its own frame; frames sit in the page cells `graph.cells` names (column, row),
+    by default one column with a row per group."""
+    groups = graph.groups()
+    cells = graph.cells or {group: (0, row) for row, group in enumerate(groups)}
+    placed = {group: _layout_group(graph, nodes, labels) for group, nodes in groups.items()}
+    columns, rows = _spans(placed, cells, 0), _spans(placed, cells, 1)
     boxes: dict[str, Box] = {}
     routes: dict[tuple[str, str], list[tuple[float, float]]] = {}
     frames: dict[str, Box] = {}
-    top = 0.0
-    width = 0.0
-    for group, nodes in graph.groups().items():
-        ids = {node.id for node in nodes}
-        inner = [edge for edge in graph.edges if edge.source in ids and edge.target in ids]
-        parts = [_layout_part(part_nodes, part_edges, labels) for part_nodes, part_edges in _parts(nodes, inner)]
-        group_width, group_height = _place_parts(parts, top + GROUP_TITLE, boxes, routes)
-        frames[group] = Box(-PART_GAP / 2, top, group_width + PART_GAP, group_height + GROUP_TITLE + PART_GAP / 2)
-        top += group_height + GROUP_TITLE + GROUP_GAP
-        width = max(width, group_width)
+    for group, part in placed.items():
+        left, top = columns.starts[cells[group][0]], rows.starts[cells[group][1]]
+        boxes.update({key: Box(box.x + left, box.y + top, box.w, box.h) for key, box in part.boxes.items()})
+        routes.update({key: [(x + left, y + top) for x, y in points] for key, points in part.routes.items()})
+        frames[group] = Box(left - PART_GAP / 2, top, part.width + PART_GAP, part.height + PART_GAP / 2)
     for edge in graph.edges:   # edges between groups (network or provider grouping): straight, centre to centre
         if (edge.source, edge.target) not in routes:
             routes[(edge.source, edge.target)] = _straight(boxes[edge.source], boxes[edge.target])
-    return Layout(boxes, routes, frames, width + PART_GAP, max(top - GROUP_GAP, 0.0))
+    return Layout(boxes, routes, frames, columns.total + PART_GAP, rows.total)
+
+
+def _layout_group(graph: Graph, nodes: list[Node], labels: dict[str, list[str]]) -> _Part:
+    """A group's connected parts side by side under its title; the part's height includes the title."""
+    ids = {node.id for node in nodes}
+    inner = [edge for edge in graph.edges if edge.source in ids and edge.target in ids]
+    parts = [_layout_part(part_nodes, part_edges, labels) for part_nodes, part_edges in _parts(nodes, inner)]
+    boxes: dict[str, Box] = {}
+    routes: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    width, height = _place_parts(parts, GROUP_TITLE, boxes, routes)
+    return _Part(boxes, routes, width, height + GROUP_TITLE)
+
+
+@dataclass
+class _Spans:
+    starts: dict[int, float]      # column (or row) -> its left (or top)
+    total: float
+
+
+def _spans(placed: dict[str, _Part], cells: dict[str, tuple[int, int]], axis: int) -> _Spans:
+    """Columns as wide as their widest frame (rows as tall as their tallest), GROUP_GAP apart."""
+    extent: dict[int, float] = {}
+    for group, part in placed.items():
+        index = cells[group][axis]
+        extent[index] = max(extent.get(index, 0.0), part.height if axis else part.width)
+    starts, position = {}, 0.0
+    for index in sorted(extent):
+        starts[index] = position
+        position += extent[index] + GROUP_GAP
+    return _Spans(starts, max(position - GROUP_GAP, 0.0))
 
 
 @dataclass
@@ -113,7 +147,7 @@ def _layout_part(nodes: list[Node], edges: list[Edge], labels: dict[str, list[st
     layers = [[vertex.data for vertex in sorted(layer, key=lambda v: v.view.xy[0]) if isinstance(vertex, Vertex)]
               for layer in sugiyama.layers]
     area = sum((w + X_SPACE) * (h + Y_SPACE) for w, h in sizes.values())
-    row_width = max(max(w for w, _ in sizes.values()), (area * ASPECT) ** 0.5)
+    row_width = max(max(w for w, _ in sizes.values()), (area * ASPECT) ** 0.5, MIN_ROW_WIDTH)
     boxes, y = {}, 0.0
     for layer in layers:
         for row in _wrapped(layer, sizes, row_width):

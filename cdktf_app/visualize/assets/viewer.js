@@ -57,13 +57,16 @@
     document.querySelectorAll(".node.selected").forEach(function (el) { el.classList.remove("selected"); });
     var element = document.querySelector('.node[data-id="' + CSS.escape(id) + '"]');
     if (element) element.classList.add("selected");
-    details.replaceChildren(text("h2", node.address));
+    var component = node.kind === "component";
+    details.replaceChildren(text("h2", component ? node.component : node.address));
+    var spec = node.component ? node.component + " — " + (node.spec_path || "") +
+      (node.spec_line ? " (" + (data.spec_file || "spec") + ":" + node.spec_line + ")" : "") : "not from a spec";
     var list = document.createElement("dl");
-    [["Type", node.type], ["Stack", node.stack], ["Provider", node.provider], ["Tier", node.tier],
-     ["Instances", String(node.instances)],
-     ["Spec", node.component ? node.component + " — " + (node.spec_path || "") +
-       (node.spec_line ? " (" + (data.spec_file || "spec") + ":" + node.spec_line + ")" : "") : "not from a spec"]
-    ].forEach(function (pair) { list.appendChild(text("dt", pair[0])); list.appendChild(text("dd", pair[1])); });
+    (component ? [["Type", node.type], ["Cloud", node.provider], ["Environments", node.environments.join(", ")],
+                  ["Boundary", node.boundary], ["Spec", spec]].concat(node.summary.slice(1).map(function (line) { return ["", line]; }))
+               : [["Type", node.type], ["Stack", node.stack], ["Provider", node.provider], ["Tier", node.tier],
+                  ["Instances", String(node.instances)], ["Spec", spec]]
+    ).forEach(function (pair) { list.appendChild(text("dt", pair[0])); list.appendChild(text("dd", pair[1])); });
     details.appendChild(list);
     details.appendChild(text("h3", "Findings from the last check (" + node.findings.length + ")"));
     if (!node.findings.length) details.appendChild(text("p", data.findings_known ? "none" : "no check has run", "hint"));
@@ -71,12 +74,23 @@
       var box = text("div", "", "finding");
       box.appendChild(text("strong", (finding.severity || "") + " " + (finding.check_id || "")));
       box.appendChild(text("div", finding.check_name || finding.title || finding.message || ""));
+      if (component) box.appendChild(text("div", (finding.stack ? finding.stack + "/" : "") + finding.address));
       if (finding.controls && finding.controls.length) box.appendChild(text("div", "controls: " + finding.controls.join(", ")));
       if (finding.file) box.appendChild(text("div", finding.file + (finding.line ? ":" + finding.line : "")));
       if (finding.fix && finding.fix.edit) box.appendChild(text("div", "fix (" + finding.fix.safety + "): " + finding.fix.edit));
       details.appendChild(box);
     });
-    details.appendChild(text("h3", "Attributes"));
+    if (component) {
+      details.appendChild(text("h3", "Resources (" + node.resources.length + ")"));
+      var resources = document.createElement("ul");
+      resources.className = "resources";
+      node.resources.forEach(function (resource) {
+        resources.appendChild(text("li", resource.stack + "/" + resource.address +
+          (resource.findings ? " — " + resource.findings + " finding" + (resource.findings > 1 ? "s" : "") : "")));
+      });
+      details.appendChild(resources);
+    }
+    details.appendChild(text("h3", component ? "Settings in the spec" : "Attributes"));
     details.appendChild(text("pre", JSON.stringify(node.attributes, null, 2)));
   }
 
