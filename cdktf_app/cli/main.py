@@ -181,6 +181,8 @@ cli.add_command(deploy_command)
 cli.add_command(destroy_command)
 from .runs import runs as runs_command  # noqa: E402
 cli.add_command(runs_command)
+from .insights import insights as insights_command  # noqa: E402
+cli.add_command(insights_command)
 from .sandbox import sandbox as sandbox_command  # noqa: E402
 cli.add_command(sandbox_command)
 from .packs import packs as packs_command  # noqa: E402

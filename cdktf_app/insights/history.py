@@ -69,7 +69,8 @@ ci_healing = Table(
     Column("run_key", String(200), nullable=False, index=True),
     Column("failure_class", String(64), nullable=False),
     Column("action", String(32), nullable=False),
-    Column("outcome", String(24), nullable=False),  # requested | succeeded | failed | advised | dry-run
+    Column("attempt", Integer, nullable=False),     # the run's attempt the action was taken on
+    Column("outcome", String(24), nullable=False),  # requested | succeeded | failed | advised | opened | updated
     Column("at", Float, nullable=False),
     Column("detail", Text),
 )
@@ -156,7 +157,12 @@ class CIHistory:
         with self.engine.begin() as connection:
             _upsert(connection, ci_healing, [{"key": f"{run}:{action}:{attempt}", "run_key": run,
                                               "failure_class": failure_class, "action": action,
-                                              "outcome": outcome, "at": time.time(), "detail": detail}])
+                                              "attempt": attempt, "outcome": outcome, "at": time.time(), "detail": detail}])
+
+    def healed(self, run: str, action: str, attempt: int) -> bool:
+        with self.engine.connect() as connection:
+            return connection.execute(select(ci_healing.c.key).where(
+                ci_healing.c.key == f"{run}:{action}:{attempt}")).first() is not None
 
     def healing(self) -> list[dict]:
         with self.engine.connect() as connection:
