@@ -212,10 +212,14 @@ def _loose(name: str) -> str:
     return name.replace("_", "").lower()
 
 
-def _type_name(expected: Any) -> str:
+def _type_name(expected: Any, plural: bool = False) -> str:
+    """`a number`, `a map of strings`, `a list of lists of numbers`."""
     if isinstance(expected, list):
-        return f"{expected[0]} of {_type_name(expected[1])}"
-    return {"bool": "a bool", "number": "a number", "string": "a string"}.get(expected, expected)
+        return f"{expected[0]}s of {_type_name(expected[1], True)}" if plural else \
+            f"a {expected[0]} of {_type_name(expected[1], True)}"
+    if plural:
+        return {"bool": "bools", "number": "numbers", "string": "strings"}.get(expected, "values")
+    return {"bool": "a bool", "number": "a number", "string": "a string"}.get(expected, "a value")
 
 
 def _kind_of(value: Any) -> str:

@@ -9,6 +9,7 @@ Resources of a provider with no installed binding cannot be checked: that is a f
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,12 +124,13 @@ def locate(finding: SchemaFinding, stacks: list[str], provenance: Provenance, lo
            out_dir: Path) -> Problem:
     """The spec problem of a finding (in STACKS, one per environment): at the override that set the argument,
     else at the component (Nexus's own output: a bug), else at the provider's section."""
-    spec_file = str(loaded.path) if loaded and loaded.path else str(out_dir / provenance.spec_file)
+    spec_file = str(loaded.path) if loaded and loaded.path else os.path.normpath(out_dir / provenance.spec_file)
     where = f"{finding.where()} in {', '.join(stacks)}"
     if finding.address.startswith("provider."):
         provider = finding.address.split(".", 1)[1]
         section = ("providers", EDGE_PROVIDERS.get(provider, CLOUD_OF_PREFIX.get(provider, provider)))
-        return _problem(finding.message, spec_file, loaded, section, f"{where}; {NEXUS_BUG}")
+        return _problem(finding.message, spec_file, loaded, section,
+                        f"{where}; Nexus generated this provider block: {NEXUS_BUG}")
     override = _override_key(finding, loaded)
     if override is not None:
         return _problem(finding.message, spec_file, loaded, ("overrides", finding.address, override), where)
@@ -136,11 +138,11 @@ def locate(finding: SchemaFinding, stacks: list[str], provenance: Provenance, lo
     origin = provenance.lookup(owner, stacks[0])
     if origin is None:
         return Problem(message=f"{finding.message} [{where}]", file=spec_file)
-    return Problem(message=f"{finding.message} [{where}; generated for '{origin.component}': {NEXUS_BUG}]",
+    return Problem(message=f"{finding.message} [{where}; Nexus generated this for '{origin.component}': {NEXUS_BUG}]",
                    file=spec_file, line=origin.line, column=origin.column, path=origin.spec_path)
 
 
-NEXUS_BUG = "Nexus generated this: a bug in Nexus, please report it"
+NEXUS_BUG = "a bug in Nexus, please report it"
 
 
 def _override_key(finding: SchemaFinding, loaded: LoadedSpec | None) -> str | None:
