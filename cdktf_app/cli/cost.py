@@ -10,6 +10,7 @@ from . import render
 from .options import chosen_format, is_stdout, output_file_option, output_format_option
 
 OUTPUTS = ("table", "json", "markdown")
+DERIVED_MARK = " *"     # after a charge whose price was worked out rather than read from its source
 
 
 @click.command()
@@ -28,7 +29,8 @@ def cost(obj: dict, target: Path, other: Path | None, output_format: str | None,
 
     \b
     TARGET is a spec, an out dir, a plan JSON, a state file or a directory of .tf files. Prices come from the
-    catalogue shipped with Nexus (each with its source page and date); usage that cannot be read from the
+    catalogue shipped with Nexus (each with its source and the day it was read from it, or the rule it was
+    derived by: those charges are marked *); usage that cannot be read from the
     resources (hours, GB stored, requests...) comes from the spec's `cost:` section or the stated defaults.
     Resources the catalogue cannot price are listed as unpriced with the reason: never counted as $0.
     \b
@@ -81,8 +83,7 @@ def _print_table(result, show_all: bool) -> None:
     for column in ("stack", "resource", "component", "region", "monthly", "how"):
         table.add_column(column, justify="right" if column == "monthly" else "left")
     for line in _shown(result, show_all):
-        how = "; ".join(charge.description for charge in line.charges) or line.free_reason or ""
-        table.add_row(line.stack, line.address, line.component or "", line.region, _money(line.monthly), how)
+        table.add_row(line.stack, line.address, line.component or "", line.region, _money(line.monthly), _how(line))
     console.print(table)
     for stack, amount in result.by_stack.items():
         console.print(f"  {stack}: {_money(amount)}")
@@ -94,7 +95,24 @@ def _print_table(result, show_all: bool) -> None:
         for item in result.unpriced:
             console.print(f"  {item.stack} {item.address}: {item.reason}")
     _secure_default_notes(lambda text: console.print(text, markup=False), result)
+    _derived_notes(lambda text: console.print(text, markup=False), result)
     _print_assumptions(console.print, result)
+
+
+def _how(line) -> str:
+    return "; ".join(charge.description + (DERIVED_MARK if charge.price.derived else "")
+                     for charge in line.charges) or line.free_reason or ""
+
+
+def _derived_notes(say, result, code=str, bullet: str = "  ") -> None:
+    """The prices marked *: worked out (a regional uplift, a look-alike SKU...) rather than read from their source."""
+    prices = result.derived_prices
+    if not prices:
+        return
+    say(f"{DERIVED_MARK.strip()} Derived prices ({len(prices)}), worked out rather than read from their source:")
+    for price in prices:
+        where = " ".join(part for part in (price.key, price.sku, price.region) if part)
+        say(f"{bullet}{code(where)} ${price.amount:g}/{price.unit}: {price.derived_from}")
 
 
 def _secure_default_notes(say, result, code=str, bullet: str = "  ") -> None:
@@ -121,7 +139,7 @@ def _markdown(result, show_all: bool) -> str:
     lines = [f"## Monthly cost estimate: {_money(result.total_monthly)} ({result.currency})", "",
              "| stack | resource | component | monthly | how |", "| --- | --- | --- | ---: | --- |"]
     for line in _shown(result, show_all):
-        how = "; ".join(charge.description for charge in line.charges) or line.free_reason or ""
+        how = _how(line).replace("*", "\\*")
         lines.append(f"| {line.stack} | `{line.address}` | {line.component or ''} | {_money(line.monthly)} | {how} |")
     lines += ["", *(f"- {stack}: {_money(amount)}" for stack, amount in result.by_stack.items())]
     if result.unpriced:
@@ -129,6 +147,8 @@ def _markdown(result, show_all: bool) -> str:
         lines += [f"- {item.stack} `{item.address}`: {item.reason}" for item in result.unpriced]
     lines.append("")
     _secure_default_notes(lines.append, result, code=lambda address: f"`{address}`", bullet="- ")
+    _derived_notes(lambda text: lines.append(text.replace("* Derived", "\\* Derived", 1)), result,
+                   code=lambda where: f"`{where}`", bullet="- ")
     _print_assumptions(lines.append, result)
     return "\n".join(lines) + "\n"
 

@@ -1,4 +1,7 @@
-"""The price catalogue: data files in `catalogue/<cloud>.yaml`, each price with its unit, source URL and date.
+"""The price catalogue: data files in `catalogue/<cloud>.yaml`, each price with its unit, its source and how it
+was obtained: `verified: DATE` (read from the source that day) or `derived_from: RULE` (a regional uplift, a
+look-alike SKU, a published figure not re-read). An entry states it for all its amounts; one amount may state its
+own (`{amount: 0.0454, derived_from: ...}`), so a table read from a page can hold a value that was not.
 
 A price is looked up by key, region and (for priced-by-size services) SKU. A missing price is an answer too:
 `None`, which makes the resource unpriced rather than free.
@@ -39,16 +42,25 @@ class Price:
     region: str
     sku: str | None
     source: str
-    date: str
     description: str
+    verified: str | None = None           # the day the amount was read from `source`
+    derived_from: str | None = None       # else the rule that produced it
     secure_default: str | None = None     # why Nexus's secure defaults bring this charge, when they do
+
+    @property
+    def derived(self) -> bool:
+        return self.derived_from is not None
+
+    @property
+    def provenance(self) -> str:
+        return f"derived from {self.derived_from}" if self.derived else f"verified {self.verified}"
 
 
 @dataclass(frozen=True)
 class FreeType:
     reason: str
     source: str
-    date: str
+    verified: str
 
 
 class Catalogue:
@@ -62,20 +74,19 @@ class Catalogue:
         table = entry.get("skus", {}).get(sku) if sku is not None else entry.get("regions")
         if not table:
             return None
-        amount = table.get(region, table.get("global"))
-        if amount is None:
+        value = table.get(region, table.get("global"))
+        if value is None:
             return None
-        return Price(cloud, key, float(amount), entry["unit"], region if region in table else "global", sku,
-                     entry["source"], str(entry["date"]), entry.get("description", key), _secure_default(entry, sku))
+        own = value if isinstance(value, dict) else {"amount": value}
+        provenance = own if "verified" in own or "derived_from" in own else entry
+        return Price(cloud, key, float(own["amount"]), entry["unit"], region if region in table else "global", sku,
+                     own.get("source", entry["source"]), entry.get("description", key),
+                     provenance.get("verified"), provenance.get("derived_from"), _secure_default(entry, sku))
 
     def free(self, cloud: str, resource_type: str) -> FreeType | None:
         section = self.documents.get(cloud, {}).get("free", {})
         reason = section.get("types", {}).get(resource_type)
-        return FreeType(reason, section["source"], str(section["date"])) if reason else None
-
-    def dates(self) -> list[str]:
-        return sorted({str(entry["date"]) for document in self.documents.values()
-                       for entry in document.get("prices", {}).values()})
+        return FreeType(reason, section["source"], section["verified"]) if reason else None
 
 
 def _secure_default(entry: dict, sku: str | None) -> str | None:
@@ -123,8 +134,8 @@ def _load(signature: tuple[tuple[str, int, int], ...]) -> Catalogue:
 
 
 def _consistency_problems(cloud: str, data: dict, source: SourceMap) -> list[Problem]:
-    """What the schema cannot say: the file's cloud, one table kind per price, finite numbers, free types of
-    this cloud's providers."""
+    """What the schema cannot say: the file's cloud, one table kind per price, one provenance per price and per
+    amount that states its own, finite numbers, free types of this cloud's providers."""
     problems = [] if data["cloud"] == cloud else [expected(source, ("cloud",), f"{cloud!r} (the file's name)",
                                                            data["cloud"])]
     for key, entry in data["prices"].items():
@@ -134,9 +145,24 @@ def _consistency_problems(cloud: str, data: dict, source: SourceMap) -> list[Pro
                                                             f"{' and '.join(kinds) or 'neither'}"))
         tables = {("regions",): entry.get("regions", {})} | \
             {("skus", sku): table for sku, table in entry.get("skus", {}).items()}
-        problems += [expected(source, ("prices", key, *where, region), "a finite number", amount)
-                     for where, table in tables.items() for region, amount in table.items()
-                     if not math.isfinite(amount)]
+        problems += _provenance_problems(source, ("prices", key), entry, required=True)
+        for where, table in tables.items():
+            for region, value in table.items():
+                at = ("prices", key, *where, region)
+                if isinstance(value, dict):
+                    problems += _provenance_problems(source, at, value, required=False)
+                    at, value = (*at, "amount"), value["amount"]
+                if not math.isfinite(value):
+                    problems.append(expected(source, at, "a finite number", value))
     problems += [source.problem(("free", "types", name), f"expected a {cloud} resource type, got {name!r}")
                  for name in data["free"]["types"] if CLOUD_OF_PREFIX.get(name.split("_")[0]) != cloud]
     return problems
+
+
+def _provenance_problems(source: SourceMap, where: tuple, entry: dict, *, required: bool) -> list[Problem]:
+    """A price says how it was obtained, one way: read (`verified`) or worked out (`derived_from`)."""
+    given = [kind for kind in ("verified", "derived_from") if kind in entry]
+    if len(given) == 2 or (required and not given):
+        return [source.problem(where, "expected either verified (the day it was read from the source) or "
+                                      f"derived_from (the rule that produced it), got {' and '.join(given) or 'neither'}")]
+    return []

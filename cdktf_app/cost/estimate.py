@@ -6,13 +6,14 @@ A resource is priced (its charges add up), free (the catalogue says it has no ch
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from ..spec.model import CostAssumptions
 from ..workspace import load_inventory
 from ..inventory.resources import Inventory, Resource
 from . import rules_aws, rules_azure, rules_gcp  # noqa: F401  (registers the rules)
-from .catalogue import CLOUDS, Catalogue, load_catalogue
+from .catalogue import CLOUDS, Catalogue, Price, load_catalogue
 from .pricing import DEFAULT_REGION, RULES, Charge, PricingContext, Unpriced
 
 CURRENCY = "USD"
@@ -73,6 +74,12 @@ class Estimate:
                     driven.setdefault(charge.price.secure_default, []).append((line, round(charge.monthly, 2)))
         return dict(sorted(driven.items(), key=lambda item: -sum(amount for _, amount in item[1])))
 
+    @property
+    def derived_prices(self) -> list[Price]:
+        """The prices behind the charges that were worked out rather than read from their source, once each."""
+        prices = {charge.price: None for line in self.lines for charge in line.charges if charge.price.derived}
+        return sorted(prices, key=lambda price: (price.cloud, price.key, price.sku or "", price.region))
+
     def line(self, address: str, stack: str | None = None) -> Line | None:
         return next((line for line in self.lines if line.address == address and stack in (None, line.stack)), None)
 
@@ -87,7 +94,7 @@ class Estimate:
                                     "unit": charge.price.unit, "unit_price": charge.price.amount,
                                     "price_key": charge.price.key, "sku": charge.price.sku,
                                     "monthly": round(charge.monthly, 4), "source": charge.price.source,
-                                    "date": charge.price.date,
+                                    "derived": charge.price.derived, **_provenance(charge.price),
                                     **({"secure_default": charge.price.secure_default}
                                        if charge.price.secure_default else {})} for charge in line.charges]}
                       for line in self.lines],
@@ -97,18 +104,26 @@ class Estimate:
                                 for reason, driven in self.secure_defaults.items()],
             "unpriced": [{"stack": item.stack, "address": item.address, "type": item.type,
                           "component": item.component, "reason": item.reason} for item in self.unpriced],
+            "derived_prices": [{"cloud": price.cloud, "price_key": price.key, "sku": price.sku,
+                                "region": price.region, "unit_price": price.amount, "source": price.source,
+                                "derived_from": price.derived_from} for price in self.derived_prices],
         }
 
 
+def _provenance(price: Price) -> dict:
+    return {"derived_from": price.derived_from} if price.derived else {"verified": price.verified}
+
+
 def estimate(target: str | Path | Inventory, *, out_dir: str | Path | None = None,
-             usage: CostAssumptions | None = None, catalogue: Catalogue | None = None) -> Estimate:
+             usage: CostAssumptions | None = None, catalogue: Catalogue | None = None,
+             as_of: date | None = None) -> Estimate:
     """Price TARGET: a spec (synthesized first), an out dir, a plan or state JSON, or a directory of .tf files.
 
     Usage assumptions come from `usage`, else the spec's `cost:` section, else the defaults of
-    `CostAssumptions`."""
+    `CostAssumptions`. Charges bound to a date (RDS Extended Support) are those of `as_of`, default today."""
     inventory = target if isinstance(target, Inventory) else load_inventory(target, out_dir)
     usage = usage or _spec_usage(inventory) or CostAssumptions()
-    context = PricingContext(inventory, catalogue or load_catalogue(), usage)
+    context = PricingContext(inventory, catalogue or load_catalogue(), usage, as_of=as_of or date.today())
     lines, unpriced = [], []
     expanded = {(resource.stack, resource.address.rsplit(".", 2)[0]) for resource in inventory.resources
                 if resource.address.startswith("module.") and resource.mode != "module"}

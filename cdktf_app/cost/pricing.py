@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from ..spec.model import CostAssumptions
 from ..inventory.resources import Inventory, Resource
@@ -85,6 +86,7 @@ class PricingContext:
     usage: CostAssumptions
     assumed_regions: set[tuple[str, str]] = field(default_factory=set)    # (stack, cloud) priced in a default
     notes: list[str] = field(default_factory=list)                       # other assumptions made while pricing
+    as_of: date = field(default_factory=date.today)                      # the day priced (date-bound charges)
 
     def __post_init__(self) -> None:
         self._by_key = {resource.key: resource for resource in self.inventory.resources}

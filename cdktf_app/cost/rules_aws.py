@@ -1,8 +1,38 @@
 """Pricing rules for the AWS resource types Nexus components create (and the common ones others write)."""
 from __future__ import annotations
 
+import re
+from datetime import date
+
 from .pricing import Charge, Flat, PricingContext, Unpriced, block, flat_rule, number, rule
 from ..inventory.resources import Resource
+
+# What one capacity unit buys per hour, by load balancer type; a load balancer is billed the units of its largest
+# dimension (https://aws.amazon.com/elasticloadbalancing/pricing/). Connections are held open up to the idle
+# timeout (60 s for an ALB, 350 s for an NLB's TCP flows), which is how active connections follow from new ones.
+CAPACITY_UNIT = {
+    "application": {"new connections per second": 25, "active connections per minute": 3000,
+                    "GB processed per hour": 1, "rule evaluations per second": 1000},
+    "network": {"new flows per second": 800, "active flows": 100_000, "GB processed per hour": 1},
+}
+IDLE_TIMEOUT_SECONDS = {"application": 60, "network": 350}
+FREE_RULE_EVALUATIONS = 10          # per request, included in an ALB's price
+LOAD_BALANCER_PRICES = {"application": ("alb_hour", "alb_lcu", "LCU"), "network": ("nlb_hour", "nlb_lcu", "NLCU")}
+
+# RDS Extended Support: the day it starts for an engine major version (the day after standard support ends);
+# years 1-2 and year 3 have their own rate. From https://aws.amazon.com/rds/mysql/pricing/ and
+# https://aws.amazon.com/rds/postgresql/pricing/ (Extended Support sections) and the RDS release calendars.
+EXTENDED_SUPPORT_FROM = {("mysql", "5.7"): date(2024, 3, 1), ("postgres", "11"): date(2024, 3, 1),
+                         ("postgres", "12"): date(2025, 3, 1), ("postgres", "13"): date(2026, 3, 1),
+                         ("mysql", "8.0"): date(2026, 8, 1)}
+# The gp3 baseline RDS includes in the storage price for MySQL, MariaDB and PostgreSQL: (IOPS, MiB/s) below
+# 400 GB and from 400 GB on (https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_Storage.html).
+RDS_GP3_BASELINE = ((400, (3000, 125)), (float("inf"), (12000, 500)))
+EBS_GP3_BASELINE = (3000, 125)
+AURORA_FAMILY = {"aurora-mysql": "mysql", "aurora": "mysql", "aurora-postgresql": "postgresql"}
+# Where CloudFront's viewers are assumed to be, by the region of the stack that serves them.
+CLOUDFRONT_GEOGRAPHY = (("us-", "north-america"), ("ca-", "north-america"), ("eu-", "europe"),
+                        ("ap-southeast-2", "australia"))
 
 
 @rule("aws_ecs_service")
@@ -23,10 +53,38 @@ def ecs_service(resource: Resource, ctx: PricingContext) -> list[Charge]:
 
 @rule("aws_lb", "aws_alb")
 def load_balancer(resource: Resource, ctx: PricingContext) -> list[Charge]:
-    if resource.body.get("load_balancer_type", "application") != "application":
-        raise Unpriced(f"{resource.body.get('load_balancer_type')} load balancers are not in the catalogue")
-    return [ctx.charge(resource, "load balancer hours", "alb_hour", ctx.hours),
-            ctx.charge(resource, "1 LCU on average (assumed)", "alb_lcu", ctx.hours)]
+    kind = resource.body.get("load_balancer_type", "application")
+    if kind not in LOAD_BALANCER_PRICES:
+        raise Unpriced(f"{kind} load balancers are not in the catalogue")
+    hour_key, unit_key, unit = LOAD_BALANCER_PRICES[kind]
+    if ctx.usage.load_balancer_lcu is not None:
+        units, why = ctx.usage.load_balancer_lcu, "cost.load_balancer_lcu"
+    else:
+        units, dimension = capacity_units(kind, ctx, listener_rules(resource, ctx))
+        why = f"largest dimension: {dimension}, from the usage assumed"
+    return [ctx.charge(resource, "load balancer hours", hour_key, ctx.hours),
+            ctx.charge(resource, f"{units:.3g} {unit} on average ({why})", unit_key, units * ctx.hours)]
+
+
+def capacity_units(kind: str, ctx: PricingContext, rules: int = 0) -> tuple[float, str]:
+    """The capacity units a load balancer of KIND uses on average, and the dimension that sets them: every
+    request a new connection (keep-alive only lowers this), held open for the idle timeout; the bytes of
+    data_transfer_gb; the listener rules beyond the free ten evaluated for every request."""
+    per_second = ctx.usage.requests_per_month / (ctx.hours * 3600)
+    held = per_second * IDLE_TIMEOUT_SECONDS[kind]
+    used = {"application": {"new connections per second": per_second, "active connections per minute": held,
+                            "GB processed per hour": ctx.usage.data_transfer_gb / ctx.hours,
+                            "rule evaluations per second": per_second * max(0, rules - FREE_RULE_EVALUATIONS)},
+            "network": {"new flows per second": per_second, "active flows": held,
+                        "GB processed per hour": ctx.usage.data_transfer_gb / ctx.hours}}[kind]
+    units = {dimension: amount / CAPACITY_UNIT[kind][dimension] for dimension, amount in used.items()}
+    dimension = max(units, key=units.get)
+    return units[dimension], dimension
+
+
+def listener_rules(balancer: Resource, ctx: PricingContext) -> int:
+    listeners = ctx.referring(balancer, "aws_lb_listener") + ctx.referring(balancer, "aws_alb_listener")
+    return sum(len(ctx.referring(listener, "aws_lb_listener_rule")) for listener in listeners)
 
 
 @rule("aws_instance")
@@ -51,6 +109,22 @@ def autoscaling_group(resource: Resource, ctx: PricingContext) -> list[Charge]:
         if ebs.get("volume_size") is not None:
             size = number(ebs["volume_size"], "volume_size")
             charges.append(ctx.charge(resource, f"{count:g} x {size:g} GB gp3 volume", "ebs_gp3", count * size))
+            charges += provisioned_performance(resource, ctx, ebs, "throughput", EBS_GP3_BASELINE, "ebs_gp3", count)
+    return charges
+
+
+def provisioned_performance(resource: Resource, ctx: PricingContext, settings: dict, throughput: str,
+                            baseline: tuple[float, float], prefix: str, copies: float) -> list[Charge]:
+    """The IOPS and throughput set above the gp3 baseline that the storage price includes."""
+    charges = []
+    for setting, included, key, unit in (("iops", baseline[0], f"{prefix}_iops", "IOPS"),
+                                         (throughput, baseline[1], f"{prefix}_throughput", "MiB/s")):
+        if settings.get(setting) is None:
+            continue
+        above = number(settings[setting], setting) - included
+        if above > 0:
+            charges.append(ctx.charge(resource, f"{copies:g} x {above:g} {unit} above the {included:g} {unit} "
+                                                f"gp3 baseline", key, copies * above))
     return charges
 
 
@@ -67,15 +141,84 @@ def eks_node_group(resource: Resource, ctx: PricingContext) -> list[Charge]:
 @rule("aws_db_instance")
 def db_instance(resource: Resource, ctx: PricingContext) -> list[Charge]:
     body = resource.body
-    engine = str(body.get("engine", "")).replace("aurora-", "")
+    engine = str(body.get("engine", ""))
+    if engine in AURORA_FAMILY:
+        return aurora_instance(resource, ctx)      # storage and I/O are billed on its cluster
+    instance_class = str(body.get("instance_class"))
     copies = 2 if body.get("multi_az") in (True, "true") else 1
     storage = number(body.get("allocated_storage"), "allocated_storage")
     storage_type = body.get("storage_type", "gp2")
     suffix = " (Multi-AZ: two copies)" if copies == 2 else ""
-    return [ctx.charge(resource, f"{body.get('instance_class')} hours{suffix}", "rds_instance", copies * ctx.hours,
-                       sku=f"{engine}/{body.get('instance_class')}"),
-            ctx.charge(resource, f"{storage:g} GB {storage_type}{suffix}", f"rds_storage_{storage_type}",
-                       copies * storage)]
+    charges = [ctx.charge(resource, f"{instance_class} hours{suffix}", "rds_instance", copies * ctx.hours,
+                          sku=f"{engine}/{instance_class}"),
+               ctx.charge(resource, f"{storage:g} GB {storage_type}{suffix}", f"rds_storage_{storage_type}",
+                          copies * storage)]
+    if storage_type == "gp3":
+        baseline = next(included for limit, included in RDS_GP3_BASELINE if storage < limit)
+        charges += provisioned_performance(resource, ctx, body, "storage_throughput", baseline, "rds_gp3", copies)
+    elif storage_type == "io1":
+        iops = number(body.get("iops"), "iops")
+        charges.append(ctx.charge(resource, f"{iops:g} provisioned IOPS{suffix}", "rds_io1_iops", copies * iops))
+    return charges + extended_support(resource, ctx, engine, instance_class, copies)
+
+
+def extended_support(resource: Resource, ctx: PricingContext, engine: str, instance_class: str,
+                     copies: int) -> list[Charge]:
+    """RDS Extended Support for an engine major version past its standard support, per vCPU-hour: the rate of
+    years 1-2 or of year 3, on the day of the estimate."""
+    version = str(resource.body.get("engine_version") or "")
+    major = ".".join(version.split(".")[:2 if engine == "mysql" else 1])
+    starts = EXTENDED_SUPPORT_FROM.get((engine, major))
+    if starts is None or ctx.as_of < starts:
+        return []
+    year = "year3" if ctx.as_of >= starts.replace(year=starts.year + 2) else "year1-2"
+    vcpus = instance_vcpus(instance_class)
+    return [ctx.charge(resource, f"Extended Support for {engine} {major} ({year.replace('year', 'year ')}): "
+                                 f"{copies * vcpus:g} vCPU", "rds_extended_support", copies * vcpus * ctx.hours,
+                       sku=year)]
+
+
+def instance_vcpus(instance_class: str) -> int:
+    """vCPUs of a db./cache. class by its size name: up to large 2, xlarge 4, Nxlarge 4N."""
+    size = instance_class.rsplit(".", 1)[-1]
+    if size in ("micro", "small", "medium", "large"):
+        return 2
+    match = re.fullmatch(r"(\d*)xlarge", size)
+    if match is None:
+        raise Unpriced(f"the vCPUs of instance class {instance_class} are not known")
+    return 4 * int(match.group(1) or 1)
+
+
+@rule("aws_rds_cluster_instance")
+def aurora_instance(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    body = resource.body
+    family = AURORA_FAMILY.get(str(body.get("engine")))
+    if family is None:
+        raise Unpriced(f"engine {body.get('engine')!r} is not an Aurora engine in the catalogue")
+    instance_class = str(body.get("instance_class"))
+    if instance_class == "db.serverless":
+        raise Unpriced("Aurora Serverless v2 capacity (ACU-hours) is not in the catalogue")
+    cluster = ctx.referenced(resource, body.get("cluster_identifier"))
+    optimized = cluster is not None and cluster.body.get("storage_type") == "aurora-iopt1"
+    key, kind = ("aurora_instance_io_optimized", " I/O-Optimized") if optimized else ("aurora_instance", "")
+    return [ctx.charge(resource, f"{instance_class} Aurora{kind} hours", key, ctx.hours,
+                       sku=f"{family}/{instance_class}")]
+
+
+@rule("aws_rds_cluster")
+def aurora_cluster(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    """An Aurora cluster bills its storage and, on Aurora Standard, its I/O; its instances bill their hours."""
+    body = resource.body
+    if body.get("engine", "aurora") not in AURORA_FAMILY:
+        raise Unpriced("Multi-AZ DB clusters (non-Aurora) are not in the catalogue")
+    if body.get("engine_mode", "provisioned") != "provisioned":
+        raise Unpriced(f"Aurora {body.get('engine_mode')} clusters are not in the catalogue")
+    stored = f"{ctx.usage.storage_gb:g} GB stored (assumed)"
+    if body.get("storage_type") == "aurora-iopt1":
+        return [ctx.charge(resource, stored, "aurora_storage_io_optimized", ctx.usage.storage_gb)]
+    millions = ctx.usage.database_io_per_month / 1e6
+    return [ctx.charge(resource, stored, "aurora_storage", ctx.usage.storage_gb),
+            ctx.charge(resource, f"{millions:g}M I/O requests (assumed)", "aurora_io", millions)]
 
 
 @rule("aws_elasticache_replication_group")
@@ -136,11 +279,18 @@ def lambda_function(resource: Resource, ctx: PricingContext) -> list[Charge]:
 
 @rule("aws_cloudfront_distribution")
 def cloudfront(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    """Priced where the viewers are, assumed near the region of the stack that serves them."""
+    region = ctx.region(resource)
+    geography = next((name for prefix, name in CLOUDFRONT_GEOGRAPHY if region.startswith(prefix)), None)
+    if geography is None:
+        raise Unpriced(f"CloudFront prices for viewers near {region} are not in the catalogue")
+    ctx.notes.append(f"{resource.stack} {resource.address}: CloudFront viewers assumed in {geography} "
+                     f"(near {region})")
     millions = ctx.usage.requests_per_month / 1e6
-    return [ctx.charge(resource, f"{ctx.usage.data_transfer_gb:g} GB out (assumed)", "cloudfront_data_out",
-                       ctx.usage.data_transfer_gb, region="global"),
-            ctx.charge(resource, f"{millions:g}M HTTPS requests (assumed)", "cloudfront_requests", millions,
-                       region="global")]
+    return [ctx.charge(resource, f"{ctx.usage.data_transfer_gb:g} GB out to {geography} (assumed)",
+                       "cloudfront_data_out", ctx.usage.data_transfer_gb, sku=geography, region="global"),
+            ctx.charge(resource, f"{millions:g}M HTTPS requests from {geography} (assumed)", "cloudfront_requests",
+                       millions, sku=geography, region="global")]
 
 
 @rule("aws_wafv2_web_acl")

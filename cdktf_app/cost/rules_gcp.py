@@ -7,6 +7,11 @@ from .pricing import Charge, Flat, PricingContext, Unpriced, block, flat_rule, m
 from ..inventory.resources import Resource
 
 CUSTOM_TIER = re.compile(r"^db-custom-(\d+)-(\d+)$")
+PERF_OPTIMIZED_TIER = re.compile(r"^db-perf-optimized-N-(\d+)$")     # Enterprise Plus: 8 GB memory per vCPU
+CLOUD_SQL_EDITION = {"ENTERPRISE": ("cloud_sql", CUSTOM_TIER, "a custom (vCPU, memory)"),
+                     "ENTERPRISE_PLUS": ("cloud_sql_plus", PERF_OPTIMIZED_TIER, "a db-perf-optimized-N-<vCPUs>")}
+CLOUD_SQL_DISK = {"PD_SSD": ("cloud_sql_ssd", "SSD"), "PD_HDD": ("cloud_sql_hdd", "HDD")}
+FORWARDING_RULES_IN_MINIMUM = 5
 # Cloud Run functions' default CPU for a memory size (GiB -> vCPU), from the functions pricing page.
 FUNCTION_CPU = ((0.125, 0.083), (0.25, 0.167), (0.5, 0.333), (1, 0.583), (2, 1.0), (4, 2.0), (8, 2.0), (16, 4.0))
 REDIS_BANDS = ((4, "M1"), (10, "M2"), (35, "M3"), (100, "M4"))
@@ -94,16 +99,59 @@ def node_pool(resource: Resource, ctx: PricingContext) -> list[Charge]:
 @rule("google_sql_database_instance")
 def cloud_sql(resource: Resource, ctx: PricingContext) -> list[Charge]:
     settings = block(resource.body.get("settings"))
-    tier = CUSTOM_TIER.match(str(settings.get("tier", "")))
+    edition = str(settings.get("edition") or "ENTERPRISE")
+    if edition not in CLOUD_SQL_EDITION:
+        raise Unpriced(f"Cloud SQL edition '{edition}' is not in the catalogue")
+    prefix, tier_pattern, tier_kind = CLOUD_SQL_EDITION[edition]
+    tier = tier_pattern.match(str(settings.get("tier", "")))
     if not tier:
-        raise Unpriced(f"tier '{settings.get('tier')}' is not a custom (vCPU, memory) tier")
-    vcpus, memory_gb = int(tier.group(1)), int(tier.group(2)) / 1024
+        raise Unpriced(f"tier '{settings.get('tier')}' is not {tier_kind} tier of the {edition} edition")
+    vcpus = int(tier.group(1))
+    memory_gb = int(tier.group(2)) / 1024 if edition == "ENTERPRISE" else 8 * vcpus
+    disk_type = str(settings.get("disk_type") or "PD_SSD")
+    if disk_type not in CLOUD_SQL_DISK:
+        raise Unpriced(f"Cloud SQL disk type '{disk_type}' is not in the catalogue")
+    disk_key, disk_name = CLOUD_SQL_DISK[disk_type]
     copies = 2 if settings.get("availability_type") == "REGIONAL" else 1
     disk = number(settings.get("disk_size", 10), "disk_size")
     suffix = " (regional HA: two copies)" if copies == 2 else ""
-    return [ctx.charge(resource, f"{vcpus} vCPU{suffix}", "cloud_sql_vcpu", copies * vcpus * ctx.hours),
-            ctx.charge(resource, f"{memory_gb:g} GB memory{suffix}", "cloud_sql_memory", copies * memory_gb * ctx.hours),
-            ctx.charge(resource, f"{disk:g} GB SSD{suffix}", "cloud_sql_ssd", copies * disk)]
+    name = edition.replace("_", " ").title()
+    return [ctx.charge(resource, f"{vcpus} vCPU {name}{suffix}", f"{prefix}_vcpu", copies * vcpus * ctx.hours),
+            ctx.charge(resource, f"{memory_gb:g} GB memory {name}{suffix}", f"{prefix}_memory",
+                       copies * memory_gb * ctx.hours),
+            ctx.charge(resource, f"{disk:g} GB {disk_name}{suffix}", disk_key, copies * disk)]
+
+
+@rule("google_compute_global_forwarding_rule", "google_compute_forwarding_rule")
+def forwarding_rule(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    """Forwarding rules are billed per project and region (here: per stack): the first five together at one
+    hourly price, shared by the rules that use it, each further rule at its own. The rules of one load balancer
+    on one IP address (HTTP and HTTPS) count once."""
+    region = "global" if resource.type == "google_compute_global_forwarding_rule" else ctx.region(resource)
+    groups = forwarding_rule_groups(resource, ctx)
+    group = next(members for members in groups if resource.address in members)
+    if group[0] != resource.address:
+        return [ctx.charge(resource, f"counted once with {group[0]} (same IP address)",
+                           "forwarding_rules_first_five", 0, region=region)]
+    position, sharing = groups.index(group), min(len(groups), FORWARDING_RULES_IN_MINIMUM)
+    if position >= FORWARDING_RULES_IN_MINIMUM:
+        return [ctx.charge(resource, f"forwarding rule beyond the first {FORWARDING_RULES_IN_MINIMUM}",
+                           "forwarding_rule_additional", ctx.hours, region=region)]
+    return [ctx.charge(resource, f"1/{sharing} of the first {FORWARDING_RULES_IN_MINIMUM} rules' price "
+                                 f"({len(groups)} counted in {region})", "forwarding_rules_first_five",
+                       ctx.hours / sharing, region=region)]
+
+
+def forwarding_rule_groups(resource: Resource, ctx: PricingContext) -> list[list[str]]:
+    """The forwarding rules counted together with this one (same stack, type and region), in address order;
+    those on one IP address as one group."""
+    region = ctx.region(resource)
+    groups: dict[str, list[str]] = {}
+    for other in sorted(ctx.inventory.resources, key=lambda item: item.address):
+        if other.stack == resource.stack and other.type == resource.type and other.mode == "managed" and \
+                ctx.region(other) == region:
+            groups.setdefault(str(other.body.get("ip_address") or other.address), []).append(other.address)
+    return list(groups.values())
 
 
 @rule("google_redis_instance")
@@ -152,8 +200,6 @@ def firestore(resource: Resource, ctx: PricingContext) -> list[Charge]:
 # Types billed flat: per hour they exist, per month, or per unit of assumed usage.
 flat_rule("google_compute_router_nat",
           Flat("GB processed (assumed; per-VM uptime not estimated)", "cloud_nat_data", per="data_transfer_gb"))
-flat_rule("google_compute_global_forwarding_rule",
-          Flat("forwarding rule hours", "forwarding_rule", per="hour", region="global"))
 flat_rule("google_kms_crypto_key", Flat("one active key version", "kms_key_version"))
 flat_rule("google_bigquery_dataset",
           Flat("GB active storage (assumed)", "bigquery_storage", per="storage_gb"),

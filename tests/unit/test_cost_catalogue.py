@@ -34,17 +34,19 @@ def raw(cloud: str) -> dict:
 
 
 @pytest.mark.parametrize("cloud", CLOUDS)
-def test_every_price_has_source_date_unit_and_covers_the_blueprint_regions(cloud):
+def test_every_price_has_source_provenance_unit_and_covers_the_blueprint_regions(cloud):
     document = raw(cloud)
     assert document["cloud"] == cloud and document["currency"] == "USD"
     for key, entry in document["prices"].items():
         assert re.match(r"^https://\S+", entry["source"]), key
-        assert re.match(r"^\d{4}-\d{2}-\d{2}$", str(entry["date"])), key
+        assert ("verified" in entry) != ("derived_from" in entry), key
+        assert re.match(r"^\d{4}-\d{2}-\d{2}$", entry.get("verified", "2025-01-01")), key
         assert entry["unit"] and entry["description"], key
         tables = entry.get("skus", {"": entry.get("regions")})
         for sku, table in tables.items():
             assert table, (key, sku)
-            assert all(isinstance(price, (int, float)) and price > 0 for price in table.values()), (key, sku)
+            amounts = [value["amount"] if isinstance(value, dict) else value for value in table.values()]
+            assert all(isinstance(price, (int, float)) and price > 0 for price in amounts), (key, sku)
             assert set(table) == {"global"} or REGIONS[cloud] <= set(table), (key, sku, set(table))
     assert re.match(r"^https://", document["free"]["source"])
 
@@ -82,7 +84,7 @@ def test_a_missing_price_is_none_not_zero():
     assert catalogue.price("aws", "ec2_instance", "us-east-1", "x9.mega") is None
     assert catalogue.price("aws", "nat_gateway_hour", "mars-north-1") is None
     assert catalogue.price("aws", "no_such_key", "us-east-1") is None
-    assert catalogue.price("aws", "cloudfront_data_out", "eu-west-1").region == "global"
+    assert catalogue.price("aws", "cloudfront_data_out", "eu-west-1", "europe").region == "global"
 
 
 def test_unknown_types_providers_and_unknowable_counts_are_unpriced_not_zero():

@@ -119,12 +119,27 @@ def catalogue_copy(tmp_path, monkeypatch):
     return copy
 
 
+EC2_ENTRY = ("  ec2_instance:\n    description: EC2 instance, Linux on-demand\n    unit: hour\n"
+             "    source: https://aws.amazon.com/ec2/pricing/on-demand/\n    verified: \"2025-06-01\"\n")
+
+
 @pytest.mark.parametrize("cloud, old, new, column, message", [
     ("aws", "    unit: hour\n", "    unit: hours\n", 5, "prices.ec2_instance.unit: expected one of 'hour', "),
-    ("aws", '    date: "2025-06-01"\n', '    date: "2025-06-31"\n', 5,
-     "prices.ec2_instance.date: expected a valid date, got '2025-06-31'"),
-    ("aws", '    date: "2025-06-01"\n', "    date: 2025-06-01\n", 5,
-     "prices.ec2_instance.date: expected a string, got datetime.date(2025, 6, 1)"),
+    ("aws", '    verified: "2025-06-01"\n', '    verified: "2025-06-31"\n', 5,
+     "prices.ec2_instance.verified: expected a valid date, got '2025-06-31'"),
+    ("aws", '    verified: "2025-06-01"\n', "    verified: 2025-06-01\n", 5,
+     "prices.ec2_instance.verified: expected a string, got datetime.date(2025, 6, 1)"),
+    ("aws", EC2_ENTRY, EC2_ENTRY + "    derived_from: a regional uplift\n", 3,
+     "prices.ec2_instance: expected either verified (the day it was read from the source) or derived_from (the "
+     "rule that produced it), got verified and derived_from"),
+    ("aws", EC2_ENTRY, EC2_ENTRY.replace('    verified: "2025-06-01"\n', ""), 3,
+     "prices.ec2_instance: expected either verified (the day it was read from the source) or derived_from (the "
+     "rule that produced it), got neither"),
+    ("aws", "us-east-1: {amount: 0.0256, derived_from: &valkey", "us-east-1: {amount: 0.0256, derived: &valkey", 37,
+     "prices.elasticache_node.skus.valkey/cache.t4g.small.us-east-1.derived: expected one of amount, source, "
+     "verified, derived_from, got 'derived'"),
+    ("aws", "us-east-1: {amount: 0.0256,", "us-east-1: {amount: .inf,", 21,
+     "prices.elasticache_node.skus.valkey/cache.t4g.small.us-east-1.amount: expected a number <= 1000000, got inf"),
     ("aws", "    source: https://aws.amazon.com/ec2/pricing/on-demand/\n",
      "    source: http://aws.amazon.com/ec2/pricing/on-demand/\n", 5,
      "prices.ec2_instance.source: expected text matching "),
@@ -135,7 +150,7 @@ def catalogue_copy(tmp_path, monkeypatch):
     ("azure", "    azurerm_resource_group: configuration\n", "    aws_vpc: configuration\n", 5,
      "free.types.aws_vpc: expected a azure resource type, got 'aws_vpc'"),
     ("azure", "  source: https://azure.microsoft.com/pricing/details/virtual-network/ ",
-     "  sources: https://azure.microsoft.com/pricing/details/virtual-network/ ", 3, "free.sources: expected one of source, date, types, "
+     "  sources: https://azure.microsoft.com/pricing/details/virtual-network/ ", 3, "free.sources: expected one of source, verified, types, "
                                                          "got 'sources'"),
 ])
 def test_a_broken_price_catalogue_names_file_line_and_field(catalogue_copy, cloud, old, new, column, message):
