@@ -18,8 +18,8 @@ A run is judged only when its baseline holds at least MIN_SAMPLES runs; under th
   its onset is at least Z_THRESHOLD / 2 away (a few slow runs in a row are not a new level). The baseline then
   restarts from the shift (and waits for MIN_SAMPLES runs again): after a shift the old level is not normal.
 - failure_rate: of the last RATE_WINDOW runs, k failed where the baseline rate p (Laplace-smoothed over the runs
-  before) makes k or more failures less likely than RATE_P_VALUE (binomial tail), with k >= 3. The flag clears
-  after CLEAR_AFTER clean runs in a row.
+  before, failures of earlier flagged episodes left out) makes k or more failures less likely than RATE_P_VALUE
+  (binomial tail), with k >= 3. The flag clears after CLEAR_AFTER clean runs in a row.
 """
 from __future__ import annotations
 
@@ -174,24 +174,29 @@ def failure_rate_verdicts(outcomes: list[tuple[Point, bool]]) -> list[Verdict]:
     episode, which clears after CLEAR_AFTER clean runs in a row."""
     verdicts = []
     flagged, clean = False, 0
-    prior_failures = 0
+    prior_runs = prior_failures = 0
+    episode: set[int] = set()  # failures of flagged episodes: the anomaly, kept out of the baseline rate
     for index, (point, failed) in enumerate(outcomes):
         start = max(0, index - RATE_WINDOW + 1)
-        if start > 0:
+        if start > 0 and start - 1 not in episode:
+            prior_runs += 1
             prior_failures += outcomes[start - 1][1]
         if flagged:
             clean = 0 if failed else clean + 1
             flagged = clean < CLEAR_AFTER
+            if failed:
+                episode.add(index)
             continue
-        if start < MIN_SAMPLES or not failed:
+        if prior_runs < MIN_SAMPLES or not failed:
             continue
         window = [f for _, f in outcomes[start:index + 1]]
-        k, rate = sum(window), (prior_failures + 1) / (start + 2)
+        k, rate = sum(window), (prior_failures + 1) / (prior_runs + 2)
         p_value = binomial_tail(k, len(window), rate)
         if k >= RATE_MIN_FAILURES and p_value < RATE_P_VALUE:
             flagged, clean = True, 0
-            verdicts.append(Verdict(point.run_id, "failure_rate", point.at, k / len(window), rate, 0.0, start,
+            episode |= {i for i in range(start, index + 1) if outcomes[i][1]}
+            verdicts.append(Verdict(point.run_id, "failure_rate", point.at, k / len(window), rate, 0.0, prior_runs,
                                     RATE_P_VALUE, p_value, f"{k} of the last {len(window)} runs failed against a "
-                                    f"baseline failure rate of {rate:.1%} (n={start}): P(>= {k} failures) = "
+                                    f"baseline failure rate of {rate:.1%} (n={prior_runs}): P(>= {k} failures) = "
                                     f"{p_value:.1e} < {RATE_P_VALUE:g}; clears after {CLEAR_AFTER} clean runs"))
     return verdicts

@@ -173,11 +173,12 @@ def _plan(rng: random.Random, workflow: str, count: int, new_failures: list[str]
     shifts, spikes, broken, flaky = {}, {}, {}, {}
     quiet: dict[str, set[int]] = {name: set() for name in WORKFLOWS[workflow]}
     for name in WORKFLOWS[workflow]:
-        if rng.random() < 0.6:
+        if rng.random() < 0.6 and main_runs > WARM_UP * 3 + 60:
             onset = rng.randint(WARM_UP * 3, max(WARM_UP * 3, main_runs - 60))
             shifts[(name, onset)] = rng.uniform(1.6, 2.2) if rng.random() < 0.7 else rng.uniform(0.45, 0.6)
             quiet[name] |= set(range(onset - 5, onset + WARM_UP + 10))
-    for template in [new_failures.pop() for _ in range(1 + (workflow == "CI"))]:
+    episodes = 1 + (workflow == "CI") if main_runs > WARM_UP * 2 + 20 else 0
+    for template in [new_failures.pop() for _ in range(episodes)]:
         name = rng.choice(list(WORKFLOWS[workflow]))
         first = rng.randint(WARM_UP * 2, main_runs - 20)
         length = rng.randint(5, 7)
