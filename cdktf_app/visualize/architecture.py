@@ -78,7 +78,8 @@ def build_architecture(target: str | Path | Inventory, *, out_dir: str | Path | 
                          "or the out dir synth wrote, with its provenance.json); draw this one with --detail "
                          "resources")
     resources = build_graph(inventory)
-    columns = _columns(inventory, resources.nodes)
+    manifest = _manifest_stacks(inventory)
+    columns = _columns(inventory, resources.nodes, manifest)
     loaded = inventory.spec()
     owner = {node.id: _node_id(columns[node.stack], _component_key(node)) for node in resources.nodes}
     members: dict[str, list[Node]] = {}
@@ -87,7 +88,7 @@ def build_architecture(target: str | Path | Inventory, *, out_dir: str | Path | 
     edges = _component_edges(resources.edges, owner)
     types = {node_id: _type_of(_key_of(node_id), parts, loaded) for node_id, parts in members.items()}
     in_network = {edge.source for edge in edges if types[edge.target] == "network"}
-    nodes = sorted((_component_node(node_id, parts, types[node_id], columns, loaded, node_id in in_network)
+    nodes = sorted((_component_node(node_id, parts, types[node_id], columns, manifest, loaded, node_id in in_network)
                     for node_id, parts in members.items()), key=lambda node: node.id)
     tiers = {node.id: node.tier for node in nodes}
     return Graph(nodes, _one_way(edges, tiers), ARCHITECTURE, inventory.source,
@@ -95,21 +96,21 @@ def build_architecture(target: str | Path | Inventory, *, out_dir: str | Path | 
                  cells=_cells(nodes))
 
 
-def _columns(inventory: Inventory, nodes: list[Node]) -> dict[str, tuple[str, ...]]:
+def _columns(inventory: Inventory, nodes: list[Node], manifest: dict[str, dict]) -> dict[str, tuple[str, ...]]:
     """Each stack -> the stacks drawn in its column: those of the same cloud with alike components and resources."""
     shape: dict[str, set[tuple[str, str]]] = {}
     for node in nodes:
         shape.setdefault(node.stack, set()).add((_component_key(node), node.address))
     together: dict[tuple, list[str]] = {}
     for stack in inventory.stacks:
-        together.setdefault((_stack_cloud(inventory, stack, nodes), frozenset(shape.get(stack, ()))),
+        together.setdefault((_stack_cloud(manifest, stack, nodes), frozenset(shape.get(stack, ()))),
                             []).append(stack)
     return {stack: tuple(stacks) for stacks in together.values() for stack in stacks}
 
 
-def _stack_cloud(inventory: Inventory, stack: str, nodes: list[Node]) -> str:
-    recorded = _manifest_stacks(inventory).get(stack, {}).get("provider")
-    return recorded or next((node.provider for node in nodes if node.stack == stack), "")
+def _stack_cloud(manifest: dict[str, dict], stack: str, nodes: list[Node]) -> str:
+    return manifest.get(stack, {}).get("provider") or next((node.provider for node in nodes if node.stack == stack),
+                                                           "")
 
 
 def _manifest_stacks(inventory: Inventory) -> dict[str, dict]:
@@ -171,7 +172,7 @@ def _type_of(key: str, parts: list[Node], loaded: LoadedSpec | None) -> str:
 
 
 def _component_node(node_id: str, parts: list[Node], type_name: str, columns: dict[str, tuple[str, ...]],
-                    loaded: LoadedSpec | None, in_network: bool) -> ComponentNode:
+                    manifest: dict[str, dict], loaded: LoadedSpec | None, in_network: bool) -> ComponentNode:
     key, stacks = _key_of(node_id), columns[parts[0].stack]
     component = loaded.spec.components.get(key) if loaded is not None else None
     cloud = parts[0].provider if parts[0].provider in CLOUDS else _cloud_of(parts)
@@ -182,7 +183,7 @@ def _component_node(node_id: str, parts: list[Node], type_name: str, columns: di
         mode="component", provider=cloud, tier=TYPE_TIERS.get(type_name, "other"), component=key,
         spec_path=", ".join(spec_paths) or None, spec_line=first.spec_line if key != STACK_WIDE else None,
         attributes=_settings(component), findings=tuple(finding for part in parts for finding in part.findings),
-        environments=_environments(stacks, loaded), boundary=_boundary(type_name, component, in_network),
+        environments=_environments(stacks, manifest), boundary=_boundary(type_name, component, in_network),
         summary=_summary(key, type_name, cloud, component, loaded, spec_paths),
         resources=tuple({"stack": part.stack, "address": part.address, "type": part.type,
                          "findings": len(part.findings)} for part in sorted(parts, key=lambda part: part.id)))
@@ -193,15 +194,9 @@ def _cloud_of(parts: list[Node]) -> str:
     return clouds[0] if clouds else parts[0].provider
 
 
-def _environments(stacks: tuple[str, ...], loaded: LoadedSpec | None) -> tuple[str, ...]:
-    """Each stack's environment: `<spec>-<environment>-<cloud>` as synth names stacks, else the stack's name."""
-    if loaded is None:
-        return stacks
-    found = []
-    for stack in stacks:
-        found.append(next((env for env in loaded.spec.environments
-                           if stack.startswith(f"{loaded.spec.name}-{env}-")), stack))
-    return tuple(found)
+def _environments(stacks: tuple[str, ...], manifest: dict[str, dict]) -> tuple[str, ...]:
+    """Each stack's environment as synth recorded it in OUT/nexus.json, else the stack's name."""
+    return tuple(manifest.get(stack, {}).get("environment") or stack for stack in stacks)
 
 
 def _boundary(type_name: str, component: ComponentBase | None, in_network: bool) -> str:

@@ -14,7 +14,7 @@ import pytest
 
 from cdktf_app.blueprints.catalog import list_blueprints
 from cdktf_app.paths import repo_root
-from cdktf_app.visualize import build_graph, render
+from cdktf_app.visualize import build_architecture, build_graph, render
 from cdktf_app.visualize.mermaid import render_markdown
 from tests.helpers import ADDRESS, EXPRESSION, declared_addresses, load_stack, strings_in
 
@@ -189,3 +189,170 @@ def test_html_page_shows_the_graph_and_details_offline(browser, graphs, blueprin
     assert page.get_attribute("#canvas", "viewBox") != before, "wheel zoom did nothing"
     assert problems == []
     context.close()
+
+
+# ---------------------------------------------------------------- the architecture view (the default)
+@pytest.fixture(scope="module")
+def architectures(blueprint_out_dirs):
+    return {name: build_architecture(blueprint_out_dirs[name]) for name in BLUEPRINTS}
+
+
+def provenance_components(out_dir: Path) -> dict[tuple[str, str], str]:
+    """(stack, address) -> the spec component, read from provenance.json itself; `providers.*` and `secrets.*`
+    resources belong to the stack-wide part."""
+    stacks = json.loads((out_dir / "provenance.json").read_text(encoding="utf-8"))["stacks"]
+    return {(stack, address): entry["component"] if entry["spec_path"].startswith("components.") else "stack-wide"
+            for stack, resources in stacks.items() for address, entry in resources.items()}
+
+
+def component_links(out_dir: Path) -> set[tuple[str, str]]:
+    """(referring component, referred component) for every reference in cdk.tf.json between two components."""
+    component_of = provenance_components(out_dir)
+    links = set()
+    for stack_json in sorted(out_dir.glob("stacks/*/cdk.tf.json")):
+        stack = stack_json.parent.name
+        for source, target in json_references(load_stack(stack_json)):
+            pair = (component_of[(stack, source)], component_of[(stack, target)])
+            if pair[0] != pair[1] and "stack-wide" not in pair:
+                links.add(pair)
+    return links
+
+
+@pytest.mark.parametrize("name", BLUEPRINTS)
+def test_architecture_has_a_node_per_component_holding_every_resource(architectures, graphs, blueprint_out_dirs,
+                                                                      name):
+    import yaml
+
+    architecture, resources = architectures[name], graphs[name]
+    assert len(architecture.nodes) <= 25
+    held = [(entry["stack"], entry["address"]) for node in architecture.nodes for entry in node.resources]
+    assert sorted(held) == sorted((node.stack, node.address) for node in resources.nodes)   # each exactly once
+    component_of = provenance_components(blueprint_out_dirs[name])
+    for node in architecture.nodes:
+        assert {component_of[(entry["stack"], entry["address"])] for entry in node.resources} == {node.name}
+    declared = yaml.safe_load(Path(architecture.spec_file).read_text(encoding="utf-8"))["components"]
+    assert set(declared) <= {node.name for node in architecture.nodes}
+    drawn = {(source, target) for source, target, _ in edges_by_name(architecture)}
+    drawn |= {(target, source) for source, target, kind in edges_by_name(architecture) if kind == "mutual"}
+    assert drawn == component_links(blueprint_out_dirs[name])
+    result = subprocess.run(["dot", "-Tsvg"], input=render(architecture, "dot"), capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count('class="node"') == len(architecture.nodes)
+
+
+def edges_by_name(graph) -> set[tuple[str, str, str]]:
+    return {(edge.source.rsplit("/", 1)[1], edge.target.rsplit("/", 1)[1], edge.kind) for edge in graph.edges}
+
+
+def test_fintech_architecture_is_the_three_tiers_and_their_services(architectures):
+    fintech = architectures["fintech"]
+    nodes = {node.name: node for node in fintech.nodes}
+    assert set(nodes) == {"web", "api", "db", "cache", "network", "documents", "audit_logs", "payment_events",
+                          "monitoring", "stack-wide"}         # dev and prod are built alike: one column for both
+    assert {node.environments for node in fintech.nodes} == {("dev", "prod")}
+    boundaries = {name: node.boundary for name, node in nodes.items()}
+    assert boundaries == {"web": "public", "api": "private network", "db": "private network",
+                          "cache": "private network", "network": "private network", "documents": "cloud services",
+                          "audit_logs": "cloud services", "payment_events": "cloud services",
+                          "monitoring": "cloud services", "stack-wide": "cloud services"}
+    assert edges_by_name(fintech) == {
+        ("web", "network", "reference"), ("api", "network", "reference"), ("db", "network", "reference"),
+        ("cache", "network", "reference"),
+        *{("monitoring", watched, "reference") for watched in ("web", "api", "db", "cache", "payment_events")}}
+    assert nodes["api"].label_lines == ["api", "service · aws", "1 vCPU · 2 GiB · ×2–6",
+                                        "pci-dss 4.0 · soc2 type2"]
+    assert nodes["db"].label_lines[2] == "postgres 16 · medium · 100 GB · HA"
+
+
+def test_cdn_to_bucket_and_function_to_queue_edges(architectures):
+    assert {("storefront_cdn", "web", "reference"), ("assets_cdn", "assets", "mutual"),
+            ("order_worker", "orders", "reference")} <= edges_by_name(architectures["ecommerce"])
+    assert ("intake_processor", "intake_queue", "reference") in edges_by_name(architectures["healthcare"])
+    gamedev = architectures["gamedev"]
+    assert ("assets_cdn", "game_assets", "mutual") in edges_by_name(gamedev)
+    assert sorted({node.provider for node in gamedev.nodes}) == ["aws", "gcp"]    # a column per cloud
+    assert len({cell[0] for cell in gamedev.cells.values()}) == 2
+
+
+def test_mermaid_of_every_architecture_is_accepted_by_mermaid_cli(architectures, tmp_path):
+    pages = [render_markdown(architectures[name]) for name in BLUEPRINTS]
+    source = tmp_path / "all.md"
+    source.write_text("\n".join(pages), encoding="utf-8")
+    result = subprocess.run(mmdc("-i", str(source), "-o", str(tmp_path / "rendered.md")), capture_output=True,
+                            text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    svgs = sorted(tmp_path.glob("rendered-*.svg"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
+    columns = [sorted({node.stack for node in architectures[name].nodes}) for name in BLUEPRINTS]
+    expected = [(name, stack) for name, stacks in zip(BLUEPRINTS, columns) for stack in stacks]
+    assert len(svgs) == len(expected)
+    for svg, (name, stack) in zip(svgs, expected):
+        text = svg.read_text(encoding="utf-8")
+        nodes = [node for node in architectures[name].nodes if node.stack == stack]
+        assert len(re.findall(r'<g class="node [^"]*" id="[^"]*flowchart-n\d+-', text)) == len(nodes), stack
+
+
+def test_fintech_default_page_shows_the_architecture_legibly(browser, blueprint_out_dirs, graphs, tmp_path):
+    """`nexus visualize OUT -o page.html` (no --detail): measured in Chromium at 1280x800, as a person sees it."""
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from cdktf_app.cli.main import cli
+
+    project = shutil.copytree(blueprint_out_dirs["fintech"].parent, tmp_path / "project")   # spec and out dir
+    out_dir = project / "cdktf.out"
+    bucket_id, check_id = write_findings(out_dir, graphs["fintech"])
+    page_file = tmp_path / "architecture.html"
+    result = CliRunner().invoke(cli, ["visualize", str(out_dir), "-o", str(page_file)])
+    assert result.exit_code == 0, result.output
+    assert "10 components, 9 links" in result.output
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    problems: list[str] = []
+    requests: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(page_file.as_uri())
+    shot = page.locator("#canvas").screenshot(path=str(tmp_path / "architecture.png"))
+
+    canvas = page.locator("#canvas").bounding_box()
+    boxes = page.eval_on_selector_all(".node > rect", "rects => rects.map(r => { const b = r.getBoundingClientRect();"
+                                      " return [b.x, b.y, b.width, b.height]; })")
+    assert 0 < len(boxes) <= 25 and len(boxes) == 10
+    overlapping = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+                   if a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]]
+    assert overlapping == []
+    for x, y, w, h in boxes:                                 # the whole architecture fits the first screen
+        assert canvas["x"] <= x and x + w <= canvas["x"] + canvas["width"]
+        assert canvas["y"] <= y and y + h <= canvas["y"] + canvas["height"]
+    heights = page.eval_on_selector_all(".node tspan", "spans => spans.map(s => s.getBoundingClientRect().height)")
+    assert min(heights) >= 9, "label text is drawn too small to read"
+    colours = Image.open(BytesIO(shot)).convert("RGB").getcolors(maxcolors=1 << 20) or []
+    assert sum(count for count, colour in colours if colour != max(colours)[1]) > 0.05 * sum(c for c, _ in colours)
+
+    holder = next(node for node in build_architecture(out_dir).nodes if bucket_id in
+                  {f"{entry['stack']}/{entry['address']}" for entry in node.resources})
+    page.locator(f'.node[data-id="{holder.id}"]').click()
+    details = page.inner_text("#details")
+    assert f"{bucket_id} — 1 finding" in details and check_id in details
+    assert f"Resources ({len(holder.resources)})" in details and "payments-prod-aws/" in details
+    assert "Environments\ndev, prod" in details and "cloud services" in details
+    assert requests == [page_file.as_uri()] and problems == []
+    context.close()
+
+
+def test_detail_resources_is_the_resource_view(blueprint_out_dirs, tmp_path):
+    from click.testing import CliRunner
+
+    from cdktf_app.cli.main import cli
+
+    out_dir = blueprint_out_dirs["fintech"]
+    resources = CliRunner().invoke(cli, ["visualize", str(out_dir), "--detail", "resources"])
+    assert resources.exit_code == 0, resources.output
+    assert resources.output == render(build_graph(out_dir), "mermaid")
+    default = CliRunner().invoke(cli, ["visualize", str(out_dir)])
+    assert default.exit_code == 0 and default.output == render(build_architecture(out_dir), "mermaid")
+    assert default.output.count('["') == 10
+    assert default.output == CliRunner().invoke(cli, ["visualize", str(out_dir)]).output     # deterministic
