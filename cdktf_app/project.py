@@ -3,8 +3,10 @@
     nexus.yaml                       the spec: a rendered blueprint, an offline draft of a prompt, or a starter
     cdktf.json                       the app `cdktn synth` runs: this Nexus install's Python, `-m cdktf_app`
     .gitignore                       synth output, .nexus/ (runs, sandbox), state and plans stay out of git
-    .github/workflows/nexus.yml      CI: nexus check, then nexus plan
-    .pre-commit-config.yaml          nexus validate and nexus check before each commit
+    .github/workflows/nexus.yml      CI: nexus ci plan-and-check on pull requests (templates/ci/github/nexus.yml)
+    .pre-commit-config.yaml          nexus validate and nexus check before each commit (.pre-commit-hooks.yaml)
+
+The workflow and the hooks are Nexus's own templates, the ones a user copies by hand: one text each.
 
 The app is the absolute path of the Python running Nexus now (`sys.executable`, not resolved: a venv's python is
 a symlink whose target lies outside the venv) with `-m cdktf_app`: it runs from any folder, needs no PATH and no
@@ -21,9 +23,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from .blueprints.catalog import render_blueprint
 from .errors import UsageError
 from .files import write_atomically
+from .paths import repo_root
 from .spec.loader import load_spec_text
 
 SPEC_FILE = "nexus.yaml"
@@ -31,6 +36,8 @@ CDKTF_JSON = "cdktf.json"
 GITIGNORE = ".gitignore"
 WORKFLOW = ".github/workflows/nexus.yml"
 PRE_COMMIT = ".pre-commit-config.yaml"
+WORKFLOW_TEMPLATE = "templates/ci/github/nexus.yml"
+HOOKS = ".pre-commit-hooks.yaml"
 
 STARTER_SPEC = """\
 # A Nexus spec: what to build, once; `nexus synth` or `cdktn synth` compile it to Terraform.
@@ -55,52 +62,6 @@ cdktf.out/
 .terraform/
 *.tfplan
 """
-
-WORKFLOW_TEXT = """\
-# Written by `nexus init`. Nexus installs from its repository (scripts/setup: Python env, checkov, Node 22).
-name: nexus
-on:
-  pull_request:
-  push:
-    branches: [main]
-jobs:
-  check-and-plan:
-    runs-on: ubuntu-latest
-    steps:
-      - uses: actions/checkout@v4
-      - uses: actions/checkout@v4
-        with:
-          repository: ${{ vars.NEXUS_REPOSITORY }}   # owner/name of the Nexus repository you use
-          path: .nexus-tool
-      - uses: hashicorp/setup-terraform@v3
-        with:
-          terraform_wrapper: false
-      # root: setup installs Debian packages some features use (Chromium, Graphviz)
-      - run: sudo .nexus-tool/scripts/setup && echo "$PWD/.nexus-tool/.venv/bin" >> "$GITHUB_PATH"
-      - run: nexus check nexus.yaml
-      # Plan reads real state: give the job cloud credentials first (e.g. aws-actions/configure-aws-credentials).
-      - run: nexus plan nexus.yaml
-"""
-
-PRE_COMMIT_TEXT = """\
-# Written by `nexus init`: `pre-commit install` runs these with the nexus on your PATH.
-repos:
-  - repo: local
-    hooks:
-      - id: nexus-validate
-        name: nexus validate
-        entry: nexus validate nexus.yaml
-        language: system
-        files: ^nexus\\.yaml$
-        pass_filenames: false
-      - id: nexus-check
-        name: nexus check
-        entry: nexus check nexus.yaml
-        language: system
-        files: ^nexus\\.yaml$
-        pass_filenames: false
-"""
-
 
 @dataclass(frozen=True)
 class InitResult:
@@ -154,9 +115,18 @@ def spec_text(directory: Path, blueprint: str | None, values: dict[str, str] | N
     return text, "starter", ()
 
 
+def pre_commit_config() -> str:
+    """Nexus's pre-commit hooks (.pre-commit-hooks.yaml) as a local repo: they run the nexus on the PATH."""
+    hooks = yaml.safe_load((repo_root() / HOOKS).read_text(encoding="utf-8"))
+    return ("# Written by `nexus init` from Nexus's .pre-commit-hooks.yaml.\n"
+            "# `pre-commit install` runs these with the nexus on your PATH.\n"
+            + yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}, sort_keys=False, width=120))
+
+
 def project_files(spec: str, python: str | None = None) -> dict[str, str]:
+    workflow = (repo_root() / WORKFLOW_TEMPLATE).read_text(encoding="utf-8")
     return {SPEC_FILE: spec, CDKTF_JSON: cdktf_json(python=python), GITIGNORE: GITIGNORE_TEXT,
-            WORKFLOW: WORKFLOW_TEXT, PRE_COMMIT: PRE_COMMIT_TEXT}
+            WORKFLOW: workflow, PRE_COMMIT: pre_commit_config()}
 
 
 def init_project(directory: str | Path = ".", *, blueprint: str | None = None, values: dict[str, str] | None = None,

@@ -12,7 +12,9 @@ from click.testing import CliRunner
 
 from cdktf_app.blueprints.catalog import render_blueprint
 from cdktf_app.cli.main import cli
-from cdktf_app.project import CDKTF_JSON, GITIGNORE, PRE_COMMIT, SPEC_FILE, WORKFLOW, init_project
+from cdktf_app.paths import repo_root
+from cdktf_app.project import CDKTF_JSON, GITIGNORE, HOOKS, PRE_COMMIT, SPEC_FILE, WORKFLOW, WORKFLOW_TEMPLATE, \
+    init_project
 from cdktf_app.spec import load_spec
 
 PROJECT_FILES = {SPEC_FILE, CDKTF_JSON, GITIGNORE, WORKFLOW, PRE_COMMIT}
@@ -55,15 +57,16 @@ def test_the_app_command_runs_from_another_folder(tmp_path):
 
 
 def test_ignore_and_ci_templates(tmp_path):
+    """The workflow and hooks a project gets are Nexus's templates (tests/unit/test_ci_templates.py), not copies."""
     project = init_project(tmp_path / "p").directory
     ignored = (project / GITIGNORE).read_text().split()
     assert {"cdktf.out/", ".nexus/", "*.tfstate*", ".terraform/", "*.tfplan"} <= set(ignored)
-    workflow = yaml.safe_load((project / WORKFLOW).read_text())
-    runs = [step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]]
-    assert "nexus check nexus.yaml" in runs and "nexus plan nexus.yaml" in runs
-    assert runs.index("nexus check nexus.yaml") < runs.index("nexus plan nexus.yaml")
-    hooks = yaml.safe_load((project / PRE_COMMIT).read_text())["repos"][0]["hooks"]
-    assert [hook["entry"] for hook in hooks] == ["nexus validate nexus.yaml", "nexus check nexus.yaml"]
+    assert (project / WORKFLOW).read_text() == (repo_root() / WORKFLOW_TEMPLATE).read_text()
+    config = yaml.safe_load((project / PRE_COMMIT).read_text())
+    assert config == {"repos": [{"repo": "local", "hooks": yaml.safe_load((repo_root() / HOOKS).read_text())}]}
+    hooks = config["repos"][0]["hooks"]
+    assert [(hook["entry"], hook["args"]) for hook in hooks] == [
+        ("nexus validate", ["nexus.yaml"]), ("nexus check", ["nexus.yaml", "--fail-on", "high"])]
     assert all(hook["language"] == "system" and hook["pass_filenames"] is False for hook in hooks)
 
 
