@@ -235,7 +235,7 @@ def write_github(history: History, out: Path, repo: str = "acme/shop", page_size
         _write_json(out / f"jobs-{run.id}.json", github_jobs(run, repo))
         for job in run.jobs:
             if job.log is not None:
-                (out / f"logs-{job.id}.txt").write_text(_github_log(job), encoding="utf-8")
+                (out / f"logs-{job.id}.txt").write_text(github_log(job), encoding="utf-8")
     _write_json(out / "labels.json", [asdict(label) for label in history.labels])
 
 
@@ -277,7 +277,7 @@ def _github_steps(job: Job) -> list[dict]:
             for number, (name, begin, end) in enumerate(edges, start=1)]
 
 
-def _github_log(job: Job) -> str:
+def github_log(job: Job) -> str:
     stamp = iso(job.started_at).replace("Z", ".0000000Z")
     lines = ["##[group]Run " + job.name, "##[endgroup]", *job.log.splitlines(),
              "##[error]Process completed with exit code 1."]
