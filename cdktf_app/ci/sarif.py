@@ -20,9 +20,11 @@ def ci_sarif(summary: dict) -> str:
     limit = SARIF_MAX_RESULTS
     while True:
         text = to_sarif(report, limit, properties)
-        if len(text.encode()) <= GITHUB_MAX_BYTES or limit == 0:
+        size = len(text.encode())
+        if size <= GITHUB_MAX_BYTES or limit == 0:
             return text
-        limit = limit * 9 // 10
+        # results are of similar size: cut in proportion, a little more than needed, so one more pass fits
+        limit = min(limit - 1, int(limit * GITHUB_MAX_BYTES / size * 0.97))
 
 
 def _finding(row: dict) -> Finding:
