@@ -6,8 +6,9 @@ an attribute the configuration does not set is computed churn (`tags_all` follow
 unless it is one of the few computed attributes that carry a real change (WATCHED_COMPUTED: a rule added to
 a security group whose rules are separate resources shows only in the group's `ingress`). For those, the rules
 the state manages as rule resources are not drift, and the change reads as the rules removed (`before`) and
-added (`after`) outside Terraform, one source each. A resource deleted outside Terraform is drift too. Instances with the same transition (`count`/`for_each`) are one entry.
-Values Terraform marks sensitive, and values of secret-named attributes, read `(sensitive)`.
+added (`after`) outside Terraform, one source each. A resource deleted outside Terraform is drift too.
+Instances with the same transition (`count`/`for_each`) are one entry. Values Terraform marks sensitive, and
+values of secret-named attributes, read `(sensitive)`.
 """
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import copy
+import json
+from pathlib import Path
 
 from cdktf_app.drift import drift_in_plan
 
@@ -125,3 +127,28 @@ def test_the_result_is_sorted_and_serializable():
     drifts = drift_in_plan(PLAN)
     assert [drift.address for drift in drifts] == sorted(drift.address for drift in drifts)
     assert drifts[0].to_dict()["addresses"] == [drifts[0].address]
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "terraform-drift"
+
+
+def real_plan(name: str) -> dict:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def test_a_real_refresh_right_after_a_deploy_is_no_drift():
+    """The first refresh fills computed attributes and shows rule resources in their groups: none is drift."""
+    plan = real_plan("in-sync.json")
+    assert plan["resource_drift"] and drift_in_plan(plan) == []
+
+
+def test_a_real_refresh_after_four_changes_outside_terraform_reports_exactly_those_four():
+    drifts = {drift.address: drift for drift in drift_in_plan(real_plan("drifted.json"))}
+    assert {address: (drift.action, drift.attribute_names, drift.component) for address, drift in drifts.items()} == {
+        "aws_s3_bucket.files": ("update", ("tags",), "files"),
+        "aws_s3_bucket_server_side_encryption_configuration.files_encryption": ("delete", (), None),  # no tags
+        "aws_security_group.api_lb_sg": ("update", ("ingress",), "api"),
+        "aws_sqs_queue.jobs": ("delete", (), "jobs")}
+    assert drifts["aws_s3_bucket.files"].attributes[0].after["owner"] == "team-b"
+    assert drifts["aws_security_group.api_lb_sg"].attributes[0].after == [
+        {"protocol": "tcp", "from_port": 22, "to_port": 22, "source": "0.0.0.0/0"}]
