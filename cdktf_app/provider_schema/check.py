@@ -134,7 +134,7 @@ def _check_block(body: Any, block: dict, walk: _Walk, path: tuple) -> None:
         return
     attributes, blocks = block["attributes"], block["blocks"]
     computed = {_loose(name) for name in block["computed"]}
-    dynamic = set(body.get("dynamic") or {}) if isinstance(body.get("dynamic"), dict) else set()
+    dynamic = _dynamic_block_names(body.get("dynamic"))
     for key, value in body.items():
         if (not path and key in walk.meta) or key == "dynamic":
             continue
@@ -154,6 +154,12 @@ def _check_block(body: Any, block: dict, walk: _Walk, path: tuple) -> None:
     for name, nested in blocks.items():
         if nested["required"] and body.get(name) in (None, []) and name not in dynamic:
             walk.report((*path, name), "missing-required", f"a '{name}' block is required")
+
+
+def _dynamic_block_names(dynamic: Any) -> set[str]:
+    """The blocks `dynamic` generates: `{"name": {...}}` in JSON, a list of such mappings from HCL."""
+    groups = dynamic if isinstance(dynamic, list) else [dynamic]
+    return {name for group in groups if isinstance(group, dict) for name in group}
 
 
 def _check_nested(value: Any, nested: dict, walk: _Walk, path: tuple) -> None:

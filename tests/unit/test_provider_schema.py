@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from cdktf_app.errors import ScanError
+from cdktf_app.hcl_modules import read_hcl
 from cdktf_app.kit.provenance import Origin, Provenance
 from cdktf_app.paths import repo_root
-from cdktf_app.provider_schema import ProviderSchemaError, SchemaStore, check_out_dir
+from cdktf_app.provider_schema import ProviderSchemaError, SchemaStore, check_configuration, check_out_dir
 from cdktf_app.provider_schema.store import installed_bindings
 from cdktf_app.spec.loader import load_spec_text
 
@@ -217,3 +218,14 @@ def test_resources_of_a_provider_without_a_binding_fail_the_check_never_pass(tmp
     with pytest.raises(ScanError) as raised:
         report.raise_for_problems()
     assert raised.value.exit_code == 4 and f"{stack}: random (random_password.db)" in str(raised.value)
+
+
+def test_a_dynamic_block_in_a_module_counts_as_the_block_it_generates(tmp_path, store):
+    (tmp_path / "main.tf").write_text(
+        'resource "kubernetes_service_account_v1" "generated" {\n'
+        '  dynamic "metadata" {\n    for_each = [1]\n    content { name = "a" }\n  }\n}\n'
+        'resource "kubernetes_service_account_v1" "bare" {\n  automount_service_account_token = false\n}\n',
+        encoding="utf-8")
+    result = check_configuration(read_hcl(tmp_path), "site", store.schema)
+    assert [str(finding) for finding in result.findings] == [
+        "site: kubernetes_service_account_v1.bare.metadata: a 'metadata' block is required"]
