@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from bisect import bisect_left, insort
+from collections import deque
 from dataclasses import dataclass
 
 Z_THRESHOLD = 4.0
@@ -74,9 +76,40 @@ class Band:
     high: float | None
 
 
-def robust(values: list[float]) -> tuple[float, float]:
-    median = statistics.median(values)
-    return median, max(statistics.median(abs(value - median) for value in values), MAD_FLOOR)
+class Window:
+    """The last WINDOW values, kept sorted as they come and go, so median and MAD need no sort per run."""
+
+    def __init__(self, values: list[float] = ()):
+        self.order: deque[float] = deque()
+        self.sorted: list[float] = []
+        for value in values:
+            self.add(value)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def add(self, value: float) -> None:
+        self.order.append(value)
+        insort(self.sorted, value)
+        if len(self.order) > WINDOW:
+            del self.sorted[bisect_left(self.sorted, self.order.popleft())]
+
+    def robust(self) -> tuple[float, float]:
+        """Median and MAD (at least MAD_FLOOR); the absolute deviations come out of the sorted values in order,
+        walking outwards from the median."""
+        values, n = self.sorted, len(self.sorted)
+        median = (values[(n - 1) // 2] + values[n // 2]) / 2
+        below, above = bisect_left(values, median) - 1, bisect_left(values, median)
+        deviations = []
+        while len(deviations) < n // 2 + 1:
+            if above < n and (below < 0 or values[above] - median <= median - values[below]):
+                deviations.append(values[above] - median)
+                above += 1
+            else:
+                deviations.append(median - values[below])
+                below -= 1
+        mad = deviations[n // 2] if n % 2 else (deviations[n // 2 - 1] + deviations[n // 2]) / 2
+        return median, max(mad, MAD_FLOOR)
 
 
 def robust_z(value: float, median: float, mad: float) -> float:
@@ -87,7 +120,7 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
     """Spikes and level shifts in a series (oldest first); also the band each point was judged in."""
     verdicts: list[Verdict] = []
     bands: list[Band] = []
-    baseline: list[float] = []
+    baseline = Window()
     pending: list[tuple[Point, float, float, float, int]] = []  # beyond the threshold, side not yet known
     ewma = 0.0
     excursion: list[Point] = []                                 # the current run of same-signed z-scores
@@ -101,12 +134,12 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
 
     for index, point in enumerate(points):
         x = math.log(max(point.value, 1e-3))
-        window = baseline[-WINDOW:]
-        if len(window) < MIN_SAMPLES:
+        n = len(baseline)
+        if n < MIN_SAMPLES:
             bands.append(Band(point.run_id, point.at, point.value, None, None, None))
-            baseline.append(x)
+            baseline.add(x)
             continue
-        median, mad = robust(window)
+        median, mad = baseline.robust()
         spread = Z_THRESHOLD * mad / 0.6745
         bands.append(Band(point.run_id, point.at, point.value, math.exp(median), math.exp(median - spread),
                           math.exp(median + spread)))
@@ -116,12 +149,12 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
         if abs(z) > Z_THRESHOLD:
             if pending and (pending[-1][1] > 0) != (z > 0):
                 settle_pending()
-            pending.append((point, z, median, mad, len(window)))
+            pending.append((point, z, median, mad, n))
             if len(pending) == SHIFT_RUNS:
                 first = pending[0]
-                verdicts.append(_shift(first[0], pending, median, mad, len(window), unit,
+                verdicts.append(_shift(first[0], pending, median, mad, n, unit,
                                        f"{SHIFT_RUNS} runs in a row beyond ±{Z_THRESHOLD}"))
-                baseline = [math.log(max(p.value, 1e-3)) for p, *_ in pending]
+                baseline = Window([math.log(max(p.value, 1e-3)) for p, *_ in pending])
                 pending.clear()
                 ewma, excursion = 0.0, []
             continue
@@ -131,14 +164,14 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
             onset = excursion[0]
             shifted = {p.run_id for p in excursion}  # spikes since the onset were the new level showing
             verdicts[:] = [v for v in verdicts if not (v.kind == "duration" and v.run_id in shifted)]
-            verdicts.append(_shift(onset, [(p, 0.0, median, mad, 0) for p in excursion], median, mad, len(window),
+            verdicts.append(_shift(onset, [(p, 0.0, median, mad, 0) for p in excursion], median, mad, n,
                                    unit, f"EWMA of z {ewma:+.2f} beyond ±{limit:.2f}"))
-            baseline = [math.log(max(p.value, 1e-3)) for p in excursion]
+            baseline = Window([math.log(max(p.value, 1e-3)) for p in excursion])
             ewma, excursion = 0.0, []
             continue
         if abs(ewma) > limit:
             ewma = 0.0  # a drift that did not hold: the level did not move
-        baseline.append(x)
+        baseline.add(x)
     settle_pending()
     return verdicts, bands
 
@@ -190,13 +223,13 @@ def failure_rate_verdicts(outcomes: list[tuple[Point, bool]]) -> list[Verdict]:
         if prior_runs < MIN_SAMPLES or not failed:
             continue
         window = [f for _, f in outcomes[start:index + 1]]
-        k, rate = sum(window), (prior_failures + 1) / (prior_runs + 2)
-        p_value = binomial_tail(k, len(window), rate)
+        k, n, rate = sum(window), len(window), (prior_failures + 1) / (prior_runs + 2)
+        p_value = binomial_tail(k, n, rate)
         if k >= RATE_MIN_FAILURES and p_value < RATE_P_VALUE:
             flagged, clean = True, 0
             episode |= {i for i in range(start, index + 1) if outcomes[i][1]}
-            verdicts.append(Verdict(point.run_id, "failure_rate", point.at, k / len(window), rate, 0.0, prior_runs,
-                                    RATE_P_VALUE, p_value, f"{k} of the last {len(window)} runs failed against a "
+            verdicts.append(Verdict(point.run_id, "failure_rate", point.at, k / n, rate, 0.0, prior_runs,
+                                    RATE_P_VALUE, p_value, f"{k} of the last {n} runs failed against a "
                                     f"baseline failure rate of {rate:.1%} (n={prior_runs}): P(>= {k} failures) = "
                                     f"{p_value:.1e} < {RATE_P_VALUE:g}; clears after {CLEAR_AFTER} clean runs"))
     return verdicts

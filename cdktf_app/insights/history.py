@@ -140,7 +140,9 @@ class CIHistory:
             query = query.where(ci_runs.c.created_at >= since)
         with self.engine.connect() as connection:
             runs = {row.key: _run_from(row) for row in connection.execute(query)}
-            job_query = select(ci_jobs).order_by(ci_jobs.c.run_key, ci_jobs.c.attempt, ci_jobs.c.key)
+            # steps stay in the table (JSON to decode for every job): no finding reads them yet
+            job_query = select(*[column for column in ci_jobs.columns if column.name != "steps"]) \
+                .order_by(ci_jobs.c.run_key, ci_jobs.c.attempt, ci_jobs.c.key)
             for row in connection.execute(job_query):
                 run = runs.get(row.run_key)
                 if run is not None:
@@ -203,4 +205,4 @@ def _run_from(row) -> CIRun:
 
 def _job_from(row, run: CIRun) -> CIJob:
     return CIJob(run.provider, run.repo, row.job_id, run.run_id, row.attempt, row.name, row.conclusion,
-                 row.started_at, row.finished_at, row.failure_reason, row.steps or [], row.log)
+                 row.started_at, row.finished_at, row.failure_reason, [], row.log)

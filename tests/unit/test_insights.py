@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import statistics
 from collections import defaultdict
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from sqlalchemy import select
 from cdktf_app.cli.main import cli
 from cdktf_app.healing.classifier import default_rules
 from cdktf_app.insights.analyze import analyze_nexus
-from cdktf_app.insights.baselines import MIN_SAMPLES, Point, duration_verdicts, failure_rate_verdicts
+from cdktf_app.insights.baselines import (MAD_FLOOR, MIN_SAMPLES, WINDOW, Point, Window, duration_verdicts,
+                                            failure_rate_verdicts)
 from cdktf_app.insights.generator import generate, write_github, write_gitlab
 from cdktf_app.insights.history import TABLES, CIHistory
 from cdktf_app.insights.service import import_github, import_gitlab, load_insights
@@ -182,3 +184,15 @@ def test_nexus_apply_phases_are_judged_per_changed_resource():
     findings, _, _ = analyze_nexus(runs)
     assert [(f.run_id, f.kind, f.subject) for f in findings] == [("run060", "duration", "shop/app/apply")]
     assert "s/resource" in findings[0].explanation and baselines[0].unit == "s/resource"
+
+
+def test_the_rolling_window_keeps_the_median_and_mad_of_its_last_values():
+    rng = random.Random(2)
+    window, values = Window(), []
+    for _ in range(150):
+        value = rng.lognormvariate(0, 1)
+        window.add(value)
+        values = (values + [value])[-WINDOW:]
+        median = statistics.median(values)
+        assert window.robust() == pytest.approx((median, max(statistics.median(abs(v - median) for v in values),
+                                                               MAD_FLOOR)))
