@@ -179,6 +179,8 @@ from .deploy import deploy as deploy_command, destroy as destroy_command, plan a
 cli.add_command(plan_command)
 cli.add_command(deploy_command)
 cli.add_command(destroy_command)
+from .drift import drift as drift_command  # noqa: E402
+cli.add_command(drift_command)
 from .runs import runs as runs_command  # noqa: E402
 cli.add_command(runs_command)
 from .insights import insights as insights_command  # noqa: E402
