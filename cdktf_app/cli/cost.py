@@ -13,7 +13,19 @@ OUTPUTS = ("table", "json", "markdown")
 DERIVED_MARK = " *"     # after a charge whose price was worked out rather than read from its source
 
 
-@click.command()
+class _CostGroup(click.Group):
+    """`nexus cost TARGET` estimates; `nexus cost catalogue ...` looks after the price catalogue. A subcommand's
+    name is read as such before TARGET (a spec file named `catalogue` is ./catalogue)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args[:1] and args[0] in self.commands:
+            click.Command.parse_args(self, ctx, [])
+            ctx._protected_args, ctx.args = args[:1], args[1:]     # click keeps the subcommand name apart
+            return ctx.args
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_CostGroup, invoke_without_command=True)
 @click.argument("target", type=click.Path(path_type=Path), default="nexus.yaml")
 @click.option("--compare", "other", type=click.Path(path_type=Path),
               help="A second spec, out dir or plan: show the monthly delta from TARGET to it (the cost impact).")
@@ -22,26 +34,30 @@ DERIVED_MARK = " *"     # after a charge whose price was worked out rather than 
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="When TARGET is a spec: where to synthesize it (default: cdktf.out beside the spec).")
 @click.option("--all", "show_all", is_flag=True, help="Also list the resources that have no charge of their own.")
-@click.pass_obj
-def cost(obj: dict, target: Path, other: Path | None, output_format: str | None, output_file: Path | None,
+@click.pass_context
+def cost(ctx: click.Context, target: Path, other: Path | None, output_format: str | None, output_file: Path | None,
          out_dir: Path | None, show_all: bool) -> None:
     """Estimate the monthly cost of TARGET: per resource, per stack and in total (USD, on-demand list prices).
 
     \b
     TARGET is a spec, an out dir, a plan JSON, a state file or a directory of .tf files. Prices come from the
-    catalogue shipped with Nexus (each with its source and the day it was read from it, or the rule it was
-    derived by: those charges are marked *); usage that cannot be read from the
-    resources (hours, GB stored, requests...) comes from the spec's `cost:` section or the stated defaults.
+    catalogue shipped with Nexus, each with its source and the day it was read from it, or the rule it was
+    derived by (charges at a derived price are marked *); usage that cannot be read from the resources (hours,
+    GB stored, requests...) comes from the spec's `cost:` section or the stated defaults.
     Resources the catalogue cannot price are listed as unpriced with the reason: never counted as $0.
     \b
     Examples:
       nexus cost nexus.yaml
       nexus cost nexus.yaml --compare nexus.next.yaml      # what the change adds per month
       terraform show -json plan.tfplan > plan.json && nexus cost plan.json --output json
+      nexus cost catalogue refresh                         # re-read the prices from the providers' lists
     """
     from ..cost import compare, estimate
     from ..errors import UsageError
 
+    if ctx.invoked_subcommand:
+        return
+    obj = ctx.obj
     output = chosen_format(obj, output_format, "table", OUTPUTS)
     if output == "table" and not is_stdout(output_file):
         raise UsageError("-o/--output-file needs a file format: --output json|markdown")
@@ -209,3 +225,57 @@ def _print_delta_table(delta) -> None:
         console.print(f"[yellow]Unpriced {side} ({len(items)}, not in the {side} total):[/]")
         for item in items:
             console.print(f"  {item.stack} {item.address}: {item.reason}")
+
+
+@cost.group()
+def catalogue() -> None:
+    """The price catalogue: each price with its source and the day it was read, or the rule it was derived by."""
+
+
+REFRESH_OUTPUTS = ("text", "json")
+
+
+@catalogue.command("refresh")
+@click.option("--cloud", "clouds", type=click.Choice(("aws", "gcp", "azure")), multiple=True,
+              help="Refresh only this cloud's prices (repeatable; default: all three).")
+@click.option("--price", "keys", multiple=True, metavar="KEY",
+              help="Refresh only this catalogue entry, e.g. ec2_instance (repeatable; default: every entry with a "
+                   "price_list).")
+@click.option("--aws-endpoint", metavar="URL", help="AWS Price List host (default: NEXUS_AWS_PRICE_LIST_URL, "
+                                                    "else https://pricing.us-east-1.amazonaws.com).")
+@click.option("--gcp-endpoint", metavar="URL", help="Cloud Billing Catalog host (default: NEXUS_GCP_PRICE_LIST_URL, "
+                                                    "else https://cloudbilling.googleapis.com).")
+@click.option("--azure-endpoint", metavar="URL", help="Retail Prices API host (default: NEXUS_AZURE_PRICE_LIST_URL, "
+                                                      "else https://prices.azure.com).")
+@output_format_option(REFRESH_OUTPUTS, "text", "text for people, json for machines.")
+@click.pass_obj
+def catalogue_refresh(obj: dict, clouds: tuple[str, ...], keys: tuple[str, ...], aws_endpoint: str | None,
+                      gcp_endpoint: str | None, azure_endpoint: str | None, output_format: str | None) -> None:
+    """Rebuild the price catalogue from the providers' machine-readable price lists: the AWS Price List bulk
+    offer files, the GCP Cloud Billing Catalog (needs NEXUS_GCP_API_KEY) and the Azure Retail Prices API.
+
+    \b
+    Each entry with a price_list selector is re-read SKU by SKU and region by region; an amount found becomes
+    verified today, one not found keeps its amount and provenance and is listed with the reason. The files of
+    the catalogue in use (NEXUS_PRICE_CATALOGUE_DIR, else Nexus's own) are validated and written atomically;
+    a list that cannot be reached is exit 4 with the catalogue untouched.
+    \b
+    Examples:
+      nexus cost catalogue refresh
+      nexus cost catalogue refresh --cloud azure --price vm
+    """
+    from ..cost.catalogue import CLOUDS
+    from ..cost.refresh import refresh_catalogue
+
+    endpoints = {cloud: url for cloud, url in (("aws", aws_endpoint), ("gcp", gcp_endpoint),
+                                               ("azure", azure_endpoint)) if url}
+    outcomes = refresh_catalogue(clouds or CLOUDS, keys or None, endpoints)
+    if chosen_format(obj, output_format, "text", REFRESH_OUTPUTS) == "json":
+        click.echo(json.dumps([outcome.as_dict() for outcome in outcomes], indent=2, sort_keys=True))
+        return
+    for outcome in outcomes:
+        written = f"written to {outcome.file}" if outcome.verified else "file unchanged"
+        click.echo(f"{outcome.cloud}: {len(outcome.verified)} price(s) verified from the price list, "
+                   f"{len(outcome.kept)} kept as they were; {written}")
+        for reason in outcome.kept:
+            click.echo(f"  kept {reason}")

@@ -25,7 +25,7 @@ from jsonschema import Draft202012Validator
 from ..data_files import expected, read_data_file, schema_problems
 from ..errors import DataFileError, Problem
 from ..inventory.resources import CLOUD_OF_PREFIX
-from ..spec.source import SourceMap
+from ..spec.source import SourceDocument, SourceMap
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogue"
 CATALOGUE_DIR_ENV = "NEXUS_PRICE_CATALOGUE_DIR"
@@ -115,8 +115,6 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 @lru_cache(maxsize=4)
 def _load(signature: tuple[tuple[str, int, int], ...]) -> Catalogue:
-    validator = Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")),
-                                     format_checker=Draft202012Validator.FORMAT_CHECKER)
     documents: dict[str, dict] = {}
     problems: list[Problem] = []
     for cloud, (file, _, _) in zip(CLOUDS, signature):
@@ -125,12 +123,23 @@ def _load(signature: tuple[tuple[str, int, int], ...]) -> Catalogue:
         except DataFileError as error:
             problems += error.problems
             continue
-        problems += schema_problems(validator, document.data, document.source) or \
-            _consistency_problems(cloud, document.data, document.source)
+        problems += document_problems(cloud, document)
         documents[cloud] = document.data
     if problems:
         raise DataFileError(problems=problems)
     return Catalogue(documents)
+
+
+def document_problems(cloud: str, document: SourceDocument) -> list[Problem]:
+    """Everything wrong with one cloud's catalogue document: its schema, then what the schema cannot say."""
+    return schema_problems(_validator(), document.data, document.source) or \
+        _consistency_problems(cloud, document.data, document.source)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")),
+                                format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def _consistency_problems(cloud: str, data: dict, source: SourceMap) -> list[Problem]:
