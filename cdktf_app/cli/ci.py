@@ -12,6 +12,10 @@ from ..tools.terraform import sigterm_stops_like_ctrl_c
 from .options import ALLOW_UNSAFE_OVERRIDES
 
 SPEC = click.argument("spec", type=click.Path(dir_okay=False, path_type=Path), default="nexus.yaml")
+POST = click.option("--post", type=click.Choice(["github", "gitlab", "none"]), default="none", show_default=True,
+                    help="Post the report on the pull/merge request (tokens and ids from the CI's environment).")
+COMMENT_WHEN = click.option("--comment-when", type=click.Choice(["always", "changed", "failed"]), default="always",
+                            show_default=True, help="With --post: when to write the comment.")
 
 
 @click.group()
@@ -36,10 +40,8 @@ def ci() -> None:
               help="Synth output directory of the head spec (default: cdktf.out beside it).")
 @click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]), default="high",
               show_default=True, help="Fail (exit 1) on new findings at or above this severity.")
-@click.option("--post", type=click.Choice(["github", "gitlab", "none"]), default="none", show_default=True,
-              help="Post the report on the pull/merge request (tokens and ids from the CI's environment).")
-@click.option("--comment-when", type=click.Choice(["always", "changed", "failed"]), default="always",
-              show_default=True, help="With --post: when to write the comment.")
+@POST
+@COMMENT_WHEN
 @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
               help="Stacks planned at once (default: the machine's cores).")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS",
@@ -72,9 +74,9 @@ def plan_and_check_command(obj: dict, spec: Path, post: str, comment_when: str, 
             options.sandbox_url = sandbox.url if sandbox is not None else None
             result = plan_and_check(spec, options, on_stage=lambda text: _note(obj, text))
     except CiToolingFailed:
-        _post(post, options.report_dir, comment_when)
+        _post(obj, post, options.report_dir, comment_when)
         raise
-    _post(post, options.report_dir, comment_when)
+    _post(obj, post, options.report_dir, comment_when)
     _show(obj, result.summary, options.report_dir)
     sys.exit(result.exit_code)
 
@@ -86,14 +88,16 @@ def _note(obj: dict, text: str) -> None:
         click.echo(f"nexus ci: {text}", err=True)
 
 
-def _post(target: str, report_dir: Path, comment_when: str) -> None:
+def _post(obj: dict, target: str, report_dir: Path, comment_when: str) -> None:
     if target == "none":
         return
     from ..ci.outputs import REPORT, read_summary
     from ..ci.posting import post_results
 
-    post_results(target, report_markdown=(report_dir / REPORT).read_text(encoding="utf-8"),
-                 summary=read_summary(report_dir), comment_when=comment_when)
+    outcome = post_results(target, report_markdown=(report_dir / REPORT).read_text(encoding="utf-8"),
+                           summary=read_summary(report_dir), comment_when=comment_when)
+    for line in outcome.lines():
+        _note(obj, line)
 
 
 def _show(obj: dict, summary: dict, report_dir: Path) -> None:
@@ -126,12 +130,15 @@ def matrix_command(obj: dict, spec: Path, environment: str | None) -> None:
 @click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("nexus-ci"),
               show_default=True, help="Where the merged report.md, nexus.sarif, junit.xml and summary.json go.")
+@POST
+@COMMENT_WHEN
 @click.pass_obj
-def merge_command(obj: dict, folders: tuple[Path, ...], report_dir: Path) -> None:
+def merge_command(obj: dict, folders: tuple[Path, ...], report_dir: Path, post: str, comment_when: str) -> None:
     """Merge the report folders of several plan-and-check jobs (a matrix) into one report; exits as the worst
     of them (0 passed, 1 gate failed, 4 a job's tooling failed)."""
     from ..ci.matrix import merge
 
     merged = merge(list(folders), report_dir)
+    _post(obj, post, report_dir, comment_when)
     _show(obj, merged, report_dir)
     sys.exit({"passed": 0, "failed": 1, "error": 4}[merged["outcome"]])
