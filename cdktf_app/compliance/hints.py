@@ -11,7 +11,9 @@ PLAIN_HTTP_CHECKS = frozenset({"CKV_AWS_2", "CKV2_AWS_20", "CKV_AWS_103", "CKV_A
 
 
 def certificate_notes(findings: list[Finding], loaded: LoadedSpec | None) -> list[str]:
-    """One note per public service without `certificate:` whose plain-HTTP findings are not suppressed."""
+    """One note per service without `certificate:` whose plain-HTTP findings are not suppressed: a public one is
+    told to set one, or to go private (the unsafe fix of CKV_AWS_260); a private one still listens on HTTP inside
+    its network, which `public: false` cannot change."""
     if loaded is None:
         return []
     checks_of: dict[str, set[str]] = {}
@@ -21,8 +23,16 @@ def certificate_notes(findings: list[Finding], loaded: LoadedSpec | None) -> lis
     notes = []
     for name, checks in sorted(checks_of.items()):
         component = loaded.spec.components.get(name)
-        if isinstance(component, model.Service) and component.public and not component.certificate:
-            notes.append(f"components.{name}: a public service without `certificate:` serves plain HTTP "
-                         f"({', '.join(sorted(checks))}); set `certificate: <ACM certificate ARN>` on it "
-                         "(e.g. arn:aws:acm:<region>:<account>:certificate/<id>) to serve HTTPS")
+        if not isinstance(component, model.Service) or component.certificate:
+            continue
+        listed = ", ".join(sorted(checks))
+        if component.public:
+            notes.append(f"components.{name}: a public service without `certificate:` serves plain HTTP ({listed}); "
+                         "set `certificate: <ACM certificate ARN>` on it "
+                         "(e.g. arn:aws:acm:<region>:<account>:certificate/<id>) to serve HTTPS, or, if it need not "
+                         "be reachable from the internet, `public: false` (unsafe: `nexus check --fix --unsafe-fixes`)")
+        else:
+            notes.append(f"components.{name}: a private service without `certificate:` serves plain HTTP inside its "
+                         f"network ({listed}); set `certificate:` (e.g. from a private CA) to serve HTTPS, or suppress "
+                         "these checks with the reason under compliance.suppressions")
     return notes

@@ -34,10 +34,12 @@ from .offline import PLACEHOLDER_IMAGE
 
 
 def secure_switches() -> list[tuple[str, str, bool]]:
-    """(component type, field, secure value) of every on/off security setting the spec model declares; numeric
-    floors (backup days) are handled by the rules for what the prompt may ask."""
+    """(component type, field, secure value) of every on/off security setting the spec model declares, except
+    those a prompt may choose (a public service); numeric floors (backup days) are handled by the rules for what
+    the prompt may ask."""
     return [(kind, field, marker.value) for kind in COMPONENT_TYPES
-            for field, marker in secure_settings(kind).items() if isinstance(marker.value, bool)]
+            for field, marker in secure_settings(kind).items()
+            if isinstance(marker.value, bool) and not marker.prompt_may_choose]
 
 
 # The values in a state backend that say where state goes and who can read it.

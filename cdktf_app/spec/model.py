@@ -30,9 +30,12 @@ Cidr = Annotated[str, Field(pattern=r"^(\d{1,3}\.){3}\d{1,3}/(1[6-9]|2[0-8])$",
 @dataclass(frozen=True)
 class Secure:
     """Field marker: the value of a security setting a fix may put back and a prompt may not weaken. For a
-    number it is a floor (`backup_retention_days` of at least 7). Kept out of the JSON Schema."""
+    number it is a floor (`backup_retention_days` of at least 7). Kept out of the JSON Schema.
+    `prompt_may_choose`: the other value is what such a component is often for (a public web tier), so a fix
+    may still put the secure value back (unsafe), but a prompt that asks for the other keeps it."""
 
     value: bool | int
+    prompt_may_choose: bool = False
 
     def allows(self, given: Any) -> bool:
         if isinstance(self.value, bool):
@@ -42,6 +45,7 @@ class Secure:
 
 Encrypted = Annotated[bool, Secure(True)]
 Private = Annotated[bool, Secure(False)]
+Exposed = Annotated[bool, Secure(False, prompt_may_choose=True)]
 Kept = Annotated[bool, Secure(True)]
 
 
@@ -142,9 +146,9 @@ class Service(Scaled):
                                                    "Container App replicas)")
     max: int = Field(2, ge=1, le=1000, description="most running copies the autoscaler may start")
     cpu_target: int = Field(60, ge=10, le=95, description="target CPU % for auto-scaling")
-    public: bool = Field(False, description="reachable from the internet: an internet-facing ALB with WAF on AWS, "
-                                            "ingress from anywhere without sign-in on GCP, external ingress on Azure; "
-                                            "false keeps it inside its network")
+    public: Exposed = Field(False, description="reachable from the internet: an internet-facing ALB with WAF on AWS, "
+                                               "ingress from anywhere without sign-in on GCP, external ingress on "
+                                               "Azure; false, the secure value, keeps it inside its network")
     certificate: str | None = Field(None, max_length=2048,
                                     description="TLS certificate for the load balancer (an ACM ARN on AWS); "
                                                 "without one the listener serves plain HTTP")

@@ -153,3 +153,40 @@ def test_synth_applies_only_safe_fixes_when_auto_remediate_is_on(tmp_path):
     assert "# uploads from partners" in fixed
     assert "needs --unsafe-fixes" in result.output
     assert (tmp_path / "cdktf.out" / "stacks" / "autofix-dev-aws" / "cdk.tf.json").exists()
+
+
+PUBLIC_ON_HTTP = """\
+apiVersion: nexus/v1
+name: plainweb
+providers:
+  aws: {region: us-east-1}
+compliance:
+  standards: [{pci-dss: "4.0"}]
+components:
+  web: {type: service, image: ghcr.io/acme/web:1.4, public: true}   # the storefront
+"""
+PLAIN_HTTP_CHECKS = {"CKV_AWS_2", "CKV2_AWS_20", "CKV_AWS_260"}
+
+
+def test_a_public_service_on_plain_http_is_made_private_only_by_an_unsafe_fix(tmp_path, checkov_worker):
+    """CKV_AWS_260 (port 80 open to the internet) is fixed by `public: false`, unsafe: held back by --fix. The
+    listener stays HTTP inside the VPC (CKV_AWS_2, CKV2_AWS_20): only a certificate ends those, so the note
+    says so, before the fix (or go private) and after it (a private service still on HTTP)."""
+    spec_path = tmp_path / "nexus.yaml"
+    spec_path.write_text(PUBLIC_ON_HTTP, encoding="utf-8")
+    safe_only = fix(spec_path, worker=checkov_worker)
+    assert not safe_only.changed and spec_path.read_text(encoding="utf-8") == PUBLIC_ON_HTTP
+    held, = [edit for edit in safe_only.skipped_unsafe if edit.check_id == "CKV_AWS_260"]
+    assert (held.path, held.values, held.safety) == (("components", "web"), (("public", False),), "unsafe")
+    public_note, = [note for note in safe_only.report.notes if note.startswith("components.web:")]
+    assert "set `certificate: <ACM certificate ARN>` on it" in public_note
+    assert "or, if it need not be reachable from the internet, `public: false`" in public_note
+
+    unsafe = fix(spec_path, unsafe=True, worker=checkov_worker)
+    assert [edit.values for edit in unsafe.edits if edit.check_id == "CKV_AWS_260"] == [(("public", False),)]
+    assert re.search(r"^  web: \{type: service, image: ghcr.io/acme/web:1.4, public: false\} +# the storefront$",
+                     spec_path.read_text(encoding="utf-8"), re.M)
+    left = {finding.check_id for finding in unsafe.report.active if finding.component == "web"}
+    assert left & PLAIN_HTTP_CHECKS == {"CKV_AWS_2", "CKV2_AWS_20"}
+    private_note, = [note for note in unsafe.report.notes if note.startswith("components.web:")]
+    assert "a private service without `certificate:` serves plain HTTP inside its network" in private_note

@@ -119,7 +119,7 @@ def test_fixes_only_set_secure_values_the_model_declares():
                 assert marker.allows(value), f"fix {check} sets {kind}.{field}: {value}, not secure ({marker})"
 
 
-def test_nli_safety_puts_back_every_switch_the_model_marks_secure():
+def test_nli_safety_puts_back_every_switch_the_model_marks_secure_unless_a_prompt_may_choose_it():
     weakened = {kind: {"type": kind, **{field: not marker.value for field, marker in secure_settings(kind).items()
                                         if isinstance(marker.value, bool)}}
                 for kind in COMPONENT_TYPES}
@@ -127,5 +127,8 @@ def test_nli_safety_puts_back_every_switch_the_model_marks_secure():
     harden(data, parse_intent(""))
     for kind, component in weakened.items():
         for field in component.keys() - {"type"}:
-            assert data["components"][kind][field] is secure_settings(kind)[field].value, f"{kind}.{field}"
+            marker = secure_settings(kind)[field]
+            expected = component[field] if marker.prompt_may_choose else marker.value
+            assert data["components"][kind][field] is expected, f"{kind}.{field}"
     assert any(len(component) > 1 for component in weakened.values())
+    assert data["components"]["service"]["public"] is True  # a public web tier is what the prompt asked for
