@@ -68,9 +68,7 @@ def visualize(obj: dict, target: Path, output_format: str | None, output_file: P
         output_format, output_file = None, output_format
     output = None if is_stdout(output_file) else output_file
     fmt = output_format or _format_from_suffix(output)
-    if detail is None and group_by is not None:
-        detail = "resources"
-    graph = build_view(target, detail=detail or "architecture", group_by=group_by, out_dir=out_dir)
+    graph = build_view(target, detail=detail, group_by=group_by, out_dir=out_dir)
     text = render_graph(graph, fmt, markdown=output is not None and output.suffix.lower() in (".md", ".markdown"))
     nodes, edges = graph.things
     render.document(text, output, obj, private=graph.holds_deployment_values,

@@ -54,18 +54,17 @@ class ComponentNode(Node):
         return f"{self.provider} · {', '.join(self.environments)} · {self.boundary}"
 
 
-def build_view(target: str | Path | Inventory, *, detail: str = ARCHITECTURE, group_by: str | None = None,
+def build_view(target: str | Path | Inventory, *, detail: str | None = None, group_by: str | None = None,
                out_dir: str | Path | None = None) -> Graph:
-    """What `nexus visualize` draws: the architecture (the default) or, with detail="resources" or a `group_by`,
-    every resource. A target with no spec behind it (plain .tf files, a plan or state from elsewhere) has no
-    components, so it is drawn by resource unless the architecture was asked for by name."""
-    if detail not in DETAILS:
+    """What `nexus visualize` draws: the architecture when the target has a spec behind it (provenance), else
+    every resource; `detail` names one of them, a `group_by` implies the resources."""
+    if detail not in (None, *DETAILS):
         raise UsageError(f"--detail must be one of {', '.join(DETAILS)}, got '{detail}'")
-    if detail == ARCHITECTURE and group_by is not None and group_by != "stack":
+    if detail == ARCHITECTURE and group_by is not None:
         raise UsageError(f"--group-by {group_by} groups the resource view: add --detail resources (the "
                          "architecture is grouped by cloud, environment and network boundary)")
     inventory = target if isinstance(target, Inventory) else load_inventory(target, out_dir)
-    if detail == ARCHITECTURE and group_by is None and inventory.provenance is not None:
+    if detail == ARCHITECTURE or (detail is None and group_by is None and inventory.provenance is not None):
         return build_architecture(inventory)
     return build_graph(inventory, group_by=group_by or "stack")
 
@@ -180,13 +179,20 @@ def _component_node(node_id: str, parts: list[Node], type_name: str, columns: di
     spec_paths = sorted({part.spec_path for part in parts if part.spec_path})
     return ComponentNode(
         id=node_id, stack=", ".join(stacks), address=", ".join(spec_paths) or key, type=type_name, name=key,
-        mode="component", provider=cloud, tier=TYPE_TIERS.get(type_name, "other"), component=key,
+        mode="component", provider=cloud, tier=_tier(type_name, parts), component=key,
         spec_path=", ".join(spec_paths) or None, spec_line=first.spec_line if key != STACK_WIDE else None,
         attributes=_settings(component), findings=tuple(finding for part in parts for finding in part.findings),
         environments=_environments(stacks, manifest), boundary=_boundary(type_name, component, in_network),
         summary=_summary(key, type_name, cloud, component, loaded, spec_paths),
         resources=tuple({"stack": part.stack, "address": part.address, "type": part.type,
                          "findings": len(part.findings)} for part in sorted(parts, key=lambda part: part.id)))
+
+
+def _tier(type_name: str, parts: list[Node]) -> str:
+    """The tier of the component's type; without the spec, the one of its resources a request meets first."""
+    if type_name in TYPE_TIERS:
+        return TYPE_TIERS[type_name]
+    return min((part.tier for part in parts), key=lambda tier: (REQUEST_ORDER + (tier,)).index(tier))
 
 
 def _cloud_of(parts: list[Node]) -> str:

@@ -354,5 +354,31 @@ def test_detail_resources_is_the_resource_view(blueprint_out_dirs, tmp_path):
     assert resources.output == render(build_graph(out_dir), "mermaid")
     default = CliRunner().invoke(cli, ["visualize", str(out_dir)])
     assert default.exit_code == 0 and default.output == render(build_architecture(out_dir), "mermaid")
-    assert default.output.count('["') == 10
+    assert len(re.findall(r"^    n\d+\[", default.output, re.M)) == 10
     assert default.output == CliRunner().invoke(cli, ["visualize", str(out_dir)]).output     # deterministic
+
+
+README_COMMANDS = [   # the README's "Seeing and pricing it" examples, word for word
+    "nexus visualize nexus.yaml -o architecture.md",
+    "nexus visualize nexus.yaml -o architecture.html",
+    "nexus visualize nexus.yaml --detail resources -o resources.html",
+    "nexus visualize cdktf.out --detail resources --format dot | dot -Tsvg > graph.svg",
+]
+
+
+def test_readme_visualize_examples_run(blueprint_out_dirs, graphs, tmp_path):
+    import os
+    import sys
+
+    project = shutil.copytree(blueprint_out_dirs["fintech"].parent, tmp_path / "project")
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    environment.pop("CDKTF_OUTDIR", None)
+    for command in README_COMMANDS:
+        completed = subprocess.run(command, shell=True, cwd=project, env=environment, capture_output=True,
+                                   text=True, timeout=600)
+        assert completed.returncode == 0, command + "\n" + completed.stderr[-2000:]
+    assert "# Architecture (10 components, 9 links)" in (project / "architecture.md").read_text(encoding="utf-8")
+    assert (project / "architecture.html").read_text(encoding="utf-8").count('<g class="node"') == 10
+    resources = len(graphs["fintech"].nodes)
+    assert (project / "resources.html").read_text(encoding="utf-8").count('<g class="node"') == resources
+    assert (project / "graph.svg").read_text(encoding="utf-8").count('class="node"') == resources

@@ -109,3 +109,86 @@ def test_cli_bad_target_exits_2_without_traceback(tmp_path):
     result = CliRunner().invoke(cli, ["visualize", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert "no such file" in result.output and "Traceback" not in result.output
+
+
+def test_frames_in_cells_sit_side_by_side_without_overlap():
+    graph = awkward_graph(stacks=2, width=8)
+    graph.cells = {"stack-0": (0, 0), "stack-1": (1, 0)}
+    layout = layout_graph(graph, {node.id: node.label_lines for node in graph.nodes})
+    left, right = layout.frames["stack-0"], layout.frames["stack-1"]
+    assert left.y == right.y and right.x >= left.x + left.w
+    boxes = list(layout.boxes.values())
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    assert layout.width >= right.x + right.w
+
+
+def nexus_out_dir(folder: Path, prod_extra: bool = False) -> Path:
+    """An out dir as synth writes it (stacks, provenance.json, nexus.json), without the spec behind it."""
+    stacks = {"app-dev-aws": "dev", "app-prod-aws": "prod"}
+    provenance, manifest = {}, []
+    for stack, environment in stacks.items():
+        resources = {
+            "aws_vpc": {"net": {"cidr_block": "10.0.0.0/16"}},
+            "aws_subnet": {"net_a": {"vpc_id": "${aws_vpc.net.id}"}},
+            "aws_kms_key": {"stack_key": {}},
+            "aws_db_instance": {"db": {"db_subnet_group_name": "${aws_subnet.net_a.id}",
+                                       "kms_key_id": "${aws_kms_key.stack_key.arn}"}},
+            "aws_s3_bucket": {"assets": {}},
+            "aws_s3_bucket_policy": {"assets": {"policy": "${aws_cloudfront_distribution.cdn.arn}"}},
+            "aws_cloudfront_distribution": {"cdn": {"origin": {"domain_name": "${aws_s3_bucket.assets.id}"}}},
+        }
+        if prod_extra and environment == "prod":
+            resources["aws_sqs_queue"] = {"jobs": {}}
+        (folder / "stacks" / stack).mkdir(parents=True)
+        (folder / "stacks" / stack / "cdk.tf.json").write_text(json.dumps({"resource": resources}))
+        component_of = {"aws_vpc.net": "network", "aws_subnet.net_a": "network", "aws_kms_key.stack_key": "aws",
+                        "aws_db_instance.db": "db", "aws_s3_bucket.assets": "assets",
+                        "aws_s3_bucket_policy.assets": "assets", "aws_cloudfront_distribution.cdn": "cdn",
+                        "aws_sqs_queue.jobs": "jobs"}
+        provenance[stack] = {f"{kind}.{name}": {
+            "component": component_of[f"{kind}.{name}"], "line": 9, "column": 3,
+            "spec_path": ("providers." if component_of[f"{kind}.{name}"] == "aws" else "components.")
+            + component_of[f"{kind}.{name}"]} for kind, group in resources.items() for name in group}
+        manifest.append({"name": stack, "environment": environment, "provider": "aws"})
+    (folder / "provenance.json").write_text(json.dumps({"spec_file": "../gone.yaml", "stacks": provenance}))
+    (folder / "nexus.json").write_text(json.dumps({"stacks": manifest}))
+    return folder
+
+
+def test_architecture_lifts_references_to_components(tmp_path):
+    from cdktf_app.visualize import build_architecture
+
+    graph = build_architecture(nexus_out_dir(tmp_path / "cdktf.out"))
+    nodes = {node.name: node for node in graph.nodes}
+    assert set(nodes) == {"network", "db", "assets", "cdn", "stack-wide"}        # dev and prod in one column
+    assert nodes["db"].environments == ("dev", "prod") and len(nodes["db"].resources) == 2
+    assert nodes["network"].type == "network" and nodes["db"].boundary == "private network"
+    assert nodes["stack-wide"].label_lines == ["stack-wide", "stack-wide · aws", "providers.aws"]
+    edges = {(edge.source.split("/")[1], edge.target.split("/")[1], edge.kind) for edge in graph.edges}
+    # the bucket's policy names the CDN and the CDN the bucket: one edge, from the edge tier; none to the stack key
+    assert edges == {("db", "network", "reference"), ("cdn", "assets", "mutual")}
+    assert "<-->" in render_mermaid(graph) and "dir=both" in render(graph, "dot")
+    assert 'marker-start="url(#arrow)"' in render_html(graph)
+
+
+def test_environments_built_differently_get_a_column_each(tmp_path):
+    from cdktf_app.visualize import build_architecture
+
+    graph = build_architecture(nexus_out_dir(tmp_path / "cdktf.out", prod_extra=True))
+    assert sorted({node.environments for node in graph.nodes}) == [("dev",), ("prod",)]
+    assert {cell[0] for cell in graph.cells.values()} == {0, 1}
+    assert [node.name for node in graph.nodes if node.environments == ("prod",)].count("jobs") == 1
+
+
+def test_detail_choices_and_their_errors(tmp_path):
+    runner = CliRunner()
+    plain = runner.invoke(cli, ["visualize", str(PUBLIC / "aws-vpc"), "--detail", "architecture"])
+    assert plain.exit_code == 2 and "needs the spec behind the resources" in plain.output
+    assert "--detail resources" in plain.output and "Traceback" not in plain.output
+    both = runner.invoke(cli, ["visualize", str(nexus_out_dir(tmp_path / "cdktf.out")), "--detail", "architecture",
+                               "--group-by", "network"])
+    assert both.exit_code == 2 and "--group-by network groups the resource view" in both.output
+    grouped = runner.invoke(cli, ["visualize", str(tmp_path / "cdktf.out"), "--group-by", "network"])
+    assert grouped.exit_code == 0 and 'subgraph g0["data"]' in grouped.output        # resources per tier
+    default = runner.invoke(cli, ["visualize", str(PUBLIC / "aws-vpc")])           # no spec: drawn by resource
+    assert default.exit_code == 0 and "aws_vpc" in default.output
