@@ -120,15 +120,15 @@ def _print_findings(items: list[dict]) -> None:
     render.console().print(table)
 
 
-REPORT_FORMATS = ("table", "json", "prometheus")
+REPORT_FORMATS = ("table", "json", "html", "prometheus")
 
 
 @insights.command("report")
 @PROJECT
 @SINCE
-@output_format_option(REPORT_FORMATS, "table", "table for people, json for machines, prometheus: a "
-                                                "node_exporter textfile.")
-@output_file_option("Write the json or prometheus report to this file.")
+@output_format_option(REPORT_FORMATS, "table", "table for people, json for machines, html: one offline page with "
+                                                "plots, prometheus: a node_exporter textfile.")
+@output_file_option("Write the json, html or prometheus report to this file.")
 @click.pass_obj
 def report(obj: dict, project: Path, since: str | None, output_format: str | None, output_file: Path | None) -> None:
     """Anomalies, flaky jobs, failure signatures, baselines and healing outcomes."""
@@ -144,8 +144,14 @@ def report(obj: dict, project: Path, since: str | None, output_format: str | Non
     if chosen == "table":
         _print_report(documents.report(found, healing))
         return
-    text = (json.dumps(documents.report(found, healing), indent=2, sort_keys=True) + "\n" if chosen == "json"
-            else documents.prometheus(found, healing))
+    if chosen == "json":
+        text = json.dumps(documents.report(found, healing), indent=2, sort_keys=True) + "\n"
+    elif chosen == "html":
+        from ..insights.html import render_html
+
+        text = render_html(found, healing)
+    else:
+        text = documents.prometheus(found, healing)
     if is_stdout(output_file):
         click.echo(text, nl=False)
     else:

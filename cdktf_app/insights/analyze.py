@@ -92,6 +92,7 @@ class Insights:
     baselines: list[Baseline]
     bands: dict[str, list[Band]]
     storm_runs: set[str]
+    failure_rates: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # for plots
 
 
 def analyze(ci_runs: list[CIRun], nexus_runs: list[RunRecord] = ()) -> Insights:
@@ -100,6 +101,7 @@ def analyze(ci_runs: list[CIRun], nexus_runs: list[RunRecord] = ()) -> Insights:
     baselines: list[Baseline] = []
     bands: dict[str, list[Band]] = {}
     storm_runs: set[str] = set()
+    failure_rates: dict[str, list[tuple[float, float]]] = {}
     by_source: dict[str, list[CIRun]] = defaultdict(list)
     for run in ci_runs:
         by_source[f"{run.provider}:{run.repo}"].append(run)
@@ -110,6 +112,7 @@ def analyze(ci_runs: list[CIRun], nexus_runs: list[RunRecord] = ()) -> Insights:
         storm_runs |= {run.run_id for episode in storms for run in episode}
         findings += [_storm_finding(source, episode, len(runs)) for episode in storms]
         calm = [run for run in runs if run.run_id not in storm_runs]
+        failure_rates.update(rolling_failure_rates(source, calm))
         flakes, flaky_state = find_flaky(source, calm)
         findings += flakes
         flaky += flaky_state
@@ -129,7 +132,17 @@ def analyze(ci_runs: list[CIRun], nexus_runs: list[RunRecord] = ()) -> Insights:
     baselines += nexus_baselines
     bands.update(nexus_bands)
     findings.sort(key=lambda f: (f.at, f.source, f.subject, f.kind))
-    return Insights(findings, flaky, signatures, baselines, bands, storm_runs)
+    return Insights(findings, flaky, signatures, baselines, bands, storm_runs, failure_rates)
+
+
+def rolling_failure_rates(source: str, runs: list[CIRun], window: int = 20) -> dict[str, list[tuple[float, float]]]:
+    """Per workflow: the share of failed runs among the last `window`, at each run (storms left out)."""
+    outcomes: dict[str, list[tuple[float, bool]]] = defaultdict(list)
+    for run in runs:
+        outcomes[f"{source} {run.workflow}"].append((run.created_at, run.conclusion == "failure"))
+    return {name: [(at, sum(failed for _, failed in series[max(0, i - window + 1):i + 1]) /
+                    len(series[max(0, i - window + 1):i + 1])) for i, (at, _) in enumerate(series)]
+            for name, series in outcomes.items()}
 
 
 def final_jobs(run: CIRun) -> dict[str, CIJob]:
