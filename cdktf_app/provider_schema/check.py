@@ -64,6 +64,10 @@ def check_configuration(document: dict, stack: str, schema_of: SchemaOf, *, pref
     for mode, section in (("managed", "resource"), ("data", "data")):
         for resource_type, name, body in _entries(document.get(section)):
             address = f"{prefix}{'data.' if mode == 'data' else ''}{resource_type}.{name}"
+            if name is None:
+                result.findings.append(SchemaFinding(stack, address.removesuffix(".None"), (), "nesting",
+                                                     "expected an object of named blocks"))
+                continue
             provider = resource_type.split("_", 1)[0]
             schema = schema_of(provider)
             if schema is None:
@@ -89,17 +93,26 @@ def check_configuration(document: dict, stack: str, schema_of: SchemaOf, *, pref
 
 
 def _entries(section: Any):
-    """(type, name, body) of a `resource` or `data` section, as JSON (a mapping) or HCL (a list of mappings)."""
-    for group in section if isinstance(section, list) else [section or {}]:
+    """(type, name, body) of a `resource` or `data` section, as JSON (a mapping) or HCL (a list of mappings);
+    name None where a type does not hold named blocks."""
+    for group in _mappings(section):
         for resource_type, named in group.items():
-            for name, body in (named or {}).items():
+            if not isinstance(named, dict):
+                yield resource_type, None, named
+                continue
+            for name, body in named.items():
                 for each in body if isinstance(body, list) else [body]:
                     yield resource_type, name, each
 
 
+def _mappings(section: Any) -> list[dict]:
+    groups = section if isinstance(section, list) else [section]
+    return [group for group in groups if isinstance(group, dict)]
+
+
 def _provider_blocks(section: Any):
     grouped: dict[str, list[dict]] = {}
-    for group in section if isinstance(section, list) else [section or {}]:
+    for group in _mappings(section):
         for provider, configurations in group.items():
             grouped.setdefault(provider, []).extend(
                 configurations if isinstance(configurations, list) else [configurations])

@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cdktf_app.errors import ScanError
 from cdktf_app.hcl_modules import read_hcl
@@ -229,3 +231,20 @@ def test_a_dynamic_block_in_a_module_counts_as_the_block_it_generates(tmp_path, 
     result = check_configuration(read_hcl(tmp_path), "site", store.schema)
     assert [str(finding) for finding in result.findings] == [
         "site: kubernetes_service_account_v1.bare.metadata: a 'metadata' block is required"]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.sampled_from(["x", "${a.b}", "5"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["name", "location", "metadata", "labels", "versioning", "enabled", "dynamic", "count",
+                         "//", "files", "google_storage_bucket", "kubernetes", "resource"]), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(resource=JSON_VALUES, data=JSON_VALUES, provider=JSON_VALUES)
+def test_any_hand_edited_json_gives_findings_never_a_crash(store, resource, data, provider):
+    document = {"resource": {"google_storage_bucket": resource, "kubernetes_config_map_v1": {"site": resource}},
+                "data": data, "provider": provider}
+    result = check_configuration(document, "shop-dev-gcp", store.schema)
+    assert all(finding.message for finding in result.findings)
