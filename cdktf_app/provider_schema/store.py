@@ -10,10 +10,12 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
+import tarfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from ..errors import ScanError
 from ..files import write_atomically
 from ..paths import user_cache_dir
 from .derive import derive_schema, read_assembly
@@ -96,7 +98,20 @@ class SchemaStore:
         try:
             schema = json.loads(cached.read_text(encoding="utf-8"))
         except (OSError, ValueError):   # not derived yet, or a damaged file: derive it (again)
-            schema = derive_schema(read_assembly(binding.assembly_archive()), binding.package)
-            write_atomically(cached, json.dumps(schema, separators=(",", ":"), sort_keys=True))
+            schema = _derived(binding)
+            try:
+                write_atomically(cached, json.dumps(schema, separators=(",", ":"), sort_keys=True))
+            except OSError:   # a read-only cache: the check still runs, and derives again next time
+                pass
         self._schemas[provider] = schema
         return schema
+
+
+def _derived(binding: Binding) -> dict:
+    """The binding's schema from its assembly; ScanError (exit 4) when the assembly is missing or unreadable:
+    the check cannot run, which is never a pass."""
+    try:
+        return derive_schema(read_assembly(binding.assembly_archive()), binding.package)
+    except (OSError, ValueError, KeyError, tarfile.TarError) as error:
+        raise ScanError(f"the provider schema of {binding.provider} cannot be derived from {binding.package} "
+                        f"{binding.version}: {error}") from None

@@ -248,3 +248,17 @@ def test_any_hand_edited_json_gives_findings_never_a_crash(store, resource, data
                 "data": data, "provider": provider}
     result = check_configuration(document, "shop-dev-gcp", store.schema)
     assert all(finding.message for finding in result.findings)
+
+
+def test_a_read_only_cache_still_checks_and_a_binding_without_its_assembly_cannot_run(tmp_path):
+    binding = installed_bindings()["kubernetes"]
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")   # the cache folder cannot be made: nothing can be written there
+    schema = SchemaStore(blocked, {"kubernetes": binding}).schema("kubernetes")
+    assert "kubernetes_config_map_v1" in schema["resources"]
+
+    missing = type(binding)(provider="vault", package="cdktn-provider-vault", version="18.3.0")
+    with pytest.raises(ScanError) as raised:
+        SchemaStore(tmp_path, {"vault": missing}).schema("vault")
+    assert raised.value.exit_code == 4
+    assert "the provider schema of vault cannot be derived from cdktn-provider-vault 18.3.0" in str(raised.value)
