@@ -170,8 +170,10 @@ def _leading_comments(path: Path) -> list[str]:
 
 def _get_json(url: str, what: str, shown: str | None = None) -> dict | None:
     """GET a JSON document; None when the list has no such document (404); PriceListError otherwise."""
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "nexus-cost"})
     shown = shown or url
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise PriceListError(f"{what}: {shown} is not an http(s) URL; nothing was written")
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "nexus-cost"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             return json.loads(response.read().decode("utf-8"))
