@@ -17,8 +17,11 @@ from cdktf_app.paths import repo_root
 
 
 def leaf_commands(group: click.Group = cli, prefix: tuple[str, ...] = ()):
+    """Every command that runs: the leaves, and the groups that run without a subcommand (`nexus cost TARGET`)."""
     for name, command in sorted(group.commands.items()):
         if isinstance(command, click.Group):
+            if command.invoke_without_command:
+                yield (*prefix, name), command
             yield from leaf_commands(command, (*prefix, name))
         else:
             yield (*prefix, name), command
@@ -59,7 +62,7 @@ def test_help_shows_output_file_as_a_path_and_output_as_a_choice(path, command):
 def test_the_commands_that_write_documents_all_take_o():
     takes_o = {" ".join(path) for path, command in LEAVES
                if any("-o" in option.opts for option in options_of(command))}
-    assert takes_o == {"blueprints render", "check", "cost", "generate", "schema", "visualize"}
+    assert takes_o == {"blueprints render", "check", "cost", "generate", "insights report", "schema", "visualize"}
 
 
 def parse(arguments: list[str]) -> None:
@@ -69,6 +72,8 @@ def parse(arguments: list[str]) -> None:
     while isinstance(command, click.Group):
         # click < 9 keeps the subcommand name apart from the rest of the arguments
         remaining = [*getattr(context, "_protected_args", ()), *context.args]
+        if not remaining and command.invoke_without_command:
+            return
         name, command, rest = command.resolve_command(context, remaining)
         context = command.make_context(name, rest, parent=context)
 

@@ -35,6 +35,10 @@ CASES = {
     "sandbox env": ([], 2),
     "init": (["--set", "region=eu-west-1"], 2),
     "ci plan-and-check": (["bad.yaml"], 2), "ci matrix": (["bad.yaml"], 2), "ci merge": (["."], 2),
+    "insights import github": (["not-a-repo"], 2), "insights import gitlab": ([], 2),
+    "insights import junit": (["EXISTING"], 2), "insights anomalies": (["--since", "yesterday"], 2),
+    "insights report": (["--output", "xml"], 2), "insights heal github": (["not-a-repo"], 2),
+    "insights generate": (["--runs", "0", "--out", "x"], 2),
 }
 
 
