@@ -15,7 +15,10 @@ DERIVED_MARK = " *"     # after a charge whose price was worked out rather than 
 
 class _CostGroup(click.Group):
     """`nexus cost TARGET` estimates; `nexus cost catalogue ...` looks after the price catalogue. A subcommand's
-    name is read as such before TARGET (a spec file named `catalogue` is ./catalogue)."""
+    name is read as such before TARGET (a spec file named `catalogue` is ./catalogue); options may follow TARGET
+    as they do on any command."""
+
+    allow_interspersed_args = True
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args[:1] and args[0] in self.commands:
