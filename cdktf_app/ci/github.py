@@ -127,7 +127,7 @@ def _check_run(client: RestClient, where: Context, check_summary: str, summary: 
             "conclusion": CONCLUSIONS.get(summary.get("outcome"), "failure"),
             "output": {**output, "annotations": annotations[:ANNOTATIONS_PER_REQUEST]}})
     except Refused as refusal:
-        return Posted("refused", f"{refusal}; give the job `permissions: checks: write`")
+        return Posted("refused", refusal.with_hint("give the job `permissions: checks: write`"))
     run_id, url = created.body.get("id"), created.body.get("html_url")
     for start in range(ANNOTATIONS_PER_REQUEST, len(annotations), ANNOTATIONS_PER_REQUEST):
         try:

@@ -71,7 +71,7 @@ def upsert(thread: Thread, body: str, comment_when: str, summary: dict) -> Poste
             return Posted("skipped", reason)
         return Posted("created", reason, thread.create(body))
     except Refused as refusal:
-        return Posted("refused", f"{refusal}; {thread.refusal_hint}")
+        return Posted("refused", refusal.with_hint(thread.refusal_hint))
 
 
 def comment_body(report_markdown: str, secrets: Secrets, artifacts_url: str | None,

@@ -35,8 +35,17 @@ class PostingError(NexusError):
 
 
 class Refused(PostingError):
-    """The host answered 401 or 403 without Retry-After: the token may not do this. Posting says so and goes on
-    with what it may do; uncaught, a tooling failure like any other."""
+    """The host answered 401 (the token is not valid) or 403 without Retry-After (the token may not do this).
+    Posting says so and goes on with what it may do; uncaught, a tooling failure like any other."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+    def with_hint(self, missing_permission: str) -> str:
+        """The refusal and what to do about it."""
+        return f"{self}; " + (missing_permission if self.status == 403 else "the token was not accepted (wrong "
+                                                                              "or expired)")
 
 
 @dataclass(frozen=True)
@@ -106,11 +115,13 @@ class RestClient:
         except requests.RequestException as error:
             raise PostingError(f"{method} {self._shown(url)}: no answer from {self.host} after "
                                f"{self.retries.attempts} attempts ({type(error).__name__})") from None
-        if response.ok:
+        if 200 <= response.status_code < 300:
             return Answer(response.status_code, _json(response), response.links)
-        error = Refused if response.status_code in (401, 403) else PostingError
-        raise error(f"{method} {self._shown(url)}: {self.host} answered {response.status_code} "
-                           f"{_excerpt(response, self.secrets)}".rstrip())
+        said = (f"{method} {self._shown(url)}: {self.host} answered {response.status_code} "
+                f"{_excerpt(response, self.secrets)}".rstrip())
+        if response.status_code in (401, 403) and "Retry-After" not in response.headers:
+            raise Refused(said, response.status_code)
+        raise PostingError(said)
 
     def pages(self, path: str) -> Iterator[object]:
         """Each item of a paginated list, following `Link: rel="next"` on the same host, at most MAX_PAGES pages."""

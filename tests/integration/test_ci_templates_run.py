@@ -60,7 +60,7 @@ def test_the_github_workflow_runs_in_order_and_posts_one_report(tmp_path, pull_r
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"number": 7, "pull_request": {"number": 7, "head": {"sha": head, "ref": "feature"},
                                                                "base": {"ref": "main"}}}))
-    with FakeGitHub() as github:
+    with FakeGitHub(lifetime=1200) as github:
         environ = {**base_environment(tmp_path), "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": github.repository,
                    "GITHUB_API_URL": github.origin, "GITHUB_SERVER_URL": "https://github.com",
                    "GITHUB_EVENT_PATH": str(event), "GITHUB_BASE_REF": "main", "GITHUB_HEAD_REF": "feature",
@@ -100,7 +100,7 @@ def test_the_gitlab_job_runs_its_script_and_posts_one_note(tmp_path, pull_reques
     subprocess.run(["git", "checkout", "--quiet", head], cwd=folder, check=True, timeout=60)
     # before_script installs terraform and Nexus; here both are this machine's
     script = "\n".join([f'export PATH="{BIN}:$PATH"', *job["script"]])
-    with FakeGitLab(token="glpat-loopbackTOKEN12345") as gitlab:
+    with FakeGitLab(lifetime=1200) as gitlab:
         environ = {**base_environment(tmp_path), **job["variables"], "GITLAB_CI": "true",
                    "CI_PIPELINE_SOURCE": "merge_request_event", "CI_API_V4_URL": gitlab.api_url,
                    "CI_PROJECT_ID": gitlab.project, "CI_MERGE_REQUEST_IID": "3",

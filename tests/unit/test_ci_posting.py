@@ -8,7 +8,7 @@ import pytest
 
 from cdktf_app.ci.marked_comment import BODY_LIMIT, MARKER
 from cdktf_app.ci.posting import post_results
-from cdktf_app.ci.rest import PostingError, Retries
+from cdktf_app.ci.rest import PostingError, Refused, Retries
 from cdktf_app.errors import UsageError
 from tests.fixtures.ci.hosts import FakeGitHub, FakeGitLab
 
@@ -291,3 +291,39 @@ def test_gitlab_comment_when_changed_skips_an_unchanged_run():
         outcome = post_results("gitlab", report_markdown="r\n", summary=summary(outcome="passed", changed=False),
                                comment_when="changed", environ=gitlab_env(gitlab), retries=FAST)
     assert outcome.comment.action == "skipped" and gitlab.sent("POST") == []
+
+
+def test_a_wrong_token_is_said_as_not_accepted(tmp_path):
+    with FakeGitHub() as github:
+        outcome = post_results("github", report_markdown="r\n", summary=summary(), comment_when="always",
+                               environ={**github_env(github, tmp_path), "GITHUB_TOKEN": "ghs_wrongTOKEN000000"},
+                               retries=FAST)
+    for posted in (outcome.comment, outcome.check_run):
+        assert posted.action == "refused"
+        assert "answered 401 (Bad credentials); the token was not accepted (wrong or expired)" in posted.reason
+    assert github.marked_comments(PR) == [] and github.check_runs == {}
+
+
+def test_a_rate_limit_waits_at_most_the_cap_and_outlasting_the_retries_is_no_refusal(tmp_path):
+    import time
+
+    with FakeGitHub() as github:
+        github.fail("GET", "/repos/", 403, {"Retry-After": "3600"}, times=10,
+                    message="You have exceeded a secondary rate limit")
+        started = time.monotonic()
+        with pytest.raises(PostingError) as raised:
+            post_github(github, tmp_path)
+        waited = time.monotonic() - started
+    assert not isinstance(raised.value, Refused)
+    assert "answered 403 (You have exceeded a secondary rate limit)" in str(raised.value)
+    assert len(github.requests) == FAST.attempts
+    assert 2 * FAST.max_wait_seconds <= waited < 2 * FAST.max_wait_seconds + 3     # two waits, each capped
+
+
+def test_a_redirect_is_not_followed_with_the_token(tmp_path):
+    with FakeGitHub() as github:
+        github.fail("GET", f"/repos/acme/shop/issues/{PR}/comments", 301,
+                    {"Location": "http://127.0.0.2:9/elsewhere"}, message="Moved Permanently")
+        with pytest.raises(PostingError, match="GitHub answered 301 \\(Moved Permanently\\)"):
+            post_github(github, tmp_path)
+    assert len(github.requests) == 1
