@@ -82,8 +82,7 @@ def comment_body(report_markdown: str, secrets: Secrets, artifacts_url: str | No
     if len(body) <= limit:
         return body, False
     where = f"the artifacts of this run: {artifacts_url}" if artifacts_url else "this job's artifacts"
-    pointer = (f"\n\n---\n**This report was cut to fit the {limit:,}-character limit of a comment.** "
-               f"The full `report.md` is in {where}\n")
+    pointer = f"\n\n---\n**This report was cut at {limit:,} characters.** The full `report.md` is in {where}\n"
     room = limit - len(pointer)
     while True:
         kept = body[:room]
