@@ -4,6 +4,7 @@ found become verified today with the list as their source, the others keep their
 is exit 4 with the catalogue untouched."""
 from __future__ import annotations
 
+import json
 import shlex
 import shutil
 import socket
@@ -148,3 +149,13 @@ def test_an_ambiguous_match_keeps_the_old_amount_and_says_why(catalogue_copy):
     assert "vm Standard_D2s_v5 eastus: ambiguous in the price list (2 different prices match)" in outcome.kept
     assert outcome.verified == []
     assert load_catalogue().price("azure", "vm", "eastus", "Standard_D2s_v5").verified == "2025-06-01"
+
+
+def test_one_entry_refreshed_with_json_output(catalogue_copy, monkeypatch):
+    with PriceListServer() as lists:
+        point_at(monkeypatch, lists.url)
+        result = refresh("--cloud", "azure", "--price", "vm", "--output", "json")
+    assert result.exit_code == 0, result.output
+    outcome, = json.loads(result.stdout)
+    assert (outcome["cloud"], outcome["verified"]) == ("azure", ["vm Standard_D2s_v5 eastus"])
+    assert outcome["file"] == str(catalogue_copy / "azure.yaml") and len(outcome["kept"]) == 15
