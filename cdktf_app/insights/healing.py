@@ -81,7 +81,8 @@ def issue_body(signature, repo: str) -> str:
             f"({signature.failure_class}, {signature.kind}) in {signature.count} runs of {repo}.\n\n"
             f"Evidence:\n```\n{signature.evidence}\n```\n"
             + (f"Template: `{signature.template}`\n" if signature.template else "")
-            + f"\nFirst seen in run {signature.first_seen}; latest runs: {runs}.\nJobs: {', '.join(signature.subjects)}\n")
+            + f"\nFirst seen in run {signature.first_seen}; latest runs: {runs}.\n"
+            + f"Jobs: {', '.join(signature.subjects)}\n")
 
 
 def apply_healing(actions: list[Action], insights: Insights, client: RestClient, repo: str,

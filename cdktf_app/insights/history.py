@@ -159,7 +159,8 @@ class CIHistory:
         with self.engine.begin() as connection:
             _upsert(connection, ci_healing, [{"key": f"{run}:{action}:{attempt}", "run_key": run,
                                               "failure_class": failure_class, "action": action,
-                                              "attempt": attempt, "outcome": outcome, "at": time.time(), "detail": detail}])
+                                              "attempt": attempt, "outcome": outcome, "at": time.time(),
+                                              "detail": detail}])
 
     def healed(self, run: str, action: str, attempt: int) -> bool:
         with self.engine.connect() as connection:

@@ -114,7 +114,8 @@ def render_html(insights: Insights, healing: list[dict]) -> str:
                          for s in insights.signatures])
     healed = _table(["class", "action", "succeeded", "failed", "pending", "success rate"],
                     [[r["failure_class"], r["action"], r["succeeded"], r["failed"], r["pending"],
-                      "-" if r["success_rate"] is None else f"{r['success_rate']:.0%}"] for r in healing_rates(healing)])
+                      "-" if r["success_rate"] is None else f"{r['success_rate']:.0%}"]
+                     for r in healing_rates(healing)])
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Nexus pipeline insights</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

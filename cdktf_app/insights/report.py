@@ -23,7 +23,7 @@ def healing_rates(records: list[dict]) -> list[dict]:
     for (failure_class, action), counts in sorted(tally.items()):
         decided = counts["succeeded"] + counts["failed"]
         rates.append({"failure_class": failure_class, "action": action, "succeeded": counts["succeeded"],
-                      "failed": counts["failed"], "pending": counts["requested"], "dry_run": counts["dry-run"],
+                      "failed": counts["failed"], "pending": counts["requested"],
                       "success_rate": round(counts["succeeded"] / decided, 3) if decided else None})
     return rates
 

@@ -85,7 +85,8 @@ class RestClient:
     def _wait(self, seconds: float, url: str) -> None:
         if seconds > self.max_wait:
             raise ToolError(f"rate limit of {_shown(url)}: the API asks to wait {seconds:.0f}s, more than "
-                            f"{self.max_wait:.0f}s; run the import again later (rows already imported are kept, none is doubled)")
+                            f"{self.max_wait:.0f}s; run the import again later (rows already imported are kept, "
+                            f"none is doubled)")
         time.sleep(seconds)
 
 

@@ -13,6 +13,9 @@ from .analyze import Insights, analyze
 from .history import CIHistory
 
 NEXUS_RUNS_LIMIT = 100_000
+# An incremental import starts this long before the newest run it has: a run that was still going at the last
+# import (not listed then: only completed runs are) is complete now. Rows are keyed, so the overlap doubles nothing.
+OVERLAP = 24 * 3600
 
 
 @dataclass
@@ -51,11 +54,16 @@ def _save(history: CIHistory, source: str, runs, since: float | None, incrementa
     return Imported(source, seen, new, since)
 
 
+def _resume(history: CIHistory, source: str) -> float | None:
+    newest = history.cursor(source)
+    return None if newest is None else newest - OVERLAP
+
+
 def import_github(project: Path, repo: str | None = None, from_dir: Path | None = None, api_url: str | None = None,
                   token_env: str = "GITHUB_TOKEN", since: str | None = None) -> Imported:
     """GitHub Actions runs with the jobs of every attempt and the logs of failed jobs, from exported responses
     or from the API. From the API it is incremental: without --since it starts at the newest run imported
-    before (that run is read again; rows are keyed, so nothing doubles)."""
+    before, less OVERLAP (those runs are read again; rows are keyed, so nothing doubles)."""
     with RunStore(runs_url(project)) as store:
         history = CIHistory(store)
         if from_dir is not None:
@@ -64,7 +72,7 @@ def import_github(project: Path, repo: str | None = None, from_dir: Path | None 
         if not repo or repo.count("/") != 1:
             raise UsageError(f"import github expects OWNER/REPO (or --from-dir DIR), got '{repo or ''}'")
         source = f"github:{repo}"
-        start = parse_since(since) if since else history.cursor(source)
+        start = parse_since(since) if since else _resume(history, source)
         client = sources.github_client(api_url, token_env)
         return _save(history, source, sources.github_from_api(client, repo, start), start, incremental=True)
 
@@ -80,7 +88,7 @@ def import_gitlab(project: Path, gitlab_project: str | None = None, from_dir: Pa
         if not gitlab_project:
             raise UsageError("import gitlab expects a project path or id (GROUP/PROJECT), or --from-dir DIR")
         source = f"gitlab:{gitlab_project}"
-        start = parse_since(since) if since else history.cursor(source)
+        start = parse_since(since) if since else _resume(history, source)
         client = sources.gitlab_client(api_url, token_env)
         return _save(history, source, sources.gitlab_from_api(client, gitlab_project, start), start,
                      incremental=True)

@@ -16,10 +16,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from cdktf_app.cli.main import cli
-from cdktf_app.insights.generator import (FLAKY_FAILURE, NEW_FAILURES, History, generate, github_jobs, github_log,
-                                          github_run, gitlab_jobs, gitlab_pipeline, write_github)
+from cdktf_app.insights.generator import (FLAKY_FAILURE, NEW_FAILURES, History, Job, generate, github_jobs,
+                                          github_log, github_run, gitlab_jobs, gitlab_pipeline, write_github)
 from cdktf_app.insights.healing import ISSUE_LABEL, marker
 from cdktf_app.insights.history import TABLES, CIHistory
+from cdktf_app.insights.service import OVERLAP
 from cdktf_app.runs import RunStore, runs_url
 
 REPO = "acme/shop"
@@ -201,10 +202,11 @@ def test_github_import_from_the_api_equals_the_export_and_is_incremental(api, tm
     Api.requests.clear()
     again = json.loads(nexus("insights", "import", "github", REPO, "--api-url", api, "--token-env",
                              "LOOPBACK_TOKEN", "--project", str(tmp_path / "from-api"), "--output", "json"))
-    newest = max(run.created_at for run in Api.history.runs)
-    assert again["since"] == pytest.approx(round(newest), abs=1) and again["new"] == 0 and again["runs"] >= 1
+    resume = round(max(run.created_at for run in Api.history.runs)) - OVERLAP  # the newest run, less a day
+    assert again["since"] == pytest.approx(resume, abs=1) and again["new"] == 0
+    assert again["runs"] == sum(run.created_at >= resume - 1 for run in Api.history.runs) < 60
     created = [query["created"] for _, path, query, _ in Api.requests if path.endswith("/actions/runs")]
-    assert created == [f">={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(round(newest)))}"]
+    assert created == [f">={time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime(resume))}"]
     assert rows(tmp_path / "from-api") == rows(tmp_path / "from-dir")
 
 
@@ -248,3 +250,27 @@ def test_healing_reruns_transient_failures_and_keeps_one_issue_per_signature(api
     assert len(Api.issues) == 1  # updated, not duplicated
     assert [(a["action"], a["outcome"]) for a in second] == [("clear-cache", "advised"),
                                                              ("update-issue", "updated #100")]
+
+
+def test_the_outcome_of_a_rerun_is_learned_from_the_next_import(api, tmp_path):
+    history = Api.history
+    nexus("insights", "import", "github", REPO, "--api-url", api, "--token-env", "LOOPBACK_TOKEN", "--project",
+          str(tmp_path))
+    nexus("insights", "heal", "github", REPO, "--apply", "--api-url", api, "--token-env", "LOOPBACK_TOKEN",
+          "--project", str(tmp_path))
+    ci_run = [run for run in history.runs if run.workflow == "CI"][-1]
+    failed = next(job for job in ci_run.jobs if job.conclusion == "failure")
+    ci_run.attempt = 2  # GitHub ran the failed job again, and it passed
+    ci_run.jobs.append(Job(failed.id + 10**6, failed.name, 2, "success", failed.started_at + 600, 280.0))
+    try:
+        nexus("insights", "import", "github", REPO, "--api-url", api, "--token-env", "LOOPBACK_TOKEN", "--project",
+              str(tmp_path))
+        again = json.loads(nexus("insights", "heal", "github", REPO, "--api-url", api, "--token-env",
+                                 "LOOPBACK_TOKEN", "--project", str(tmp_path), "--output", "json"))
+        report = json.loads(nexus("insights", "report", "--project", str(tmp_path), "--output", "json"))
+    finally:
+        ci_run.attempt = 1
+        ci_run.jobs.pop()
+    assert "rerun-failed-jobs" not in [action["action"] for action in again]  # the run passed: nothing to heal
+    assert {"failure_class": "dependency-network", "action": "rerun-failed-jobs", "succeeded": 1, "failed": 0,
+            "pending": 0, "success_rate": 1.0} in report["healing"]

@@ -25,7 +25,8 @@ nexus insights heal github acme/shop --apply        # re-run transient failures,
 """
 JUNIT = """<?xml version="1.0"?>
 <testsuites><testsuite name="orders" tests="2">
-  <testcase classname="tests.test_orders" name="test_refund" time="0.5"><failure message="assert 500 == 200"/></testcase>
+  <testcase classname="tests.test_orders" name="test_refund" time="0.5">
+    <failure message="assert 500 == 200"/></testcase>
   <testcase classname="tests.test_orders" name="test_pay" time="0.2"/>
 </testsuite></testsuites>
 """
