@@ -139,13 +139,14 @@ def report(obj: dict, project: Path, since: str | None, output_format: str | Non
 
     found = load_insights(project, since)
     with RunStore(runs_url(project)) as store:
-        healing = CIHistory(store).healing()
+        history = CIHistory(store)
+        healing, tests = history.healing(), history.tests()
     chosen = chosen_format(obj, output_format, "table", REPORT_FORMATS)
     if chosen == "table":
-        _print_report(documents.report(found, healing))
+        _print_report(documents.report(found, healing, tests))
         return
     if chosen == "json":
-        text = json.dumps(documents.report(found, healing), indent=2, sort_keys=True) + "\n"
+        text = json.dumps(documents.report(found, healing, tests), indent=2, sort_keys=True) + "\n"
     elif chosen == "html":
         from ..insights.html import render_html
 
@@ -189,6 +190,14 @@ def _print_report(data: dict) -> None:
         healing.add_row(entry["failure_class"], entry["action"], str(entry["succeeded"]), str(entry["failed"]),
                         str(entry["pending"]), "-" if entry["success_rate"] is None else f"{entry['success_rate']:.0%}")
     console.print(healing)
+    if data["tests"]:
+        tests = Table(title="tests (JUnit)")
+        for column in ("suite", "test", "runs", "failed", "last failure"):
+            tests.add_column(column)
+        for entry in data["tests"][:20]:
+            tests.add_row(escape(entry["suite"]), escape(entry["name"]), str(entry["runs"]), str(entry["failed"]),
+                          escape((entry["message"] or "")[:100]))
+        console.print(tests)
 
 
 @insights.group("heal")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from .analyze import Insights
+from .model import TestResult
 
 STATISTICAL = ("duration", "level_shift", "failure_rate")
 
@@ -28,7 +29,20 @@ def healing_rates(records: list[dict]) -> list[dict]:
     return rates
 
 
-def report(insights: Insights, healing: list[dict]) -> dict:
+def test_summary(results: list[TestResult]) -> list[dict]:
+    """Per test case of the imported JUnit results: runs, failures (failed or error) and the latest message."""
+    cases: dict[tuple[str, str], dict] = {}
+    for result in results:
+        case = cases.setdefault((result.suite, result.name), {"suite": result.suite, "name": result.name,
+                                                              "runs": 0, "failed": 0, "message": None})
+        case["runs"] += result.outcome != "skipped"
+        if result.outcome in ("failed", "error"):
+            case["failed"] += 1
+            case["message"] = result.message
+    return sorted(cases.values(), key=lambda case: (-case["failed"], case["suite"], case["name"]))
+
+
+def report(insights: Insights, healing: list[dict], tests: list[TestResult] = ()) -> dict:
     return {
         "anomalies": anomalies(insights),
         "counts": dict(sorted(Counter(finding.kind for finding in insights.findings).items())),
@@ -39,6 +53,7 @@ def report(insights: Insights, healing: list[dict]) -> dict:
                        for s in insights.signatures],
         "baselines": [vars(baseline) for baseline in insights.baselines],
         "healing": healing_rates(healing),
+        "tests": test_summary(list(tests)),
     }
 
 

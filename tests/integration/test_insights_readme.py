@@ -50,6 +50,7 @@ def test_the_readme_examples_run(api, tmp_path, monkeypatch):  # noqa: F811
     anomalies = json.loads(outputs[5])
     assert {"run_id", "kind", "subject", "explanation"} <= set(anomalies[0]) and len(anomalies) > 20
     assert "<svg" in (tmp_path / "insights.html").read_text()
+    assert "tests.test_orders" in outputs[6] and "assert 500 == 200" in outputs[6]  # the JUnit results
     assert "nexus_insights_anomalies{" in (tmp_path / "insights.prom").read_text()
     assert writes[-2] == 0 < writes[-1]  # the dry run sent nothing; --apply re-ran jobs and opened issues
     assert {path.rsplit("/", 1)[-1] for method, path, *_ in Api.requests if method == "POST"} == {
