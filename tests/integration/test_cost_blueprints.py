@@ -29,7 +29,8 @@ def catalogue_price(cloud: str, key: str, region: str, sku: str | None) -> float
     """The number written in the catalogue file, looked up without the library."""
     entry = catalogue_file(cloud)["prices"][key]
     table = entry["skus"][sku] if sku else entry["regions"]
-    return table[region]
+    value = table[region]
+    return value["amount"] if isinstance(value, dict) else value
 
 
 @pytest.fixture(scope="module")
