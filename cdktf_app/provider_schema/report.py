@@ -37,7 +37,7 @@ class SchemaReport:
     unchecked: dict[str, dict[str, list[str]]] = field(default_factory=dict)   # stack -> provider -> addresses
     checked: int = 0
     stacks: int = 0
-    providers: dict[str, str] = field(default_factory=dict)   # provider -> "hashicorp/aws 6.69.1 (binding ...)"
+    providers: dict[str, str] = field(default_factory=dict)   # aws -> "hashicorp/aws 6.69.1 from cdktn-provider-aws ..."
     seconds: float = 0.0
 
     @property
@@ -47,8 +47,8 @@ class SchemaReport:
     def raise_for_problems(self) -> SchemaReport:
         """ScanError (exit 4) when a resource could not be checked, ProviderSchemaError (exit 2) for findings."""
         if self.unchecked:
-            lines = [f"the provider schema check could not run on {sum(map(len, self.unchecked.values()))} "
-                     "stack(s): no installed binding for their provider"]
+            lines = [f"the provider schema check could not run on {len(self.unchecked)} stack(s): no installed "
+                     "binding for their provider"]
             lines += [f"  {stack}: {provider} ({', '.join(addresses[:5])}{' ...' if len(addresses) > 5 else ''})"
                       for stack, by_provider in sorted(self.unchecked.items())
                       for provider, addresses in sorted(by_provider.items())]

@@ -120,7 +120,7 @@ def test_a_clean_spec_on_three_providers_passes_validate_providers(tmp_path, sto
     for provider in ("hashicorp/google", "hashicorp/kubernetes"):
         assert provider in result.output
     as_json = json.loads(invoke("--log-format", "json", "validate", str(spec), "--providers").output)
-    assert as_json["provider_schemas"]["stacks"] == 3 and as_json["provider_schemas"]["problems"] == []
+    assert as_json["provider_schemas"]["stacks"] == 6 and as_json["provider_schemas"]["problems"] == []
 
 
 # Each case breaks one thing terraform's schema validation catches; `valid` must pass both, with values that

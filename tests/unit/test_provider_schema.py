@@ -213,13 +213,15 @@ def test_values_terraform_converts_and_expressions_pass(tmp_path, store):
 
 def test_resources_of_a_provider_without_a_binding_fail_the_check_never_pass(tmp_path, store):
     stack = "shop-dev-gcp"
-    document = {"resource": {"random_password": {"db": {"length": 16}}}}
+    document = {"resource": {"random_password": {"db": {"length": 16}}, "tls_private_key": {"ca": {}}}}
     out = out_dir_with(tmp_path, {stack: document}, [])
     report = check_out_dir(out, store=store)
-    assert report.unchecked == {stack: {"random": ["random_password.db"]}}
+    assert report.unchecked == {stack: {"random": ["random_password.db"], "tls": ["tls_private_key.ca"]}}
     with pytest.raises(ScanError) as raised:
         report.raise_for_problems()
-    assert raised.value.exit_code == 4 and f"{stack}: random (random_password.db)" in str(raised.value)
+    assert raised.value.exit_code == 4 and str(raised.value).splitlines() == [
+        "the provider schema check could not run on 1 stack(s): no installed binding for their provider",
+        f"  {stack}: random (random_password.db)", f"  {stack}: tls (tls_private_key.ca)"]
 
 
 def test_a_dynamic_block_in_a_module_counts_as_the_block_it_generates(tmp_path, store):
