@@ -6,7 +6,6 @@ job's duration or failure rate), and every statistical verdict waits for MIN_SAM
 """
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
@@ -110,7 +109,7 @@ def analyze(ci_runs: list[CIRun], nexus_runs: list[RunRecord] = ()) -> Insights:
         runs.sort(key=lambda run: (run.created_at, run.run_id))
         storms = find_storms(runs)
         storm_runs |= {run.run_id for episode in storms for run in episode}
-        findings += [_storm_finding(source, episode, len(runs)) for episode in storms]
+        findings += [_storm_finding(source, episode) for episode in storms]
         calm = [run for run in runs if run.run_id not in storm_runs]
         failure_rates.update(rolling_failure_rates(source, calm))
         flakes, flaky_state = find_flaky(source, calm)
@@ -178,7 +177,7 @@ def find_storms(runs: list[CIRun]) -> list[list[CIRun]]:
     return episodes
 
 
-def _storm_finding(source: str, episode: list[CIRun], total: int) -> Finding:
+def _storm_finding(source: str, episode: list[CIRun]) -> Finding:
     first, last = episode[0], episode[-1]
     return Finding(first.run_id, "storm", source.split(":", 1)[1], source=source, at=first.created_at,
                    n=len(episode), threshold=STORM_JOB_SHARE,

@@ -6,8 +6,6 @@ from collections import Counter, defaultdict
 from .analyze import Insights
 from .model import TestResult
 
-STATISTICAL = ("duration", "level_shift", "failure_rate")
-
 
 def anomalies(insights: Insights) -> list[dict]:
     """Every flagged run: run_id, kind, subject, explanation, and the numbers behind it."""

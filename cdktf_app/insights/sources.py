@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterator
@@ -20,7 +19,6 @@ from .rest import RestClient
 
 GITHUB_API = "https://api.github.com"
 GITLAB_API = "https://gitlab.com/api/v4"
-JOBS_FILE = re.compile(r"^jobs-(\d+)\.json$")
 CONCLUSIONS = {"success": "success", "failed": "failure", "canceled": "cancelled", "skipped": "skipped",
                "manual": "skipped"}
 
