@@ -235,12 +235,16 @@ def test_a_dynamic_block_in_a_module_counts_as_the_block_it_generates(tmp_path, 
         "site: kubernetes_service_account_v1.bare.metadata: a 'metadata' block is required"]
 
 
-JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.sampled_from(["x", "${a.b}", "5"]),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
-        st.sampled_from(["name", "location", "metadata", "labels", "versioning", "enabled", "dynamic", "count",
-                         "//", "files", "google_storage_bucket", "kubernetes", "resource"]), inner, max_size=4),
-    max_leaves=20)
+KEYS = st.sampled_from(["name", "location", "metadata", "labels", "versioning", "enabled", "dynamic", "count", "//",
+                         "files", "google_storage_bucket", "kubernetes", "resource"])
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.sampled_from(["x", "${a}", "5"])
+
+
+def containers_of(values):
+    return st.lists(values, max_size=3) | st.dictionaries(KEYS, values, max_size=4)
+
+
+JSON_VALUES = st.recursive(SCALARS, containers_of, max_leaves=20)
 
 
 @settings(max_examples=300, deadline=None)
