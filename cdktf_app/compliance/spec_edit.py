@@ -32,14 +32,15 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def apply_edits(text: str, edits: list[SpecEdit]) -> str:
-    """The spec text with every edit applied; untouched lines are kept exactly as they were."""
+def apply_edits(text: str, edits: list[SpecEdit], marker: str = "nexus fix") -> str:
+    """The spec text with every edit applied, each setting marked `# <marker>: <check>`; untouched lines are kept
+    exactly as they were."""
     document = load_document(text)
     for edit in edits:
         for key, value in edit.values:
             mapping = set_value(document, (*edit.path, key), value)
             if not mapping.fa.flow_style():
-                add_end_of_line_comment(mapping, key, f"nexus fix: {edit.check_id}")
+                add_end_of_line_comment(mapping, key, f"{marker}: {edit.check_id}")
     return dump_document(document, like=text)
 
 

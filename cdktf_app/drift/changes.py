@@ -121,6 +121,24 @@ def group_rules(entries) -> set[tuple]:
     return found
 
 
+def without_rules(entries, rules: list[dict]) -> list[dict]:
+    """A security group's `ingress` or `egress` list without RULES (as AttributeDrift lists them): each entry
+    keeps its other sources; an entry left with none is dropped."""
+    unwanted = {_rule(rule["protocol"], rule["from_port"], rule["to_port"], rule["source"]) for rule in rules}
+    kept = []
+    for entry in entries if isinstance(entries, list) else []:
+        def wanted(source: str) -> bool:
+            return _rule(entry.get("protocol"), entry.get("from_port"), entry.get("to_port"), source) not in unwanted
+
+        trimmed = {**entry, **{key: [source for source in entry.get(key) or [] if wanted(source)]
+                               for key in ("cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups")}}
+        trimmed["self"] = bool(entry.get("self")) and wanted("self")
+        if any(trimmed[key] for key in ("cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "security_groups",
+                                        "self")):
+            kept.append(trimmed)
+    return kept
+
+
 def rule_as_dict(rule: tuple) -> dict:
     protocol, from_port, to_port, source = rule
     return {"protocol": protocol, "from_port": from_port, "to_port": to_port, "source": source}
