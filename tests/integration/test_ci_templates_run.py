@@ -78,6 +78,8 @@ def test_the_github_workflow_runs_in_order_and_posts_one_report(tmp_path, pull_r
     assert "new finding(s) at or above high" in plan_output, log
     merge_output = run.step("report", "Merge and post")[0].output
     assert "failed:" in merge_output, log
+    assert "nexus ci: github comment: created (--comment-when changed) https://github.com/acme/shop/pull/7#" \
+        in merge_output and "nexus ci: github check run: created (" in merge_output, log
     [comment] = github.marked_comments(7)
     assert comment["body"].startswith(MARKER) and "shop-dev-aws" in comment["body"]
     assert github.token not in comment["body"]
@@ -111,6 +113,8 @@ def test_the_gitlab_job_runs_its_script_and_posts_one_note(tmp_path, pull_reques
         done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=folder,
                               env=environ, capture_output=True, text=True, timeout=900)
     assert done.returncode == 1, done.stdout + done.stderr     # the public bucket fails the gate
+    assert "nexus ci: gitlab comment: created (--comment-when changed) " \
+           "https://gitlab.example/acme/shop/-/merge_requests/3#note_" in done.stderr, done.stderr
     [note] = gitlab.marked_notes(3)
     assert "shop-dev-aws" in note["body"]
     assert all(seen.headers.get("private-token") == gitlab.token for seen in gitlab.requests)
