@@ -172,6 +172,7 @@ def _provenance_problems(source: SourceMap, where: tuple, entry: dict, *, requir
     """A price says how it was obtained, one way: read (`verified`) or worked out (`derived_from`)."""
     given = [kind for kind in ("verified", "derived_from") if kind in entry]
     if len(given) == 2 or (required and not given):
+        got = " and ".join(given) or "neither"
         return [source.problem(where, "expected either verified (the day it was read from the source) or "
-                                      f"derived_from (the rule that produced it), got {' and '.join(given) or 'neither'}")]
+                                      f"derived_from (the rule that produced it), got {got}")]
     return []
