@@ -165,7 +165,10 @@ def db_instance(resource: Resource, ctx: PricingContext) -> list[Charge]:
 def extended_support(resource: Resource, ctx: PricingContext, engine: str, instance_class: str,
                      copies: int) -> list[Charge]:
     """RDS Extended Support for an engine major version past its standard support, per vCPU-hour: the rate of
-    years 1-2 or of year 3, on the day of the estimate."""
+    years 1-2 or of year 3, on the day of the estimate. None when it is turned off (the engine is then upgraded
+    when standard support ends)."""
+    if resource.body.get("engine_lifecycle_support") == "open-source-rds-extended-support-disabled":
+        return []
     version = str(resource.body.get("engine_version") or "")
     major = ".".join(version.split(".")[:2 if engine == "mysql" else 1])
     starts = EXTENDED_SUPPORT_FROM.get((engine, major))

@@ -140,6 +140,9 @@ def test_rds_extended_support_is_charged_per_vcpu_for_old_engine_versions():
     assert "year 3" in year_three.line("aws_db_instance.old_mysql").charges[-1].description
     before = priced(resources, as_of=date(2024, 2, 1))
     assert "rds_extended_support" not in charges(before, "aws_db_instance.old_mysql")
+    opted_out = {"aws_db_instance": {"old": {**resources["aws_db_instance"]["old_mysql"],
+                                             "engine_lifecycle_support": "open-source-rds-extended-support-disabled"}}}
+    assert "rds_extended_support" not in charges(priced(opted_out), "aws_db_instance.old")
 
 
 def test_rds_gp3_iops_and_throughput_above_the_baseline_are_charged():
