@@ -168,6 +168,8 @@ def _markdown(result, show_all: bool) -> str:
     _secure_default_notes(lines.append, result, code=lambda address: f"`{address}`", bullet="- ")
     _derived_notes(lambda text: lines.append(text.replace("* Derived", "\\* Derived", 1)), result,
                    code=lambda where: f"`{where}`", bullet="- ")
+    if result.derived_prices:
+        lines.append("")          # the list ends here, not in the next paragraph
     _print_assumptions(lines.append, result)
     return "\n".join(lines) + "\n"
 
