@@ -17,6 +17,8 @@ A run is judged only when its baseline holds at least MIN_SAMPLES runs; under th
   way a slow drift that no single run shows is caught, confirmed when the median of the CONFIRM_RUNS runs from
   its onset is at least Z_THRESHOLD / 2 away (a few slow runs in a row are not a new level). The baseline then
   restarts from the shift (and waits for MIN_SAMPLES runs again): after a shift the old level is not normal.
+  Until the new level has WINDOW runs its MAD is at least the old level's: durations spread in proportion to
+  their level, so in log-seconds the spread carries over, and the MAD of 20 runs alone is a noisy estimate.
 - failure_rate: of the last RATE_WINDOW runs, k failed where the baseline rate p (Laplace-smoothed over the runs
   before, failures of earlier flagged episodes left out) makes k or more failures less likely than RATE_P_VALUE
   (binomial tail), with k >= 3. The flag clears after CLEAR_AFTER clean runs in a row.
@@ -123,8 +125,7 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
     baseline = Window()
     pending: list[tuple[Point, float, float, float, int]] = []  # beyond the threshold, side not yet known
     ewma = 0.0
-    excursion: list[Point] = []                                 # the current run of same-signed z-scores
-    excursion_side = True
+    excursion: list[tuple[int, float]] = []                     # (index, z) of the current same-signed run
     limit = EWMA_L * math.sqrt(EWMA_LAMBDA / (2 - EWMA_LAMBDA))
 
     def settle_pending() -> None:
@@ -132,6 +133,26 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
             verdicts.append(_spike(point, z, median, mad, n, unit))
         pending.clear()
 
+    def onset_of(excursion: list[tuple[int, float]]) -> int:
+        """Where the new level starts: the split of the excursion (runs on one side of the old median) that best
+        explains it as old level then new level, i.e. the k maximising (runs from k) x (mean z from k)^2; the
+        least-squares change point when the old level is known."""
+        best, best_score = excursion[-1][0], -1.0
+        for position, (index_of, _) in enumerate(excursion):
+            tail = [z_of for _, z_of in excursion[position:]]
+            score = len(tail) * (sum(tail) / len(tail)) ** 2
+            if score > best_score:
+                best, best_score = index_of, score
+        return best
+
+    def shift(onset: int, median: float, mad: float, n: int, reason: str) -> Window:
+        shifted = {point.run_id for point in points[onset:index + 1]}  # spikes since the onset: the new level
+        verdicts[:] = [v for v in verdicts if not (v.kind == "duration" and v.run_id in shifted)]
+        pending.clear()
+        verdicts.append(_shift(points[onset], points[onset:index + 1], median, mad, n, unit, reason))
+        return Window([math.log(max(point.value, 1e-3)) for point in points[onset:index + 1]])
+
+    carried_mad = 0.0
     for index, point in enumerate(points):
         x = math.log(max(point.value, 1e-3))
         n = len(baseline)
@@ -140,36 +161,31 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
             baseline.add(x)
             continue
         median, mad = baseline.robust()
+        if n < WINDOW:
+            mad = max(mad, carried_mad)
         spread = Z_THRESHOLD * mad / 0.6745
         bands.append(Band(point.run_id, point.at, point.value, math.exp(median), math.exp(median - spread),
                           math.exp(median + spread)))
         z = robust_z(x, median, mad)
-        excursion = [*excursion, point] if excursion and (z > 0) == excursion_side else [point]
-        excursion_side = z > 0
+        same_side = excursion and (z > 0) == (excursion[-1][1] > 0)
+        excursion = [*excursion, (index, z)] if same_side else [(index, z)]
         if abs(z) > Z_THRESHOLD:
             if pending and (pending[-1][1] > 0) != (z > 0):
                 settle_pending()
             pending.append((point, z, median, mad, n))
             if len(pending) == SHIFT_RUNS:
-                first = pending[0]
-                verdicts.append(_shift(first[0], pending, median, mad, n, unit,
-                                       f"{SHIFT_RUNS} runs in a row beyond ±{Z_THRESHOLD}"))
-                baseline = Window([math.log(max(p.value, 1e-3)) for p, *_ in pending])
-                pending.clear()
-                ewma, excursion = 0.0, []
+                baseline = shift(onset_of(excursion), median, mad, n,
+                                 f"{SHIFT_RUNS} runs in a row beyond ±{Z_THRESHOLD}")
+                ewma, excursion, carried_mad = 0.0, [], mad
             continue
         settle_pending()
         ewma = EWMA_LAMBDA * z + (1 - EWMA_LAMBDA) * ewma
-        if abs(ewma) > limit and _confirmed(points, index - len(excursion) + 1, median, mad):
-            onset = excursion[0]
-            shifted = {p.run_id for p in excursion}  # spikes since the onset were the new level showing
-            verdicts[:] = [v for v in verdicts if not (v.kind == "duration" and v.run_id in shifted)]
-            verdicts.append(_shift(onset, [(p, 0.0, median, mad, 0) for p in excursion], median, mad, n,
-                                   unit, f"EWMA of z {ewma:+.2f} beyond ±{limit:.2f}"))
-            baseline = Window([math.log(max(p.value, 1e-3)) for p in excursion])
-            ewma, excursion = 0.0, []
-            continue
         if abs(ewma) > limit:
+            onset = onset_of(excursion)
+            if _confirmed(points, onset, median, mad):
+                baseline = shift(onset, median, mad, n, f"EWMA of z {ewma:+.2f} beyond ±{limit:.2f}")
+                ewma, excursion, carried_mad = 0.0, [], mad
+                continue
             ewma = 0.0  # a drift that did not hold: the level did not move
         baseline.add(x)
     settle_pending()
@@ -189,8 +205,8 @@ def _spike(point: Point, z: float, median: float, mad: float, n: int, unit: str)
                    f"(MAD {mad:.3f} in log-{unit}, n={n}): robust z {z:+.1f} is beyond ±{Z_THRESHOLD}")
 
 
-def _shift(onset: Point, run: list, median: float, mad: float, n: int, unit: str, reason: str) -> Verdict:
-    new_level = statistics.median(p.value for p, *_ in run)
+def _shift(onset: Point, run: list[Point], median: float, mad: float, n: int, unit: str, reason: str) -> Verdict:
+    new_level = statistics.median(point.value for point in run)
     return Verdict(onset.run_id, "level_shift", onset.at, new_level, math.exp(median), mad, n, Z_THRESHOLD,
                    round(robust_z(math.log(max(new_level, 1e-3)), median, mad), 2),
                    f"level moved from a median of {math.exp(median):.1f}{unit} to {new_level:.1f}{unit} from "

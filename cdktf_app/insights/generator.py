@@ -10,7 +10,8 @@ that the generator injects what the insights must find, and records each as a la
     failure_rate  the same episode seen as a failure-rate rise (matched within a few runs of its start)
     storm         a run inside an infrastructure storm (most runs fail with a runner error): never an anomaly
 
-Background failures with known causes (a failed test, a registry timeout, OOM) are not labelled: they are normal
+Background failures with known causes (a failed test, a registry timeout, OOM, and in Deploy the real terraform
+failure texts the healing rules were written for) are not labelled: they are normal
 noise, and must not be flagged. Injections start after a warm-up of WARM_UP runs per job, so every label is
 findable once the minimum sample size is reached.
 """
@@ -22,6 +23,8 @@ import random
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+
+from ..healing.classifier import default_rules
 
 WORKFLOWS = {"CI": {"build": 120.0, "test": 300.0, "lint": 45.0}, "Deploy": {"plan": 90.0, "apply": 240.0}}
 SIGMA = 0.12
@@ -132,7 +135,7 @@ def generate(seed: int, runs_per_workflow: int = 400) -> History:
                 seconds *= plan.spikes[(name, index)]
                 labels.append(Label(str(run.id), "duration", subject))
             elif rng.random() < 0.015:
-                conclusion, log = "failure", _fill(rng, rng.choice(BACKGROUND_FAILURES))
+                conclusion, log = "failure", _background_failure(rng, workflow)
             if index is not None and (name, index) in plan.shifts:
                 labels.append(Label(str(run.id), "level_shift", subject))
             if flaky_job == name and conclusion == "success":
@@ -208,6 +211,14 @@ def _schedule(rng: random.Random, count: int) -> list[float]:
 def _duration(rng: random.Random, median: float, when: float) -> float:
     weekend = datetime.fromtimestamp(when, timezone.utc).weekday() >= 5
     return median * (0.92 if weekend else 1.0) * math.exp(rng.gauss(0, SIGMA))
+
+
+def _background_failure(rng: random.Random, workflow: str) -> str:
+    """A failure with a known cause: in Deploy, half the time a real terraform failure text (the samples of the
+    healing rules, measured or from Terragrunt's list), else one of BACKGROUND_FAILURES."""
+    if workflow == "Deploy" and rng.random() < 0.5:
+        return rng.choice([sample for rule in default_rules() for sample in rule.samples])
+    return _fill(rng, rng.choice(BACKGROUND_FAILURES))
 
 
 def _fill(rng: random.Random, template: str) -> str:
