@@ -115,14 +115,20 @@ class CIHistory:
                 _upsert(connection, ci_jobs, job_rows[first:first + BATCH])
         return len(set(keys) - existing)
 
-    def save_tests(self, results: list[TestResult]) -> int:
+    def save_tests(self, results: list[TestResult]) -> tuple[int, int]:
+        """Upserts test results; (results seen, results new)."""
         rows = [{"key": f"{r.run_id}:{r.suite}:{r.name}", "run_id": r.run_id, "suite": r.suite, "name": r.name,
                  "outcome": r.outcome, "seconds": r.seconds, "message": r.message} for r in results]
         unique = list({row["key"]: row for row in rows}.values())
+        new = 0
         with self.engine.begin() as connection:
             for first in range(0, len(unique), BATCH):
-                _upsert(connection, ci_tests, unique[first:first + BATCH])
-        return len(unique)
+                batch = unique[first:first + BATCH]
+                keys = [row["key"] for row in batch]
+                new += len(set(keys) - set(connection.execute(
+                    select(ci_tests.c.key).where(ci_tests.c.key.in_(keys))).scalars()))
+                _upsert(connection, ci_tests, batch)
+        return len(unique), new
 
     def cursor(self, source: str) -> float | None:
         with self.engine.connect() as connection:

@@ -1,7 +1,7 @@
 """A small REST client for the CI APIs: JSON, Link-header pages, and waits for a rate limit to reset.
 
 urllib of the standard library: the calls are plain GET/POST/PATCH with a token, and a redirect (GitHub sends
-logs through one) is followed as it is.
+logs through one) is followed without the token.
 """
 from __future__ import annotations
 
@@ -20,9 +20,12 @@ RETRIES = 3
 
 
 class RestClient:
-    def __init__(self, base_url: str, headers: dict[str, str], max_wait: float = 120.0, timeout: float = 30.0):
+    def __init__(self, base_url: str, headers: dict[str, str], credentials: dict[str, str] | None = None,
+                 max_wait: float = 120.0, timeout: float = 30.0):
         self.base_url = base_url.rstrip("/")
         self.headers = {"User-Agent": "nexus-insights", **headers}
+        # The token goes to the API only: a redirect (GitHub sends logs to a signed storage URL) leaves it behind.
+        self.credentials = credentials or {}
         self.max_wait = max_wait
         self.timeout = timeout
 
@@ -61,6 +64,8 @@ class RestClient:
             request = urllib.request.Request(url, method=method, headers={
                 **self.headers, **({"Content-Type": "application/json"} if body is not None else {})},
                 data=None if body is None else json.dumps(body).encode())
+            for name, value in self.credentials.items():
+                request.add_unredirected_header(name, value)
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     headers = dict(response.headers.items())

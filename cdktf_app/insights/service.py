@@ -98,8 +98,8 @@ def import_junit(project: Path, files: list[Path], run_id: str | None = None) ->
     """Test results of JUnit XML files, each under `run_id` (default: the file's name without .xml)."""
     results = [result for path in files for result in sources.junit_results(path, run_id or path.stem)]
     with RunStore(runs_url(project)) as store:
-        saved = CIHistory(store).save_tests(results)
-    return Imported("junit", saved, saved)
+        seen, new = CIHistory(store).save_tests(results)
+    return Imported("junit", seen, new)
 
 
 def load_insights(project: Path, since: str | None = None) -> Insights:

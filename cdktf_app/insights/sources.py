@@ -93,9 +93,8 @@ def github_from_dir(directory: Path, repo: str = "") -> Iterator[CIRun]:
 def github_client(api_url: str | None, token_env: str) -> RestClient:
     token = os.environ.get(token_env)
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    return RestClient(api_url or os.environ.get("GITHUB_API_URL") or GITHUB_API, headers)
+    return RestClient(api_url or os.environ.get("GITHUB_API_URL") or GITHUB_API, headers,
+                      {"Authorization": f"Bearer {token}"} if token else {})
 
 
 def github_from_api(client: RestClient, repo: str, since: float | None) -> Iterator[CIRun]:
@@ -160,7 +159,7 @@ def gitlab_from_dir(directory: Path, project: str = "") -> Iterator[CIRun]:
 
 def gitlab_client(api_url: str | None, token_env: str) -> RestClient:
     token = os.environ.get(token_env)
-    return RestClient(api_url or os.environ.get("CI_API_V4_URL") or GITLAB_API,
+    return RestClient(api_url or os.environ.get("CI_API_V4_URL") or GITLAB_API, {},
                       {"PRIVATE-TOKEN": token} if token else {})
 
 

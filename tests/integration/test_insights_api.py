@@ -110,6 +110,7 @@ class Api(BaseHTTPRequestHandler):
         if path.startswith(f"/repos/{REPO}/actions/jobs/") and parts[-1] == "logs":
             return self._send(302, {}, {"Location": f"/blobs/log-{parts[-2]}"})
         if path.startswith("/blobs/log-"):
+            assert "Authorization" not in self.headers, "the token followed the redirect to the log storage"
             job = next(job for run in self.history.runs for job in run.jobs if str(job.id) == path.split("-")[-1])
             return self._send(200, text=github_log(job))
         if path == f"/repos/{REPO}/issues":

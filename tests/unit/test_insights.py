@@ -22,7 +22,7 @@ from cdktf_app.insights.baselines import (MAD_FLOOR, MIN_SAMPLES, WINDOW, Point,
                                             failure_rate_verdicts)
 from cdktf_app.insights.generator import generate, write_github, write_gitlab
 from cdktf_app.insights.history import TABLES, CIHistory
-from cdktf_app.insights.service import import_github, import_gitlab, load_insights
+from cdktf_app.insights.service import import_github, import_gitlab, import_junit, load_insights
 from cdktf_app.insights.signatures import TemplateMiner, ci_rules, classify_log, load_rules, RULES_FILE
 from cdktf_app.runs import PhaseRecord, RunRecord, RunStore, runs_url
 
@@ -196,3 +196,25 @@ def test_the_rolling_window_keeps_the_median_and_mad_of_its_last_values():
         median = statistics.median(values)
         assert window.robust() == pytest.approx((median, max(statistics.median(abs(v - median) for v in values),
                                                                MAD_FLOOR)))
+
+
+def test_junit_results_are_imported_once(tmp_path):
+    (tmp_path / "report.xml").write_text(
+        '<testsuite name="orders"><testcase classname="t.orders" name="test_pay" time="0.25"/>'
+        '<testcase classname="t.orders" name="test_refund" time="1.5"><error message="boom">trace</error>'
+        '</testcase><testcase classname="t.orders" name="test_skip"><skipped/></testcase></testsuite>',
+        encoding="utf-8")
+    first = import_junit(tmp_path, [tmp_path / "report.xml"], "42")
+    second = import_junit(tmp_path, [tmp_path / "report.xml"], "42")
+    assert (first.runs, first.new, second.runs, second.new) == (3, 3, 3, 0)
+    with RunStore(runs_url(tmp_path)) as store:
+        stored = CIHistory(store).tests()
+    assert [(t.name, t.outcome, t.seconds, t.message) for t in stored] == [
+        ("test_pay", "passed", 0.25, None), ("test_refund", "error", 1.5, "boom"), ("test_skip", "skipped", 0.0, None)]
+
+
+def test_broken_junit_xml_is_a_usage_error_with_file_and_line(tmp_path):
+    (tmp_path / "report.xml").write_text("<testsuite>\n<testcase name='a'>\n</testsuite>\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["insights", "import", "junit", str(tmp_path / "report.xml"), "--project",
+                                      str(tmp_path)])
+    assert result.exit_code == 2 and f"{tmp_path / 'report.xml'}:3:" in result.output
