@@ -218,3 +218,15 @@ def test_broken_junit_xml_is_a_usage_error_with_file_and_line(tmp_path):
     result = CliRunner().invoke(cli, ["insights", "import", "junit", str(tmp_path / "report.xml"), "--project",
                                       str(tmp_path)])
     assert result.exit_code == 2 and f"{tmp_path / 'report.xml'}:3:" in result.output
+
+
+def test_nexus_runs_in_the_history_are_judged_without_an_import(tmp_path):
+    rng = random.Random(4)
+    with RunStore(runs_url(tmp_path)) as store:
+        for index in range(40):
+            store.save(nexus_run(index, 2.0 * math.exp(rng.gauss(0, 0.05)), rng.choice([3, 30])))
+        store.save(nexus_run(40, 12.0, 30))  # 360 s for 30 resources
+    result = CliRunner().invoke(cli, ["insights", "anomalies", "--project", str(tmp_path), "--output", "json"])
+    assert result.exit_code == 0, result.output
+    assert [(i["run_id"], i["kind"], i["subject"], i["source"]) for i in json.loads(result.output)] == [
+        ("run040", "duration", "shop/app/apply", "nexus")]
