@@ -55,7 +55,7 @@ class CiOptions:
     environment: str | None = None
     stacks: tuple[str, ...] = ()
     sandbox_url: str | None = None
-    fail_on: str = "high"
+    fail_on: str | None = None          # default: the head spec's compliance.gate
     report_dir: Path = Path("nexus-ci")
     out_dir: Path | None = None
     workers: int | None = None          # stacks planned at once; default: the machine's cores
@@ -78,12 +78,13 @@ def plan_and_check(spec: str | Path, options: CiOptions, reporter: Reporter | No
     """Run the whole pass and write report.md, nexus.sarif, junit.xml and summary.json to options.report_dir.
     Bad input raises (exit 2); a gate failure is a result with exit code 1; a tool that failed writes the outputs
     with outcome `error` and raises CiToolingFailed (exit 4)."""
-    if options.fail_on not in FAIL_ON:
+    if options.fail_on is not None and options.fail_on not in FAIL_ON:
         raise UsageError(f"--fail-on must be one of {', '.join(FAIL_ON)}, got '{options.fail_on}'")
     if options.base and options.base_ref:
         raise UsageError("give the base as --base FILE or --base-ref GIT_REF, not both")
     spec = Path(spec)
     head = load(spec)
+    options = replace(options, fail_on=options.fail_on or head.spec.compliance.gate)
     with tempfile.TemporaryDirectory(prefix="nexus-ci-base-") as scratch:
         base = _base_spec(spec, options, Path(scratch))
         return _run(spec, head, base, options, reporter or Reporter(), on_stage)
@@ -128,7 +129,9 @@ def _run(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOptio
         today = options.today or time.strftime("%Y-%m-%d")
         expired = [str(problem) for problem in expired_problems(head, _date(today))]
         on_stage("synth")
-        built = build(head, options.out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides).result
+        head_build = build(head, options.out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
+        built, remediation = head_build.result, head_build.remediation
+        remediated = [edit.describe() for edit in remediation.edits] if remediation and remediation.changed else []
         with tempfile.TemporaryDirectory(prefix="nexus-ci-base-out-") as base_out:
             base_built = (build(base, Path(base_out), allow_unsafe_overrides=options.allow_unsafe_overrides).result
                           if base else None)
@@ -145,7 +148,8 @@ def _run(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOptio
                 base_keys = _base_findings(base_built, worker) if base_built else None
                 findings = _findings(built, stacks, plans, worker)
             costs = _cost_change(base_built, built) if base_built else None
-        summary = _summary(spec, base, options, changes, expired, stacks, plans, findings, base_keys, costs, record)
+        summary = _summary(spec, options, changes, remediated, expired, stacks, plans, findings, base_keys, costs,
+                           record)
         record.outcome = "succeeded" if summary["outcome"] == "passed" else "blocked"
     except (DeployFailed, ScanError, ToolError) as failed:
         record.outcome, record.error_class = "failed", type(failed).__name__
@@ -280,7 +284,7 @@ def _findings(built: SynthResult, stacks: list[StackEntry], plans: dict[str, Sta
     return found
 
 
-def _summary(spec: Path, base: LoadedSpec | None, options: CiOptions, changes, expired: list[str],
+def _summary(spec: Path, options: CiOptions, changes, remediated: list[str], expired: list[str],
              stacks: list[StackEntry], plans: dict[str, StackPlan], findings: dict[str, list[Finding]],
              base_keys: set[tuple] | None, costs: CostDelta | None, record: RunRecord) -> dict:
     gate = options.fail_on
@@ -316,6 +320,8 @@ def _summary(spec: Path, base: LoadedSpec | None, options: CiOptions, changes, e
         "spec": str(spec), "base": str(options.base) if options.base else options.base_ref,
         "fail_on": gate, "sandbox": bool(options.sandbox_url),
         "spec_changes": [change.to_dict() for change in changes],
+        # compliance.auto_remediate edited the head spec before it was planned, as `nexus deploy` would
+        "remediated": remediated,
         "expired_suppressions": expired,
         "stacks": stack_rows,
         "findings": sorted(finding_rows, key=lambda row: (not row["new"], -SEVERITIES.index(row["severity"]),
@@ -362,6 +368,7 @@ def _error_summary(spec: Path, options: CiOptions, record: RunRecord, message: s
     return {"schema": "nexus.ci/v1", "nexus_version": __version__, "run_id": record.id, "outcome": "error",
             "error": message, "changed": True, "spec": str(spec),
             "base": str(options.base) if options.base else options.base_ref, "fail_on": options.fail_on,
-            "sandbox": bool(options.sandbox_url), "spec_changes": [], "expired_suppressions": [], "stacks": [],
+            "sandbox": bool(options.sandbox_url), "spec_changes": [], "remediated": [], "expired_suppressions": [],
+            "stacks": [],
             "findings": [], "cost": {"delta_monthly": 0.0, "partial": True},
             "totals": {"add": 0, "change": 0, "destroy": 0, "new_findings_at_gate": 0, "findings": 0}}

@@ -13,14 +13,16 @@ OUTCOME = {"passed": "✅ passed", "failed": "❌ failed", "error": "⚠️ erro
 CHANGE_LABEL = {"component_removed": "removed", "component_added": "added", "setting_changed": "changed",
                 "suppression_added": "suppression added", "suppression_removed": "suppression removed",
                 "override_added": "override added", "override_removed": "override removed",
-                "standards_changed": "standards", "gate_changed": "gate", "environments_changed": "environments",
+                "standards_changed": "standards", "gate_changed": "gate",
+                "auto_remediate_changed": "auto_remediate", "environments_changed": "environments",
                 "secrets_changed": "secrets"}
 
 
 def render_report(summary: dict, secrets: Secrets | None = None, limit: int = LIMIT) -> str:
     """The markdown of SUMMARY (the summary.json dict), redacted with SECRETS, at most LIMIT characters."""
     secrets = secrets or Secrets(())
-    sections = [_headline(summary), _destructive(summary), _spec_changes(summary), _expired(summary),
+    sections = [_headline(summary), _destructive(summary), _spec_changes(summary), _remediated(summary),
+                _expired(summary),
                 _new_findings(summary), _drift(summary), *(_stack_details(summary, row) for row in summary["stacks"])]
     footer = _footer(summary)
     kept: list[str] = []
@@ -87,6 +89,16 @@ def _spec_changes(summary: dict) -> str:
     lines += [f"- {CHANGE_LABEL[change['kind']]}: `{change['path']}` — {_cell(change['detail'])} "
               f"(`{change['file']}:{change['line'] or '?'}`)" for change in changes[:MAX_ITEMS]]
     return "\n".join(lines + _more(len(changes), "summary.json")) + "\n\n"
+
+
+def _remediated(summary: dict) -> str:
+    edits = summary.get("remediated") or []
+    if not edits:
+        return ""
+    lines = [f"### Fixed by compliance.auto_remediate before planning ({len(edits)})", "",
+             "The head spec was edited as `nexus deploy` would edit it; commit these fixes:", ""]
+    lines += [f"- `{_cell(edit)}`" for edit in edits[:MAX_ITEMS]]
+    return "\n".join(lines + _more(len(edits), "summary.json")) + "\n\n"
 
 
 def _expired(summary: dict) -> str:

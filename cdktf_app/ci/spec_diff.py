@@ -12,6 +12,7 @@ from ..spec.loader import LoadedSpec
 
 # Destructive kinds first: a reader should see what goes away before what is added.
 ORDER = ("component_removed", "suppression_added", "override_added", "standards_changed", "gate_changed",
+         "auto_remediate_changed",
          "environments_changed", "setting_changed", "component_added", "suppression_removed", "override_removed",
          "secrets_changed")
 
@@ -114,6 +115,9 @@ def _top_level(base: LoadedSpec, head: LoadedSpec) -> list[SpecChange]:
     if base.spec.compliance.gate != head.spec.compliance.gate:
         changes.append(_change("gate_changed", head, ("compliance", "gate"),
                                f"{base.spec.compliance.gate} -> {head.spec.compliance.gate}"))
+    if base.spec.compliance.auto_remediate != head.spec.compliance.auto_remediate:
+        changes.append(_change("auto_remediate_changed", head, ("compliance", "auto_remediate"),
+                               f"{base.spec.compliance.auto_remediate} -> {head.spec.compliance.auto_remediate}"))
     if base.spec.environments != head.spec.environments:
         changes.append(_change("environments_changed", head, ("environments",),
                                f"{', '.join(base.spec.environments)} -> {', '.join(head.spec.environments)}"))

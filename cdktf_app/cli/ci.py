@@ -38,8 +38,8 @@ def ci() -> None:
               show_default=True, help="Where report.md, nexus.sarif, junit.xml and summary.json are written.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Synth output directory of the head spec (default: cdktf.out beside it).")
-@click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]), default="high",
-              show_default=True, help="Fail (exit 1) on new findings at or above this severity.")
+@click.option("--fail-on", type=click.Choice(["low", "medium", "high", "critical", "never"]),
+              help="Fail (exit 1) on new findings at or above this severity (default: the spec's compliance.gate).")
 @POST
 @COMMENT_WHEN
 @click.option("--workers", type=click.IntRange(1, 64), metavar="N",

@@ -41,6 +41,7 @@ def project(tmp_path_factory):
     git(folder, "init", "-q")
     git(folder, "add", "nexus.yaml")
     git(folder, "commit", "-q", "-m", "base")
+    git(folder, "update-ref", "refs/remotes/origin/main", "HEAD")  # as a CI checkout of a pull request has it
     sandbox = start_sandbox(state_dir(folder), record=True)
     try:
         run(spec, DeployOptions(command="deploy", sandbox_url=sandbox.url, auto_approve=True, override_gate=True,
@@ -60,11 +61,12 @@ def plan_and_check(project, *arguments: str, json_log: bool = False):
     return CliRunner().invoke(cli, [*prefix, "ci", "plan-and-check", *arguments, "--sandbox"])
 
 
-def test_removed_component_passes_with_deletions_first_the_spec_line_and_the_drift(project):
-    report_dir = project / "removed"
-    result = plan_and_check(project, str(project / "nexus.yaml"), "--base-ref", "HEAD", "--report-dir",
-                            str(report_dir))
+def test_removed_component_passes_with_deletions_first_the_spec_line_and_the_drift(project, monkeypatch):
+    monkeypatch.chdir(project)
+    # the README's command, word for word
+    result = CliRunner().invoke(cli, "ci plan-and-check nexus.yaml --base-ref origin/main --sandbox".split())
     assert result.exit_code == 0, result.output
+    report_dir = project / "nexus-ci"
     summary = json.loads((report_dir / "summary.json").read_text())
     change = summary["spec_changes"][0]
     assert (change["kind"], change["path"], change["line"]) == ("component_removed", "components.jobs", 7)
@@ -112,8 +114,9 @@ def test_terraform_failing_is_a_tooling_failure_exit_4_with_the_outputs_written(
     assert ElementTree.parse(report_dir / "junit.xml").getroot().find("testsuite/testcase/error") is not None
 
 
-def test_matrix_lists_the_stacks_to_plan_as_a_github_actions_matrix(project):
-    result = CliRunner().invoke(cli, ["ci", "matrix", str(project / "nexus.yaml")])
+def test_matrix_lists_the_stacks_to_plan_as_a_github_actions_matrix(project, monkeypatch):
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, "ci matrix nexus.yaml".split())  # the README's command
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"include": [{"environment": "dev", "provider": "aws",
                                                       "stack": "cishop-dev-aws"}]}

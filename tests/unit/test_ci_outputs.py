@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ElementTree
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -106,11 +107,18 @@ def test_no_sensitive_value_reaches_any_output(tmp_path):
         assert name == JUNIT or "(sensitive)" in text, name
 
 
-def test_junit_has_a_plan_and_a_gate_case_per_stack_failing_where_new_findings_are():
+def test_fixes_auto_remediate_made_before_planning_are_listed_for_the_author_to_commit():
+    text = render_report(summary([stack_row("a-dev-aws")], [], remediated=[
+        "components.files.encrypted: true  (CKV_AWS_145, safe: encrypt with the stack key)"]))
+    assert "Fixed by compliance.auto_remediate before planning (1)" in text
+    assert "- `components.files.encrypted: true  (CKV_AWS_145, safe: encrypt with the stack key)`" in text
+
+
+def test_junit_has_a_plan_and_a_gate_case_per_stack_failing_where_new_findings_are(tmp_path):
     data = summary([stack_row("a-dev-aws"), stack_row("b-dev-aws", new_findings=1),
                     stack_row("c-dev-gcp", planned=False, status="not-planned", note="the sandbox is AWS only")],
                    [finding_row(1, stack="b-dev-aws", severity="high")], outcome="failed")
-    write_outputs(data, tmp_path := __import__("pathlib").Path(__import__("tempfile").mkdtemp()))
+    write_outputs(data, tmp_path)
     suite = ElementTree.parse(tmp_path / JUNIT).getroot().find("testsuite")
     cases = {(case.get("classname"), case.get("name")): case for case in suite.findall("testcase")}
     assert set(cases) == {(stack, stage) for stack in ("a-dev-aws", "b-dev-aws", "c-dev-gcp")
@@ -140,16 +148,18 @@ def test_spec_diff_names_each_change_with_its_line_removed_things_first(tmp_path
     assert diff_specs(None, head) == [] and diff_specs(head, head) == []
 
 
-def test_merge_joins_matrix_jobs_into_one_report_and_exits_as_the_worst(tmp_path):
-    first, second = tmp_path / "a", tmp_path / "b"
-    write_outputs(summary([stack_row("a-dev-aws", add=2)], []), first)
-    write_outputs(summary([stack_row("b-dev-aws", add=3, new_findings=1)], [finding_row(1, stack="b-dev-aws")],
-                          outcome="failed"), second)
-    result = CliRunner().invoke(cli, ["ci", "merge", str(first), str(second), "--report-dir", str(tmp_path / "m")])
+def test_merge_joins_matrix_jobs_into_one_report_and_exits_as_the_worst(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    first, second = Path("reports/payments-dev-aws"), Path("reports/payments-prod-aws")
+    write_outputs(summary([stack_row("payments-dev-aws", add=2)], []), first)
+    write_outputs(summary([stack_row("payments-prod-aws", add=3, new_findings=1)],
+                          [finding_row(1, stack="payments-prod-aws")], outcome="failed"), second)
+    # the README's command, word for word
+    result = CliRunner().invoke(cli, "ci merge reports/payments-dev-aws reports/payments-prod-aws".split())
     assert result.exit_code == 1, result.output
-    merged = json.loads((tmp_path / "m" / SUMMARY).read_text())
+    merged = json.loads(Path("nexus-ci", SUMMARY).read_text())
     assert merged["totals"]["add"] == 5 and merged["outcome"] == "failed"
-    assert [row["name"] for row in merged["stacks"]] == ["a-dev-aws", "b-dev-aws"]
-    assert "| `b-dev-aws` |" in (tmp_path / "m" / REPORT).read_text()
-    passed = CliRunner().invoke(cli, ["ci", "merge", str(first), "--report-dir", str(tmp_path / "one")])
+    assert [row["name"] for row in merged["stacks"]] == ["payments-dev-aws", "payments-prod-aws"]
+    assert "| `payments-prod-aws` |" in Path("nexus-ci", REPORT).read_text()
+    passed = CliRunner().invoke(cli, ["ci", "merge", str(first), "--report-dir", "one"])
     assert passed.exit_code == 0, passed.output
