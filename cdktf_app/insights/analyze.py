@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 
 from ..runs.record import RunRecord
-from .baselines import CLEAR_AFTER, MIN_SAMPLES, Band, Point, duration_verdicts, failure_rate_verdicts
+from .baselines import CLEAR_AFTER, MIN_SAMPLES, WINDOW, Band, Point, duration_verdicts, failure_rate_verdicts
 from .model import CIJob, CIRun
 from .signatures import TemplateMiner, classify_log, error_line
 
@@ -117,9 +117,10 @@ def analyze(ci_runs: list[CIRun], nexus_runs: list[RunRecord] = ()) -> Insights:
         flaky += flaky_state
         for (workflow, job, branch), series in sorted(_job_series(calm).items()):
             subject = f"{workflow}/{job}"
-            points = [Point(run.run_id, final.started_at or run.created_at, final.seconds) for run, final in series
-                      if final.conclusion == "success" and final.seconds is not None]
-            _judge_durations(findings, baselines, bands, points, subject, source, branch, "s")
+            passed = [final for _, final in series if final.conclusion == "success" and final.seconds is not None]
+            points = [Point(job.run_id, job.started_at, job.seconds) for job in passed]
+            for finding in _judge_durations(findings, baselines, bands, points, subject, source, branch, "s"):
+                finding.evidence = step_evidence(passed, finding.run_id)
             outcomes = [(Point(run.run_id, run.created_at, 0.0), final.conclusion == "failure")
                         for run, final in series]
             findings += [_finding(v, subject, source, branch) for v in failure_rate_verdicts(outcomes)]
@@ -233,11 +234,13 @@ def _job_series(runs: list[CIRun]) -> dict[tuple[str, str, str], list[tuple[CIRu
 
 
 def _judge_durations(findings, baselines, bands, points: list[Point], subject: str, source: str,
-                     branch: str | None, unit: str) -> None:
+                     branch: str | None, unit: str) -> list[Finding]:
+    """Adds the series' duration findings (and returns them), its band and its baseline."""
     if not points:
-        return
+        return []
     verdicts, judged = duration_verdicts(points, unit)
-    findings += [_finding(verdict, subject, source, branch) for verdict in verdicts]
+    added = [_finding(verdict, subject, source, branch) for verdict in verdicts]
+    findings += added
     bands[f"{source} {subject}" + (f"@{branch}" if branch else "")] = judged
     values = [point.value for point in points[-200:]]
     if len(values) >= MIN_SAMPLES:
@@ -245,6 +248,25 @@ def _judge_durations(findings, baselines, bands, points: list[Point], subject: s
         baselines.append(Baseline(subject, source, branch, len(values), median,
                                   statistics.quantiles(values, n=20, method="inclusive")[-1],
                                   statistics.median(abs(value - median) for value in values), unit))
+    return added
+
+
+def step_evidence(jobs: list[CIJob], run_id: str) -> str | None:
+    """The step of a flagged job that moved most (in seconds) against its own median over the runs before."""
+    index = next(i for i, job in enumerate(jobs) if job.run_id == run_id)
+    history: dict[str, list[float]] = defaultdict(list)
+    for job in jobs[max(0, index - WINDOW):index]:
+        for step in job.step_list():
+            if step.get("seconds"):
+                history[step["name"]].append(step["seconds"])
+    moved = [(abs(step["seconds"] - statistics.median(history[step["name"]])), step["name"], step["seconds"],
+              statistics.median(history[step["name"]]))
+             for step in jobs[index].step_list()
+             if step.get("seconds") and len(history[step["name"]]) >= MIN_SAMPLES]
+    if not moved:
+        return None
+    _, name, seconds, median = max(moved)
+    return f"step '{name}': {seconds:.0f}s against a median of {median:.0f}s"
 
 
 def _finding(verdict, subject: str, source: str, branch: str | None) -> Finding:

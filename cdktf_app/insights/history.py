@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 
-from sqlalchemy import JSON, Column, Float, Integer, String, Table, Text, select
+from sqlalchemy import JSON, Column, Float, Integer, String, Table, Text, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..runs.store import RunStore, metadata
@@ -146,8 +146,9 @@ class CIHistory:
             query = query.where(ci_runs.c.created_at >= since)
         with self.engine.connect() as connection:
             runs = {row.key: _run_from(row) for row in connection.execute(query)}
-            # steps stay in the table (JSON to decode for every job): no finding reads them yet
-            job_query = select(*[column for column in ci_jobs.columns if column.name != "steps"]) \
+            # steps as their stored text: decoding every job's JSON would cost more than the analysis itself
+            job_query = select(*[cast(column, Text).label("steps") if column.name == "steps" else column
+                                 for column in ci_jobs.columns]) \
                 .order_by(ci_jobs.c.run_key, ci_jobs.c.attempt, ci_jobs.c.key)
             for row in connection.execute(job_query):
                 run = runs.get(row.run_key)
@@ -212,4 +213,4 @@ def _run_from(row) -> CIRun:
 
 def _job_from(row, run: CIRun) -> CIJob:
     return CIJob(run.provider, run.repo, row.job_id, run.run_id, row.attempt, row.name, row.conclusion,
-                 row.started_at, row.finished_at, row.failure_reason, [], row.log)
+                 row.started_at, row.finished_at, row.failure_reason, [], row.log, row.steps)

@@ -1,6 +1,7 @@
 """CI runs and jobs as the insights read them, whichever CI they came from."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 
@@ -18,6 +19,10 @@ class CIJob:
     failure_reason: str | None = None  # GitLab's failure_reason
     steps: list[dict] = field(default_factory=list)  # name, conclusion, seconds
     log: str | None = None
+    steps_text: str | None = None  # read back: the steps as stored JSON, parsed only when a finding needs them
+
+    def step_list(self) -> list[dict]:
+        return json.loads(self.steps_text) if self.steps_text else self.steps
 
     @property
     def seconds(self) -> float | None:

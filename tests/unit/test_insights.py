@@ -89,6 +89,8 @@ def test_every_verdict_is_explained_with_its_numbers(imported):
         if item["kind"] in ("duration", "level_shift"):
             assert item["n"] >= MIN_SAMPLES and item["mad"] > 0 and item["threshold"] == 4.0, item
             assert f"{item['median']:.1f}s" in item["explanation"] and f"n={item['n']}" in item["explanation"]
+        if item["kind"] == "duration" and item["source"].startswith("github:"):  # GitLab jobs have no steps
+            assert item["evidence"].startswith("step 'Run ") and "against a median of" in item["evidence"], item
         if item["kind"] == "failure_rate":
             assert item["n"] >= MIN_SAMPLES and f"n={item['n']}" in item["explanation"]
 
