@@ -1,11 +1,104 @@
-"""`nexus drift` on the sandbox: one deploy for the module, then changes made outside Terraform with boto3."""
+"""`nexus drift` on the sandbox: one sandbox and one deploy for the module, then four changes made outside
+Terraform with boto3 (bucket encryption deleted, a 0.0.0.0/0 ingress rule, a tag changed, a queue deleted):
+reported exactly, scored, adopted (the tag) and reverted (the rest), verified with boto3."""
 from __future__ import annotations
 
-import pytest
+import json
+import re
+from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
+
+from cdktf_app.cli.main import cli
+from cdktf_app.deploy import DeployOptions, run
+from cdktf_app.drift import detect
+from cdktf_app.drift.fix import REVERT_OVERRIDE, revert
+from cdktf_app.healing import RetryPolicy
+from cdktf_app.layout import state_dir
+from cdktf_app.runs import RunStore, runs_url
+from cdktf_app.sandbox import start_sandbox, stop_sandbox
 from tests.helpers import sandbox_aws
 
 pytestmark = pytest.mark.terraform
+
+SPEC = """\
+apiVersion: nexus/v1
+name: drift
+providers:
+  aws:
+    region: eu-west-1
+tags:
+  owner: team-a   # who answers for it
+components:
+  net:
+    type: network
+    zones: 1
+    nat: false
+    flow_logs: false
+  files:
+    type: bucket   # the team's uploads
+  jobs:
+    type: queue
+  api:
+    type: service
+    image: nginx:1.27
+"""
+STACK = "drift-dev-aws"
+LINES = {"files": 14, "jobs": 16, "api": 18}
+QUICK = RetryPolicy(max_attempts=3, base_seconds=1.0, max_backoff_seconds=4.0, max_total_seconds=120)
+ENCRYPTION = "aws_s3_bucket_server_side_encryption_configuration.files_encryption"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("drift")
+    (directory / "nexus.yaml").write_text(SPEC, encoding="utf-8")
+    return directory
+
+
+@pytest.fixture(scope="module")
+def sandbox(project):
+    """The module's sandbox, recorded as the project's (as `nexus sandbox up` does), so `--sandbox` uses it."""
+    server = start_sandbox(state_dir(project), record=True)
+    yield server
+    stop_sandbox(state_dir(project), server)
+
+
+def options(url: str, **overrides) -> DeployOptions:
+    # The spec's service has no certificate (a plain HTTP listener): the gate has its own tests.
+    settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "override_gate": True,
+                "reason": "sandbox test: the gate has its own tests", "retry": QUICK, "aws_max_retries": 1}
+    return DeployOptions(**{**settings, **overrides})
+
+
+def state_ids(project: Path) -> dict[str, dict]:
+    state = json.loads((project / "cdktf.out" / "stacks" / STACK / f"terraform.{STACK}.sandbox.tfstate").read_text())
+    return {f"{r['type']}.{r['name']}": r["instances"][0]["attributes"] for r in state["resources"]
+            if r["mode"] == "managed"}
+
+
+@pytest.fixture(scope="module")
+def drifted(project, sandbox) -> dict[str, str]:
+    """Deployed once, then changed outside Terraform in four ways."""
+    assert run(project / "nexus.yaml", options(sandbox.url)).outcome == "succeeded"
+    ids = state_ids(project)
+    names = {"bucket": ids["aws_s3_bucket.files"]["bucket"], "group": ids["aws_security_group.api_lb_sg"]["id"],
+             "queue": ids["aws_sqs_queue.jobs"]["name"]}
+    s3, ec2, sqs = (sandbox_aws(client, sandbox.url) for client in ("s3", "ec2", "sqs"))
+    s3.delete_bucket_encryption(Bucket=names["bucket"])
+    tags = s3.get_bucket_tagging(Bucket=names["bucket"])["TagSet"]
+    s3.put_bucket_tagging(Bucket=names["bucket"], Tagging={"TagSet": [
+        {"Key": "owner", "Value": "team-b"} if tag["Key"] == "owner" else tag for tag in tags]})
+    ec2.authorize_security_group_ingress(GroupId=names["group"], IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=names["queue"])["QueueUrl"])
+    return names
+
+
+@pytest.fixture(scope="module")
+def detected(project, sandbox, drifted):
+    return detect(project / "nexus.yaml", options(sandbox.url, command="drift"))
 
 
 def test_group_rules_read_back_with_their_description_and_an_own_account_group(sandbox):
@@ -22,3 +115,61 @@ def test_group_rules_read_back_with_their_description_and_an_own_account_group(s
     rule = ec2.describe_security_group_rules(SecurityGroupRuleIds=[rule_id])["SecurityGroupRules"][0]
     assert rule["Description"] == "from the balancer"
     assert rule["ReferencedGroupInfo"]["GroupId"] == source and "UserId" not in rule["ReferencedGroupInfo"]
+    for group in (target, source):
+        ec2.delete_security_group(GroupId=group)
+    ec2.delete_vpc(VpcId=vpc)
+
+
+def test_drift_reports_exactly_the_four_changes_with_spec_lines_and_severities(detected, project):
+    items = {item.address: item for item in detected.report.items}
+    assert {address: (item.drift.action, item.line, item.spec_path) for address, item in items.items()} == {
+        ENCRYPTION: ("delete", LINES["files"], "components.files"),
+        "aws_s3_bucket.files": ("update", LINES["files"], "components.files"),
+        "aws_security_group.api_lb_sg": ("update", LINES["api"], "components.api"),
+        "aws_sqs_queue.jobs": ("delete", LINES["jobs"], "components.jobs")}
+    assert items[ENCRYPTION].severity in ("high", "critical")
+    assert "CKV_AWS_19" in [finding.check_id for finding in items[ENCRYPTION].broken]
+    assert items["aws_security_group.api_lb_sg"].severity in ("high", "critical")
+    assert items["aws_security_group.api_lb_sg"].drift.attributes[0].after == [
+        {"protocol": "tcp", "from_port": 22, "to_port": 22, "source": "0.0.0.0/0"}]
+    assert items["aws_s3_bucket.files"].severity == "low"
+    assert items["aws_s3_bucket.files"].drift.attribute_names == ("tags",)
+    with RunStore(runs_url(project)) as store:
+        record = store.get(detected.report.run_id)
+    assert (record.command, record.outcome, record.drifted) == ("drift", "drifted", 4)
+    assert record.drift_severities == detected.report.severities() and record.drift_severities[-1] == "low"
+
+
+def test_the_readme_example_prints_the_drift_and_exits_1(drifted, project, monkeypatch):
+    monkeypatch.chdir(project)
+    result = CliRunner().invoke(cli, ["drift", "nexus.yaml", "--sandbox"])
+    assert result.exit_code == 1, result.output
+    rows = [line for line in result.output.splitlines() if STACK in line and "│" in line]
+    assert len(rows) == 4 and re.search(r"critical|high", next(row for row in rows if "api_lb_sg" in row))
+    assert re.search(r"low .*aws_s3_bucket\.files .*changed: tags .*nexus\.yaml:14", result.output)
+    assert "4 resource(s) drifted" in result.output
+
+
+def test_adopt_writes_the_drifted_tag_into_the_spec_with_its_comments_kept(detected, project, monkeypatch):
+    from cdktf_app.drift.fix import adopt
+
+    adopted = adopt(detected, ("aws_s3_bucket.files",))
+    text = (project / "nexus.yaml").read_text()
+    assert "  files:\n    type: bucket   # the team's uploads\n    tags:\n      owner: team-b  # nexus drift: adopted\n" \
+        in text
+    assert "owner: team-a   # who answers for it" in text and [edit.path for edit in adopted.edits] == [
+        ("components", "files", "tags")]
+
+
+def test_revert_puts_back_what_the_spec_says(detected, drifted, project, sandbox):
+    record = revert(detected, options(sandbox.url))
+    assert record.outcome == "succeeded" and record.added == 2     # the queue and the encryption configuration
+    s3, ec2, sqs = (sandbox_aws(client, sandbox.url) for client in ("s3", "ec2", "sqs"))
+    rule = s3.get_bucket_encryption(Bucket=drifted["bucket"])["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert sqs.get_queue_url(QueueName=drifted["queue"])["QueueUrl"].endswith(drifted["queue"])
+    permissions = ec2.describe_security_groups(GroupIds=[drifted["group"]])["SecurityGroups"][0]["IpPermissions"]
+    assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in permissions] == [(80, ["10.0.0.0/16"])]
+    tags = {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=drifted["bucket"])["TagSet"]}
+    assert tags["owner"] == "team-b"              # adopted into the spec by the test before
+    assert not (project / "cdktf.out" / "stacks" / STACK / REVERT_OVERRIDE).exists()
