@@ -41,11 +41,11 @@ def referenced_addresses(stack: dict) -> set[str]:
     return found
 
 
-def sandbox_aws(client: str, url: str):
-    """A boto3 client of the sandbox at URL (region eu-west-1, moto's test credentials)."""
+def sandbox_aws(client: str, url: str, region: str = "eu-west-1"):
+    """A boto3 client of the sandbox at URL in REGION, with moto's test credentials."""
     import boto3
 
-    return boto3.client(client, endpoint_url=url, region_name="eu-west-1", aws_access_key_id="test",
+    return boto3.client(client, endpoint_url=url, region_name=region, aws_access_key_id="test",
                         aws_secret_access_key="test")
 
 
