@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import statistics
 from collections import defaultdict
 from pathlib import Path
@@ -232,3 +233,23 @@ def test_nexus_runs_in_the_history_are_judged_without_an_import(tmp_path):
     assert result.exit_code == 0, result.output
     assert [(i["run_id"], i["kind"], i["subject"], i["source"]) for i in json.loads(result.output)] == [
         ("run040", "duration", "shop/app/apply", "nexus")]
+
+
+def test_the_json_and_prometheus_reports(imported, tmp_path):
+    result = CliRunner().invoke(cli, ["insights", "report", "--project", str(imported), "--output", "json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert set(document) == {"anomalies", "counts", "flaky", "signatures", "baselines", "healing", "tests"}
+    assert document["counts"]["storm"] == 1 and len(document["anomalies"]) == sum(document["counts"].values())
+    assert {s["class"] for s in document["signatures"]} >= {"unknown", "infrastructure", "dependency-network"}
+    assert all(b["n"] >= MIN_SAMPLES and b["p95"] >= b["median"] for b in document["baselines"])
+    textfile = tmp_path / "insights.prom"
+    result = CliRunner().invoke(cli, ["insights", "report", "--project", str(imported), "--output", "prometheus",
+                                      "-o", str(textfile)])
+    assert result.exit_code == 0, result.output
+    lines = textfile.read_text().splitlines()
+    sample = re.compile(r'^(nexus_insights_[a-z0-9_]+)\{([a-z_]+="[^"\n]*",?)*\} [0-9.e+-]+$')
+    declared = {line.split()[2] for line in lines if line.startswith("# TYPE")}
+    assert all(sample.match(line) and sample.match(line).group(1) in declared
+               for line in lines if not line.startswith("#")), lines
+    assert any(line.startswith('nexus_insights_anomalies{source="') and 'kind="storm"} 1' in line for line in lines)
