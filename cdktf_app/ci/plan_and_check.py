@@ -8,6 +8,8 @@ redaction of all sensitive values the plans marked (cdktf_app.sensitive).
 """
 from __future__ import annotations
 
+import datetime
+import json
 import os
 import subprocess
 import tempfile
@@ -32,7 +34,7 @@ from ..healing import RetryPolicy
 from ..layout import stack_json
 from ..runs import RunRecord, RunStore, runs_url
 from ..sensitive import Secrets
-from ..spec.loader import LoadedSpec, load_spec_text
+from ..spec.loader import LoadedSpec
 from ..stacks.app import StackInfo
 from ..stacks.synth import SynthResult
 from ..workspace import load
@@ -62,7 +64,6 @@ class CiOptions:
     timeout: float | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     allow_unsafe_overrides: tuple[str, ...] = ()
-    today: str | None = None            # ISO date for expired suppressions (tests); default today
 
 
 @dataclass
@@ -126,8 +127,7 @@ def _run(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOptio
     summary: dict | None = None
     try:
         changes = diff_specs(base, head)
-        today = options.today or time.strftime("%Y-%m-%d")
-        expired = [str(problem) for problem in expired_problems(head, _date(today))]
+        expired = [str(problem) for problem in expired_problems(head, datetime.date.today())]
         on_stage("synth")
         head_build = build(head, options.out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
         built, remediation = head_build.result, head_build.remediation
@@ -158,20 +158,19 @@ def _run(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOptio
         _finish(record, store, summary)
         write_outputs(summary, options.report_dir, Secrets(secrets))
         raise CiToolingFailed(str(failed)) from None
+    except NexusError as error:
+        record.outcome, record.error_class = "failed", type(error).__name__
+        record.error_evidence = Secrets(secrets).cut_from(str(error).splitlines()[0])
+        _finish(record, store, None)
+        raise
     except BaseException:
-        record.outcome, record.error_class = ("failed" if summary is None else "cancelled"), "interrupted"
+        record.outcome, record.error_class = "cancelled", "interrupted"
         _finish(record, store, None)
         raise
     _finish(record, store, summary)
     markdown = write_outputs(summary, options.report_dir, Secrets(secrets))
     return CiResult(summary=summary, report_markdown=markdown, report_dir=options.report_dir,
                     exit_code=0 if summary["outcome"] == "passed" else 1)
-
-
-def _date(text: str):
-    import datetime
-
-    return datetime.date.fromisoformat(text)
 
 
 def _finish(record: RunRecord, store: RunStore, summary: dict | None) -> None:
@@ -204,12 +203,12 @@ def _stacks(built: SynthResult, base_built: SynthResult | None, options: CiOptio
         plannable = not options.sandbox_url or stack.provider == "aws"
         note = None if plannable else f"not planned: the sandbox is AWS only ({stack.provider}); checked as synthesized"
         entries.append(StackEntry(stack, status, plannable, note))
-    if base_built:
+    if base_built and not options.stacks:
         head_names = {stack.name for stack in built.stacks}
-        gone = select_stacks(base_built.stacks, (), options.environment) if not options.stacks else []
         entries += [StackEntry(stack, "removed", False, "in the base only: its resources are destroyed when the "
                                                         "head is deployed (plan the base to list them)")
-                    for stack in gone if stack.name not in head_names]
+                    for stack in base_built.stacks if stack.name not in head_names
+                    and (not options.environment or stack.environment == options.environment)]
     return entries
 
 
@@ -246,8 +245,6 @@ def _cost_change(base_built: SynthResult, built: SynthResult) -> CostDelta | Non
 def _without_expired(loaded: LoadedSpec) -> LoadedSpec:
     """The spec with expired suppressions left out: their findings count again (and the run reports them)
     instead of the check refusing to run."""
-    import datetime
-
     today = datetime.date.today()
     kept = [s for s in loaded.spec.compliance.suppressions
             if not (s.expires and datetime.date.fromisoformat(s.expires) < today)]
@@ -271,8 +268,6 @@ def _findings(built: SynthResult, stacks: list[StackEntry], plans: dict[str, Sta
         for entry in stacks:
             name = entry.info.name
             if name in plans:
-                import json
-
                 path = folder / f"{name}.json"
                 write_atomically(path, json.dumps(plans[name].plan), private=True)
                 try:
