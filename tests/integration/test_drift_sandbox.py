@@ -150,13 +150,13 @@ def test_the_readme_example_prints_the_drift_and_exits_1(drifted, project, monke
     assert "4 resource(s) drifted" in result.output
 
 
-def test_adopt_writes_the_drifted_tag_into_the_spec_with_its_comments_kept(detected, project, monkeypatch):
+def test_adopt_writes_the_drifted_tag_into_the_spec_with_its_comments_kept(detected, project):
     from cdktf_app.drift.fix import adopt
 
     adopted = adopt(detected, ("aws_s3_bucket.files",))
     text = (project / "nexus.yaml").read_text()
-    assert "  files:\n    type: bucket   # the team's uploads\n    tags:\n      owner: team-b  # nexus drift: adopted\n" \
-        in text
+    written = "  files:\n    type: bucket   # the team's uploads\n    tags:\n      owner: team-b  # nexus drift: adopted\n"
+    assert written in text
     assert "owner: team-a   # who answers for it" in text and [edit.path for edit in adopted.edits] == [
         ("components", "files", "tags")]
 
