@@ -155,8 +155,8 @@ def test_adopt_writes_the_drifted_tag_into_the_spec_with_its_comments_kept(detec
 
     adopted = adopt(detected, ("aws_s3_bucket.files",))
     text = (project / "nexus.yaml").read_text()
-    written = "  files:\n    type: bucket   # the team's uploads\n    tags:\n      owner: team-b  # nexus drift: adopted\n"
-    assert written in text
+    assert ("  files:\n    type: bucket   # the team's uploads\n"
+            "    tags:\n      owner: team-b  # nexus drift: adopted\n") in text
     assert "owner: team-a   # who answers for it" in text and [edit.path for edit in adopted.edits] == [
         ("components", "files", "tags")]
 
