@@ -22,16 +22,16 @@ def render_report(summary: dict, secrets: Secrets | None = None, limit: int = LI
     """The markdown of SUMMARY (the summary.json dict), redacted with SECRETS, at most LIMIT characters."""
     secrets = secrets or Secrets(())
     sections = [_headline(summary), _destructive(summary), _spec_changes(summary), _remediated(summary),
-                _expired(summary),
-                _new_findings(summary), _drift(summary), *(_stack_details(summary, row) for row in summary["stacks"])]
+                _expired(summary), _new_findings(summary), _drift(summary),
+                *(_stack_details(summary, row) for row in summary["stacks"])]
+    sections = [section for section in sections if section]
     footer = _footer(summary)
     kept: list[str] = []
     size = len(footer)
-    for index, section in enumerate(section for section in sections if section):
+    for index, section in enumerate(sections):
         text = secrets.cut_from(section)
-        if size + len(text) + len(_truncated(0)) > limit:
-            left = sum(1 for section in sections[index:] if section)
-            kept.append(_truncated(left))
+        if size + len(text) + len(_truncated(len(sections))) > limit:
+            kept.append(_truncated(len(sections) - index))
             break
         kept.append(text)
         size += len(text)

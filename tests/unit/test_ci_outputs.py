@@ -74,6 +74,8 @@ def test_a_report_over_the_limit_is_cut_at_a_section_with_a_pointer_to_the_artif
     text = render_report(many)
     assert len(text) <= LIMIT
     assert "Report shortened to fit a comment" in text and "summary.json, nexus.sarif" in text
+    left = int(text.split("Report shortened to fit a comment: ")[1].split(" ")[0])
+    assert text.count("<details>") + left == 150  # every stack's section is either shown or counted
     assert render_report(many, limit=10_000).count("<details>") < text.count("<details>")
 
 
