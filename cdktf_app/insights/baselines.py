@@ -29,6 +29,7 @@ import math
 import statistics
 from bisect import bisect_left, insort
 from collections import deque
+from datetime import datetime, timezone
 from dataclasses import dataclass
 
 Z_THRESHOLD = 4.0
@@ -38,6 +39,7 @@ SHIFT_RUNS = 3
 EWMA_LAMBDA = 0.25
 EWMA_L = 4.0
 CONFIRM_RUNS = 8
+SEASONAL_AFTER = 21 * 86400  # seconds of one level's history before runs are judged against their day type
 MAD_FLOOR = 0.01       # log-seconds: ~1% — a perfectly regular job would otherwise make every jitter infinite
 RATE_WINDOW = 10
 RATE_P_VALUE = 1e-3
@@ -114,6 +116,39 @@ class Window:
         return median, max(mad, MAD_FLOOR)
 
 
+def is_weekend(epoch: float) -> bool:
+    return datetime.fromtimestamp(epoch, timezone.utc).weekday() >= 5
+
+
+class Level:
+    """The runs of the current level: all of them, and apart by day type for the weekly rhythm."""
+
+    def __init__(self, points: list[Point] = ()):
+        self.all, self.by_day_type = Window(), {False: Window(), True: Window()}
+        self.since = points[0].at if points else None
+        for point in points:
+            self.add(point)
+
+    def __len__(self) -> int:
+        return len(self.all)
+
+    def add(self, point: Point) -> None:
+        x = math.log(max(point.value, 1e-3))
+        self.since = point.at if self.since is None else self.since
+        self.all.add(x)
+        self.by_day_type[is_weekend(point.at)].add(x)
+
+    def robust(self, at: float) -> tuple[float, float, bool]:
+        """Median and MAD to judge a run at `at` by, and whether the median is its day type's: once the level
+        has SEASONAL_AFTER of history and MIN_SAMPLES runs of that day type (Datadog's weekly seasonality
+        waits for three weeks too). The MAD stays that of all runs (the day types' own are of fewer runs)."""
+        median, mad = self.all.robust()
+        same = self.by_day_type[is_weekend(at)]
+        if at - self.since >= SEASONAL_AFTER and len(same) >= MIN_SAMPLES:
+            return same.robust()[0], mad, True
+        return median, mad, False
+
+
 def robust_z(value: float, median: float, mad: float) -> float:
     return 0.6745 * (value - median) / mad
 
@@ -122,15 +157,15 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
     """Spikes and level shifts in a series (oldest first); also the band each point was judged in."""
     verdicts: list[Verdict] = []
     bands: list[Band] = []
-    baseline = Window()
-    pending: list[tuple[Point, float, float, float, int]] = []  # beyond the threshold, side not yet known
+    baseline = Level()
+    pending: list[tuple] = []  # (point, z, median, mad, n, seasonal) beyond the threshold, side not yet known
     ewma = 0.0
     excursion: list[tuple[int, float]] = []                     # (index, z) of the current same-signed run
     limit = EWMA_L * math.sqrt(EWMA_LAMBDA / (2 - EWMA_LAMBDA))
 
     def settle_pending() -> None:
-        for point, z, median, mad, n in pending:
-            verdicts.append(_spike(point, z, median, mad, n, unit))
+        for point, z, median, mad, n, seasonal in pending:
+            verdicts.append(_spike(point, z, median, mad, n, unit, seasonal))
         pending.clear()
 
     def onset_of(excursion: list[tuple[int, float]]) -> int:
@@ -150,7 +185,7 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
         verdicts[:] = [v for v in verdicts if not (v.kind == "duration" and v.run_id in shifted)]
         pending.clear()
         verdicts.append(_shift(points[onset], points[onset:index + 1], median, mad, n, unit, reason))
-        return Window([math.log(max(point.value, 1e-3)) for point in points[onset:index + 1]])
+        return Level(points[onset:index + 1])
 
     carried_mad = 0.0
     for index, point in enumerate(points):
@@ -158,9 +193,9 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
         n = len(baseline)
         if n < MIN_SAMPLES:
             bands.append(Band(point.run_id, point.at, point.value, None, None, None))
-            baseline.add(x)
+            baseline.add(point)
             continue
-        median, mad = baseline.robust()
+        median, mad, seasonal = baseline.robust(point.at)
         if n < WINDOW:
             mad = max(mad, carried_mad)
         spread = Z_THRESHOLD * mad / 0.6745
@@ -172,7 +207,7 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
         if abs(z) > Z_THRESHOLD:
             if pending and (pending[-1][1] > 0) != (z > 0):
                 settle_pending()
-            pending.append((point, z, median, mad, n))
+            pending.append((point, z, median, mad, n, seasonal))
             if len(pending) == SHIFT_RUNS:
                 baseline = shift(onset_of(excursion), median, mad, n,
                                  f"{SHIFT_RUNS} runs in a row beyond ±{Z_THRESHOLD}")
@@ -187,7 +222,7 @@ def duration_verdicts(points: list[Point], unit: str = "s") -> tuple[list[Verdic
                 ewma, excursion, carried_mad = 0.0, [], mad
                 continue
             ewma = 0.0  # a drift that did not hold: the level did not move
-        baseline.add(x)
+        baseline.add(point)
     settle_pending()
     return verdicts, bands
 
@@ -199,9 +234,10 @@ def _confirmed(points: list[Point], onset: int, median: float, mad: float) -> bo
     return len(following) >= SHIFT_RUNS and abs(robust_z(statistics.median(following), median, mad)) > Z_THRESHOLD / 2
 
 
-def _spike(point: Point, z: float, median: float, mad: float, n: int, unit: str) -> Verdict:
+def _spike(point: Point, z: float, median: float, mad: float, n: int, unit: str, seasonal: bool) -> Verdict:
+    day_type = f" ({'weekend' if is_weekend(point.at) else 'weekday'} runs)" if seasonal else ""
     return Verdict(point.run_id, "duration", point.at, point.value, math.exp(median), mad, n, Z_THRESHOLD,
-                   round(z, 2), f"{point.value:.1f}{unit} against a median of {math.exp(median):.1f}{unit} "
+                   round(z, 2), f"{point.value:.1f}{unit} against a median of {math.exp(median):.1f}{unit}{day_type} "
                    f"(MAD {mad:.3f} in log-{unit}, n={n}): robust z {z:+.1f} is beyond ±{Z_THRESHOLD}")
 
 

@@ -19,16 +19,17 @@ from sqlalchemy import select
 from cdktf_app.cli.main import cli
 from cdktf_app.healing.classifier import default_rules
 from cdktf_app.insights.analyze import analyze_nexus
-from cdktf_app.insights.baselines import (MAD_FLOOR, MIN_SAMPLES, WINDOW, Point, Window, duration_verdicts,
-                                            failure_rate_verdicts)
+from cdktf_app.insights.baselines import (MAD_FLOOR, MIN_SAMPLES, WINDOW, Level, Point, Window, duration_verdicts,
+                                            failure_rate_verdicts, is_weekend)
 from cdktf_app.insights.generator import generate, write_github, write_gitlab
 from cdktf_app.insights.history import TABLES, CIHistory
 from cdktf_app.insights.service import import_github, import_gitlab, import_junit, load_insights
 from cdktf_app.insights.signatures import TemplateMiner, ci_rules, classify_log, load_rules, RULES_FILE
 from cdktf_app.runs import PhaseRecord, RunRecord, RunStore, runs_url
 
-# Tuned on seeds 7, 11 and 13; this one was first run after the thresholds were fixed.
-UNTUNED_SEED = 20261206
+# Tuned on seeds 7, 11, 13, 17, 19, 23 and 20261206 (the previous test seed: a false flag on it led to the change-
+# point onset); this one was first run after the rules were fixed.
+UNTUNED_SEED = 90210
 SCORED_KINDS = {"duration", "level_shift", "failure_rate", "signature", "flaky"}
 TOLERANT = {"level_shift", "failure_rate"}  # found within the next TOLERANCE main-branch runs of the workflow
 TOLERANCE = 8
@@ -253,3 +254,17 @@ def test_the_json_and_prometheus_reports(imported, tmp_path):
     assert all(sample.match(line) and sample.match(line).group(1) in declared
                for line in lines if not line.startswith("#")), lines
     assert any(line.startswith('nexus_insights_anomalies{source="') and 'kind="storm"} 1' in line for line in lines)
+
+
+def test_runs_are_judged_against_their_day_type_once_the_level_has_three_weeks():
+    monday = 1_788_739_200.0  # 2026-09-07, a Monday (UTC)
+    level = Level()
+    for hour in range(0, 28 * 24, 4):  # four weeks, a run every 4 hours; weekends at half the duration
+        at = monday + hour * 3600
+        level.add(Point(str(hour), at, 50.0 if is_weekend(at) else 100.0 * (1 + (hour % 3) / 100)))
+        if hour == 14 * 24:
+            assert level.robust(monday + 19 * 86400)[2] is False  # a Saturday after two weeks: overall median
+    median, _, seasonal = level.robust(monday + 33 * 86400)    # a Saturday after four weeks
+    assert seasonal and math.exp(median) == pytest.approx(50.0)
+    median, _, seasonal = level.robust(monday + 29 * 86400)    # a Tuesday
+    assert seasonal and math.exp(median) == pytest.approx(101.0)
