@@ -32,9 +32,9 @@ def base_environment(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def pull_request(tmp_path_factory) -> tuple[Path, str]:
-    """A repository (bare origin) whose main holds a `nexus init` project and whose branch `feature` makes its
-    bucket public: the origin and the head commit."""
+def pull_request(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """A repository (bare origin) whose main holds a `nexus init` project, whose branch `feature` makes its
+    bucket public and whose branch `typo` misspells a component type: the origin and the branches' heads."""
     work = tmp_path_factory.mktemp("pull-request")
     project = init_project(work / "shop").directory
     git = lambda *arguments: subprocess.run([*GIT, *arguments], cwd=project, check=True, capture_output=True,
@@ -46,29 +46,38 @@ def pull_request(tmp_path_factory) -> tuple[Path, str]:
     spec = project / "nexus.yaml"
     spec.write_text(spec.read_text().replace("    type: bucket    # S3", "    type: bucket\n    public: true  # S3"))
     git("commit", "--quiet", "-am", "a public bucket")
-    head = git("rev-parse", "HEAD")
+    heads = {"feature": git("rev-parse", "HEAD")}
+    git("checkout", "--quiet", "-b", "typo", "main")
+    spec.write_text(spec.read_text().replace("type: queue ", "type: queu "))
+    git("commit", "--quiet", "-am", "a spec that does not load")
+    heads["typo"] = git("rev-parse", "HEAD")
     subprocess.run(["git", "clone", "--quiet", "--bare", str(project), str(work / "origin.git")], check=True,
                    timeout=60)
-    return work / "origin.git", head
+    return work / "origin.git", heads
 
 
-def test_the_github_workflow_runs_in_order_and_posts_one_report(tmp_path, pull_request):
-    origin, head = pull_request
-    checked_out = subprocess.run(["git", "--git-dir", str(origin), "show", f"{head}:{WORKFLOW}"],
-                                 capture_output=True, text=True, check=True).stdout
-    assert checked_out == (repo_root() / WORKFLOW_TEMPLATE).read_text()      # nexus init wrote the template
+def run_github_workflow(tmp_path: Path, origin: Path, head: str, github: FakeGitHub):
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"number": 7, "pull_request": {"number": 7, "head": {"sha": head, "ref": "feature"},
                                                                "base": {"ref": "main"}}}))
+    environ = {**base_environment(tmp_path), "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": github.repository,
+               "GITHUB_API_URL": github.origin, "GITHUB_SERVER_URL": "https://github.com",
+               "GITHUB_EVENT_PATH": str(event), "GITHUB_BASE_REF": "main", "GITHUB_HEAD_REF": "feature",
+               "GITHUB_RUN_ID": "41", "GITHUB_SHA": "f" * 40, "GITHUB_EVENT_NAME": "pull_request"}
+    return run_workflow(repo_root() / WORKFLOW_TEMPLATE, origin=origin, head=head, work=tmp_path / "runner",
+                        environ=environ, secrets={"GITHUB_TOKEN": github.token},
+                        variables={"NEXUS_REPOSITORY": "acme/nexus"},
+                        stand_ins={"Install Nexus": f'echo "{BIN}" >> "$GITHUB_PATH"'})
+
+
+def test_the_github_workflow_runs_in_order_and_posts_one_report(tmp_path, pull_request):
+    origin, heads = pull_request
+    head = heads["feature"]
+    checked_out = subprocess.run(["git", "--git-dir", str(origin), "show", f"{head}:{WORKFLOW}"],
+                                 capture_output=True, text=True, check=True).stdout
+    assert checked_out == (repo_root() / WORKFLOW_TEMPLATE).read_text()      # nexus init wrote the template
     with FakeGitHub(lifetime=1200) as github:
-        environ = {**base_environment(tmp_path), "GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": github.repository,
-                   "GITHUB_API_URL": github.origin, "GITHUB_SERVER_URL": "https://github.com",
-                   "GITHUB_EVENT_PATH": str(event), "GITHUB_BASE_REF": "main", "GITHUB_HEAD_REF": "feature",
-                   "GITHUB_RUN_ID": "41", "GITHUB_SHA": "f" * 40, "GITHUB_EVENT_NAME": "pull_request"}
-        run = run_workflow(repo_root() / WORKFLOW_TEMPLATE, origin=origin, head=head, work=tmp_path / "runner",
-                           environ=environ, secrets={"GITHUB_TOKEN": github.token},
-                           variables={"NEXUS_REPOSITORY": "acme/nexus"},
-                           stand_ins={"Install Nexus": f'echo "{BIN}" >> "$GITHUB_PATH"'})
+        run = run_github_workflow(tmp_path, origin, head, github)
     log = "\n".join(f"[{step.job}] {step.name}: {step.outcome}\n{step.output}" for step in run.steps)
     # the bucket made public fails the gate: the stack's job and the report job fail, everything else ran
     assert run.job_results == {"stacks": "success", "plan": "failure", "report": "failure"}, log
@@ -93,8 +102,18 @@ def test_the_github_workflow_runs_in_order_and_posts_one_report(tmp_path, pull_r
     assert (run.artifacts / "nexus-stack-shop-dev-aws" / "summary.json").is_file()
 
 
+def test_a_spec_that_does_not_load_fails_the_stacks_job_and_posts_nothing(tmp_path, pull_request):
+    origin, heads = pull_request
+    with FakeGitHub() as github:
+        run = run_github_workflow(tmp_path, origin, heads["typo"], github)
+    assert run.job_results == {"stacks": "failure", "plan": "skipped", "report": "skipped"}
+    [matrix_step] = run.step("stacks", "Stacks to plan")
+    assert "components.jobs: unknown component type 'queu'" in matrix_step.output
+    assert github.requests == []
+
+
 def test_the_gitlab_job_runs_its_script_and_posts_one_note(tmp_path, pull_request):
-    origin, head = pull_request
+    origin, head = pull_request[0], pull_request[1]["feature"]
     job = yaml.safe_load(GITLAB_JOB.read_text())["nexus-plan-and-check"]
     assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
     folder = tmp_path / "build"
