@@ -64,9 +64,10 @@ class _RateLimitRetry(Retry):
 
 
 def environment_secrets(environ: Mapping[str, str]) -> Secrets:
-    """The values no request body may carry: those of secret-named variables (tokens, passwords, keys)."""
+    """The values no request body may carry: those of secret-named variables (tokens, passwords, keys, and
+    GitLab's CI_JOB_JWT, which no other name rule catches)."""
     return Secrets({value for name, value in environ.items()
-                    if SECRET_NAME.search(name) and len(value) >= SHORTEST_ENV_SECRET})
+                    if (SECRET_NAME.search(name) or "JWT" in name.upper()) and len(value) >= SHORTEST_ENV_SECRET})
 
 
 def redacted(value, secrets: Secrets):
