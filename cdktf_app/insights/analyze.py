@@ -18,6 +18,7 @@ from .signatures import TemplateMiner, classify_log, error_line
 STORM_JOB_SHARE = 0.8   # a run whose jobs failed this much (or more) is a mass failure
 STORM_WINDOW = 5        # ... and STORM_MIN of them within STORM_WINDOW consecutive runs of a repo is a storm
 STORM_MIN = 3
+BASELINE_RUNS = 200     # the baselines a report shows: a subject's recent runs of its current level
 NORMALISED_PHASES = ("apply", "destroy")  # their time grows with the resources they change: seconds per resource
 
 
@@ -119,8 +120,10 @@ def analyze(ci_runs: list[CIRun], nexus_runs: list[RunRecord] = ()) -> Insights:
             subject = f"{workflow}/{job}"
             passed = [final for _, final in series if final.conclusion == "success" and final.seconds is not None]
             points = [Point(job.run_id, job.started_at, job.seconds) for job in passed]
-            for finding in _judge_durations(findings, baselines, bands, points, subject, source, branch, "s"):
+            added, level_start = _judge_durations(findings, baselines, bands, points, subject, source, branch, "s")
+            for finding in added:
                 finding.evidence = step_evidence(passed, finding.run_id)
+            baselines += step_baselines(passed[level_start:][-BASELINE_RUNS:], subject, source, branch)
             outcomes = [(Point(run.run_id, run.created_at, 0.0), final.conclusion == "failure")
                         for run, final in series]
             findings += [_finding(v, subject, source, branch) for v in failure_rate_verdicts(outcomes)]
@@ -234,21 +237,43 @@ def _job_series(runs: list[CIRun]) -> dict[tuple[str, str, str], list[tuple[CIRu
 
 
 def _judge_durations(findings, baselines, bands, points: list[Point], subject: str, source: str,
-                     branch: str | None, unit: str) -> list[Finding]:
-    """Adds the series' duration findings (and returns them), its band and its baseline."""
+                     branch: str | None, unit: str) -> tuple[list[Finding], int]:
+    """Adds the series' duration findings, its band and the baseline of its current level (since its last level
+    shift); returns the findings added and where the current level starts."""
     if not points:
-        return []
+        return [], 0
     verdicts, judged = duration_verdicts(points, unit)
     added = [_finding(verdict, subject, source, branch) for verdict in verdicts]
     findings += added
     bands[f"{source} {subject}" + (f"@{branch}" if branch else "")] = judged
-    values = [point.value for point in points[-200:]]
-    if len(values) >= MIN_SAMPLES:
-        median = statistics.median(values)
-        baselines.append(Baseline(subject, source, branch, len(values), median,
-                                  statistics.quantiles(values, n=20, method="inclusive")[-1],
-                                  statistics.median(abs(value - median) for value in values), unit))
-    return added
+    shifts = {verdict.run_id for verdict in verdicts if verdict.kind == "level_shift"}
+    level_start = max((index for index, point in enumerate(points) if point.run_id in shifts), default=0)
+    baselines += filter(None, [_baseline([point.value for point in points[level_start:][-BASELINE_RUNS:]],
+                                         subject, source, branch, unit)])
+    return added, level_start
+
+
+def _baseline(values: list[float], subject: str, source: str, branch: str | None, unit: str) -> Baseline | None:
+    """Median, p95 and MAD of a subject's recent values; none under MIN_SAMPLES."""
+    if len(values) < MIN_SAMPLES:
+        return None
+    median = statistics.median(values)
+    return Baseline(subject, source, branch, len(values), median,
+                    statistics.quantiles(values, n=20, method="inclusive")[-1],
+                    statistics.median(abs(value - median) for value in values), unit)
+
+
+def step_baselines(jobs: list[CIJob], subject: str, source: str, branch: str) -> list[Baseline]:
+    """Per step of a job (GitHub reports steps; GitLab jobs have none): its baseline over the same runs."""
+    if len(jobs) < MIN_SAMPLES:
+        return []
+    seconds: dict[str, list[float]] = defaultdict(list)
+    for job in jobs:
+        for step in job.step_list():
+            if step.get("seconds") is not None:
+                seconds[step["name"]].append(step["seconds"])
+    return list(filter(None, [_baseline(values, f"{subject}/{name}", source, branch, "s")
+                              for name, values in seconds.items()]))
 
 
 def step_evidence(jobs: list[CIJob], run_id: str) -> str | None:

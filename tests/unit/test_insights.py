@@ -244,6 +244,8 @@ def test_the_json_and_prometheus_reports(imported, tmp_path):
     assert document["counts"]["storm"] == 1 and len(document["anomalies"]) == sum(document["counts"].values())
     assert {s["class"] for s in document["signatures"]} >= {"unknown", "infrastructure", "dependency-network"}
     assert all(b["n"] >= MIN_SAMPLES and b["p95"] >= b["median"] for b in document["baselines"])
+    steps = {b["subject"] for b in document["baselines"] if b["subject"].count("/") == 2}
+    assert ("CI/test/Run test" in steps) == (imported.name.startswith("github"))  # GitLab reports no steps
     textfile = tmp_path / "insights.prom"
     result = CliRunner().invoke(cli, ["insights", "report", "--project", str(imported), "--output", "prometheus",
                                       "-o", str(textfile)])
