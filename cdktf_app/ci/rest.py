@@ -81,9 +81,8 @@ def redacted(value, secrets: Secrets):
 
 @dataclass
 class Answer:
-    status: int
-    body: object
-    links: dict
+    body: object        # the JSON answer, None when there is none
+    links: dict         # the parsed `Link` header: {"next": {"url": ...}, ...}
 
 
 class RestClient:
@@ -117,7 +116,7 @@ class RestClient:
             raise PostingError(f"{method} {self._shown(url)}: no answer from {self.host} after "
                                f"{self.retries.attempts} attempts ({type(error).__name__})") from None
         if 200 <= response.status_code < 300:
-            return Answer(response.status_code, _json(response), response.links)
+            return Answer(_json(response), response.links)
         said = (f"{method} {self._shown(url)}: {self.host} answered {response.status_code} "
                 f"{_excerpt(response, self.secrets)}".rstrip())
         if response.status_code in (401, 403) and "Retry-After" not in response.headers:
