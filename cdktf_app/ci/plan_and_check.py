@@ -122,42 +122,18 @@ def _run(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOptio
                        started_at=time.time(), sandbox=bool(options.sandbox_url), nexus_version=__version__)
     store = RunStore(runs_url(head.base_dir))
     store.save(record)
-    findings: dict[str, list[Finding]] = {}
-    secrets: set[str] = set()
-    summary: dict | None = None
+    secrets: set[str] = set()  # filled by the plans as they come in, so even a failure's text is redacted
     try:
-        changes = diff_specs(base, head)
-        expired = [str(problem) for problem in expired_problems(head, datetime.date.today())]
-        on_stage("synth")
-        head_build = build(head, options.out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
-        built, remediation = head_build.result, head_build.remediation
-        remediated = [edit.describe() for edit in remediation.edits] if remediation and remediation.changed else []
-        with tempfile.TemporaryDirectory(prefix="nexus-ci-base-out-") as base_out:
-            base_built = (build(base, Path(base_out), allow_unsafe_overrides=options.allow_unsafe_overrides).result
-                          if base else None)
-            stacks = _stacks(built, base_built, options)
-            record.stacks = [entry.info.name for entry in stacks if entry.status == "changed"]
-            store.save(record)
-            plannable = [entry.info for entry in stacks if entry.status == "changed" and entry.plannable]
-            on_stage(f"plan {len(plannable)} stack(s)")
-            plans = {plan.stack: plan for plan in _plans(built, plannable, options, record, store, reporter)}
-            for plan in plans.values():
-                secrets |= plan.summary.sensitive_values
-            on_stage("check")
-            with CheckovWorker() as worker:
-                base_keys = _base_findings(base_built, worker) if base_built else None
-                findings = _findings(built, stacks, plans, worker)
-            costs = _cost_change(base_built, built) if base_built else None
-        summary = _summary(spec, options, changes, remediated, expired, stacks, plans, findings, base_keys, costs,
-                           record)
+        summary = _assess(spec, head, base, options, record, store, reporter, on_stage, secrets)
         record.outcome = "succeeded" if summary["outcome"] == "passed" else "blocked"
     except (DeployFailed, ScanError, ToolError) as failed:
-        record.outcome, record.error_class = "failed", type(failed).__name__
-        record.error_evidence = Secrets(secrets).cut_from(str(failed).splitlines()[0])
-        summary = _error_summary(spec, options, record, Secrets(secrets).cut_from(str(failed)))
+        message = Secrets(secrets).cut_from(str(failed))
+        record.outcome, record.error_class, record.error_evidence = "failed", type(failed).__name__, \
+            message.splitlines()[0]
+        summary = _error_summary(spec, options, record, message)
         _finish(record, store, summary)
         write_outputs(summary, options.report_dir, Secrets(secrets))
-        raise CiToolingFailed(str(failed)) from None
+        raise CiToolingFailed(message) from None
     except NexusError as error:
         record.outcome, record.error_class = "failed", type(error).__name__
         record.error_evidence = Secrets(secrets).cut_from(str(error).splitlines()[0])
@@ -171,6 +147,34 @@ def _run(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOptio
     markdown = write_outputs(summary, options.report_dir, Secrets(secrets))
     return CiResult(summary=summary, report_markdown=markdown, report_dir=options.report_dir,
                     exit_code=0 if summary["outcome"] == "passed" else 1)
+
+
+def _assess(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOptions, record: RunRecord,
+            store: RunStore, reporter: Reporter, on_stage: Callable[[str], None], secrets: set[str]) -> dict:
+    """Spec diff, builds, plans, checks and cost: the summary (summary.json's dict)."""
+    changes = diff_specs(base, head)
+    expired = [str(problem) for problem in expired_problems(head, datetime.date.today())]
+    on_stage("synth")
+    head_build = build(head, options.out_dir, allow_unsafe_overrides=options.allow_unsafe_overrides)
+    built, remediation = head_build.result, head_build.remediation
+    remediated = [edit.describe() for edit in remediation.edits] if remediation and remediation.changed else []
+    with tempfile.TemporaryDirectory(prefix="nexus-ci-base-out-") as base_out:
+        base_built = (build(base, Path(base_out), allow_unsafe_overrides=options.allow_unsafe_overrides).result
+                      if base else None)
+        stacks = _stacks(built, base_built, options)
+        record.stacks = [entry.info.name for entry in stacks if entry.status == "changed"]
+        store.save(record)
+        plannable = [entry.info for entry in stacks if entry.status == "changed" and entry.plannable]
+        on_stage(f"plan {len(plannable)} stack(s)")
+        plans = {plan.stack: plan for plan in _plans(built, plannable, options, record, store, reporter)}
+        for plan in plans.values():
+            secrets |= plan.summary.sensitive_values
+        on_stage("check")
+        with CheckovWorker() as worker:
+            base_keys = _base_findings(base_built, worker) if base_built else None
+            findings = _findings(built, stacks, plans, worker)
+        costs = _cost_change(base_built, built) if base_built else None
+    return _summary(spec, options, changes, remediated, expired, stacks, plans, findings, base_keys, costs, record)
 
 
 def _finish(record: RunRecord, store: RunStore, summary: dict | None) -> None:
