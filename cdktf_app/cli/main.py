@@ -111,7 +111,7 @@ def synth(obj: dict, spec: Path, out_dir: Path | None, no_cache: bool, allow_uns
 
     Also writes OUT/manifest.json (cdktn's), OUT/provenance.json (resource -> spec line) and OUT/nexus.json.
     With `compliance.auto_remediate: true` the safe fixes of `nexus check --fix` are applied to the spec first.
-    Every stack is checked against its provider's schema when the schemas are cached (`nexus validate --providers`).
+    Every stack is checked against its provider's schema, offline (`nexus validate --providers`).
     An unchanged spec reuses the previous output (a content hash of spec, Nexus and binding versions).
     """
     from ..build import build
@@ -121,7 +121,7 @@ def synth(obj: dict, spec: Path, out_dir: Path | None, no_cache: bool, allow_uns
     built = build(spec, out_dir, use_cache=not no_cache, allow_unsafe_overrides=allow_unsafe_overrides)
     if built.remediation is not None and built.remediation.changed:
         show_fix(built.remediation, obj)
-    check_synthesized(built.result, only_if_cached=True)
+    check_synthesized(built.result)
     render.synthesized(built.result, obj)
 
 

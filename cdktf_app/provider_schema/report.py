@@ -163,14 +163,10 @@ def _problem(message: str, spec_file: str, loaded: LoadedSpec | None, path: tupl
     return Problem(message=text, file=spec_file, line=line, column=column, path=dotted(path))
 
 
-def check_synthesized(result: SynthResult, *, store: SchemaStore | None = None,
-                      only_if_cached: bool = False) -> SchemaReport | None:
-    """Check what a synth wrote, raising for findings (see `SchemaReport.raise_for_problems`). With
-    `only_if_cached` (what `nexus synth` does by default) nothing is checked, and None returned, unless every
-    installed binding's schema is derived already: the check then costs a fraction of a second."""
+def check_synthesized(result: SynthResult, *, store: SchemaStore | None = None) -> SchemaReport:
+    """Check what a synth wrote, raising for findings (see `SchemaReport.raise_for_problems`). A schema not
+    derived yet is derived first (once per binding version; setup derives them all), never skipped."""
     store = store or SchemaStore()
-    if only_if_cached and not store.all_cached():
-        return None
     return check_out_dir(result.out_dir, provenance=result.provenance, loaded=result.loaded,
                          store=store).raise_for_problems()
 

@@ -79,10 +79,6 @@ class SchemaStore:
         """The providers whose schema this store has read so far."""
         return sorted(self._schemas)
 
-    def all_cached(self) -> bool:
-        """Every installed binding's schema is derived already: a check costs a few reads, no derivation."""
-        return all(self.is_cached(provider) for provider in self.bindings)
-
     def is_cached(self, provider: str) -> bool:
         binding = self.bindings.get(provider)
         return binding is not None and (provider in self._schemas or self.cache_file(binding).is_file())
