@@ -20,6 +20,11 @@
    an instance by that id (a `dbi-resource-id` filter): with a second instance in the sandbox it gets two, takes
    it for none, and fails the apply with "reading RDS DB Instance (...): couldn't find resource" (two
    environments of one spec, each with a database). Each instance gets its own id, as in AWS.
+8. CreateDBInstance drops the Performance Insights settings (ModifyDBInstance keeps them), and DescribeDBParameters
+   answers without each parameter's Source and ignores the Source filter; the provider keeps only `user`
+   parameters. So every plan after a deploy turned Performance Insights on again and added the parameter group's
+   parameters again, and `destroy --force-protected`, whose plan may change nothing but the protection, refused.
+   Both are kept and answered as AWS does.
 8. DescribeSecurityGroupRules leaves out the description of a rule whose source is a security group, and names
    that group with moto's account id as its owner: the sandbox's provider does not ask for its account
    (skip_requesting_account_id), so it reads every same-account reference as cross-account
@@ -225,6 +230,53 @@ def _unique_dbi_resource_ids() -> None:
     DBInstance.__init__ = create_with_its_own_id
 
 
+def _performance_insights_and_parameter_sources() -> None:
+    from moto.core.responses import ActionResult
+    from moto.rds.exceptions import DBParameterGroupNotFoundError
+    from moto.rds.models import DBInstance, DBParameterGroup
+    from moto.rds.responses import RDSResponse
+
+    create, modify = DBInstance.__init__, DBInstance.update
+
+    def keep_performance_insights(instance, given: dict) -> None:
+        """EnablePerformanceInsights in the request is PerformanceInsightsEnabled in the answer, with a key (the
+        storage key unless given) and a retention (7 days unless given) while it is on."""
+        if given.get("enable_performance_insights") is not None:
+            instance.performance_insights_enabled = bool(given["enable_performance_insights"])
+        for setting, default in (("performance_insights_kms_key_id", instance.kms_key_id),
+                                 ("performance_insights_retention_period", 7)):
+            value = given.get(setting) or getattr(instance, setting, None) or default
+            setattr(instance, setting, value if instance.performance_insights_enabled else None)
+
+    def create_with_performance_insights(self, *args, **kwargs) -> None:
+        create(self, *args, **kwargs)
+        self.performance_insights_enabled = False
+        keep_performance_insights(self, kwargs)
+
+    def modify_with_performance_insights(self, **kwargs) -> None:
+        modify(self, **kwargs)
+        keep_performance_insights(self, kwargs)
+
+    update = DBParameterGroup.update_parameters
+
+    def update_as_user(self, new_parameters) -> None:
+        update(self, [{**parameter, "Source": "user"} for parameter in new_parameters])
+
+    def describe_db_parameters(self) -> ActionResult:
+        name = self.params.get("DBParameterGroupName")
+        groups = self.backend.describe_db_parameter_groups({"db_parameter_group_name": name})
+        if not groups:
+            raise DBParameterGroupNotFoundError(name)
+        source = self.params.get("Source")
+        return ActionResult({"Parameters": [parameter for parameter in groups[0].parameters.values()
+                                            if source is None or parameter.get("Source") == source]})
+
+    DBInstance.__init__ = create_with_performance_insights
+    DBInstance.update = modify_with_performance_insights
+    DBParameterGroup.update_parameters = update_as_user
+    RDSResponse.describe_db_parameters = describe_db_parameters
+
+
 def _group_rule_reads() -> None:
     from moto.ec2.models.security_groups import SecurityGroupRule
 
@@ -251,6 +303,7 @@ def fill_gaps() -> None:
     _compact_redrive_policy()
     _group_rule_reads()
     _unique_dbi_resource_ids()
+    _performance_insights_and_parameter_sources()
 
 
 def main() -> None:

@@ -82,3 +82,28 @@ def test_each_database_instance_has_its_own_resource_id(sandbox):
     for name, resource_id in made.items():
         found = rds.describe_db_instances(Filters=[{"Name": "dbi-resource-id", "Values": [resource_id]}])
         assert [db["DBInstanceIdentifier"] for db in found["DBInstances"]] == [name]
+
+
+def test_performance_insights_and_parameter_sources_read_back_as_aws_answers(sandbox):
+    """The provider keeps only `user` parameters and compares Performance Insights with what it created: moto
+    dropped both, so every plan after a deploy changed the database (and destroy --force-protected refused)."""
+    rds = sandbox_aws("rds", sandbox.url)
+    rds.create_db_parameter_group(DBParameterGroupName="shop-pi", DBParameterGroupFamily="postgres17",
+                                  Description="shop")
+    rds.modify_db_parameter_group(DBParameterGroupName="shop-pi", Parameters=[
+        {"ParameterName": "log_connections", "ParameterValue": "1", "ApplyMethod": "pending-reboot"}])
+    user = rds.describe_db_parameters(DBParameterGroupName="shop-pi", Source="user")["Parameters"]
+    assert [(p["ParameterName"], p["Source"]) for p in user] == [("log_connections", "user")]
+    assert rds.describe_db_parameters(DBParameterGroupName="shop-pi", Source="system")["Parameters"] == []
+    key = sandbox_aws("kms", sandbox.url).create_key()["KeyMetadata"]["Arn"]
+    db = rds.create_db_instance(DBInstanceIdentifier="shop-pi-db", DBInstanceClass="db.m7g.large", Engine="postgres",
+                                MasterUsername="admin", MasterUserPassword="password1234", AllocatedStorage=20,
+                                StorageEncrypted=True, KmsKeyId=key, EnablePerformanceInsights=True,
+                                PerformanceInsightsKMSKeyId=key)["DBInstance"]
+    described = rds.describe_db_instances(DBInstanceIdentifier="shop-pi-db")["DBInstances"][0]
+    for answer in (db, described):
+        assert (answer["PerformanceInsightsEnabled"], answer["PerformanceInsightsKMSKeyId"],
+                answer["PerformanceInsightsRetentionPeriod"]) == (True, key, 7)
+    rds.modify_db_instance(DBInstanceIdentifier="shop-pi-db", EnablePerformanceInsights=False, ApplyImmediately=True)
+    assert rds.describe_db_instances(DBInstanceIdentifier="shop-pi-db")["DBInstances"][0][
+        "PerformanceInsightsEnabled"] is False
