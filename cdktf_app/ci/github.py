@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
-from .marked_comment import MARKER_PREFIX, Posted, PostOutcome, comment_body, upsert
-from .rest import Refused, RestClient, Retries, environment_secrets
+from ..rest import Refused, RestClient, Retries, environment_secrets
+from .marked_comment import MARKER_PREFIX, MAX_PAGES, Posted, PostOutcome, comment_body, upsert
 
 API_VERSION = "2022-11-28"
 CHECK_NAME = "nexus plan-and-check"
@@ -62,10 +62,9 @@ def context(environ: Mapping[str, str]) -> Context:
 def post(report_markdown: str, summary: dict, comment_when: str, environ: Mapping[str, str],
          retries: Retries) -> PostOutcome:
     where = context(environ)
-    client = RestClient(where.api_url, {"Authorization": f"Bearer {where.token}",
-                                        "Accept": "application/vnd.github+json",
-                                        "X-GitHub-Api-Version": API_VERSION},
-                        environment_secrets(environ), retries, host="GitHub")
+    client = RestClient(where.api_url, {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION},
+                        {"Authorization": f"Bearer {where.token}"}, environment_secrets(environ), retries,
+                        host="GitHub")
     body, truncated = comment_body(report_markdown, client.secrets, where.artifacts_url)
     if where.pull_request:
         comment = upsert(_IssueComments(client, where.repository, where.pull_request), body, comment_when, summary)
@@ -100,7 +99,8 @@ class _IssueComments:
         self.client, self.repository, self.number = client, repository, number
 
     def marked(self) -> int | None:
-        for comment in self.client.pages(f"/repos/{self.repository}/issues/{self.number}/comments?per_page=100"):
+        for comment in self.client.items(f"/repos/{self.repository}/issues/{self.number}/comments",
+                                         {"per_page": 100}, MAX_PAGES):
             if isinstance(comment, dict) and str(comment.get("body") or "").startswith(MARKER_PREFIX):
                 return comment["id"]
         return None
@@ -113,7 +113,7 @@ class _IssueComments:
 
     def _send(self, method: str, path: str, body: str) -> str | None:
         answer = self.client.request(method, path, {"body": body})
-        return answer.body.get("html_url") if isinstance(answer.body, dict) else None
+        return answer.get("html_url") if isinstance(answer, dict) else None
 
 
 def _check_run(client: RestClient, where: Context, check_summary: str, summary: dict) -> Posted:
@@ -128,7 +128,7 @@ def _check_run(client: RestClient, where: Context, check_summary: str, summary: 
             "output": {**output, "annotations": annotations[:ANNOTATIONS_PER_REQUEST]}})
     except Refused as refusal:
         return Posted("refused", refusal.with_hint("give the job `permissions: checks: write`"))
-    run_id, url = created.body.get("id"), created.body.get("html_url")
+    run_id, url = created.get("id"), created.get("html_url")
     for start in range(ANNOTATIONS_PER_REQUEST, len(annotations), ANNOTATIONS_PER_REQUEST):
         try:
             client.request("PATCH", f"/repos/{where.repository}/check-runs/{run_id}",

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from ..errors import UsageError
-from .marked_comment import MARKER_PREFIX, PostOutcome, comment_body, upsert
-from .rest import RestClient, Retries, environment_secrets
+from ..rest import RestClient, Retries, environment_secrets
+from .marked_comment import MARKER_PREFIX, MAX_PAGES, PostOutcome, comment_body, upsert
+
 
 @dataclass(frozen=True)
 class Context:
@@ -48,7 +49,7 @@ def context(environ: Mapping[str, str]) -> Context:
 def post(report_markdown: str, summary: dict, comment_when: str, environ: Mapping[str, str],
          retries: Retries) -> PostOutcome:
     where = context(environ)
-    client = RestClient(where.api_url, {where.token_header: where.token}, environment_secrets(environ), retries,
+    client = RestClient(where.api_url, {}, {where.token_header: where.token}, environment_secrets(environ), retries,
                         host="GitLab")
     body, truncated = comment_body(report_markdown, client.secrets, where.artifacts_url)
     return PostOutcome("gitlab", upsert(_MergeRequestNotes(client, where), body, comment_when, summary),
@@ -64,7 +65,8 @@ class _MergeRequestNotes:
         self.path = f"/projects/{where.project}/merge_requests/{where.merge_request}/notes"
 
     def marked(self) -> int | None:
-        for note in self.client.pages(f"{self.path}?per_page=100&sort=asc&order_by=created_at"):
+        for note in self.client.items(self.path, {"per_page": 100, "sort": "asc", "order_by": "created_at"},
+                                      MAX_PAGES):
             if isinstance(note, dict) and not note.get("system") \
                     and str(note.get("body") or "").startswith(MARKER_PREFIX):
                 return note["id"]
@@ -78,5 +80,5 @@ class _MergeRequestNotes:
 
     def _send(self, method: str, path: str, body: str) -> str | None:
         answer = self.client.request(method, path, {"body": body})
-        note_id = answer.body.get("id") if isinstance(answer.body, dict) else None
+        note_id = answer.get("id") if isinstance(answer, dict) else None
         return f"{self.where.merge_request_url}#note_{note_id}" if self.where.merge_request_url and note_id else None

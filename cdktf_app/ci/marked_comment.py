@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Protocol
 
+from ..rest import Refused
 from ..sensitive import Secrets
-from .rest import Refused
 
 MARKER = "<!-- nexus:plan-and-check -->"
 MARKER_PREFIX = "<!-- nexus:plan-and-check"
 BODY_LIMIT = 65_536
 COMMENT_WHEN = ("always", "changed", "failed")
+# A comment thread longer than this many pages (100 a page) is not searched further for Nexus's comment.
+MAX_PAGES = 50
 
 
 @dataclass(frozen=True)

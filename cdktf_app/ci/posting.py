@@ -11,9 +11,9 @@ import os
 from collections.abc import Mapping
 
 from ..errors import UsageError
+from ..rest import Retries
 from . import github, gitlab
 from .marked_comment import COMMENT_WHEN, Posted, PostOutcome
-from .rest import Retries
 
 TARGETS = ("github", "gitlab", "none")
 
@@ -22,7 +22,7 @@ def post_results(target: str, *, report_markdown: str, summary: dict, comment_wh
                  environ: Mapping[str, str] | None = None, retries: Retries = Retries()) -> PostOutcome:
     """Post the report to `target` per `comment_when`; the outcome says what was done and why.
 
-    UsageError (exit 2) for a bad target or a missing CI variable; PostingError (exit 4) when the host cannot
+    UsageError (exit 2) for a bad target or a missing CI variable; ApiError (exit 4) when the host cannot
     be reached or fails after the retries. A token the host refuses (401/403) is said in the outcome."""
     if target not in TARGETS:
         raise UsageError(f"--post: expected one of {', '.join(TARGETS)}, got {target!r}")

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from ..rest import RestClient
 from .analyze import Insights, final_jobs
 from .history import CIHistory, run_key
 from .model import CIRun
-from .rest import RestClient
 from .signatures import classify_log
 
 MAX_ATTEMPTS = 3          # a run is re-run while its attempt number is below this
@@ -93,21 +93,21 @@ def apply_healing(actions: list[Action], insights: Insights, client: RestClient,
     for action in actions:
         key = run_key("github", repo, action.run_id)
         if action.action == "rerun-failed-jobs":
-            client.send("POST", f"/repos/{repo}/actions/runs/{action.run_id}/rerun-failed-jobs", {})
+            client.request("POST", f"/repos/{repo}/actions/runs/{action.run_id}/rerun-failed-jobs", {})
             action.outcome = "requested"
         elif action.action == "open-issue":
             signature = signatures[action.signature]
             if open_issues is None:
-                open_issues = [issue for page in client.pages(f"/repos/{repo}/issues", {
-                    "state": "open", "labels": ISSUE_LABEL, "per_page": 100}) for issue in page]
+                open_issues = list(client.items(f"/repos/{repo}/issues", {
+                    "state": "open", "labels": ISSUE_LABEL, "per_page": 100}))
             body = issue_body(signature, repo)
             existing = next((issue for issue in open_issues if marker(signature.id) in (issue.get("body") or "")),
                             None)
             if existing:
-                client.send("PATCH", f"/repos/{repo}/issues/{existing['number']}", {"body": body})
+                client.request("PATCH", f"/repos/{repo}/issues/{existing['number']}", {"body": body})
                 action.action, action.outcome = "update-issue", f"updated #{existing['number']}"
             else:
-                created = client.send("POST", f"/repos/{repo}/issues", {
+                created = client.request("POST", f"/repos/{repo}/issues", {
                     "title": f"CI failure: {signature.failure_class} ({signature.id})", "body": body,
                     "labels": [ISSUE_LABEL]})
                 open_issues.append(created)

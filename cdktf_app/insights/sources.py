@@ -14,11 +14,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import UsageError
+from ..rest import RestClient, Retries
+from ..sensitive import Secrets
 from .model import CIJob, CIRun, TestResult
-from .rest import RestClient
 
 GITHUB_API = "https://api.github.com"
 GITLAB_API = "https://gitlab.com/api/v4"
+RETRIES = Retries(max_wait_seconds=120)     # an import may wait up to two minutes for a rate limit to reset
 CONCLUSIONS = {"success": "success", "failed": "failure", "canceled": "cancelled", "skipped": "skipped",
                "manual": "skipped"}
 
@@ -94,7 +96,8 @@ def github_client(api_url: str | None, token_env: str) -> RestClient:
     token = os.environ.get(token_env)
     headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
     return RestClient(api_url or os.environ.get("GITHUB_API_URL") or GITHUB_API, headers,
-                      {"Authorization": f"Bearer {token}"} if token else {})
+                      {"Authorization": f"Bearer {token}"} if token else {}, Secrets({token} if token else ()),
+                      RETRIES, host="GitHub")
 
 
 def github_from_api(client: RestClient, repo: str, since: float | None) -> Iterator[CIRun]:
@@ -160,7 +163,8 @@ def gitlab_from_dir(directory: Path, project: str = "") -> Iterator[CIRun]:
 def gitlab_client(api_url: str | None, token_env: str) -> RestClient:
     token = os.environ.get(token_env)
     return RestClient(api_url or os.environ.get("CI_API_V4_URL") or GITLAB_API, {},
-                      {"PRIVATE-TOKEN": token} if token else {})
+                      {"PRIVATE-TOKEN": token} if token else {}, Secrets({token} if token else ()), RETRIES,
+                      host="GitLab")
 
 
 def gitlab_from_api(client: RestClient, project: str, since: float | None) -> Iterator[CIRun]:
@@ -168,14 +172,12 @@ def gitlab_from_api(client: RestClient, project: str, since: float | None) -> It
     params = {"per_page": 100, "scope": "finished"}
     if since is not None:
         params["updated_after"] = datetime.fromtimestamp(since, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    for page in client.pages(f"/projects/{encoded}/pipelines", params):
-        for shape in page:
-            jobs = [job for jobs_page in client.pages(f"/projects/{encoded}/pipelines/{shape['id']}/jobs",
-                                                      {"include_retried": "true", "per_page": 100})
-                    for job in jobs_page]
-            traces = {str(job["id"]): client.text(f"/projects/{encoded}/jobs/{job['id']}/trace") for job in jobs
-                      if job.get("status") == "failed"}
-            yield gitlab_run(shape, project, jobs, traces)
+    for shape in client.items(f"/projects/{encoded}/pipelines", params):
+        jobs = list(client.items(f"/projects/{encoded}/pipelines/{shape['id']}/jobs",
+                                 {"include_retried": "true", "per_page": 100}))
+        traces = {str(job["id"]): client.text(f"/projects/{encoded}/jobs/{job['id']}/trace") for job in jobs
+                  if job.get("status") == "failed"}
+        yield gitlab_run(shape, project, jobs, traces)
 
 
 # --- JUnit XML ------------------------------------------------------------------------------------------------

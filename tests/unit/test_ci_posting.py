@@ -8,7 +8,7 @@ import pytest
 
 from cdktf_app.ci.marked_comment import BODY_LIMIT, MARKER
 from cdktf_app.ci.posting import post_results
-from cdktf_app.ci.rest import PostingError, Refused, Retries
+from cdktf_app.rest import ApiError, Refused, Retries
 from cdktf_app.errors import UsageError
 from tests.fixtures.ci.hosts import FakeGitHub, FakeGitLab
 
@@ -124,13 +124,13 @@ def test_a_5xx_and_a_secondary_rate_limit_are_retried(tmp_path):
 def test_failures_that_outlast_the_retries_are_tooling_errors(tmp_path):
     with FakeGitHub() as github:
         github.fail("GET", "/repos/", 503, times=10, message="Service Unavailable")
-        with pytest.raises(PostingError) as raised:
+        with pytest.raises(ApiError) as raised:
             post_github(github, tmp_path)
     assert raised.value.exit_code == 4
     assert len(github.requests) == FAST.attempts
     assert str(raised.value) == (f"GET {github.origin}/repos/acme/shop/issues/{PR}/comments?per_page=100: "
                                  "GitHub answered 503 (Service Unavailable)")
-    with pytest.raises(PostingError, match="no answer from GitHub after 3 attempts"):
+    with pytest.raises(ApiError, match="no answer from GitHub after 3 attempts"):
         post_github(github, tmp_path)   # stopped: nothing listens there any more
 
 
@@ -214,7 +214,7 @@ def test_a_next_page_on_another_host_is_not_followed(tmp_path):
         for index in range(101):
             github.add_comment(PR, f"remark {index}")
         github.other_origin = "http://127.0.0.2:9"
-        with pytest.raises(PostingError, match=r"to another host \(http://127.0.0.2:9\); not sending the token"):
+        with pytest.raises(ApiError, match=r"to another host \(http://127.0.0.2:9\); not sending the token"):
             post_github(github, tmp_path)
 
 
@@ -312,7 +312,7 @@ def test_a_rate_limit_waits_at_most_the_cap_and_outlasting_the_retries_is_no_ref
         github.fail("GET", "/repos/", 403, {"Retry-After": "3600"}, times=10,
                     message="You have exceeded a secondary rate limit")
         started = time.monotonic()
-        with pytest.raises(PostingError) as raised:
+        with pytest.raises(ApiError) as raised:
             post_github(github, tmp_path)
         waited = time.monotonic() - started
     assert not isinstance(raised.value, Refused)
@@ -325,6 +325,6 @@ def test_a_redirect_is_not_followed_with_the_token(tmp_path):
     with FakeGitHub() as github:
         github.fail("GET", f"/repos/acme/shop/issues/{PR}/comments", 301,
                     {"Location": "http://127.0.0.2:9/elsewhere"}, message="Moved Permanently")
-        with pytest.raises(PostingError, match="GitHub answered 301 \\(Moved Permanently\\)"):
+        with pytest.raises(ApiError, match="GitHub answered 301 \\(Moved Permanently\\)"):
             post_github(github, tmp_path)
     assert len(github.requests) == 1

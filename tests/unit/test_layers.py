@@ -19,7 +19,7 @@ FLOORS = [
     ("components", ["cdktf_app.components"]),
     ("stacks", ["cdktf_app.stacks"]),
     ("readers and runners", ["cdktf_app.inventory", "cdktf_app.tools", "cdktf_app.healing", "cdktf_app.runs",
-                             "cdktf_app.sandbox", "cdktf_app.provider_schema"]),
+                             "cdktf_app.sandbox", "cdktf_app.provider_schema", "cdktf_app.rest"]),
     ("workspace", ["cdktf_app.workspace"]),
     ("services", ["cdktf_app.compliance", "cdktf_app.visualize", "cdktf_app.cost", "cdktf_app.blueprints",
                   "cdktf_app.insights"]),
