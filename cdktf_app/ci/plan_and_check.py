@@ -34,7 +34,8 @@ from ..healing import RetryPolicy
 from ..layout import stack_json
 from ..runs import RunRecord, RunStore, runs_url
 from ..sensitive import Secrets
-from ..spec.loader import LoadedSpec
+from ..spec.loader import LoadedSpec, load_spec_text
+from ..spec.source import decode_spec, read_spec_bytes
 from ..stacks.app import StackInfo
 from ..stacks.synth import SynthResult
 from ..workspace import load
@@ -92,14 +93,21 @@ def plan_and_check(spec: str | Path, options: CiOptions, reporter: Reporter | No
 
 
 def _base_spec(spec: Path, options: CiOptions, scratch: Path) -> LoadedSpec | None:
+    """The base, loaded from a copy in SCRATCH: building it may apply auto_remediate's fixes, and those must
+    not edit the user's file. Problems are reported against the file the user named."""
     if options.base:
-        return load(options.base)
-    if not options.base_ref:
+        label, text = str(options.base), read_spec_text(Path(options.base))
+    elif options.base_ref:
+        label, text = f"{options.base_ref}:{spec.name}", spec_at_ref(spec, options.base_ref)
+    else:
         return None
-    text = spec_at_ref(spec, options.base_ref)
     copy = scratch / spec.name
     write_atomically(copy, text)
-    return load(copy)
+    return load_spec_text(text, label, copy)
+
+
+def read_spec_text(path: Path) -> str:
+    return decode_spec(read_spec_bytes(path), str(path))
 
 
 def spec_at_ref(spec: Path, ref: str) -> str:

@@ -39,7 +39,8 @@ def diff_specs(base: LoadedSpec | None, head: LoadedSpec) -> list[SpecChange]:
 
 
 def _file(loaded: LoadedSpec) -> str:
-    return loaded.path.as_posix() if loaded.path else "<spec>"
+    """The file as the user knows it: the path given, or `REF:nexus.yaml` for a base read from git."""
+    return loaded.source.file
 
 
 def _change(kind: str, loaded: LoadedSpec, where: tuple, detail: str) -> SpecChange:

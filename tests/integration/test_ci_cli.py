@@ -69,7 +69,9 @@ def test_removed_component_passes_with_deletions_first_the_spec_line_and_the_dri
     report_dir = project / "nexus-ci"
     summary = json.loads((report_dir / "summary.json").read_text())
     change = summary["spec_changes"][0]
-    assert (change["kind"], change["path"], change["line"]) == ("component_removed", "components.jobs", 7)
+    assert (change["kind"], change["path"], change["file"], change["line"]) == (
+        "component_removed", "components.jobs", "origin/main:nexus.yaml", 7)
+    assert "(`origin/main:nexus.yaml:7`)" in (report_dir / "report.md").read_text()
     [stack] = summary["stacks"]
     assert stack["destroy"] > 0 and "aws_sqs_queue.jobs" in stack["deleted"]
     report = (report_dir / "report.md").read_text()

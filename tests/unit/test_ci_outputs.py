@@ -141,11 +141,11 @@ def test_spec_diff_names_each_change_with_its_line_removed_things_first(tmp_path
                                             "overrides:\n  aws_s3_bucket.files: {force_destroy: true}\n"), "head.yaml")
     changes = [(c.kind, c.path, c.file, c.line) for c in diff_specs(base, head)]
     assert changes == [
-        ("component_removed", "components.jobs", "<spec>", 7),
-        ("suppression_added", "compliance.suppressions.0", "<spec>", 8),
-        ("override_added", "overrides.aws_s3_bucket.files", "<spec>", 13),
-        ("standards_changed", "compliance.standards", "<spec>", 6),
-        ("setting_changed", "components.files.public", "<spec>", 10),
+        ("component_removed", "components.jobs", "base.yaml", 7),
+        ("suppression_added", "compliance.suppressions.0", "head.yaml", 8),
+        ("override_added", "overrides.aws_s3_bucket.files", "head.yaml", 13),
+        ("standards_changed", "compliance.standards", "head.yaml", 6),
+        ("setting_changed", "components.files.public", "head.yaml", 10),
     ]
     assert diff_specs(None, head) == [] and diff_specs(head, head) == []
 
