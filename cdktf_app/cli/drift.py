@@ -29,6 +29,8 @@ DRIFT_FOUND = 1
 @click.option("--resource", "resources", multiple=True, metavar="ADDRESS",
               help="With --fix adopt: adopt only this resource's drift (e.g. aws_s3_bucket.files); repeatable.")
 @AUTO_APPROVE
+@click.option("--allow-destroy", is_flag=True, help="With --fix revert: allow a revert plan that deletes or "
+                                                    "replaces resources without asking (as nexus deploy).")
 @OVERRIDE_GATE
 @REASON
 @click.pass_obj
@@ -90,8 +92,9 @@ def _session(obj: dict, spec: Path, given: dict):
     interactive = sys.stdin.isatty() and not given.get("auto_approve")
     options = DeployOptions(
         command="drift", out_dir=given["out_dir"], stacks=given["stacks"], environment=given["environment"],
-        auto_approve=given["auto_approve"], override_gate=given["override_gate"], reason=given["reason"],
-        timeout=given["timeout"], stop_timeout=given["stop_timeout"],
+        auto_approve=given["auto_approve"], allow_destroy=given["allow_destroy"],
+        override_gate=given["override_gate"], reason=given["reason"], timeout=given["timeout"],
+        stop_timeout=given["stop_timeout"],
         allow_unsafe_overrides=given["allow_unsafe_overrides"], retry=RetryPolicy(max_attempts=given["max_attempts"]),
         confirm=(lambda question: click.confirm(question, default=False, err=True)) if interactive else None)
     loaded = load(spec)

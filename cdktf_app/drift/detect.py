@@ -51,7 +51,7 @@ def detect(spec, options: DeployOptions | None = None, reporter: Reporter | None
     with RunStore(runs_url(loaded.base_dir)) as store:
         store.save(record)
         try:
-            plans = plan_stacks(synthesized, stacks, options, record, store, reporter, plan_options=REFRESH_ONLY)
+            plans = _refresh_only_plans(synthesized, stacks, options, record, store, reporter or Reporter())
             report = _report(loaded, synthesized, plans)
             report.run_id = record.id
             record.drifted, record.drift_severities = report.drifted, report.severities()
@@ -71,6 +71,15 @@ def detect(spec, options: DeployOptions | None = None, reporter: Reporter | None
             record.finished_at = time.time()
             store.save(record)
     return Detected(report=report, synthesized=synthesized, plans=tuple(plans))
+
+
+def _refresh_only_plans(synthesized, stacks, options, record, store, reporter: Reporter) -> list[StackPlan]:
+    """The stacks' refresh-only plans; their counts (always +0 ~0 -0: nothing is planned) are not reported."""
+    reporter.plan = lambda stack, summary: None
+    try:
+        return plan_stacks(synthesized, stacks, options, record, store, reporter, plan_options=REFRESH_ONLY)
+    finally:
+        del reporter.plan
 
 
 def _report(loaded: LoadedSpec, synthesized: SynthResult, plans: list[StackPlan]) -> DriftReport:

@@ -28,3 +28,16 @@ def test_a_drifted_value_that_fails_the_gate_is_refused_and_the_spec_is_unchange
     assert "fail the gate" in str(refused.value) and "CKV_AWS_53" in str(refused.value)
     assert refused.value.exit_code == 1
     assert spec.read_text() == TINY_SPEC + "# kept as it is\n"
+
+
+def test_a_deletion_is_no_value_to_adopt_and_nothing_is_checked_or_written(tmp_path):
+    spec = write_spec(tmp_path, TINY_SPEC)
+    gone = ResourceDrift(address="aws_s3_bucket.files", resource_type="aws_s3_bucket", action="delete",
+                         addresses=("aws_s3_bucket.files",))
+    item = DriftItem(stack="tiny-dev-aws", drift=gone, severity="medium", file=str(spec), line=5,
+                     spec_path="components.files", component="files")
+    detected = Detected(report=DriftReport(spec_name="tiny", stacks=("tiny-dev-aws",), items=[item]),
+                        synthesized=synth(load(spec), tmp_path / "cdktf.out"), plans=())
+    with pytest.raises(AdoptRefused, match="deleted outside Terraform; a deletion is not a value to adopt"):
+        adopt(detected)
+    assert spec.read_text() == TINY_SPEC

@@ -1,6 +1,7 @@
 """`nexus drift` on the sandbox: one sandbox and one deploy for the module, then four changes made outside
 Terraform with boto3 (bucket encryption deleted, a 0.0.0.0/0 ingress rule, a tag changed, a queue deleted):
-reported exactly, scored, adopted (the tag) and reverted (the rest), verified with boto3."""
+reported exactly, scored, adopted (the tag) and reverted (the rest), verified with boto3. The commands are the
+README's, run in the project folder."""
 from __future__ import annotations
 
 import json
@@ -12,8 +13,7 @@ from click.testing import CliRunner
 
 from cdktf_app.cli.main import cli
 from cdktf_app.deploy import DeployOptions, run
-from cdktf_app.drift import detect
-from cdktf_app.drift.fix import REVERT_OVERRIDE, revert
+from cdktf_app.drift.fix import REVERT_OVERRIDE
 from cdktf_app.healing import RetryPolicy
 from cdktf_app.layout import state_dir
 from cdktf_app.runs import RunStore, runs_url
@@ -96,11 +96,6 @@ def drifted(project, sandbox) -> dict[str, str]:
     return names
 
 
-@pytest.fixture(scope="module")
-def detected(project, sandbox, drifted):
-    return detect(project / "nexus.yaml", options(sandbox.url, command="drift"))
-
-
 def test_group_rules_read_back_with_their_description_and_an_own_account_group(sandbox):
     """moto left out a group-sourced rule's description and named the group as another account's
     (`123456789012/sg-...`): right after a deploy every such rule looked drifted."""
@@ -120,50 +115,45 @@ def test_group_rules_read_back_with_their_description_and_an_own_account_group(s
     ec2.delete_vpc(VpcId=vpc)
 
 
-def test_drift_reports_exactly_the_four_changes_with_spec_lines_and_severities(detected, project):
-    items = {item.address: item for item in detected.report.items}
-    assert {address: (item.drift.action, item.line, item.spec_path) for address, item in items.items()} == {
-        ENCRYPTION: ("delete", LINES["files"], "components.files"),
-        "aws_s3_bucket.files": ("update", LINES["files"], "components.files"),
-        "aws_security_group.api_lb_sg": ("update", LINES["api"], "components.api"),
-        "aws_sqs_queue.jobs": ("delete", LINES["jobs"], "components.jobs")}
-    assert items[ENCRYPTION].severity in ("high", "critical")
-    assert "CKV_AWS_19" in [finding.check_id for finding in items[ENCRYPTION].broken]
-    assert items["aws_security_group.api_lb_sg"].severity in ("high", "critical")
-    assert items["aws_security_group.api_lb_sg"].drift.attributes[0].after == [
-        {"protocol": "tcp", "from_port": 22, "to_port": 22, "source": "0.0.0.0/0"}]
-    assert items["aws_s3_bucket.files"].severity == "low"
-    assert items["aws_s3_bucket.files"].drift.attribute_names == ("tags",)
-    with RunStore(runs_url(project)) as store:
-        record = store.get(detected.report.run_id)
-    assert (record.command, record.outcome, record.drifted) == ("drift", "drifted", 4)
-    assert record.drift_severities == detected.report.severities() and record.drift_severities[-1] == "low"
-
-
-def test_the_readme_example_prints_the_drift_and_exits_1(drifted, project, monkeypatch):
+def nexus(project: Path, monkeypatch, *arguments: str):
+    """A README command, run in the project folder."""
     monkeypatch.chdir(project)
-    result = CliRunner().invoke(cli, ["drift", "nexus.yaml", "--sandbox"])
+    return CliRunner().invoke(cli, list(arguments))
+
+
+def test_drift_reports_exactly_the_four_changes_with_spec_lines_and_severities(drifted, project, monkeypatch):
+    result = nexus(project, monkeypatch, "drift", "nexus.yaml", "--sandbox")
     assert result.exit_code == 1, result.output
-    rows = [line for line in result.output.splitlines() if STACK in line and "│" in line]
-    assert len(rows) == 4 and re.search(r"critical|high", next(row for row in rows if "api_lb_sg" in row))
-    assert re.search(r"low .*aws_s3_bucket\.files .*changed: tags .*nexus\.yaml:14", result.output)
-    assert "4 resource(s) drifted" in result.output
+    rows = {re.search(rf"{STACK}/(\S+)", line).group(1): [cell.strip() for cell in line.split("│")[1:-1]]
+            for line in result.output.splitlines() if f"{STACK}/" in line}
+    assert {address: row[2:4] for address, row in rows.items()} == {
+        ENCRYPTION: ["deleted outside Terraform", f"nexus.yaml:{LINES['files']} components.files"],
+        "aws_s3_bucket.files": ["changed: tags", f"nexus.yaml:{LINES['files']} components.files"],
+        "aws_security_group.api_lb_sg": ["changed: ingress", f"nexus.yaml:{LINES['api']} components.api"],
+        "aws_sqs_queue.jobs": ["deleted outside Terraform", f"nexus.yaml:{LINES['jobs']} components.jobs"]}
+    assert rows[ENCRYPTION][0] in ("high", "critical") and "CKV_AWS_19 (high)" in rows[ENCRYPTION][4]
+    assert rows["aws_security_group.api_lb_sg"][0] in ("high", "critical")
+    assert rows["aws_s3_bucket.files"][0] == "low"
+    with RunStore(runs_url(project)) as store:
+        record = store.list(1)[0]
+    assert (record.command, record.outcome, record.drifted) == ("drift", "drifted", 4)
+    assert record.drift_severities[-1] == "low" and record.drift_severities[0] in ("high", "critical")
 
 
-def test_adopt_writes_the_drifted_tag_into_the_spec_with_its_comments_kept(detected, project):
-    from cdktf_app.drift.fix import adopt
-
-    adopted = adopt(detected, ("aws_s3_bucket.files",))
+def test_adopt_writes_the_drifted_tag_into_the_spec_with_its_comments_kept(drifted, project, monkeypatch):
+    result = nexus(project, monkeypatch, "drift", "nexus.yaml", "--sandbox", "--fix", "adopt", "--resource",
+                   "aws_s3_bucket.files")
+    assert result.exit_code == 0, result.output
     text = (project / "nexus.yaml").read_text()
     assert ("  files:\n    type: bucket   # the team's uploads\n"
             "    tags:\n      owner: team-b  # nexus drift: adopted\n") in text
-    assert "owner: team-a   # who answers for it" in text and [edit.path for edit in adopted.edits] == [
-        ("components", "files", "tags")]
+    assert text.replace("    tags:\n      owner: team-b  # nexus drift: adopted\n", "") == SPEC
 
 
-def test_revert_puts_back_what_the_spec_says(detected, drifted, project, sandbox):
-    record = revert(detected, options(sandbox.url))
-    assert record.outcome == "succeeded" and record.added == 2     # the queue and the encryption configuration
+def test_revert_puts_back_what_the_spec_says(drifted, project, sandbox, monkeypatch):
+    result = nexus(project, monkeypatch, "drift", "nexus.yaml", "--sandbox", "--fix", "revert", "--auto-approve",
+                   "--override-gate", "--reason", "sandbox: no TLS certificate")
+    assert result.exit_code == 0, result.output
     s3, ec2, sqs = (sandbox_aws(client, sandbox.url) for client in ("s3", "ec2", "sqs"))
     rule = s3.get_bucket_encryption(Bucket=drifted["bucket"])["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
@@ -173,3 +163,6 @@ def test_revert_puts_back_what_the_spec_says(detected, drifted, project, sandbox
     tags = {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=drifted["bucket"])["TagSet"]}
     assert tags["owner"] == "team-b"              # adopted into the spec by the test before
     assert not (project / "cdktf.out" / "stacks" / STACK / REVERT_OVERRIDE).exists()
+    with RunStore(runs_url(project)) as store:
+        deploy = store.list(1)[0]
+    assert (deploy.command, deploy.outcome, deploy.added) == ("deploy", "succeeded", 2)  # queue, encryption
