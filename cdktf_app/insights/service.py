@@ -1,11 +1,14 @@
 """What the `nexus insights` commands call: imports into a project's run history, and the insights read back."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import UsageError
+from ..rest import ApiError, Refused
 from ..runs import RunStore, runs_url
 from ..runs.record import RunRecord
 from . import healing, sources
@@ -54,6 +57,17 @@ def _save(history: CIHistory, source: str, runs, since: float | None, incrementa
     return Imported(source, seen, new, since)
 
 
+@contextmanager
+def _api_answers() -> Iterator[None]:
+    """A refusal (401, 403) or a 404 from the API is bad input, the repository's name or the token: exit 2."""
+    try:
+        yield
+    except ApiError as error:
+        if isinstance(error, Refused) or error.status == 404:
+            raise UsageError(f"{error} (check the repository name and the token's access)") from None
+        raise
+
+
 def _resume(history: CIHistory, source: str) -> float | None:
     newest = history.cursor(source)
     return None if newest is None else newest - OVERLAP
@@ -74,7 +88,8 @@ def import_github(project: Path, repo: str | None = None, from_dir: Path | None 
         source = f"github:{repo}"
         start = parse_since(since) if since else _resume(history, source)
         client = sources.github_client(api_url, token_env)
-        return _save(history, source, sources.github_from_api(client, repo, start), start, incremental=True)
+        with _api_answers():
+            return _save(history, source, sources.github_from_api(client, repo, start), start, incremental=True)
 
 
 def import_gitlab(project: Path, gitlab_project: str | None = None, from_dir: Path | None = None,
@@ -90,8 +105,9 @@ def import_gitlab(project: Path, gitlab_project: str | None = None, from_dir: Pa
         source = f"gitlab:{gitlab_project}"
         start = parse_since(since) if since else _resume(history, source)
         client = sources.gitlab_client(api_url, token_env)
-        return _save(history, source, sources.gitlab_from_api(client, gitlab_project, start), start,
-                     incremental=True)
+        with _api_answers():
+            return _save(history, source, sources.gitlab_from_api(client, gitlab_project, start), start,
+                         incremental=True)
 
 
 def import_junit(project: Path, files: list[Path], run_id: str | None = None) -> Imported:
@@ -125,4 +141,5 @@ def heal_github(project: Path, repo: str, api_url: str | None = None, token_env:
         actions = healing.plan_healing(found, runs, repo, history, max_attempts)
         if not apply:
             return actions
-        return healing.apply_healing(actions, found, sources.github_client(api_url, token_env), repo, history)
+        with _api_answers():
+            return healing.apply_healing(actions, found, sources.github_client(api_url, token_env), repo, history)

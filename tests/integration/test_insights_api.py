@@ -275,3 +275,12 @@ def test_the_outcome_of_a_rerun_is_learned_from_the_next_import(api, tmp_path):
     assert "rerun-failed-jobs" not in [action["action"] for action in again]  # the run passed: nothing to heal
     assert {"failure_class": "dependency-network", "action": "rerun-failed-jobs", "succeeded": 1, "failed": 0,
             "pending": 0, "success_rate": 1.0} in report["healing"]
+
+
+def test_a_repository_the_api_does_not_know_is_bad_input(api, tmp_path):
+    result = CliRunner().invoke(cli, ["insights", "import", "github", "acme/nothing", "--api-url", api,
+                                      "--token-env", "LOOPBACK_TOKEN", "--project", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert (f"GET {api}/repos/acme/nothing/actions/runs?per_page=100&status=completed: GitHub answered 404 "
+            "(Not Found) (check the repository name and the token's access)") in result.output
+    assert TOKEN not in result.output
