@@ -97,18 +97,21 @@ def test_a_new_public_bucket_fails_the_gate_exit_1_json_summary_on_stdout(projec
     assert junit.find("testsuite/testcase[@name='gate']/failure") is not None
 
 
-def test_a_base_ref_without_the_spec_is_a_usage_error_exit_2(project):
+def test_a_base_ref_without_the_spec_or_an_unknown_stack_is_a_usage_error_exit_2(project):
     missing = plan_and_check(project, str(project / "nexus.yaml"), "--base-ref", "no-such-ref", "--report-dir",
                              str(project / "usage"))
     assert missing.exit_code == 2 and "--base-ref no-such-ref" in missing.output
     assert not (project / "usage").exists()
+    unknown = plan_and_check(project, str(project / "nexus.yaml"), "--stack", "cishop-dev-awz", "--report-dir",
+                             str(project / "usage"))
+    assert unknown.exit_code == 2 and "did you mean 'cishop-dev-aws'" in unknown.output
 
 
 def test_terraform_failing_is_a_tooling_failure_exit_4_with_the_outputs_written(project, monkeypatch):
     monkeypatch.setenv("NEXUS_TERRAFORM", "/bin/false")  # a terraform that fails every call
     report_dir = project / "broken"
-    result = plan_and_check(project, str(project / "nexus.yaml"), "--base-ref", "HEAD", "--report-dir",
-                            str(report_dir))
+    result = plan_and_check(project, str(project / "nexus.yaml"), "--base-ref", "HEAD", "--stack",
+                            "cishop-dev-aws", "--report-dir", str(report_dir))  # one matrix entry
     assert result.exit_code == 4, result.output
     summary = json.loads((report_dir / "summary.json").read_text())
     assert summary["outcome"] == "error" and "failed" in summary["error"]
