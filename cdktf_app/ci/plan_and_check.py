@@ -177,10 +177,12 @@ def _assess(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOp
         plans = {plan.stack: plan for plan in _plans(built, plannable, options, record, store, reporter)}
         for plan in plans.values():
             secrets |= plan.summary.sensitive_values
-        on_stage("check")
-        with CheckovWorker() as worker:
-            base_keys = _base_findings(base_built, worker) if base_built else None
-            findings = _findings(built, stacks, plans, worker)
+        base_keys, findings = None, {}
+        if plans or any(entry.status == "changed" and not entry.plannable for entry in stacks):
+            on_stage("check")
+            with CheckovWorker() as worker:
+                base_keys = _base_findings(base_built, worker) if base_built else None
+                findings = _findings(built, stacks, plans, worker)
         costs = _cost_change(base_built, built) if base_built else None
     return _summary(spec, options, changes, remediated, expired, stacks, plans, findings, base_keys, costs, record)
 
