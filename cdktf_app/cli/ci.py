@@ -127,7 +127,7 @@ def matrix_command(obj: dict, spec: Path, environment: str | None) -> None:
 
 
 @ci.command("merge")
-@click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("folders", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--report-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("nexus-ci"),
               show_default=True, help="Where the merged report.md, nexus.sarif, junit.xml and summary.json go.")
 @POST

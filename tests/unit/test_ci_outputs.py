@@ -165,3 +165,5 @@ def test_merge_joins_matrix_jobs_into_one_report_and_exits_as_the_worst(tmp_path
     assert "| `payments-prod-aws` |" in Path("nexus-ci", REPORT).read_text()
     passed = CliRunner().invoke(cli, ["ci", "merge", str(first), "--report-dir", "one"])
     assert passed.exit_code == 0, passed.output
+    missing = CliRunner().invoke(cli, ["ci", "merge", str(first), "reports/payments-stage-aws"])
+    assert missing.exit_code == 2 and "reports/payments-stage-aws/summary.json: no such file" in missing.output
