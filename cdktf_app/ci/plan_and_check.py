@@ -305,14 +305,14 @@ def _summary(spec: Path, options: CiOptions, changes, remediated: list[str], exp
                 for finding in findings.get(name, [])]
         finding_rows += rows
         new_at_gate = sum(1 for row in rows if row["new"] and not row["suppressed"] and _at_gate(row, gate))
-        summary = plan.summary if plan else None
+        counts = plan.summary if plan else None
         stack_rows.append({
             "name": name, "environment": entry.info.environment, "provider": entry.info.provider,
             "status": entry.status if plan or entry.status != "changed" else "not-planned",
             "planned": plan is not None, "note": entry.note,
-            "add": summary.add if summary else 0, "change": summary.change if summary else 0,
-            "destroy": summary.destroy if summary else 0,
-            "deleted": list(summary.delete) if summary else [], "replaced": list(summary.replace) if summary else [],
+            "add": counts.add if counts else 0, "change": counts.change if counts else 0,
+            "destroy": counts.destroy if counts else 0,
+            "deleted": list(counts.delete) if counts else [], "replaced": list(counts.replace) if counts else [],
             "cost_delta_monthly": _stack_cost(entry, plan, costs),
             "new_findings": new_at_gate, "findings": len([row for row in rows if not row["suppressed"]]),
             "drift": _drift(plan.plan) if plan else [],
