@@ -39,6 +39,7 @@ CASES = {
     "insights import junit": (["EXISTING"], 2), "insights anomalies": (["--since", "yesterday"], 2),
     "insights report": (["--output", "xml"], 2), "insights heal github": (["not-a-repo"], 2),
     "insights generate": (["--runs", "0", "--out", "x"], 2),
+    "drift": (["bad.yaml"], 2), "cost catalogue refresh": (["--cloud", "nope"], 2),
 }
 
 
