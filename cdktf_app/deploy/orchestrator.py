@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +48,7 @@ PLAN_JSON = ".nexus-plan.json"
 # What `nexus drift` plans: what changed outside Terraform only, without taking the lock (nothing is written).
 REFRESH_ONLY = ("-refresh-only", "-detailed-exitcode", "-lock=false")
 UNPROTECT_PLAN = "nexus-unprotect.tfplan"
+RUN_OVERRIDE_FILE = "nexus_run_override.tf.json"
 PHASE_TIMEOUTS = {"init": 300.0, "plan": 900.0, "show": 120.0, "apply": 3600.0, "state": 120.0}
 APPLIED = {"Creation complete after": "added", "Modifications complete after": "changed",
            "Destruction complete after": "destroyed"}
@@ -72,6 +73,10 @@ class DeployOptions:
     stop_timeout: float = DEFAULT_STOP_TIMEOUT  # Ctrl-C/SIGTERM: seconds terraform gets to stop cleanly
     plan_dir: Path | None = None  # plan: keep each stack's saved plan and its JSON here (0600 files, 0700 folder)
     force_protected: bool = False  # destroy: turn deletion protection off on the protected resources first
+    # stack -> Terraform JSON laid over that stack for this run only (`nexus drift --fix revert`: a security
+    # group's rules without those added outside Terraform); removed after the stack, and before it if a killed
+    # run left it
+    run_overrides: Mapping[str, dict] = field(default_factory=dict)
 
 
 class Reporter:
@@ -315,6 +320,9 @@ def _record_failure(record: RunRecord, classification: Classification, secrets: 
 def _run_stack(run_: _Run, stack: StackInfo) -> None:
     stack_dir = _prepare(run_, stack)
     try:
+        if stack.name in run_.options.run_overrides:
+            write_atomically(stack_dir / RUN_OVERRIDE_FILE,
+                             json.dumps(run_.options.run_overrides[stack.name], indent=2, sort_keys=True) + "\n")
         if stack.name in run_.lift:
             _healed(run_, stack.name, "unprotect", lambda attempt: _lift_protection(run_, stack, stack_dir, attempt))
         approved: list[bool] = []
@@ -322,6 +330,7 @@ def _run_stack(run_: _Run, stack: StackInfo) -> None:
                 lambda attempt: _plan_and_apply(run_, stack, stack_dir, attempt, approved))
     finally:
         (stack_dir / UNPROTECT_FILE).unlink(missing_ok=True)  # protection is off only for this destroy
+        (stack_dir / RUN_OVERRIDE_FILE).unlink(missing_ok=True)
 
 
 def _prepare(run_: _Run, stack: StackInfo) -> Path:
@@ -331,8 +340,10 @@ def _prepare(run_: _Run, stack: StackInfo) -> Path:
     stack_dir = run_.out_dir / "stacks" / stack.name
     if stack.name in run_.initialized:
         return stack_dir
-    # left by a run that was killed: a later deploy must never run with the protection turned off
+    # left by a run that was killed: a later deploy must never run with the protection turned off, nor with
+    # another run's overrides
     (stack_dir / UNPROTECT_FILE).unlink(missing_ok=True)
+    (stack_dir / RUN_OVERRIDE_FILE).unlink(missing_ok=True)
     if run_.options.sandbox_url:
         write_provider_override(stack_dir, run_.options.sandbox_url, max_retries=run_.options.aws_max_retries)
         _refuse_a_real_backend(stack_dir, run_.options.sandbox_url)

@@ -13,7 +13,6 @@ would fail the gate where it passed before is refused, and nothing is written.
 """
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +31,6 @@ from .changes import INSTANCE_KEY, WATCHED_COMPUTED, without_rules
 from .detect import Detected
 from .report import DriftItem
 
-REVERT_OVERRIDE = "nexus_drift_revert_override.tf.json"
 ADOPT_MARKER = "nexus drift"
 ADOPTED = "adopted"
 TAGS = ("tags", "tags_all")
@@ -54,17 +52,9 @@ class Adopted:
 
 def revert(detected: Detected, options: DeployOptions, reporter: Reporter | None = None) -> RunRecord:
     """Deploy the spec over the drift (see the module docstring); the deploy's run record."""
-    written = []
-    try:
-        for stack, override in rule_overrides(detected).items():
-            path = detected.synthesized.stack_dir(stack) / REVERT_OVERRIDE
-            write_atomically(path, json.dumps(override, indent=2, sort_keys=True) + "\n")
-            written.append(path)
-        loaded = detected.synthesized.loaded  # the spec file as it is now (an adoption may have changed it)
-        return run(loaded.path or loaded, replace(options, command="deploy"), reporter)
-    finally:
-        for path in written:
-            path.unlink(missing_ok=True)
+    loaded = detected.synthesized.loaded  # the spec file as it is now (an adoption may have changed it)
+    return run(loaded.path or loaded, replace(options, command="deploy", run_overrides=rule_overrides(detected)),
+               reporter)
 
 
 def rule_overrides(detected: Detected) -> dict[str, dict]:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from cdktf_app.cli.main import cli
 from cdktf_app.deploy import run
+from cdktf_app.deploy.orchestrator import RUN_OVERRIDE_FILE
 from cdktf_app.deploy.protection import UNPROTECT_FILE
 from cdktf_app.runs import RunStore, runs_url
 from tests.helpers import sandbox_aws as aws
@@ -81,6 +82,19 @@ def test_a_re_plan_after_deploying_a_queue_with_a_dead_letter_queue_is_empty(dep
         QueueUrl=aws("sqs", sandbox.url).get_queue_url(QueueName="guard-dev-jobs")["QueueUrl"],
         AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
     assert policy == json.dumps(json.loads(policy), separators=(",", ":"))  # compact, as AWS answers
+
+
+def test_overrides_a_killed_run_left_behind_are_not_planned(deployed, project, sandbox):
+    """A run killed while its one-run files lay beside the stack (drift revert's rules, destroy's lifted
+    protection) must not shape the next run."""
+    stack_dir = project / "cdktf.out" / "stacks" / STACK
+    queue = {"resource": {"aws_sqs_queue": {name: {"delay_seconds": 7} for name in
+                                            [r["name"] for r in managed(project, STACK) if r["type"] == "aws_sqs_queue"]}}}
+    (stack_dir / RUN_OVERRIDE_FILE).write_text(json.dumps(queue))
+    (stack_dir / UNPROTECT_FILE).write_text(json.dumps(queue))
+    planned = run(project / "nexus.yaml", options(sandbox.url, command="plan"))
+    assert (planned.added, planned.changed, planned.destroyed) == (0, 0, 0)
+    assert not (stack_dir / RUN_OVERRIDE_FILE).exists() and not (stack_dir / UNPROTECT_FILE).exists()
 
 
 def test_plan_detailed_exitcode_and_plan_dir_keep_private_plans(deployed, project, tmp_path):

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cdktf_app.cli.main import cli
 from cdktf_app.deploy import DeployOptions, run
-from cdktf_app.drift.fix import REVERT_OVERRIDE
+from cdktf_app.deploy.orchestrator import RUN_OVERRIDE_FILE
 from cdktf_app.healing import RetryPolicy
 from cdktf_app.layout import state_dir
 from cdktf_app.runs import RunStore, runs_url
@@ -162,7 +162,7 @@ def test_revert_puts_back_what_the_spec_says(drifted, project, sandbox, monkeypa
     assert [(p["FromPort"], [r["CidrIp"] for r in p["IpRanges"]]) for p in permissions] == [(80, ["10.0.0.0/16"])]
     tags = {tag["Key"]: tag["Value"] for tag in s3.get_bucket_tagging(Bucket=drifted["bucket"])["TagSet"]}
     assert tags["owner"] == "team-b"              # adopted into the spec by the test before
-    assert not (project / "cdktf.out" / "stacks" / STACK / REVERT_OVERRIDE).exists()
+    assert not (project / "cdktf.out" / "stacks" / STACK / RUN_OVERRIDE_FILE).exists()
     with RunStore(runs_url(project)) as store:
         deploy = store.list(1)[0]
     assert (deploy.command, deploy.outcome, deploy.added) == ("deploy", "succeeded", 2)  # queue, encryption
