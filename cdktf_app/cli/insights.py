@@ -19,6 +19,22 @@ API_URL = click.option("--api-url", metavar="URL", help="The REST API's base URL
 IMPORT_OUTPUT = output_format_option(("table", "json"), "table", "table for people, json for machines.")
 
 
+def _token_env_option(default: str):
+    return click.option("--token-env", default=default, show_default=True, metavar="NAME",
+                        help="Environment variable holding the API token.")
+
+
+def _api_import_options(token_env: str):
+    """The options of an import from a CI's REST API (or its exported responses), in the order --help lists."""
+    options = (FROM_DIR, API_URL, _token_env_option(token_env), SINCE, PROJECT, IMPORT_OUTPUT, click.pass_obj)
+
+    def decorate(command):
+        for option in reversed(options):
+            command = option(command)
+        return command
+    return decorate
+
+
 @click.group()
 def insights() -> None:
     """Pipeline insights: baselines, anomalies, flaky jobs, failure signatures and CI self-healing."""
@@ -38,14 +54,7 @@ def _imported(obj: dict, output_format: str | None, result) -> None:
 
 @import_group.command("github")
 @click.argument("repo", required=False, metavar="OWNER/REPO")
-@FROM_DIR
-@API_URL
-@click.option("--token-env", default="GITHUB_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding the API token.")
-@SINCE
-@PROJECT
-@IMPORT_OUTPUT
-@click.pass_obj
+@_api_import_options("GITHUB_TOKEN")
 def import_github(obj: dict, repo: str | None, from_dir: Path | None, api_url: str | None, token_env: str,
                   since: str | None, project: Path, output_format: str | None) -> None:
     """GitHub Actions runs and jobs (every attempt) with the logs of failed jobs. From the API (--api-url,
@@ -58,14 +67,7 @@ def import_github(obj: dict, repo: str | None, from_dir: Path | None, api_url: s
 
 @import_group.command("gitlab")
 @click.argument("gitlab_project", required=False, metavar="GROUP/PROJECT")
-@FROM_DIR
-@API_URL
-@click.option("--token-env", default="GITLAB_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding the API token.")
-@SINCE
-@PROJECT
-@IMPORT_OUTPUT
-@click.pass_obj
+@_api_import_options("GITLAB_TOKEN")
 def import_gitlab(obj: dict, gitlab_project: str | None, from_dir: Path | None, api_url: str | None,
                   token_env: str, since: str | None, project: Path, output_format: str | None) -> None:
     """GitLab pipelines and jobs (retried ones too) with failure_reason and traces. From the API (--api-url,
@@ -208,8 +210,7 @@ def heal_group() -> None:
 @heal_group.command("github")
 @click.argument("repo", metavar="OWNER/REPO")
 @API_URL
-@click.option("--token-env", default="GITHUB_TOKEN", show_default=True, metavar="NAME",
-              help="Environment variable holding the API token.")
+@_token_env_option("GITHUB_TOKEN")
 @click.option("--apply", "apply_actions", is_flag=True, help="Carry the actions out (default: dry run, only list "
                                                              "them).")
 @click.option("--max-attempts", type=click.IntRange(1, 10), default=3, show_default=True,
