@@ -5,8 +5,21 @@ import json
 from dataclasses import dataclass, field
 
 
+class _Timed:
+    """A run or a job: its seconds from start to finish, None while either is unknown."""
+
+    started_at: float | None
+    finished_at: float | None
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+
 @dataclass
-class CIJob:
+class CIJob(_Timed):
     provider: str          # github | gitlab
     repo: str              # OWNER/REPO, or the GitLab project path or id
     job_id: str
@@ -24,15 +37,9 @@ class CIJob:
     def step_list(self) -> list[dict]:
         return json.loads(self.steps_text) if self.steps_text else self.steps
 
-    @property
-    def seconds(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return self.finished_at - self.started_at
-
 
 @dataclass
-class CIRun:
+class CIRun(_Timed):
     provider: str
     repo: str
     run_id: str
@@ -47,12 +54,6 @@ class CIRun:
     finished_at: float | None
     url: str = ""
     jobs: list[CIJob] = field(default_factory=list)
-
-    @property
-    def seconds(self) -> float | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return self.finished_at - self.started_at
 
 
 @dataclass
