@@ -38,6 +38,20 @@ def mmdc(*arguments: str) -> list[str]:
     return [node, str(MMDC), "-p", str(PUPPETEER_CONFIG), *arguments]
 
 
+def rendered_svgs(diagrams: list, folder: Path) -> list[Path]:
+    """One mmdc run over a Markdown file holding each graph's diagrams: the SVGs it wrote, in diagram order."""
+    source = folder / "all.md"
+    source.write_text("\n".join(render_markdown(graph) for graph in diagrams), encoding="utf-8")
+    result = subprocess.run(mmdc("-i", str(source), "-o", str(folder / "rendered.md")), capture_output=True,
+                            text=True, timeout=240)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return sorted(folder.glob("rendered-*.svg"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
+
+
+def svg_node_count(text: str) -> int:
+    return len(re.findall(r'<g class="node [^"]*" id="[^"]*flowchart-n\d+-', text))
+
+
 def json_references(stack: dict) -> set[tuple[str, str]]:
     """(referrer, referred) pairs read straight from cdk.tf.json: `${...}` expressions and depends_on."""
     declared = {address for address in declared_addresses(stack) if not address.startswith("var.")}
@@ -87,21 +101,15 @@ def test_nodes_carry_their_spec_component_and_line(graphs, name):
 def test_mermaid_of_every_blueprint_is_accepted_by_mermaid_cli(graphs, tmp_path):
     """One mmdc run renders a Markdown file holding a diagram per stack of every blueprint."""
     assert MMDC.exists(), "run scripts/setup (scripts/setup.d/30-visualize.sh installs mermaid-cli)"
-    pages = [render_markdown(graphs[name]) for name in BLUEPRINTS]
+    svgs = rendered_svgs([graphs[name] for name in BLUEPRINTS], tmp_path)
     expected = [graph_stack for name in BLUEPRINTS for graph_stack in sorted({n.stack for n in graphs[name].nodes})]
-    source = tmp_path / "all.md"
-    source.write_text("\n".join(pages), encoding="utf-8")
-    result = subprocess.run(mmdc("-i", str(source), "-o", str(tmp_path / "rendered.md")), capture_output=True,
-                            text=True, timeout=240)
-    assert result.returncode == 0, result.stdout + result.stderr
-    svgs = sorted(tmp_path.glob("rendered-*.svg"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
     assert len(svgs) == len(expected)
     stacks = {node.stack: graph for graph in graphs.values() for node in graph.nodes}
     for svg, stack in zip(svgs, expected):
         text = svg.read_text(encoding="utf-8")
         nodes = [node for node in stacks[stack].nodes if node.stack == stack]
         edges = [edge for edge in stacks[stack].edges if edge.source.startswith(f"{stack}/")]
-        assert len(re.findall(r'<g class="node [^"]*" id="[^"]*flowchart-n\d+-', text)) == len(nodes), stack
+        assert svg_node_count(text) == len(nodes), stack
         assert len(re.findall(r'<path[^>]*class="[^"]*flowchart-link', text)) == len(edges), stack
 
 
@@ -276,20 +284,14 @@ def test_cdn_to_bucket_and_function_to_queue_edges(architectures):
 
 
 def test_mermaid_of_every_architecture_is_accepted_by_mermaid_cli(architectures, tmp_path):
-    pages = [render_markdown(architectures[name]) for name in BLUEPRINTS]
-    source = tmp_path / "all.md"
-    source.write_text("\n".join(pages), encoding="utf-8")
-    result = subprocess.run(mmdc("-i", str(source), "-o", str(tmp_path / "rendered.md")), capture_output=True,
-                            text=True, timeout=240)
-    assert result.returncode == 0, result.stdout + result.stderr
-    svgs = sorted(tmp_path.glob("rendered-*.svg"), key=lambda path: int(path.stem.rsplit("-", 1)[1]))
+    svgs = rendered_svgs([architectures[name] for name in BLUEPRINTS], tmp_path)
     columns = [sorted({node.stack for node in architectures[name].nodes}) for name in BLUEPRINTS]
     expected = [(name, stack) for name, stacks in zip(BLUEPRINTS, columns) for stack in stacks]
     assert len(svgs) == len(expected)
     for svg, (name, stack) in zip(svgs, expected):
         text = svg.read_text(encoding="utf-8")
         nodes = [node for node in architectures[name].nodes if node.stack == stack]
-        assert len(re.findall(r'<g class="node [^"]*" id="[^"]*flowchart-n\d+-', text)) == len(nodes), stack
+        assert svg_node_count(text) == len(nodes), stack
 
 
 def test_fintech_default_page_shows_the_architecture_legibly(browser, blueprint_out_dirs, graphs, tmp_path):
