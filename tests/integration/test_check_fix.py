@@ -14,6 +14,7 @@ from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
 from cdktf_app.compliance import check, fix
 from cdktf_app.spec.loader import load_spec
 from cdktf_app.tools.terraform import validate_stack
+from tests.helpers import aws_spec
 
 BLUEPRINTS = [blueprint.name for blueprint in list_blueprints()]
 REGULATED = {"pci-dss", "hipaa"}
@@ -155,16 +156,12 @@ def test_synth_applies_only_safe_fixes_when_auto_remediate_is_on(tmp_path):
     assert (tmp_path / "cdktf.out" / "stacks" / "autofix-dev-aws" / "cdk.tf.json").exists()
 
 
-PUBLIC_ON_HTTP = """\
-apiVersion: nexus/v1
-name: plainweb
-providers:
-  aws: {region: us-east-1}
+PUBLIC_ON_HTTP = aws_spec("plainweb", """\
 compliance:
   standards: [{pci-dss: "4.0"}]
 components:
   web: {type: service, image: ghcr.io/acme/web:1.4, public: true}   # the storefront
-"""
+""")
 PLAIN_HTTP_CHECKS = {"CKV_AWS_2", "CKV2_AWS_20", "CKV_AWS_260"}
 
 
