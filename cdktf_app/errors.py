@@ -108,3 +108,10 @@ class DataFileError(NexusError):
 
     def as_dict(self) -> dict:
         return {"error": "DataFileError", "message": str(self), "problems": [p.as_dict() for p in self.problems]}
+
+
+class EncryptionError(NexusError):
+    """An encrypted artifact cannot be opened or made: a wrong or malformed key, a tampered or truncated file, an
+    algorithm this build cannot use. Nothing of the plaintext is written; exit 2 like every bad input."""
+
+    exit_code = 2

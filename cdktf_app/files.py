@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 
 def write_atomically(path: Path, text: str, *, private: bool = False) -> None:
@@ -10,6 +12,12 @@ def write_atomically(path: Path, text: str, *, private: bool = False) -> None:
     (its target is replaced, the link stays) and an existing file keeps its mode and, where allowed, its owner.
     `private` files (state, plans: they hold sensitive values) are readable by their owner only, from the moment
     they exist."""
+    write_atomically_with(path, lambda handle: handle.write(text.encode("utf-8")), private=private)
+
+
+def write_atomically_with(path: Path, write: Callable[[BinaryIO], object], *, private: bool = False) -> None:
+    """write_atomically for content streamed by WRITE into a binary handle: if WRITE raises, the target is
+    untouched and the temporary file removed (an encrypted file that fails to decrypt leaves nothing behind)."""
     path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -19,8 +27,8 @@ def write_atomically(path: Path, text: str, *, private: bool = False) -> None:
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(descriptor, "wb") as handle:
+            write(handle)
             if existing is not None:
                 _keep_mode_and_owner(handle.fileno(), existing, private)
         os.replace(temporary, path)

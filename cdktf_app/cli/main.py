@@ -193,6 +193,8 @@ from .init import init as init_command  # noqa: E402
 cli.add_command(init_command)
 from .ci import ci as ci_command  # noqa: E402
 cli.add_command(ci_command)
+from .keys import keys as keys_command  # noqa: E402
+cli.add_command(keys_command)
 
 
 def main() -> None:

@@ -1,0 +1,59 @@
+"""`nexus keys generate | show | rotate`: the recipient key pairs Nexus encrypts its own artifacts to."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+KEY_FILE = click.option("-k", "--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Private key file (from `nexus keys generate -o`); default: the NEXUS_PRIVATE_KEY "
+                             "environment variable.")
+
+
+@click.group()
+def keys() -> None:
+    """Recipient keys: hybrid ML-KEM-768 + X25519 (default) or X25519 alone (--classical)."""
+
+
+@keys.command("generate")
+@click.option("-o", "--output-file", "output_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Write the private key to this new file (mode 0600; never overwritten) and print the public "
+                   "recipient. `-` (or no -o): the private key to stdout.")
+@click.option("--classical", is_flag=True, help="X25519 only, for where ML-KEM is not available (not quantum-safe).")
+def generate(output_file: Path | None, classical: bool) -> None:
+    """Make a new key pair."""
+    from ..crypto.keys import CLASSICAL, HYBRID, generate_identity, identity_file_text, write_identity
+
+    identity = generate_identity(CLASSICAL if classical else HYBRID)
+    if output_file is None or str(output_file) == "-":
+        click.echo(identity_file_text(identity), nl=False)
+        return
+    write_identity(identity, output_file)
+    click.echo(f"wrote {output_file} (private key, mode 0600)", err=True)
+    click.echo(str(identity.recipient))
+
+
+@keys.command("show")
+@KEY_FILE
+def show(key_file: Path | None) -> None:
+    """Print the public recipient string of a private key (what `encryption.recipients` lists)."""
+    from ..crypto.keys import load_identity
+
+    click.echo(str(load_identity(key_file).recipient))
+
+
+@keys.command("rotate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@KEY_FILE
+@click.option("--to", "recipients", multiple=True, required=True, metavar="RECIPIENT",
+              help="The new recipient (`nexus keys show` of the new key); repeat for several.")
+def rotate(files: tuple[Path, ...], key_file: Path | None, recipients: tuple[str, ...]) -> None:
+    """Re-encrypt encrypted FILES in place to new recipients, atomically (a file that fails is left as it was)."""
+    from ..crypto.envelope import rotate_file
+    from ..crypto.keys import load_identity, parse_recipient
+
+    identity = load_identity(key_file)
+    new = [parse_recipient(text) for text in recipients]
+    for path in files:
+        rotate_file(path, identity, new)
+        click.echo(f"rotated {path}", err=True)
