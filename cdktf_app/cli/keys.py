@@ -5,7 +5,9 @@ from pathlib import Path
 
 import click
 
-KEY_FILE = click.option("-k", "--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+from .options import is_stdout, output_file_option
+
+KEY_FILE = click.option("-k", "--key", "key_file", type=click.Path(path_type=Path),
                         help="Private key file (from `nexus keys generate -o`); default: the NEXUS_PRIVATE_KEY "
                              "environment variable.")
 
@@ -16,16 +18,15 @@ def keys() -> None:
 
 
 @keys.command("generate")
-@click.option("-o", "--output-file", "output_file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="Write the private key to this new file (mode 0600; never overwritten) and print the public "
-                   "recipient. `-` (or no -o): the private key to stdout.")
+@output_file_option("Write the private key to this new file (mode 0600, never overwritten) and print its public "
+                    "recipient.")
 @click.option("--classical", is_flag=True, help="X25519 only, for where ML-KEM is not available (not quantum-safe).")
 def generate(output_file: Path | None, classical: bool) -> None:
     """Make a new key pair."""
     from ..crypto.keys import CLASSICAL, HYBRID, generate_identity, identity_file_text, write_identity
 
     identity = generate_identity(CLASSICAL if classical else HYBRID)
-    if output_file is None or str(output_file) == "-":
+    if is_stdout(output_file):
         click.echo(identity_file_text(identity), nl=False)
         return
     write_identity(identity, output_file)
@@ -36,14 +37,14 @@ def generate(output_file: Path | None, classical: bool) -> None:
 @keys.command("show")
 @KEY_FILE
 def show(key_file: Path | None) -> None:
-    """Print the public recipient string of a private key (what `encryption.recipients` lists)."""
+    """Print the public recipient string of a private key (what files are encrypted to)."""
     from ..crypto.keys import load_identity
 
     click.echo(str(load_identity(key_file).recipient))
 
 
 @keys.command("rotate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @KEY_FILE
 @click.option("--to", "recipients", multiple=True, required=True, metavar="RECIPIENT",
               help="The new recipient (`nexus keys show` of the new key); repeat for several.")

@@ -62,8 +62,8 @@ def test_help_shows_output_file_as_a_path_and_output_as_a_choice(path, command):
 def test_the_commands_that_write_documents_all_take_o():
     takes_o = {" ".join(path) for path, command in LEAVES
                if any("-o" in option.opts for option in options_of(command))}
-    assert takes_o == {"blueprints render", "check", "cost", "drift", "generate", "insights report", "schema",
-                       "visualize"}
+    assert takes_o == {"blueprints render", "check", "cost", "drift", "generate", "insights report", "keys generate",
+                       "schema", "visualize"}
 
 
 def parse(arguments: list[str]) -> None:

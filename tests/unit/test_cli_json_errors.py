@@ -40,6 +40,8 @@ CASES = {
     "insights report": (["--output", "xml"], 2), "insights heal github": (["not-a-repo"], 2),
     "insights generate": (["--runs", "0", "--out", "x"], 2),
     "drift": (["bad.yaml"], 2), "cost catalogue refresh": (["--cloud", "nope"], 2),
+    "keys generate": (["-o", "EXISTING"], 2), "keys show": (["-k", "EXISTING"], 2),
+    "keys rotate": (["EXISTING", "-k", "EXISTING", "--to", "nexus1-x25519-AAAA"], 2),
 }
 
 
