@@ -171,6 +171,8 @@ from .visualize import visualize as visualize_command  # noqa: E402
 cli.add_command(visualize_command)
 from .cost import cost as cost_command  # noqa: E402
 cli.add_command(cost_command)
+from .optimize import optimize as optimize_command  # noqa: E402
+cli.add_command(optimize_command)
 from .generate import generate as generate_command  # noqa: E402
 cli.add_command(generate_command)
 from .check import check as check_command  # noqa: E402

@@ -63,7 +63,7 @@ def test_the_commands_that_write_documents_all_take_o():
     takes_o = {" ".join(path) for path, command in LEAVES
                if any("-o" in option.opts for option in options_of(command))}
     assert takes_o == {"blueprints render", "check", "cost", "drift", "generate", "insights report", "keys generate",
-                       "schema", "visualize"}
+                       "optimize", "schema", "visualize"}
 
 
 def parse(arguments: list[str]) -> None:

@@ -17,6 +17,7 @@ BROKEN_SPEC = PAYMENTS_SPEC.replace("engine: postgres", "engine: postgress")
 # components.db.engine)
 CASES = {
     "validate": (["bad.yaml"], 2), "synth": (["bad.yaml"], 2), "check": (["bad.yaml"], 2), "cost": (["bad.yaml"], 2),
+    "optimize": (["bad.yaml"], 2),
     "visualize": (["bad.yaml"], 2), "plan": (["bad.yaml"], 2), "deploy": (["bad.yaml", "--auto-approve"], 2),
     "destroy": (["bad.yaml", "--auto-approve"], 2),
     "schema": (["-o", "json"], 2),

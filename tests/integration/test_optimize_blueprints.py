@@ -1,0 +1,89 @@
+"""`nexus optimize --env dev` on every blueprint rendered as a dev-only spec: savings found, each priced, the
+applied spec still passes `nexus check` at its gate, and the total is `nexus cost --compare` of before and after
+to the cent. Real synth, real checkov (the session worker for the library calls), the real price catalogue."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
+from cdktf_app.cli.main import cli
+from cdktf_app.compliance import check
+from cdktf_app.optimize import load_rules, optimize
+from tests.helpers import write_spec
+
+BLUEPRINTS = [blueprint.name for blueprint in list_blueprints()]
+
+
+def dev_spec(folder: Path, blueprint: str, environments: list[str]) -> Path:
+    return write_spec(folder, render_blueprint(blueprint, {"environments": environments}))
+
+
+@pytest.mark.parametrize("blueprint", BLUEPRINTS)
+def test_optimize_dev_finds_priced_savings_that_pass_the_gate_and_match_cost_compare(blueprint, tmp_path,
+                                                                                     monkeypatch, checkov_worker):
+    monkeypatch.chdir(tmp_path)
+    spec = dev_spec(tmp_path, blueprint, ["dev"])
+    (tmp_path / "before.yaml").write_bytes(spec.read_bytes())
+    runner = CliRunner()
+
+    optimized = runner.invoke(cli, ["optimize", "nexus.yaml", "--env", "dev", "--apply", "--output", "json"])
+
+    assert optimized.exit_code == 0, optimized.output
+    report = json.loads(optimized.stdout)
+    assert report["applied"] and report["recommendations"], report["skipped"]
+    assert all(item["monthly_saving"] > 0 and item["risk"] for item in report["recommendations"])
+    assert round(sum(item["monthly_saving"] for item in report["recommendations"]), 2) == report["monthly_saving"]
+    text = spec.read_text(encoding="utf-8")
+    assert all(f"# nexus optimize: {item['rule']}" in text for item in report["recommendations"])
+    gate = check(spec, worker=checkov_worker)
+    assert gate.blocking(report["gate"]) == []
+    compared = runner.invoke(cli, ["cost", "before.yaml", "--compare", "nexus.yaml", "--output", "json"])
+    assert compared.exit_code == 0, compared.output
+    delta = json.loads(compared.stdout)
+    assert (delta["before"], delta["after"]) == (report["before"], report["after"])
+    assert delta["delta_monthly"] == -report["monthly_saving"] < 0
+
+
+def test_the_readme_example_lists_the_savings_and_leaves_the_spec_alone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    spec = dev_spec(tmp_path, "fintech", ["dev"])
+    before = spec.read_bytes()
+
+    result = CliRunner().invoke(cli, ["optimize", "nexus.yaml", "--env", "dev"])
+
+    assert result.exit_code == 0, result.output
+    assert "dev-database-single-az" in result.output and "saves $" in result.output
+    assert "Run again with --apply" in result.output
+    assert spec.read_bytes() == before
+
+
+def test_a_dev_rule_is_not_applied_when_the_spec_also_builds_prod(tmp_path, checkov_worker):
+    spec = dev_spec(tmp_path, "fintech", ["dev", "prod"])
+    before = spec.read_bytes()
+
+    result = optimize(spec, "dev", apply=True, worker=checkov_worker)
+
+    assert result.recommendations == [] and not result.applied and result.monthly_saving == 0
+    assert {item.rule for item in result.skipped} >= {"dev-database-single-az", "dev-service-min-tasks"}
+    assert all("also builds prod" in item.reason for item in result.skipped)
+    assert spec.read_bytes() == before
+
+
+def test_an_edit_that_would_fail_the_gate_is_never_proposed(tmp_path, checkov_worker):
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "dev-no-flow-logs.yaml").write_text(
+        "id: dev-no-flow-logs\nsummary: No flow logs outside production\ncomponent: network\nenvironments: [dev]\n"
+        "when: {flow_logs: [true]}\nset: {flow_logs: false}\nrisk: No record of the network's traffic.\n",
+        encoding="utf-8")
+    spec = dev_spec(tmp_path, "fintech", ["dev"])
+
+    result = optimize(spec, "dev", worker=checkov_worker, rules=load_rules(rules))
+
+    assert result.recommendations == []
+    [skipped] = result.skipped
+    assert skipped.rule == "dev-no-flow-logs" and "would fail the compliance gate (high): CKV2_AWS_11" in skipped.reason
