@@ -48,17 +48,26 @@ def test_optimize_dev_finds_priced_savings_that_pass_the_gate_and_match_cost_com
     assert delta["delta_monthly"] == -report["monthly_saving"] < 0
 
 
-def test_the_readme_example_lists_the_savings_and_leaves_the_spec_alone(tmp_path, monkeypatch):
+def test_the_readme_example_lists_the_savings_then_applies_them(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    spec = dev_spec(tmp_path, "fintech", ["dev"])
+    runner = CliRunner()
+    rendered = runner.invoke(cli, ["blueprints", "render", "fintech", "--set", "environments=dev", "-o", "nexus.yaml"])
+    assert rendered.exit_code == 0, rendered.output
+    spec = tmp_path / "nexus.yaml"
     before = spec.read_bytes()
 
-    result = CliRunner().invoke(cli, ["optimize", "nexus.yaml", "--env", "dev"])
+    listed = runner.invoke(cli, ["optimize", "nexus.yaml", "--env", "dev"])
 
-    assert result.exit_code == 0, result.output
-    assert "dev-database-single-az" in result.output and "saves $" in result.output
-    assert "Run again with --apply" in result.output
+    assert listed.exit_code == 0, listed.output
+    assert "dev-database-single-az" in listed.output and "saves $" in listed.output
+    assert "Run again with --apply" in listed.output
     assert spec.read_bytes() == before
+
+    applied = runner.invoke(cli, ["optimize", "nexus.yaml", "--env", "dev", "--apply"])
+
+    assert applied.exit_code == 0, applied.output
+    assert "saving(s) applied to nexus.yaml" in applied.output
+    assert "high_availability: false  # nexus optimize: dev-database-single-az" in spec.read_text(encoding="utf-8")
 
 
 def test_a_dev_rule_is_not_applied_when_the_spec_also_builds_prod(tmp_path, checkov_worker):
