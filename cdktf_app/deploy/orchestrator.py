@@ -160,6 +160,12 @@ def project_state_dir(loaded: LoadedSpec) -> Path:
     return layout.state_dir(loaded.base_dir)
 
 
+def _backup_recipients(run_: _Run) -> list[str]:
+    """Whom state backups are encrypted to: the spec's `encryption.recipients`, none when it has no `encryption`."""
+    encryption = run_.loaded.spec.encryption
+    return encryption.recipients if encryption else []
+
+
 def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporter | None = None) -> RunRecord:
     """Plan, deploy or destroy a spec (a path, or the spec the caller already loaded); returns the recorded run,
     raises on a failure (also recorded)."""
@@ -430,7 +436,8 @@ def _lift_protection(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int
             raise UsageError(f"{stack.name}: turning deletion protection off would also change "
                              f"{', '.join(extra)}; nothing was applied or deleted. Deploy the spec as it is "
                              "first, so that only the protection differs, then destroy --force-protected")
-        backup_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file, run_.timeout("state"))
+        backup_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file, run_.timeout("state"),
+                     _backup_recipients(run_))
         apply = _applied_plan(run_, stack, stack_dir, attempt, "unprotect-apply", UNPROTECT_PLAN)
         if apply.ok:
             run_.record.protection_lifted += [f"{stack.name}:{p.address}" for p in found]
@@ -510,7 +517,8 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
             _approve(run_, stack, summary, approved)
         # A destroy plan with nothing left to delete is applied too: that writes the refreshed state, without
         # the resources that were already gone (as `terraform destroy` does), instead of leaving them in it.
-        backup_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file, run_.timeout("state"))
+        backup_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file, run_.timeout("state"),
+                     _backup_recipients(run_))
         apply = _applied_plan(run_, stack, stack_dir, attempt, "apply", plan_file)
         _count_applied(run_.record, apply.output)
         if apply.ok and destroying:

@@ -7,20 +7,27 @@ read again; if it is unreadable, the last good copy is put back (pushed, for a r
 A stack folder pointed at the sandbox (its override file is there) has state of its own, so its backups go to
 `.nexus/sandbox-state-backups/<stack>/`: the folder follows the state terraform reads, and a copy of sandbox
 state can never be put back into real state, nor the other way round.
+
+With `encryption.recipients` in the spec a backup is written encrypted instead (`...tfstate.enc`, see
+cdktf_app.crypto); putting one back needs the private key (NEXUS_PRIVATE_KEY).
 """
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..files import private_directory, write_atomically
+from ..crypto.envelope import decrypt_bytes, encrypt_bytes
+from ..crypto.keys import load_identity, parse_recipient
+from ..files import private_directory, write_atomically, write_atomically_with
 from ..layout import SANDBOX_STATE_BACKUPS_DIR, STATE_BACKUPS_DIR
 from ..sandbox.provider import OVERRIDE_FILE
 from ..tools.terraform import run_terraform
 
 KEEP = 20
+PLAIN, ENCRYPTED = ".tfstate", ".tfstate.enc"
 
 
 @dataclass(frozen=True)
@@ -48,18 +55,40 @@ def pull_state(stack_dir: Path, cli_config: Path | None, log_file: Path | None, 
 
 
 def backup_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path | None, log_file: Path | None,
-                 timeout: float) -> Path | None:
-    """Copy the current state (if there is any) before an apply; keeps the newest KEEP copies."""
+                 timeout: float, recipients: Sequence[str] = ()) -> Path | None:
+    """Copy the current state (if there is any) before an apply, encrypted to RECIPIENTS when there are any;
+    keeps the newest KEEP copies."""
     state = pull_state(stack_dir, cli_config, log_file, timeout)
     if not state:
         return None
     folder = private_directory(private_directory(backups_root(stack_dir, state_dir)) / stack)
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    target = folder / f"{stamp}-serial{state.get('serial', 0)}.tfstate"
-    write_atomically(target, json.dumps(state, indent=2) + "\n", private=True)
-    for old in sorted(folder.glob("*.tfstate"))[:-KEEP]:
+    name = f"{stamp}-serial{state.get('serial', 0)}"
+    text = json.dumps(state, indent=2) + "\n"
+    if recipients:
+        target = folder / (name + ENCRYPTED)
+        sealed = encrypt_bytes(text.encode("utf-8"), [parse_recipient(r) for r in recipients],
+                               {"artifact": "state-backup", "stack": stack, "serial": str(state.get("serial", 0))})
+        write_atomically_with(target, lambda sink: sink.write(sealed), private=True)
+    else:
+        target = folder / (name + PLAIN)
+        write_atomically(target, text, private=True)
+    for old in _backups(folder)[:-KEEP]:
         old.unlink()
     return target
+
+
+def _backups(folder: Path) -> list[Path]:
+    """A stack's backups, oldest first (the names start with their UTC time), plaintext and encrypted alike."""
+    return sorted(path for path in folder.glob("*.tfstate*")
+                  if path.name.endswith((PLAIN, ENCRYPTED)) and not path.name.startswith("."))
+
+
+def backup_text(backup: Path) -> str:
+    """The state a backup holds; an encrypted one is opened with the private key (NEXUS_PRIVATE_KEY)."""
+    if backup.name.endswith(ENCRYPTED):
+        return decrypt_bytes(backup.read_bytes(), load_identity(), str(backup))[0].decode("utf-8")
+    return backup.read_text(encoding="utf-8")
 
 
 def backups_root(stack_dir: Path, state_dir: Path) -> Path:
@@ -69,7 +98,7 @@ def backups_root(stack_dir: Path, state_dir: Path) -> Path:
 
 def latest_backup(stack_dir: Path, state_dir: Path, stack: str) -> Path | None:
     """The newest copy of the state the stack folder uses (real or sandbox, see `backups_root`)."""
-    found = sorted((backups_root(stack_dir, state_dir) / stack).glob("*.tfstate"))
+    found = _backups(backups_root(stack_dir, state_dir) / stack)
     return found[-1] if found else None
 
 
@@ -82,17 +111,31 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     backup = latest_backup(stack_dir, state_dir, stack)
     if backup is None:
         return StateCheck(False, None, 0)
-    text = backup.read_text(encoding="utf-8")
+    text = backup_text(backup)
     local = local_state_file(stack_dir)
     if local is not None:  # terraform cannot push over a state file it cannot parse: put the copy in place
         write_atomically(local, text, private=True)
         restored = True
     else:
-        restored = run_terraform(stack_dir, "state", "push", "-force", "-lock=false", str(backup),
-                                 cli_config=cli_config, timeout=timeout, log_file=log_file).ok
+        restored = _push(stack_dir, backup, text, cli_config, log_file, timeout)
     copy = json.loads(text)
     return StateCheck(restored, copy.get("serial"), len(copy.get("resources", [])),
                       restored_from=backup if restored else None)
+
+
+def _push(stack_dir: Path, backup: Path, text: str, cli_config: Path | None, log_file: Path | None,
+          timeout: float) -> bool:
+    """`terraform state push` of a backup; an encrypted one goes through an owner-only plaintext copy beside it,
+    removed right after."""
+    source = backup if backup.name.endswith(PLAIN) else backup.with_name(f".{backup.name}.push.tfstate")
+    try:
+        if source != backup:
+            write_atomically(source, text, private=True)
+        return run_terraform(stack_dir, "state", "push", "-force", "-lock=false", str(source),
+                             cli_config=cli_config, timeout=timeout, log_file=log_file).ok
+    finally:
+        if source != backup:
+            source.unlink(missing_ok=True)
 
 
 def effective_backend(stack_dir: Path) -> dict:

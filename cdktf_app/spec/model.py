@@ -624,6 +624,28 @@ class AzurermState(Strict):
 
 State = Annotated[Union[LocalState, S3State, GcsState, AzurermState], Field(discriminator="backend")]
 
+
+class Encryption(Strict):
+    """Nexus's own sensitive files encrypted at rest (today: the state backups taken before each apply)."""
+
+    recipients: list[str] = Field(min_length=1, description="public keys to encrypt to, as printed by `nexus keys "
+                                                            "show`; all hybrid (nexus1-hybrid-...) or all x25519")
+
+    @field_validator("recipients")
+    @classmethod
+    def _known_recipients(cls, value: list[str]) -> list[str]:
+        from ..crypto.keys import parse_recipient
+        from ..errors import EncryptionError
+
+        try:
+            kinds = {parse_recipient(text).kind for text in value}
+        except EncryptionError as error:
+            raise ValueError(str(error)) from None
+        if len(kinds) > 1:
+            raise ValueError("recipients mix hybrid and x25519 keys; list one kind only")
+        return value
+
+
 REGULATED_STANDARDS = {"pci-dss", "hipaa"}
 
 
@@ -650,6 +672,9 @@ class Spec(Strict):
                                   description="usage assumed by `nexus cost` (defaults stated per field)")
     state: State = Field(default_factory=LocalState,
                          description="where Terraform keeps state: local (default), s3, gcs or azurerm")
+    encryption: Encryption | None = Field(None, description="encrypt Nexus's own sensitive files (state backups) "
+                                                            "to these recipients; unset: they stay plaintext, "
+                                                            "owner-only")
 
     @field_validator("environments")
     @classmethod
