@@ -12,22 +12,17 @@ import pytest
 from click.testing import CliRunner
 
 from cdktf_app.cli.main import cli
-from cdktf_app.deploy import DeployOptions, run
+from cdktf_app.deploy import run
 from cdktf_app.deploy.orchestrator import RUN_OVERRIDE_FILE
-from cdktf_app.healing import RetryPolicy
 from cdktf_app.layout import state_dir
 from cdktf_app.runs import RunStore, runs_url
 from cdktf_app.sandbox import start_sandbox, stop_sandbox
-from tests.helpers import sandbox_aws
+from tests.helpers import aws_spec, sandbox_aws
+from tests.integration.test_deploy_sandbox import options  # passes the gate: the service is plain HTTP
 
 pytestmark = pytest.mark.terraform
 
-SPEC = """\
-apiVersion: nexus/v1
-name: drift
-providers:
-  aws:
-    region: eu-west-1
+SPEC = aws_spec("drift", """\
 tags:
   owner: team-a   # who answers for it
 components:
@@ -43,10 +38,9 @@ components:
   api:
     type: service
     image: nginx:1.27
-"""
+""", region="eu-west-1")
 STACK = "drift-dev-aws"
-LINES = {"files": 14, "jobs": 16, "api": 18}
-QUICK = RetryPolicy(max_attempts=3, base_seconds=1.0, max_backoff_seconds=4.0, max_total_seconds=120)
+LINES = {"files": 13, "jobs": 15, "api": 17}
 ENCRYPTION = "aws_s3_bucket_server_side_encryption_configuration.files_encryption"
 
 
@@ -63,13 +57,6 @@ def sandbox(project):
     server = start_sandbox(state_dir(project), record=True)
     yield server
     stop_sandbox(state_dir(project), server)
-
-
-def options(url: str, **overrides) -> DeployOptions:
-    # The spec's service has no certificate (a plain HTTP listener): the gate has its own tests.
-    settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "override_gate": True,
-                "reason": "sandbox test: the gate has its own tests", "retry": QUICK, "aws_max_retries": 1}
-    return DeployOptions(**{**settings, **overrides})
 
 
 def state_ids(project: Path) -> dict[str, dict]:
