@@ -307,6 +307,27 @@ def test_an_unreadable_state_after_a_failed_apply_is_restored_from_the_last_back
     state_file.write_text(json.dumps(good))  # back to the newest state for the tests that follow
 
 
+def test_with_encryption_in_the_spec_the_backup_before_an_apply_is_encrypted(deployed, project, sandbox,
+                                                                              monkeypatch):
+    from cdktf_app.crypto.envelope import decrypt_bytes
+    from cdktf_app.crypto.keys import generate_identity
+    from cdktf_app.deploy.state import latest_backup
+
+    identity = generate_identity()
+    spec = project / "nexus.yaml"
+    original = spec.read_text()
+    spec.write_text(FAST_SPEC.format(owner="team-b") + f"encryption:\n  recipients: [{identity.recipient}]\n")
+    try:
+        changed = run(spec, options(sandbox.url))
+    finally:
+        spec.write_text(original, encoding="utf-8")
+    assert changed.outcome == "succeeded" and changed.changed > 0
+    backup = latest_backup(project / "cdktf.out" / "stacks" / STACK, project / ".nexus", STACK)
+    assert backup.name.endswith(".tfstate.enc") and b'"lineage"' not in backup.read_bytes()
+    state, metadata = decrypt_bytes(backup.read_bytes(), identity)
+    assert json.loads(state)["lineage"] == state_of(project)["lineage"] and metadata["stack"] == STACK
+
+
 def test_destroy_removes_everything_and_records_the_count(deployed, project, sandbox):
     spec = project / "nexus.yaml"
     spec.write_text(FAST_SPEC.format(owner="team-c"), encoding="utf-8")
