@@ -98,7 +98,7 @@ class Api(BaseHTTPRequestHandler):
             chunk, headers = self._page(shapes, query, path, github=True)
             if "runs" not in self.rate_limited_once:  # the first page spends the last call of the hour
                 self.rate_limited_once.add("runs")
-                headers.update({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 1)})
+                headers.update({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(time.time()) + 2)})  # >= 1 s away
             return self._send(200, {"total_count": len(shapes), "workflow_runs": chunk}, headers)
         parts = path.strip("/").split("/")
         if path.startswith(f"/repos/{REPO}/actions/runs/") and parts[-1] == "jobs":
