@@ -60,22 +60,26 @@ def _money(amount: float) -> str:
 
 def _headline(result) -> str:
     verb = "applied to" if result.applied else "for"
+    unpriced = len(result.before.unpriced)
+    partial = f" (partial: {unpriced} unpriced resource(s) not counted; see `nexus cost`)" if unpriced else ""
     return (f"{len(result.recommendations)} saving(s) {verb} {result.spec} ({result.environment}): "
             f"{_money(result.before.total_monthly)} → {_money(result.after.total_monthly)} / month, "
-            f"saves {_money(result.monthly_saving)}")
+            f"saves {_money(result.monthly_saving)}{partial}")
 
 
 def _print_table(result) -> None:
     from rich.table import Table
 
     console = render.console()
-    table = Table(title=f"Savings for {result.spec} ({result.environment}, gate {result.gate})")
-    for column in ("rule", "spec path", "edit", "saves / month", "risk"):
-        table.add_column(column, justify="right" if column == "saves / month" else "left")
-    for item in result.recommendations:
-        table.add_row(item.rule.id, ".".join(item.edit.path), _settings(item), _money(item.saving), item.rule.risk)
-    console.print(table)
-    console.print(f"[bold]{_headline(result)}[/]", markup=True)
+    if result.recommendations:
+        table = Table(title=f"Savings for {result.spec} ({result.environment}, gate {result.gate})")
+        for column in ("rule", "spec path", "edit", "saves / month", "risk"):
+            table.add_column(column, justify="right" if column == "saves / month" else "left")
+        for item in result.recommendations:
+            table.add_row(item.rule.id, ".".join(item.edit.path), _settings(item), _money(item.saving),
+                          item.rule.risk)
+        console.print(table)
+    console.print(_headline(result), style="bold", markup=False)
     for item in result.skipped:
         console.print(f"  skipped {item.rule} on {item.component}: {item.reason}", markup=False)
     if result.recommendations and not result.applied:

@@ -39,7 +39,7 @@ class Recommendation:
 
     @property
     def saving(self) -> float:
-        return round(-self.delta.delta_monthly, 2)
+        return -self.delta.delta_monthly or 0.0       # never -0.0
 
     def as_dict(self) -> dict:
         return {"rule": self.rule.id, "component": self.component, "summary": self.rule.summary,
@@ -77,7 +77,7 @@ class Optimization:
 
     @property
     def monthly_saving(self) -> float:
-        return round(-self.total.delta_monthly, 2)
+        return -self.total.delta_monthly or 0.0       # never -0.0
 
     def as_dict(self) -> dict:
         return {"spec": str(self.spec), "environment": self.environment, "gate": self.gate,
@@ -134,9 +134,10 @@ def _candidates(loaded: LoadedSpec, environment: str, rules: tuple[Rule, ...], s
                  if component.type == rule.component and rule.matches(component)]
         reached = [env for env in environments if env not in rule.environments]
         if names and reached:
-            skipped += [Skipped(rule.id, name, f"the spec also builds {', '.join(reached)}: a component's settings "
-                                               "apply to every environment it lists (the spec has no "
-                                               "per-environment values), so this edit would reach it too")
+            skipped += [Skipped(rule.id, name, f"the spec also builds {', '.join(reached)}, and a component's "
+                                               "settings apply to every environment (the spec has no "
+                                               "per-environment values): keep non-production in a spec "
+                                               "of its own to optimize it")
                         for name in names]
             continue
         yield from ((rule, name) for name in names)
