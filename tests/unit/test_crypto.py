@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -279,3 +282,37 @@ def test_cli_without_a_key_says_where_one_comes_from(monkeypatch):
     result = CliRunner().invoke(cli, ["keys", "show"])
     assert result.exit_code == 2
     assert "pass --key FILE or set NEXUS_PRIVATE_KEY" in result.stderr and "Traceback" not in result.output
+
+
+# The README's "Encryption at rest" examples, exactly as printed there, run by bash with the venv's `nexus`.
+README_KEYS = """\
+nexus keys generate -o nexus-key.txt             # mode 0600; prints the recipient, nexus1-hybrid-...
+nexus keys show -k nexus-key.txt                 # the recipient again
+export NEXUS_PRIVATE_KEY="$(cat nexus-key.txt)"  # or give the key by environment, e.g. from a CI secret
+nexus keys show
+"""
+README_ROTATION = """\
+nexus keys generate -o new-key.txt
+nexus keys rotate .nexus/state-backups/*/*.tfstate.enc -k nexus-key.txt --to "$(nexus keys show -k new-key.txt)"
+"""
+
+
+def _bash(script: str, folder) -> subprocess.CompletedProcess:
+    environment = {key: value for key, value in os.environ.items() if key != "NEXUS_PRIVATE_KEY"}
+    environment["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{environment['PATH']}"
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=folder, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_readme_examples_run(tmp_path):
+    keys = _bash(README_KEYS, tmp_path)
+    assert keys.returncode == 0, keys.stderr
+    recipient = str(load_identity(tmp_path / "nexus-key.txt").recipient)
+    assert keys.stdout.split() == [recipient] * 3
+    backup = tmp_path / ".nexus" / "state-backups" / "shop-dev-aws" / "20260101T000000Z-serial3.tfstate.enc"
+    backup.parent.mkdir(parents=True)
+    backup.write_bytes(encrypt_bytes(b'{"serial": 3}', [parse_recipient(recipient)], {"artifact": "state-backup"}))
+    rotated = _bash(README_ROTATION, tmp_path)
+    assert rotated.returncode == 0, rotated.stderr
+    assert decrypt_bytes(backup.read_bytes(), load_identity(tmp_path / "new-key.txt")) == (
+        b'{"serial": 3}', {"artifact": "state-backup"})
