@@ -77,12 +77,12 @@ def _recipients_kind(recipients: list[Recipient]) -> str:
     return kinds.pop()
 
 
-def _header_lines(recipients: list[Recipient], file_key: bytes, metadata: dict[str, str]) -> bytes:
+def _header_lines(recipients: list[Recipient], file_key: bytes, nonce: bytes, metadata: dict[str, str]) -> bytes:
     kind = _recipients_kind(recipients)
     suite = _suite(kind)
     header = {
         "version": VERSION, "kem": KEM_NAMES[kind], "kdf": KDF_NAME, "aead": AEAD_NAME, "chunk_size": CHUNK_SIZE,
-        "metadata": {str(key): str(value) for key, value in metadata.items()}, "nonce": _b64(os.urandom(16)),
+        "metadata": {str(key): str(value) for key, value in metadata.items()}, "nonce": _b64(nonce),
         "recipients": [{"fingerprint": recipient.fingerprint,
                         "wrapped_key": _b64(suite.encrypt(file_key, recipient.hpke_key(), info=HPKE_INFO))}
                        for recipient in recipients],
@@ -102,10 +102,10 @@ def _sized_chunks(pieces: Iterable[bytes], size: int) -> Iterator[tuple[bytes, b
 
 
 def _seal(pieces: Iterable[bytes], sink: BinaryIO, recipients: list[Recipient], metadata: dict[str, str]) -> None:
-    file_key = os.urandom(32)
-    header = _header_lines(recipients, file_key, metadata)
+    file_key, nonce = os.urandom(32), os.urandom(16)
+    header = _header_lines(recipients, file_key, nonce, metadata)
     sink.write(header)
-    aead = _payload_key(file_key, base64.b64decode(json.loads(header[len(MAGIC):])["nonce"]))
+    aead = _payload_key(file_key, nonce)
     associated = hashlib.sha256(header).digest()
     for index, (chunk, last) in enumerate(_sized_chunks(pieces, CHUNK_SIZE)):
         sink.write(aead.encrypt(_chunk_nonce(index, last), chunk, associated))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.backends.openssl.backend import backend
@@ -72,7 +72,7 @@ class Identity:
     """A private key: decrypts what was encrypted to its `recipient`."""
 
     kind: str
-    secret_bytes: bytes
+    secret_bytes: bytes = field(repr=False)  # never in a log line or a traceback
 
     def __str__(self) -> str:
         return f"{SECRET_PREFIX}{self.kind.upper()}-{_encode(self.secret_bytes)}"

@@ -96,6 +96,7 @@ def test_key_text_forms_round_trip(kind):
     assert parse_identity(identity_file_text(identity), "key.txt") == identity
     assert parse_recipient(str(identity.recipient)) == identity.recipient
     assert str(identity.recipient).startswith(f"nexus1-{kind}-")
+    assert str(identity)[-20:] not in repr(identity)  # the secret stays out of logs and tracebacks
 
 
 def test_key_file_is_owner_only_and_never_overwritten(tmp_path):
