@@ -56,11 +56,12 @@ def test_the_readme_example_lists_the_savings_then_applies_them(tmp_path, monkey
     spec = tmp_path / "nexus.yaml"
     before = spec.read_bytes()
 
-    listed = runner.invoke(cli, ["optimize", "nexus.yaml", "--env", "dev"])
+    listed = runner.invoke(cli, ["optimize", "nexus.yaml", "--env", "dev", "--output", "markdown"])
 
     assert listed.exit_code == 0, listed.output
-    assert "dev-database-single-az" in listed.output and "saves $" in listed.output
-    assert "Run again with --apply" in listed.output
+    assert listed.stdout.startswith("## 6 saving(s) for nexus.yaml (dev): ")
+    assert "| dev-database-single-az | `components.db` | `high_availability: false` | $" in listed.stdout
+    assert "+    high_availability: false  # nexus optimize: dev-database-single-az" in listed.stdout
     assert spec.read_bytes() == before
 
     applied = runner.invoke(cli, ["optimize", "nexus.yaml", "--env", "dev", "--apply"])
