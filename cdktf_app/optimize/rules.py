@@ -47,6 +47,11 @@ def _holds(condition: Any, value: Any) -> bool:
     return value in condition
 
 
+def _is_bound(condition: dict) -> bool:
+    bound = condition.get("above")
+    return list(condition) == ["above"] and isinstance(bound, (int, float)) and not isinstance(bound, bool)
+
+
 @functools.lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
@@ -67,6 +72,8 @@ def _rule(path: Path, document: SourceDocument) -> Rule:
         known = component_class.model_fields
         problems += [expected(source, (part, key), f"a setting of {data['component']}", key)
                      for part in ("when", "set") for key in data[part] if key not in known]
+    problems += [expected(source, ("when", key), "a list of values or {above: N}", condition)
+                 for key, condition in data["when"].items() if isinstance(condition, dict) and not _is_bound(condition)]
     if problems:
         raise DataFileError(problems=problems)
     return Rule(id=data["id"], summary=data["summary"], component=data["component"],

@@ -26,13 +26,17 @@ def test_every_shipped_rule_reads_and_sets_only_settings_of_its_component():
 
 
 @pytest.mark.parametrize("name, text, where", [
-    ("dev-db.yaml", GOOD.replace("size: small", "flavour: small"), "dev-db.yaml:8:3: set.flavour: expected a "
-                                                                   "setting of database, got 'flavour'"),
-    ("dev-db.yaml", GOOD.replace("component: database", "component: mainframe"), "dev-db.yaml:3:1: component: expected a component type"),
+    ("dev-db.yaml", GOOD.replace("size: small", "flavour: small"),
+     "dev-db.yaml:8:3: set.flavour: expected a setting of database, got 'flavour'"),
+    ("dev-db.yaml", GOOD.replace("component: database", "component: mainframe"),
+     "dev-db.yaml:3:1: component: expected a component type"),
     ("other.yaml", GOOD, "other.yaml:1:1: id: expected 'other' (a rule file is named after its id)"),
-    ("dev-db.yaml", GOOD.replace("risk: Fewer vCPUs for the database.\n", ""), "dev-db.yaml:1:1: risk: expected a "
-                                                                               "value (required)"),
-    ("dev-db.yaml", GOOD.replace("[medium]", "{below: 3}"), "dev-db.yaml:6:3: when.size: {'below': 3}"),
+    ("dev-db.yaml", GOOD.replace("risk: Fewer vCPUs for the database.\n", ""),
+     "dev-db.yaml:1:1: risk: expected a value (required)"),
+    ("dev-db.yaml", GOOD.replace("[medium]", "{below: 3}"),
+     "dev-db.yaml:6:3: when.size: expected a list of values or {above: N}, got {'below': 3}"),
+    ("dev-db.yaml", GOOD.replace("[medium]", "{above: true}"),
+     "dev-db.yaml:6:3: when.size: expected a list of values or {above: N}, got {'above': True}"),
 ])
 def test_a_broken_rule_file_is_a_located_data_file_error(tmp_path, name, text, where):
     (tmp_path / name).write_text(text, encoding="utf-8")
