@@ -1,4 +1,4 @@
-"""`nexus keys generate | show | rotate`: the recipient key pairs Nexus encrypts its own artifacts to."""
+"""`nexus keys generate | show | rotate | decrypt`: the recipient key pairs Nexus encrypts its own artifacts to."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -58,3 +58,16 @@ def rotate(files: tuple[Path, ...], key_file: Path | None, recipients: tuple[str
     for path in files:
         rotate_file(path, identity, new)
         click.echo(f"rotated {path}", err=True)
+
+
+@keys.command("decrypt")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@KEY_FILE
+def decrypt(file: Path, key_file: Path | None) -> None:
+    """Print an encrypted file's plaintext (a state backup, to restore it by hand). Nothing is printed unless the
+    whole file authenticates."""
+    from ..crypto.envelope import decrypt_bytes
+    from ..crypto.keys import load_identity
+
+    plaintext, _ = decrypt_bytes(file.read_bytes(), load_identity(key_file), str(file))
+    click.echo(plaintext, nl=False)

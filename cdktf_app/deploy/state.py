@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..crypto.envelope import decrypt_bytes, encrypt_bytes
 from ..crypto.keys import load_identity, parse_recipient
+from ..errors import EncryptionError
 from ..files import private_directory, write_atomically, write_atomically_with
 from ..layout import SANDBOX_STATE_BACKUPS_DIR, STATE_BACKUPS_DIR
 from ..sandbox.provider import OVERRIDE_FILE
@@ -111,7 +112,12 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     backup = latest_backup(stack_dir, state_dir, stack)
     if backup is None:
         return StateCheck(False, None, 0)
-    text = backup_text(backup)
+    try:
+        text = backup_text(backup)
+    except EncryptionError as error:
+        raise EncryptionError(f"{stack}: the state is unreadable after a failed apply and its last backup could not "
+                              f"be opened to put it back: {error}. With the key: nexus keys decrypt {backup} -k KEY "
+                              "(the state it prints goes back with `terraform state push`)") from None
     local = local_state_file(stack_dir)
     if local is not None:  # terraform cannot push over a state file it cannot parse: put the copy in place
         write_atomically(local, text, private=True)

@@ -43,6 +43,7 @@ CASES = {
     "drift": (["bad.yaml"], 2), "cost catalogue refresh": (["--cloud", "nope"], 2),
     "keys generate": (["-o", "EXISTING"], 2), "keys show": (["-k", "EXISTING"], 2),
     "keys rotate": (["EXISTING", "-k", "EXISTING", "--to", "nexus1-x25519-AAAA"], 2),
+    "keys decrypt": (["EXISTING", "-k", "EXISTING"], 2),
 }
 
 

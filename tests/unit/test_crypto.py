@@ -278,6 +278,19 @@ def test_cli_generate_show_and_rotate(tmp_path, monkeypatch):
     assert refused.exit_code == 2 and "wrong key" in refused.stderr
 
 
+def test_cli_decrypt_prints_the_plaintext_only_when_the_whole_file_authenticates(tmp_path, identities):
+    key = tmp_path / "key.txt"
+    key.write_text(identity_file_text(identities[CLASSICAL]))
+    plaintext = os.urandom(CHUNK_SIZE) + b"the end"
+    sealed = encrypt_bytes(plaintext, [identities[CLASSICAL].recipient])
+    (tmp_path / "good.enc").write_bytes(sealed)
+    (tmp_path / "bad.enc").write_bytes(sealed[:-1] + bytes([sealed[-1] ^ 1]))  # the last chunk's tag
+    good = CliRunner().invoke(cli, ["keys", "decrypt", str(tmp_path / "good.enc"), "-k", str(key)])
+    assert good.exit_code == 0 and good.stdout_bytes == plaintext
+    bad = CliRunner().invoke(cli, ["keys", "decrypt", str(tmp_path / "bad.enc"), "-k", str(key)])
+    assert bad.exit_code == 2 and bad.stdout_bytes == b"" and "chunk 1 fails authentication" in bad.stderr
+
+
 def test_cli_without_a_key_says_where_one_comes_from(monkeypatch):
     monkeypatch.delenv("NEXUS_PRIVATE_KEY", raising=False)
     result = CliRunner().invoke(cli, ["keys", "show"])

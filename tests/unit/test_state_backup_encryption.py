@@ -8,7 +8,9 @@ import stat
 import subprocess
 
 import pytest
+from click.testing import CliRunner
 
+from cdktf_app.cli.main import cli
 from cdktf_app.crypto.envelope import decrypt_bytes
 from cdktf_app.crypto.keys import CLASSICAL, HYBRID, generate_identity
 from cdktf_app.deploy.state import backup_state, latest_backup, verify_state
@@ -71,9 +73,18 @@ def test_restoring_an_encrypted_backup_without_its_key_is_a_clear_error(stack_di
         monkeypatch.delenv("NEXUS_PRIVATE_KEY", raising=False)
     else:
         monkeypatch.setenv("NEXUS_PRIVATE_KEY", str(generate_identity(HYBRID)))
-    with pytest.raises(EncryptionError, match=message):
+    with pytest.raises(EncryptionError, match=message) as raised:
         verify_state(stack_dir, tmp_path / ".nexus", "app", None, None, 60)
     assert (stack_dir / "terraform.tfstate").read_text() == "{ half a state"
+    assert "app: the state is unreadable after a failed apply" in str(raised.value)
+    # the way out the message names: `nexus keys decrypt BACKUP -k KEY` prints the state
+    backup = latest_backup(stack_dir, tmp_path / ".nexus", "app")
+    assert f"nexus keys decrypt {backup} -k KEY" in str(raised.value)
+    (tmp_path / "key.txt").write_text(str(identity))
+    printed = CliRunner().invoke(cli, ["keys", "decrypt", str(backup), "-k", str(tmp_path / "key.txt")])
+    assert printed.exit_code == 0
+    assert {key: json.loads(printed.stdout)[key] for key in ("lineage", "serial", "outputs")} == {
+        key: STATE[key] for key in ("lineage", "serial", "outputs")}
 
 
 @pytest.mark.parametrize("recipients, message", [
