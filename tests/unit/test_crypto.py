@@ -305,6 +305,9 @@ nexus keys show -k nexus-key.txt                 # the recipient again
 export NEXUS_PRIVATE_KEY="$(cat nexus-key.txt)"  # or give the key by environment, e.g. from a CI secret
 nexus keys show
 """
+README_RESTORE = """\
+nexus keys decrypt -k nexus-key.txt .nexus/state-backups/shop-dev-aws/*-serial3.tfstate.enc > restored.tfstate
+"""
 README_ROTATION = """\
 nexus keys generate -o new-key.txt
 nexus keys rotate .nexus/state-backups/*/*.tfstate.enc -k nexus-key.txt --to "$(nexus keys show -k new-key.txt)"
@@ -326,6 +329,8 @@ def test_readme_examples_run(tmp_path):
     backup = tmp_path / ".nexus" / "state-backups" / "shop-dev-aws" / "20260101T000000Z-serial3.tfstate.enc"
     backup.parent.mkdir(parents=True)
     backup.write_bytes(encrypt_bytes(b'{"serial": 3}', [parse_recipient(recipient)], {"artifact": "state-backup"}))
+    restored = _bash(README_RESTORE, tmp_path)
+    assert restored.returncode == 0 and (tmp_path / "restored.tfstate").read_bytes() == b'{"serial": 3}'
     rotated = _bash(README_ROTATION, tmp_path)
     assert rotated.returncode == 0, rotated.stderr
     assert decrypt_bytes(backup.read_bytes(), load_identity(tmp_path / "new-key.txt")) == (
