@@ -68,7 +68,8 @@ def _chunk_nonce(index: int, last: bool) -> bytes:
     return index.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
 
-def _recipients_kind(recipients: list[Recipient]) -> str:
+def recipients_kind(recipients: list[Recipient]) -> str:
+    """The one kind of key RECIPIENTS share (hybrid or x25519); an error for none or a mix."""
     kinds = {recipient.kind for recipient in recipients}
     if not kinds:
         raise EncryptionError("no recipient to encrypt to")
@@ -78,7 +79,7 @@ def _recipients_kind(recipients: list[Recipient]) -> str:
 
 
 def _header_lines(recipients: list[Recipient], file_key: bytes, nonce: bytes, metadata: dict[str, str]) -> bytes:
-    kind = _recipients_kind(recipients)
+    kind = recipients_kind(recipients)
     suite = _suite(kind)
     header = {
         "version": VERSION, "kem": KEM_NAMES[kind], "kdf": KDF_NAME, "aead": AEAD_NAME, "chunk_size": CHUNK_SIZE,

@@ -634,15 +634,14 @@ class Encryption(Strict):
     @field_validator("recipients")
     @classmethod
     def _known_recipients(cls, value: list[str]) -> list[str]:
+        from ..crypto.envelope import recipients_kind
         from ..crypto.keys import parse_recipient
         from ..errors import EncryptionError
 
         try:
-            kinds = {parse_recipient(text).kind for text in value}
+            recipients_kind([parse_recipient(text) for text in value])
         except EncryptionError as error:
             raise ValueError(str(error)) from None
-        if len(kinds) > 1:
-            raise ValueError("recipients mix hybrid and x25519 keys; list one kind only")
         return value
 
 
