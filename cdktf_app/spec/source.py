@@ -212,10 +212,11 @@ def read_spec_bytes(path: str | Path) -> bytes:
         raise SpecError([Problem("no such file", file=file)]) from None
     except OSError as error:
         raise SpecError([Problem(f"cannot read: {error.strerror}", file=file)]) from None
+    if stat.S_ISDIR(os.fstat(descriptor).st_mode):     # before fdopen, which refuses a directory (IsADirectoryError)
+        os.close(descriptor)
+        raise SpecError([Problem("is a directory, expected a YAML file", file=file)])
     with os.fdopen(descriptor, "rb") as handle:
         mode = os.fstat(descriptor).st_mode
-        if stat.S_ISDIR(mode):
-            raise SpecError([Problem("is a directory, expected a YAML file", file=file)])
         if not stat.S_ISREG(mode):
             raise SpecError([Problem("not a regular file (a device, FIFO or socket); a spec is a YAML file",
                                      file=file)])
