@@ -17,18 +17,22 @@ OUTPUTS = ("table", "json", "markdown")
 @click.argument("spec", type=click.Path(path_type=Path), default="nexus.yaml")
 @click.option("--env", "environment", default="dev", show_default=True,
               help="The environment to optimize: one of the spec's environments.")
+@click.option("--utilisation", "utilisation", type=click.Path(path_type=Path),
+              help="Observed use per component (YAML or JSON: components: {api: {cpu_p95: 12, memory_p95: 30}}, "
+                   "per cent at the 95th percentile), for the rules that right-size from it.")
 @click.option("--apply", "apply_edits", is_flag=True,
               help="Write the recommended edits into SPEC (comments kept, each marked `# nexus optimize: <rule>`).")
 @output_format_option(OUTPUTS, "table", "table for people, json for machines, markdown for pull requests.")
 @output_file_option("Write the json or markdown report to this file.")
 @click.pass_obj
-def optimize(obj: dict, spec: Path, environment: str, apply_edits: bool, output_format: str | None,
-             output_file: Path | None) -> None:
+def optimize(obj: dict, spec: Path, environment: str, utilisation: Path | None, apply_edits: bool,
+             output_format: str | None, output_file: Path | None) -> None:
     """Find monthly savings for one environment as edits of SPEC, each priced and still passing the gate.
 
     \b
     Rules are data (cdktf_app/optimize/rules/*.yaml): oversized sizes, standby databases, replicas and
-    copies beyond one outside production. Each edit is tried on top of the ones before it: priced with the
+    copies beyond one outside production, and (with --utilisation) CPU and memory that observed use leaves
+    idle. Each edit is tried on top of the ones before it: priced with the
     catalogue of `nexus cost` (the saving is `nexus cost --compare` of before and after, to the cent) and
     checked at the spec's compliance.gate; an edit that fails the gate is never recommended. The spec has no
     per-environment values, so a dev-only rule is skipped (with the reason) when the spec also builds prod.
@@ -37,6 +41,7 @@ def optimize(obj: dict, spec: Path, environment: str, apply_edits: bool, output_
     Examples:
       nexus optimize nexus.yaml --env dev
       nexus optimize nexus.yaml --env dev --apply
+      nexus optimize nexus.yaml --env prod --utilisation utilisation.yaml
       nexus optimize nexus.yaml --output markdown -o savings.md
     """
     from ..optimize import optimize as run
@@ -44,7 +49,7 @@ def optimize(obj: dict, spec: Path, environment: str, apply_edits: bool, output_
     output = chosen_format(obj, output_format, "table", OUTPUTS)
     if output == "table" and not is_stdout(output_file):
         raise UsageError("-o/--output-file needs a file format: --output json|markdown")
-    result = run(spec, environment, apply=apply_edits)
+    result = run(spec, environment, apply=apply_edits, utilisation=utilisation)
     if output == "table":
         _print_table(result)
     elif output == "json":

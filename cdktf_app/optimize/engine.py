@@ -26,6 +26,7 @@ from ..spec.source import decode_spec, read_spec_bytes
 from ..stacks.synth import synth
 from ..workspace import load, synthesized
 from .rules import Rule, load_rules
+from .utilisation import Utilisation, read_utilisation
 
 MARKER = "nexus optimize"
 
@@ -89,14 +90,16 @@ class Optimization:
 
 
 def optimize(spec_path: str | Path, environment: str, *, apply: bool = False, worker: CheckovWorker | None = None,
-             rules: tuple[Rule, ...] | None = None) -> Optimization:
+             rules: tuple[Rule, ...] | None = None, utilisation: str | Path | None = None) -> Optimization:
     """The savings the rules find for `environment` of the spec at `spec_path`; `apply` writes them into the
-    file (atomically, comments kept, each setting marked `# nexus optimize: <rule>`)."""
+    file (atomically, comments kept, each setting marked `# nexus optimize: <rule>`). `utilisation`: a file of
+    observed use (see .utilisation), which the rules with `utilisation` conditions need."""
     spec_path = Path(spec_path)
     loaded = load(spec_path)
     if environment not in loaded.spec.environments:
         raise UsageError(f"--env {environment}: {spec_path} builds {', '.join(loaded.spec.environments)} "
                          "(its environments)")
+    observed = read_utilisation(utilisation, set(loaded.spec.components)) if utilisation else {}
     original = decode_spec(read_spec_bytes(spec_path), str(spec_path)).replace("\r\n", "\n")
     gate = loaded.spec.compliance.gate or DEFAULT_GATE
     with tempfile.TemporaryDirectory(prefix="nexus-optimize-") as scratch, reuse_or_start(worker) as running:
@@ -104,9 +107,9 @@ def optimize(spec_path: str | Path, environment: str, *, apply: bool = False, wo
         before = trial.priced(loaded)[0]
         result = Optimization(spec_path, environment, gate, before, before)
         text, current = original, before
-        for rule, name in _candidates(loaded, environment, rules or load_rules(), result.skipped):
+        for rule, name in _candidates(loaded, environment, rules or load_rules(), observed, result.skipped):
             component = load_spec_text(text, file=str(spec_path), path=spec_path).spec.components[name]
-            if not rule.matches(component) or not rule.changes(component):
+            if not rule.matches(component, observed.get(name)) or not rule.changes(component):
                 continue
             edit = SpecEdit(path=("components", name), values=rule.changes(component), check_id=rule.id,
                             safety="unsafe", summary=rule.summary)
@@ -124,14 +127,15 @@ def optimize(spec_path: str | Path, environment: str, *, apply: bool = False, wo
     return result
 
 
-def _candidates(loaded: LoadedSpec, environment: str, rules: tuple[Rule, ...], skipped: list[Skipped]):
+def _candidates(loaded: LoadedSpec, environment: str, rules: tuple[Rule, ...], observed: Utilisation,
+                skipped: list[Skipped]):
     """(rule, component name) pairs to try for `environment`; the rules the spec cannot scope go to `skipped`."""
     environments = loaded.spec.environments
     for rule in rules:
         if environment not in rule.environments:
             continue
         names = [name for name, component in loaded.spec.components.items()
-                 if component.type == rule.component and rule.matches(component)]
+                 if component.type == rule.component and rule.matches(component, observed.get(name))]
         reached = [env for env in environments if env not in rule.environments]
         if names and reached:
             skipped += [Skipped(rule.id, name, f"the spec also builds {', '.join(reached)}, and a component's "

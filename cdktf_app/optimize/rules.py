@@ -1,7 +1,9 @@
 """Optimization rules as data: `rules/<id>.yaml`, one rule a file, checked against `rule.schema.json`.
 
 A rule names a component type, the environments it is meant for, the settings that trigger it (`when`: a list of
-values, or `{above: N}`) and the settings it writes (`set`), with the risk of doing so. Every field a rule reads
+values, or `{above: N}`), optionally the observed utilisation it needs (`utilisation: {cpu_p95: {below: 40}}`,
+from `--utilisation`; without the figures such a rule does not apply) and the settings it writes (`set`), with
+the risk of doing so. Every field a rule reads
 or writes must be a setting of its component type, so a rule can never invent spec fields."""
 from __future__ import annotations
 
@@ -31,10 +33,13 @@ class Rule:
     when: tuple[tuple[str, Any], ...]
     set: tuple[tuple[str, Any], ...]
     risk: str
+    utilisation: tuple[tuple[str, float], ...] = ()     # metric, the per cent it must stay below
 
-    def matches(self, component: model.ComponentBase) -> bool:
-        """Whether every `when` condition holds for the component's current settings."""
-        return all(_holds(condition, getattr(component, key)) for key, condition in self.when)
+    def matches(self, component: model.ComponentBase, observed: dict[str, float] | None = None) -> bool:
+        """Whether every `when` condition holds for the component's current settings, and every `utilisation`
+        condition for what was observed of it."""
+        return all(_holds(condition, getattr(component, key)) for key, condition in self.when) and \
+            all(metric in (observed or {}) and observed[metric] < below for metric, below in self.utilisation)
 
     def changes(self, component: model.ComponentBase) -> tuple[tuple[str, Any], ...]:
         """The settings of `set` the component does not have yet."""
@@ -78,7 +83,8 @@ def _rule(path: Path, document: SourceDocument) -> Rule:
         raise DataFileError(problems=problems)
     return Rule(id=data["id"], summary=data["summary"], component=data["component"],
                 environments=tuple(data["environments"]), when=tuple(data["when"].items()),
-                set=tuple(data["set"].items()), risk=data["risk"])
+                set=tuple(data["set"].items()), risk=data["risk"],
+                utilisation=tuple((metric, bound["below"]) for metric, bound in data.get("utilisation", {}).items()))
 
 
 @functools.lru_cache(maxsize=4)

@@ -97,3 +97,18 @@ def test_an_edit_that_would_fail_the_gate_is_never_proposed(tmp_path, checkov_wo
     assert result.recommendations == []
     [skipped] = result.skipped
     assert skipped.rule == "dev-no-flow-logs" and "would fail the compliance gate (high): CKV2_AWS_11" in skipped.reason
+
+
+def test_observed_utilisation_right_sizes_a_service_in_every_environment(tmp_path, checkov_worker):
+    spec = dev_spec(tmp_path, "fintech", ["dev", "prod"])
+    observed = tmp_path / "utilisation.yaml"
+    observed.write_text("period: prod, November\ncomponents:\n  api: {cpu_p95: 12.5, memory_p95: 31}\n"
+                        "  web: {cpu_p95: 70, memory_p95: 20}\n", encoding="utf-8")
+
+    result = optimize(spec, "prod", worker=checkov_worker, utilisation=observed)
+
+    [recommendation] = result.recommendations
+    assert (recommendation.rule.id, recommendation.component) == ("service-cpu-underused", "api")
+    assert dict(recommendation.edit.values) == {"cpu": 512, "memory": 1024}
+    assert recommendation.saving == result.monthly_saving > 0
+    assert set(result.total.by_stack) == {"payments-dev-aws", "payments-prod-aws"}

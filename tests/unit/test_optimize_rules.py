@@ -56,3 +56,36 @@ def test_an_environment_the_spec_does_not_build_is_a_usage_error(tmp_path, monke
     assert result.exit_code == 2
     error = json.loads(result.stderr.splitlines()[0])
     assert "--env prod" in error["message"] and "builds dev" in error["message"]
+
+
+def test_a_utilisation_rule_needs_the_observed_figures_below_its_bounds():
+    [rule] = [rule for rule in load_rules() if rule.id == "service-cpu-underused"]
+    api = component_class("service")(type="service", image="app:1", cpu=1024, memory=2048)
+
+    assert not rule.matches(api)
+    assert not rule.matches(api, {"cpu_p95": 12.0})
+    assert not rule.matches(api, {"cpu_p95": 12.0, "memory_p95": 55.0})
+    assert rule.matches(api, {"cpu_p95": 12.0, "memory_p95": 30.0})
+
+
+@pytest.mark.parametrize("text, where", [
+    ("components:\n  db: {cpu_p95: 140}\n",
+     "utilisation.yaml:2:8: components.db.cpu_p95: expected a number <= 100, got 140"),
+    ("components:\n  dbx: {cpu_p95: 10}\n",
+     "utilisation.yaml:2:3: components.dbx: expected a component of the spec (db), got 'dbx'"),
+    (None, "problem(s) in the utilisation file utilisation.yaml\n  utilisation.yaml: is a directory, expected a YAML "
+           "file"),
+])
+def test_a_broken_utilisation_file_is_a_located_usage_error(tmp_path, monkeypatch, text, where):
+    """None: a directory, which the reader opened and fdopen refused (an internal error, exit 70, before)."""
+    monkeypatch.chdir(tmp_path)
+    write_spec(tmp_path, PAYMENTS_SPEC)
+    if text is None:
+        (tmp_path / "utilisation.yaml").mkdir()
+    else:
+        (tmp_path / "utilisation.yaml").write_text(text, encoding="utf-8")
+
+    result = CliRunner().invoke(cli, ["optimize", "nexus.yaml", "--utilisation", "utilisation.yaml"])
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert where in result.stderr
