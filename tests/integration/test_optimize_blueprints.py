@@ -99,16 +99,25 @@ def test_an_edit_that_would_fail_the_gate_is_never_proposed(tmp_path, checkov_wo
     assert skipped.rule == "dev-no-flow-logs" and "would fail the compliance gate (high): CKV2_AWS_11" in skipped.reason
 
 
-def test_observed_utilisation_right_sizes_a_service_in_every_environment(tmp_path, checkov_worker):
-    spec = dev_spec(tmp_path, "fintech", ["dev", "prod"])
-    observed = tmp_path / "utilisation.yaml"
-    observed.write_text("period: prod, November\ncomponents:\n  api: {cpu_p95: 12.5, memory_p95: 31}\n"
-                        "  web: {cpu_p95: 70, memory_p95: 20}\n", encoding="utf-8")
+def test_observed_utilisation_right_sizes_a_service_in_every_environment(tmp_path, monkeypatch):
+    """The README's --utilisation example: the rule applies to prod (and so to dev, the same spec) from the file."""
+    monkeypatch.chdir(tmp_path)
+    dev_spec(tmp_path, "fintech", ["dev", "prod"])
+    (tmp_path / "utilisation.yaml").write_text(UTILISATION, encoding="utf-8")
 
-    result = optimize(spec, "prod", worker=checkov_worker, utilisation=observed)
+    result = CliRunner().invoke(cli, ["optimize", "nexus.yaml", "--env", "prod", "--utilisation", "utilisation.yaml"])
 
-    [recommendation] = result.recommendations
-    assert (recommendation.rule.id, recommendation.component) == ("service-cpu-underused", "api")
-    assert dict(recommendation.edit.values) == {"cpu": 512, "memory": 1024}
-    assert recommendation.saving == result.monthly_saving > 0
-    assert set(result.total.by_stack) == {"payments-dev-aws", "payments-prod-aws"}
+    assert result.exit_code == 0, result.output
+    [row] = [line for line in result.output.splitlines() if "service-cpu-underused" in line]
+    assert "components.api" in row and "cpu: 512, memory: 1024" in row
+    assert "1 saving(s) for nexus.yaml (prod): " in result.output
+    assert "skipped dev-service-min-tasks on web: the spec also builds dev" not in result.output
+
+
+UTILISATION = """\
+# p95 over November, in per cent of what each component has (from CloudWatch or Cloud Monitoring)
+period: prod, 2026-11
+components:
+  api: {cpu_p95: 12.5, memory_p95: 31}
+  web: {cpu_p95: 70, memory_p95: 20}
+"""
