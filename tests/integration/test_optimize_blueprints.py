@@ -102,10 +102,11 @@ def test_an_edit_that_would_fail_the_gate_is_never_proposed(tmp_path, checkov_wo
 def test_observed_utilisation_right_sizes_a_service_in_every_environment(tmp_path, monkeypatch):
     """The README's --utilisation example: the rule applies to prod (and so to dev, the same spec) from the file."""
     monkeypatch.chdir(tmp_path)
-    dev_spec(tmp_path, "fintech", ["dev", "prod"])
+    runner = CliRunner()
+    assert runner.invoke(cli, ["blueprints", "render", "fintech", "-o", "nexus.yaml"]).exit_code == 0
     (tmp_path / "utilisation.yaml").write_text(UTILISATION, encoding="utf-8")
 
-    result = CliRunner().invoke(cli, ["optimize", "nexus.yaml", "--env", "prod", "--utilisation", "utilisation.yaml"])
+    result = runner.invoke(cli, ["optimize", "nexus.yaml", "--env", "prod", "--utilisation", "utilisation.yaml"])
 
     assert result.exit_code == 0, result.output
     [row] = [line for line in result.output.splitlines() if "service-cpu-underused" in line]
