@@ -8,7 +8,7 @@ demo: setup
 	@.venv/bin/python scripts/demo.py
 
 test: setup
-	@.venv/bin/python -m pytest tests
+	@scripts/test
 
 bench: setup
 	@.venv/bin/python scripts/bench

@@ -18,7 +18,7 @@ from cdktf_app.spec.document import dump_document, load_document
 from cdktf_app.spec.loader import load_spec
 from tests.helpers import write_spec
 
-pytestmark = pytest.mark.terraform
+pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
 BLUEPRINTS = [blueprint.name for blueprint in list_blueprints()]
 QUICK = RetryPolicy(max_attempts=2, base_seconds=1.0, max_backoff_seconds=4.0, max_total_seconds=120)

@@ -18,7 +18,7 @@ from cdktf_app.project import WORKFLOW, WORKFLOW_TEMPLATE, init_project
 from tests.fixtures.ci.hosts import FakeGitHub, FakeGitLab
 from tests.fixtures.ci.run_workflow import run_workflow
 
-pytestmark = pytest.mark.terraform
+pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
 BIN = Path(sys.executable).parent
 GITLAB_JOB = repo_root() / "templates/ci/gitlab/nexus.gitlab-ci.yml"

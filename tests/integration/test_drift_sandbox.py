@@ -20,7 +20,7 @@ from cdktf_app.sandbox import start_sandbox, stop_sandbox
 from tests.helpers import aws_spec, sandbox_aws
 from tests.integration.test_deploy_sandbox import options  # passes the gate: the service is plain HTTP
 
-pytestmark = pytest.mark.terraform
+pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
 SPEC = aws_spec("drift", """\
 tags:
