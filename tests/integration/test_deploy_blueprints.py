@@ -248,7 +248,9 @@ def test_every_environment_deploys_and_destroys_to_empty(item, sandbox, tmp_path
 
     destroyed = nexus(tmp_path, "destroy", "--allow-destroy", "--force-protected")
     assert destroyed["outcome"] == "succeeded" and destroyed["already_gone"] == 0
-    assert destroyed["destroyed"] >= deployed["added"] > 60 * len(stacks)
+    # Not destroyed == added: a resource its parent's deletion took along is dropped by the refresh (fintech: 229
+    # of 230 once). The state and the sandbox's contents below are the measure.
+    assert deployed["added"] > 60 * len(stacks) and destroyed["destroyed"] > 60 * len(stacks)
     for stack in stacks:
         state = json.loads((tmp_path / "cdktf.out" / "stacks" / stack / f"terraform.{stack}.sandbox.tfstate")
                            .read_text())
