@@ -1,7 +1,11 @@
-"""Every blueprint with AWS stacks, rendered with its defaults (every environment), deployed to one sandbox with the
-real CLI as a user would (`nexus deploy --sandbox`: dev, then prod beside it), checked with boto3 against the same
-moto server, then destroyed (`--force-protected`: prod turns deletion protection on) until the sandbox holds what it
-held before. One deploy and one destroy per blueprint; each environment's stack is applied and destroyed once.
+"""Every blueprint with AWS stacks, rendered with its defaults (every environment), deployed with the real CLI as a
+user would (`nexus deploy --sandbox`: dev, then prod beside it), checked with boto3 against the same moto server,
+then destroyed (`--force-protected`: prod turns deletion protection on) until the sandbox holds what it held
+before. One deploy and one destroy per blueprint; each environment's stack is applied and destroyed once.
+
+Each blueprint has a sandbox of its own and two blueprints run at a time (in threads, started by the first test
+that asks): a deploy mostly waits on the provider's polling, so the waits overlap. Each test then reports its
+blueprint's outcome.
 
 GCP and Azure stacks cannot deploy here (the sandbox is AWS only; `--sandbox` leaves them out). A second
 environment's database beside the first is what failed ecommerce prod (moto gave every RDS instance one
@@ -11,6 +15,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import traceback
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +24,7 @@ import pytest
 
 from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
 from cdktf_app.runs import RunStore, runs_url
+from cdktf_app.sandbox import start_sandbox, stop_sandbox
 from cdktf_app.spec.loader import load_spec_text
 from tests.helpers import sandbox_aws
 from tests.integration.test_deploy_protection import use_sandbox
@@ -25,6 +32,7 @@ from tests.integration.test_deploy_protection import use_sandbox
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
 TIMEOUT = 1200
+AT_A_TIME = 2
 
 
 @dataclass(frozen=True)
@@ -228,35 +236,67 @@ def stack_seconds(run: dict) -> dict[str, float]:
     return {stack: round(seconds) for stack, seconds in taken.items()}
 
 
-@pytest.mark.parametrize("item", [pytest.param(item, id=item.blueprint) for item in DEPLOYABLE])
-def test_every_environment_deploys_and_destroys_to_empty(item, sandbox, tmp_path):
-    (tmp_path / "nexus.yaml").write_text(render_blueprint(item.blueprint, {}), encoding="utf-8")
-    use_sandbox(tmp_path, sandbox)
-    url, stacks = sandbox.url, [f"{item.name}-{environment}-aws" for environment in item.environments]
+def deploy_and_destroy(item: Deployable, project: Path) -> str:
+    """Deploy every environment of ITEM on a sandbox of its own, check it, destroy it; what it took."""
+    project.mkdir(parents=True)
+    (project / "nexus.yaml").write_text(render_blueprint(item.blueprint, {}), encoding="utf-8")
+    sandbox = start_sandbox(project / "sandbox", record=False)
+    try:
+        use_sandbox(project, sandbox)
+        return deployed_and_destroyed(item, project, sandbox.url)
+    finally:
+        stop_sandbox(project / "sandbox", sandbox)
+
+
+def deployed_and_destroyed(item: Deployable, project: Path, url: str) -> str:
+    stacks = [f"{item.name}-{environment}-aws" for environment in item.environments]
     before, keys_before = sandbox_contents(url, item.region), live_kms_keys(url, item.region)
     snapshots_before = snapshots(url, item.region)
 
-    deployed = nexus(tmp_path, "deploy", "--override-gate", "--reason",
+    deployed = nexus(project, "deploy", "--override-gate", "--reason",
                      "sandbox acceptance test of apply; the gate has its own test")
     assert deployed["outcome"] == "succeeded" and deployed["sandbox"] and deployed["stacks"] == stacks
     assert [phase["stack"] for phase in deployed["phases"] if phase["phase"] == "apply" and phase["ok"]] == stacks
-    assert RunStore(runs_url(tmp_path)).get(deployed["id"]).added == deployed["added"]
+    assert RunStore(runs_url(project)).get(deployed["id"]).added == deployed["added"]
     for environment, stack in zip(item.environments, stacks):
-        assert_databases_are_as_synthesized(url, item.region, tmp_path / "cdktf.out" / "stacks" / stack)
+        assert_databases_are_as_synthesized(url, item.region, project / "cdktf.out" / "stacks" / stack)
         if item.blueprint in SETTINGS:
             SETTINGS[item.blueprint](url, item, environment)
 
-    destroyed = nexus(tmp_path, "destroy", "--allow-destroy", "--force-protected")
+    destroyed = nexus(project, "destroy", "--allow-destroy", "--force-protected")
     assert destroyed["outcome"] == "succeeded" and destroyed["already_gone"] == 0
     # Not destroyed == added: a resource its parent's deletion took along is dropped by the refresh (fintech: 229
     # of 230 once). The state and the sandbox's contents below are the measure.
     assert deployed["added"] > 60 * len(stacks) and destroyed["destroyed"] > 60 * len(stacks)
     for stack in stacks:
-        state = json.loads((tmp_path / "cdktf.out" / "stacks" / stack / f"terraform.{stack}.sandbox.tfstate")
+        state = json.loads((project / "cdktf.out" / "stacks" / stack / f"terraform.{stack}.sandbox.tfstate")
                            .read_text())
         assert [resource for resource in state["resources"] if resource["mode"] == "managed"] == []
     assert sandbox_contents(url, item.region) == before
     assert live_kms_keys(url, item.region) == keys_before    # the stacks' keys are scheduled for deletion
-    stack_dirs = [tmp_path / "cdktf.out" / "stacks" / stack for stack in stacks]
+    stack_dirs = [project / "cdktf.out" / "stacks" / stack for stack in stacks]
     assert snapshots(url, item.region) - snapshots_before == final_snapshots(stack_dirs)
-    print(f"{item.blueprint}: deploy {stack_seconds(deployed)}, destroy {stack_seconds(destroyed)}")
+    return f"{item.blueprint}: deploy {stack_seconds(deployed)}, destroy {stack_seconds(destroyed)}"
+
+
+def outcome_of(item: Deployable, project: Path) -> tuple[bool, str]:
+    try:
+        return True, deploy_and_destroy(item, project)
+    except BaseException:  # noqa: BLE001 - reported by the blueprint's own test
+        return False, traceback.format_exc()
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory) -> dict[str, tuple[bool, str]]:
+    """Every blueprint deployed and destroyed, AT_A_TIME at once: blueprint -> (passed, timings or traceback)."""
+    work = tmp_path_factory.mktemp("blueprints")
+    with ThreadPoolExecutor(max_workers=AT_A_TIME) as pool:
+        running = {item.blueprint: pool.submit(outcome_of, item, work / item.blueprint) for item in DEPLOYABLE}
+        return {blueprint: future.result() for blueprint, future in running.items()}
+
+
+@pytest.mark.parametrize("item", [pytest.param(item, id=item.blueprint) for item in DEPLOYABLE])
+def test_every_environment_deploys_and_destroys_to_empty(item, outcomes):
+    passed, report = outcomes[item.blueprint]
+    assert passed, report
+    print(report)
