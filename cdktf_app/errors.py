@@ -59,13 +59,15 @@ class SpecError(NexusError):
     def __post_init__(self) -> None:
         super().__init__(self.__str__())
 
-    def __str__(self) -> str:
+    def headline(self) -> str:
         count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the spec"
-        return "\n".join([head, *(f"  {problem}" for problem in self.problems)])
+        return f"{count} problem{'s' if count != 1 else ''} in the spec"
+
+    def __str__(self) -> str:
+        return "\n".join([self.headline(), *(f"  {problem}" for problem in self.problems)])
 
     def as_dict(self) -> dict:
-        return {"error": "SpecError", "problems": [problem.as_dict() for problem in self.problems]}
+        return {"error": type(self).__name__, "problems": [problem.as_dict() for problem in self.problems]}
 
 
 class ModuleError(NexusError):

@@ -71,13 +71,9 @@ class SchemaReport:
 class ProviderSchemaError(SpecError):
     """Arguments the provider would reject, each at its spec line: a located error like any bad spec (exit 2)."""
 
-    def __str__(self) -> str:
+    def headline(self) -> str:
         count = len(self.problems)
-        head = f"{count} argument{'s' if count != 1 else ''} the provider schemas reject (checked offline)"
-        return "\n".join([head, *(f"  {problem}" for problem in self.problems)])
-
-    def as_dict(self) -> dict:
-        return {"error": "ProviderSchemaError", "problems": [problem.as_dict() for problem in self.problems]}
+        return f"{count} argument{'s' if count != 1 else ''} the provider schemas reject (checked offline)"
 
 
 def check_out_dir(out_dir: str | Path, *, provenance: Provenance | None = None, loaded: LoadedSpec | None = None,
