@@ -82,9 +82,13 @@ def only_the_proxy_leads_out(monkeypatch):
     proxy.server_close()
 
 
+# A sandbox under load can drop a keep-alive connection mid-apply; the deploy's own healing retries it once.
+TRANSIENT_ONCE = RetryPolicy(max_attempts=2, base_seconds=1.0, max_backoff_seconds=2.0, max_total_seconds=120)
+
+
 def options(url: str, **overrides) -> DeployOptions:
     settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "override_gate": True,
-                "reason": "sandbox safety test", "retry": RetryPolicy(max_attempts=1), "aws_max_retries": 1}
+                "reason": "sandbox safety test", "retry": TRANSIENT_ONCE, "aws_max_retries": 1}
     return DeployOptions(**{**settings, **overrides})
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -92,17 +91,16 @@ def test_the_schema_names_terraform_arguments_their_requirements_nesting_and_com
 def test_the_schema_is_derived_once_per_binding_version_then_read_from_the_cache(tmp_path):
     binding = installed_bindings()["kubernetes"]
     first = SchemaStore(tmp_path, {"kubernetes": binding})
-    started = time.perf_counter()
     derived = first.schema("kubernetes")
-    deriving = time.perf_counter() - started
     cache_file = tmp_path / f"cdktn-provider-kubernetes-{binding.version}.schema1.json"
     assert first.cache_file(binding) == cache_file and cache_file.is_file()
 
     again = SchemaStore(tmp_path, {"kubernetes": binding})
     assert again.is_cached("kubernetes")
-    started = time.perf_counter()
     assert again.schema("kubernetes") == derived
-    assert time.perf_counter() - started < deriving / 5
+    # What a later store returns comes from the cache file, not from deriving the assembly again.
+    cache_file.write_text(json.dumps({**derived, "read_from": "the cache"}), encoding="utf-8")
+    assert SchemaStore(tmp_path, {"kubernetes": binding}).schema("kubernetes")["read_from"] == "the cache"
     newer = type(binding)(provider="kubernetes", package=binding.package, version="99.0.0")
     assert not SchemaStore(tmp_path, {"kubernetes": newer}).is_cached("kubernetes")
 
