@@ -12,6 +12,8 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .release import Release
+
 API_VERSION = "nexus/v1"
 CLOUDS = ("aws", "gcp", "azure")
 PROVIDERS = (*CLOUDS, "edge")
@@ -159,6 +161,8 @@ class Service(Scaled):
         default_factory=dict, description="plain environment variables; secret values go in `secrets`, never here")
     secrets: list[str] = Field(default_factory=list, description="names from the spec's secrets section")
     network: str | None = Field(None, description="network component to run in")
+    release: Release | None = Field(None, description="how a new image reaches traffic: rolling, blue_green or "
+                                                      "canary steps with rollback alarms (`nexus release`)")
 
     @field_validator("cpu")
     @classmethod
