@@ -17,7 +17,8 @@ from ..spec.loader import LoadedSpec
 from ..spec.model import Function
 
 BINDING_DISTRIBUTIONS = ("cdktn", "cdktn-provider-aws", "cdktn-provider-google", "cdktn-provider-azurerm",
-                         "cdktn-provider-kubernetes", "jsii", "constructs")
+                         "cdktn-provider-kubernetes", "cdktn-provider-vault", "cdktn-provider-random",
+                         "cdktn-provider-time", "jsii", "constructs")
 
 
 @cache
