@@ -117,3 +117,11 @@ class EncryptionError(NexusError):
     algorithm this build cannot use. Nothing of the plaintext is written; exit 2 like every bad input."""
 
     exit_code = 2
+
+
+class VerificationError(NexusError):
+    """A signed artifact (an edge bundle) failed verification: a signature that does not verify, a file whose
+    checksum differs, a file missing or added, a damaged archive. The check ran and said no: exit 1, as a check
+    with findings does."""
+
+    exit_code = 1
