@@ -12,6 +12,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from .disaster_recovery import DisasterRecovery
 from .release import Release
 
 API_VERSION = "nexus/v1"
@@ -239,6 +240,8 @@ class Database(ComponentBase):
                                                "integration on Azure); false is the secure value")
     network: str | None = Field(None, description="network component to run in; default: the only network on the "
                                                   "component's cloud")
+    dr: DisasterRecovery | None = Field(None, description="a recovery region for this component's data "
+                                                           "(replicas, backup copies); overrides the spec's dr")
 
     @model_validator(mode="after")
     def _version(self) -> Database:
@@ -284,6 +287,8 @@ class Bucket(ComponentBase):
     access_logs: Kept = Field(True, description="log requests to the bucket (S3 server access logs and GCS usage "
                                                 "logs to the stack's log bucket, blob logs to the stack's workspace "
                                                 "on Azure); true is the secure value")
+    dr: DisasterRecovery | None = Field(None, description="a recovery region for this component's data "
+                                                           "(replicas, backup copies); overrides the spec's dr")
 
 
 class Queue(ComponentBase):
@@ -369,6 +374,8 @@ class DocumentStore(ComponentBase):
     encrypted: Encrypted = Field(True, description="encrypt with the stack's customer-managed key (KMS on AWS, Cloud "
                                                    "KMS on GCP); true is the secure value, false uses the provider's "
                                                    "key")
+    dr: DisasterRecovery | None = Field(None, description="a recovery region for this component's data "
+                                                           "(replicas, backup copies); overrides the spec's dr")
 
 
 class Warehouse(ComponentBase):
@@ -678,6 +685,9 @@ class Spec(Strict):
     encryption: Encryption | None = Field(None, description="encrypt Nexus's own sensitive files (state backups) "
                                                             "to these recipients; unset: they stay plaintext, "
                                                             "owner-only")
+    dr: DisasterRecovery | None = Field(None, description="disaster recovery of the data components: a recovery "
+                                                       "region, RPO/RTO targets and a mode (per component `dr` "
+                                                       "overrides it)")
 
     @field_validator("environments")
     @classmethod
