@@ -173,6 +173,8 @@ from .cost import cost as cost_command  # noqa: E402
 cli.add_command(cost_command)
 from .optimize import optimize as optimize_command  # noqa: E402
 cli.add_command(optimize_command)
+from .review import review as review_command  # noqa: E402
+cli.add_command(review_command)
 from .generate import generate as generate_command  # noqa: E402
 cli.add_command(generate_command)
 from .check import check as check_command  # noqa: E402

@@ -52,6 +52,7 @@ class ModelSettings:
 class ModelClient:
     settings: ModelSettings
     deadline: Deadline = None  # type: ignore[assignment]  # default: settings.total_timeout from now
+    answer_schema: tuple[str, dict] | None = None   # (name, JSON Schema) of the answer; default: the spec's
     response_format: str = field(init=False, default=RESPONSE_FORMATS[0])
     requests: int = field(init=False, default=0)
 
@@ -116,8 +117,9 @@ class ModelClient:
 
     def _format_arguments(self) -> dict:
         if self.response_format == "json_schema":
+            name, schema = self.answer_schema or ("nexus_spec", spec_json_schema())
             return {"response_format": {"type": "json_schema", "json_schema": {
-                "name": "nexus_spec", "schema": spec_json_schema(), "strict": False}}}
+                "name": name, "schema": schema, "strict": False}}}
         if self.response_format == "json_object":
             return {"response_format": {"type": "json_object"}}
         return {}
