@@ -98,7 +98,7 @@ def seed_secrets(url: str, loaded) -> list[str]:
     from botocore.config import Config
 
     aws = loaded.spec.providers.aws
-    names = [s.name for s in loaded.spec.secrets.values() if s.source == "aws-secrets-manager"]
+    names = [s.name for s in loaded.spec.secrets.values() if s.kind == "external" and s.source == "aws-secrets-manager"]
     if aws is None or not names:
         return []
     client = boto3.client("secretsmanager", endpoint_url=url, region_name=aws.region,

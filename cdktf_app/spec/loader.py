@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ..errors import Problem, SpecError
+from ..sensitive import SECRET_NAME
 from . import model
 from .source import SourceDocument, SourceMap, SpecPath, decode_spec, read_spec_bytes, read_yaml
 
@@ -202,6 +204,7 @@ def check_references(spec: model.Spec, source: SourceMap) -> list[Problem]:
             if secret not in spec.secrets:
                 problems.append(source.problem((*where, "secrets"),
                                                f"unknown secret '{secret}'{_did_you_mean(secret, spec.secrets)}"))
+        problems.extend(_plaintext_secret_problems(name, component, source))
         for index, watched in enumerate(getattr(component, "watch", [])):
             if watched not in spec.components:
                 problems.append(source.problem((*where, "watch", index), f"no component named '{watched}'"
@@ -209,10 +212,46 @@ def check_references(spec: model.Spec, source: SourceMap) -> list[Problem]:
         if isinstance(component, model.ModuleUse):
             from ..hcl_modules import check_module_inputs
             problems.extend(check_module_inputs(component, where, source))
+    problems.extend(_secret_database_problems(spec, source))
     if spec.providers.edge and spec.providers.edge.site_inputs:
         from ..hcl_modules import check_inputs
         problems.extend(check_inputs("edge-site", spec.providers.edge.site_inputs,
                                      ("providers", "edge", "site_inputs"), source, provided_by_nexus=EDGE_SITE_FIXED))
+    return problems
+
+
+# Credentials whose shape gives them away, whatever the variable is called.
+CREDENTIAL_SHAPES = re.compile(r"(AKIA|ASIA)[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{36}"
+                               r"|xox[abpr]-[A-Za-z0-9-]{10,}|sk_live_[A-Za-z0-9]{16,}|://[^/\s:@]+:[^/\s@]+@")
+# A secret-named variable that holds where to find a secret, not the secret (DB_PASSWORD_SECRET_ARN).
+REFERENCE_SUFFIX = re.compile(r"(?i)_(ARN|ID|NAME|URL|URI|PATH|FILE|REF)$")
+
+
+def _plaintext_secret_problems(name: str, component: model.ComponentBase, source: SourceMap) -> list[Problem]:
+    """A secret value in a plain environment variable (readable by anyone who can describe the task or
+    function, and kept in the state) is refused: the component names the secret in `secrets` instead."""
+    problems = []
+    for variable, value in getattr(component, "environment", {}).items():
+        secret_named = SECRET_NAME.search(variable) and not REFERENCE_SUFFIX.search(variable)
+        if value and (secret_named or CREDENTIAL_SHAPES.search(value)):
+            problems.append(source.problem(
+                ("components", name, "environment", variable),
+                f"{variable} would put a secret value in a plain environment variable; declare it under secrets: "
+                f"(kind: external, or generated to let Nexus create it) and list it in components.{name}.secrets, "
+                "which passes a reference, never the value"))
+    return problems
+
+
+def _secret_database_problems(spec: model.Spec, source: SourceMap) -> list[Problem]:
+    """A managed or dynamic secret's `database` names a database component."""
+    problems = []
+    for secret_name, secret in spec.secrets.items():
+        target = secret.database
+        if target is None or getattr(spec.components.get(target), "type", None) == "database":
+            continue
+        databases = [other for other, c in spec.components.items() if c.type == "database"]
+        problems.append(source.problem(("secrets", secret_name, "database"),
+                                       f"no database component named '{target}'{_did_you_mean(target, databases)}"))
     return problems
 
 

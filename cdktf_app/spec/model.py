@@ -328,6 +328,9 @@ class Function(ComponentBase):
     environment: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
         default_factory=dict, description="plain environment variables (encrypted with the stack key on AWS); no "
                                           "secret values")
+    secrets: list[str] = Field(default_factory=list, description="names from the spec's secrets section; each "
+                                                                 "arrives as <NAME>_SECRET_ARN (the reference, not "
+                                                                 "the value) on AWS")
 
     @field_validator("source")
     @classmethod
@@ -437,13 +440,122 @@ REFERENCE_FIELDS = {"network": ("network",), "origin": ("bucket", "service"), "t
 
 
 # ---------------------------------------------------------------- the rest
+SECRET_STORES = ("aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "vault")
+SECRET_KINDS = ("managed", "generated", "external", "dynamic")
+# The store a generated secret is kept in on each cloud.
+CLOUD_STORE = {"aws": "aws-secrets-manager", "gcp": "gcp-secret-manager", "azure": "azure-key-vault"}
+VAULT_ENGINES = ("database", "aws", "gcp", "azure")
+Duration = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,5}[smhd]$",
+                                description="a duration: a number and s, m, h or d (30m, 1h, 7d)")]
+DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+# The keys each kind takes besides `kind`, `description` (and `rotation`: managed, generated); others are refused.
+SECRET_KIND_KEYS = {
+    "external": ("source", "name", "rotation_days"),
+    "generated": ("source", "length"),
+    "managed": ("database",),
+    "dynamic": ("source", "engine", "mount", "role", "ttl", "max_ttl", "database"),
+}
+SECRET_KIND_REQUIRES = {"external": ("source", "name"), "generated": ("source",), "managed": ("database",),
+                        "dynamic": ("engine", "role")}
+
+
+class Rotation(Strict):
+    days: int = Field(ge=1, le=365, description="days between rotations: Secrets Manager rotation on AWS, the "
+                                                "secret's rotation period on GCP, an expiry on Azure Key Vault")
+
+
 class Secret(Strict):
-    source: Literal["aws-secrets-manager", "gcp-secret-manager", "azure-key-vault", "vault"] = Field(
-        alias="from", description="the store holding the secret; a service reads only its own cloud's store")
-    name: str = Field(min_length=1, max_length=256, description="the secret's name in that store; Nexus refers to an "
-                                                                "existing secret and never creates or reads its value")
-    rotation_days: int | None = Field(None, ge=1, le=365, description="intended days between rotations; a record "
-                                                                      "for readers, Nexus does not set up rotation")
+    """A secret components read by reference, never by value. `kind` says who makes the value: the cloud
+    (managed), Nexus through the provider (generated, never in the spec or the state), someone else (external)
+    or Vault on demand (dynamic)."""
+
+    kind: Literal[SECRET_KINDS] = Field(
+        "external", description="managed: the cloud creates and rotates it (a database's master password); "
+                                "generated: Nexus creates a random value in the store; external: it exists "
+                                "already and is read by reference; dynamic: Vault issues short-lived credentials")
+    source: Literal[SECRET_STORES] | None = Field(
+        None, alias="from", description="the store holding the secret (external, generated; dynamic: vault); a "
+                                        "component reads only its own cloud's store")
+    name: str | None = Field(None, min_length=1, max_length=256,
+                             description="external: the secret's name in its store; Nexus refers to it and never "
+                                         "creates or reads its value")
+    description: str | None = Field(None, max_length=256, description="a note for readers; the store's "
+                                                                      "description of a generated secret")
+    rotation: Rotation | None = Field(None, description="rotate the value every `days` (managed, generated)")
+    rotation_days: int | None = Field(None, ge=1, le=365, description="external: intended days between "
+                                                                      "rotations, a record for readers (the "
+                                                                      "secret's owner rotates it)")
+    length: int | None = Field(None, ge=16, le=4096, description="generated: characters of the random value "
+                                                                 "(default 32)")
+    database: ComponentName | None = Field(None, description="managed: the database component whose master "
+                                                             "password the cloud manages; dynamic with engine "
+                                                             "database: the database Vault issues users for")
+    engine: Literal[VAULT_ENGINES] | None = Field(
+        None, description="dynamic: the Vault secrets engine issuing the credentials")
+    mount: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$",
+                              description="dynamic: the engine's path in Vault (default: the engine's name)")
+    role: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,128}$",
+                             description="dynamic: the Vault role the credentials are issued for")
+    ttl: Duration | None = Field(None, description="dynamic: lease of each credential (default 1h)")
+    max_ttl: Duration | None = Field(None, description="dynamic: longest a lease may be renewed to (default 24h)")
+
+    @field_validator("source", "name", "rotation", "rotation_days", "length", "database", "engine", "mount", "role",
+                     "ttl", "max_ttl")
+    @classmethod
+    def _fits_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        """A key another kind takes is refused where it stands (`length` on an external secret), not ignored."""
+        kind = info.data.get("kind")
+        if kind is None or value is None or info.field_name in _secret_fields(kind):
+            return value
+        key = cls.model_fields[info.field_name].alias or info.field_name
+        raise ValueError(f"{key!r} does not apply to {_a(kind)} secret; {_a(kind)} secret takes "
+                         f"{', '.join(_secret_keys(kind))}")
+
+    @model_validator(mode="after")
+    def _complete_for_kind(self) -> Secret:
+        for field in SECRET_KIND_REQUIRES[self.kind]:
+            if getattr(self, field) is None:
+                key = type(self).model_fields[field].alias or field
+                raise ValueError(f"{_a(self.kind)} secret needs {key!r}; it takes "
+                                 f"{', '.join(_secret_keys(self.kind))}")
+        if self.kind == "dynamic":
+            if self.source not in (None, "vault"):
+                raise ValueError(f"dynamic secrets come from vault, not {self.source}")
+            if self.database is not None and self.engine != "database":
+                raise ValueError(f"'database' names the database of engine database, not of engine {self.engine}")
+            if self.ttl and self.max_ttl and duration_seconds(self.ttl) > duration_seconds(self.max_ttl):
+                raise ValueError(f"ttl ({self.ttl}) must not exceed max_ttl ({self.max_ttl})")
+            defaults = {"source": "vault", "mount": self.engine, "ttl": "1h", "max_ttl": "24h"}
+        else:
+            defaults = {"length": 32} if self.kind == "generated" else {}
+        for field, value in defaults.items():
+            if getattr(self, field) is None:
+                object.__setattr__(self, field, value)
+        return self
+
+    def store_on(self, cloud: str) -> str | None:
+        """The store a component on `cloud` reads this secret from (None: the cloud signs in without one)."""
+        if self.kind == "managed":
+            return CLOUD_STORE[cloud] if cloud == "aws" else None
+        return self.source
+
+
+def _secret_fields(kind: str) -> tuple[str, ...]:
+    rotated = ("rotation",) if kind in ("managed", "generated") else ()
+    return ("kind", *SECRET_KIND_KEYS[kind], *rotated, "description")
+
+
+def _secret_keys(kind: str) -> list[str]:
+    return [Secret.model_fields[field].alias or field for field in _secret_fields(kind)]
+
+
+def _a(kind: str) -> str:
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
+
+
+def duration_seconds(text: str) -> int:
+    """`1h` -> 3600."""
+    return int(text[:-1]) * DURATION_SECONDS[text[-1]]
 
 
 STANDARDS = {
@@ -673,8 +785,8 @@ class Spec(Strict):
                                    description="standards checked, the severity gate, auto-remediation, suppressions")
     components: dict[ComponentName, Component] = Field(
         default_factory=dict, description="the system's parts by name (a-z, 0-9, '_'), each with a `type`")
-    secrets: dict[ComponentName, Secret] = Field(default_factory=dict, description="existing secrets components "
-                                                                                   "may read, by the name their "
+    secrets: dict[ComponentName, Secret] = Field(default_factory=dict, description="secrets components read by "
+                                                                                   "reference, by the name their "
                                                                                    "`secrets` lists use")
     overrides: dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*$")], dict[str, Any]] = Field(
         default_factory=dict, description="raw attributes on a synthesized resource address (type.name); audited")
