@@ -1,7 +1,8 @@
 """Fixes as data: `compliance/fixes/<CHECK_ID>.yaml`, one per check, each an edit of the spec.
 
-A fix either sets component settings (`set: {encrypted: true}` on the component the resource came from) or,
-when the spec cannot express it, records raw attributes under `overrides.<type.name>`. Like ruff's, fixes are
+A fix either sets component settings (`set: {encrypted: true}` on the component the resource came from), sets
+settings of the spec secret a resource was compiled from (`secret: {rotation: {days: 90}}` on `secrets.<name>`),
+or, when the spec cannot express it, records raw attributes under `overrides.<type.name>`. Like ruff's, fixes are
 `safe` (keeps what the user built working and their data in place) or `unsafe` (may cut off access, replace a
 resource or block a delete), and unsafe ones run only with --unsafe-fixes.
 """
@@ -11,7 +12,7 @@ import functools
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..data_files import expected, read_data_file, validated
 from ..errors import DataFileError
@@ -31,12 +32,17 @@ class Fix(BaseModel):
     why: str = Field(min_length=10, description="why it is safe or unsafe")
     components: list[str] = Field(default_factory=list, description="component types `set` applies to")
     set: dict[str, Any] | None = None
+    secret: dict[str, Any] | None = Field(None, description="settings of the spec secret the resource came from")
     override: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> Fix:
-        if (self.set is None) == (self.override is None):
-            raise ValueError("a fix has exactly one of `set` (component settings) or `override` (raw attributes)")
+        if [self.set, self.secret, self.override].count(None) != 2:
+            raise ValueError("a fix has exactly one of `set` (component settings), `secret` (settings of a spec "
+                             "secret) or `override` (raw attributes)")
+        unknown = sorted(set(self.secret or {}) - set(model.Secret.model_fields))
+        if unknown:
+            raise ValueError(f"a secret has no setting {', '.join(unknown)}")
         if self.set is not None:
             if not self.components:
                 raise ValueError("`set` needs `components`: the component types it applies to")
@@ -51,6 +57,8 @@ class Fix(BaseModel):
         """The spec edit that resolves `finding`, or None when it does not apply or is already in place."""
         if finding.component is None:
             return None
+        if self.secret is not None:
+            return self._secret_edit(finding, loaded)
         if self.set is not None:
             return self._component_edit(finding, loaded)
         current = loaded.spec.overrides.get(finding.address, {})
@@ -62,6 +70,19 @@ class Fix(BaseModel):
             return None
         return self._edit(("components", finding.component), self.set,
                           lambda key: getattr(component, key), finding)
+
+    def _secret_edit(self, finding: Finding, loaded: LoadedSpec) -> SpecEdit | None:
+        """Only for a resource compiled from `secrets.<name>`, and only where that secret's kind takes the settings
+        (rotation on a generated or managed secret, not on an external one): the model's own rules decide."""
+        secret = loaded.spec.secrets.get(finding.component)
+        if secret is None or finding.spec_path != f"secrets.{finding.component}":
+            return None
+        current = secret.model_dump(by_alias=True, exclude_none=True)
+        try:
+            model.Secret.model_validate({**current, **self.secret})
+        except ValidationError:
+            return None
+        return self._edit(("secrets", finding.component), self.secret, current.get, finding)
 
     def _edit(self, path: tuple[str, ...], wanted: dict, current, finding: Finding) -> SpecEdit | None:
         changes = tuple((key, value) for key, value in wanted.items() if current(key) != value)

@@ -181,6 +181,25 @@ AZURE.setdefault("azurerm_linux_function_app", {}).update({
 AZURE.setdefault("azurerm_container_app", {}).update({
     "bad_env_container": {"name": "b", "template": {"container": [{"name": "a", "image": "i", "env": SECRET_ENV}]}}})
 
+# Rotation: a secret Nexus creates rotates within 90 days (AWS: a rotation resource; GCP: a period and a topic);
+# a Key Vault key rotates itself before it expires.
+AWS["aws_secretsmanager_secret"]["rotated_secret"] = {"kms_key_id": KEY}
+AWS["aws_secretsmanager_secret_rotation"] = {"rotated_secret_rotation": {
+    "secret_id": "${aws_secretsmanager_secret.rotated_secret.id}", "rotation_rules": {"automatically_after_days": 30}}}
+TOPICS = [{"name": "${google_pubsub_topic.rotation.id}"}]
+GCP["google_secret_manager_secret"] = {
+    "rotated_secret": {"secret_id": "r", "replication": {"auto": {}}, "topics": TOPICS,
+                       "rotation": {"rotation_period": "7776000s", "next_rotation_time": "2027-01-01T00:00:00Z"}},
+    "yearly_secret": {"secret_id": "y", "replication": {"auto": {}}, "topics": TOPICS,
+                      "rotation": {"rotation_period": "31536000s"}},
+    "unrotated_secret": {"secret_id": "u", "replication": {"auto": {}}}}
+AZURE["azurerm_key_vault_key"] = {
+    "rotating_key": {"name": "k", "key_vault_id": "${azurerm_key_vault.v.id}", "key_type": "RSA",
+                     "key_opts": ["wrapKey"], "rotation_policy": {"expire_after": "P1Y",
+                                                                  "automatic": {"time_before_expiry": "P30D"}}},
+    "expiring_key": {"name": "e", "key_vault_id": "${azurerm_key_vault.v.id}", "key_type": "RSA",
+                     "key_opts": ["wrapKey"], "expiration_date": "2027-01-01T00:00:00Z"}}
+
 # check -> (resources that must pass, resources that must fail), over the weakened fixtures above
 EXPECTED = {
     "NEXUS_AWS_REQUIRED_TAGS": ({"good_bucket", "good_rds"}, {"bad_bucket", "escaped_bucket"}),
@@ -221,6 +240,9 @@ EXPECTED = {
     "NEXUS_AWS_PLAINTEXT_SECRET_ENV": ({"good_env_fn", "good_env_task"}, {"bad_env_fn", "bad_key_fn", "bad_env_task"}),
     "NEXUS_GCP_PLAINTEXT_SECRET_ENV": ({"good_env_run"}, {"bad_env_run"}),
     "NEXUS_AZURE_PLAINTEXT_SECRET_ENV": ({"good_env_app"}, {"bad_env_app", "bad_env_container"}),
+    "NEXUS_AWS_SECRET_ROTATION": ({"rotated_secret"}, {"good_secret", "bad_secret"}),
+    "NEXUS_GCP_SECRET_ROTATION": ({"rotated_secret"}, {"yearly_secret", "unrotated_secret"}),
+    "NEXUS_AZURE_KEY_ROTATION": ({"rotating_key"}, {"expiring_key"}),
 }
 SPEC_DEPENDENT = ("_REQUIRED_TAGS", "_REQUIRED_LABELS", "_DATA_RESIDENCY")
 HCL_ONLY_IAM = ("CKV_AWS_286", "CKV_AWS_287", "CKV_AWS_288", "CKV_AWS_289", "CKV_AWS_290", "CKV_AWS_355")

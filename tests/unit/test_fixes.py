@@ -74,3 +74,50 @@ def test_malformed_fix_files_are_rejected(tmp_path):
     _load.cache_clear()
     with pytest.raises(DataFileError, match="named after its check"):
         _load(tmp_path)
+
+
+SECRETS_SPEC = AWS_SPEC_HEAD + """\
+secrets:
+  api_key: {kind: generated, from: aws-secrets-manager}
+  slow_key: {kind: generated, from: aws-secrets-manager, rotation: {days: 365}}
+  partner: {from: aws-secrets-manager, name: partner/api}
+"""
+
+
+@pytest.mark.parametrize("check", ["NEXUS_AWS_SECRET_ROTATION", "CKV_AWS_304", "NEXUS_GCP_SECRET_ROTATION",
+                                   "CKV_AZURE_41"])
+def test_rotation_fixes_add_rotation_to_the_spec_secret_a_resource_came_from(check):
+    loaded = load_spec_text(SECRETS_SPEC)
+    fix = load_fixes()[check]
+
+    def edit_of(name, address="aws_secretsmanager_secret.x"):
+        return fix.edit_for(make_finding(check, address, name, spec_path=f"secrets.{name}"), loaded)
+
+    edit = edit_of("api_key")
+    assert (edit.path, edit.values, edit.safety) == (("secrets", "api_key"), (("rotation", {"days": 90}),), "safe")
+    assert edit_of("slow_key").values == (("rotation", {"days": 90}),)
+    # an external secret is rotated by its owner: the model refuses rotation there, so no fix is offered
+    assert edit_of("partner") is None
+    # a component of the same name is not a secret
+    assert fix.edit_for(make_finding(check, "aws_s3_bucket.api_key", "api_key", spec_path="components.api_key"),
+                        loaded) is None
+
+
+def test_the_rotation_fix_edits_the_spec_text_and_the_result_loads():
+    from cdktf_app.compliance.spec_edit import apply_edits
+
+    loaded = load_spec_text(SECRETS_SPEC)
+    edit = load_fixes()["NEXUS_AWS_SECRET_ROTATION"].edit_for(
+        make_finding("NEXUS_AWS_SECRET_ROTATION", "aws_secretsmanager_secret.api_key", "api_key",
+                     spec_path="secrets.api_key"), loaded)
+    fixed = load_spec_text(apply_edits(SECRETS_SPEC, [edit]))
+    assert fixed.spec.secrets["api_key"].rotation.days == 90
+    assert fixed.spec.secrets["slow_key"].rotation.days == 365
+
+
+def test_a_secret_fix_names_only_settings_a_secret_has(tmp_path):
+    (tmp_path / "CKV_X_1.yaml").write_text("check: CKV_X_1\nsummary: a typo\nsafety: safe\nwhy: a typo in a key\n"
+                                           "secret: {rotatoin: {days: 90}}\n")
+    _load.cache_clear()
+    with pytest.raises(DataFileError, match="a secret has no setting rotatoin"):
+        _load(tmp_path)
