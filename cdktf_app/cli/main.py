@@ -199,6 +199,8 @@ from .ci import ci as ci_command  # noqa: E402
 cli.add_command(ci_command)
 from .keys import keys as keys_command  # noqa: E402
 cli.add_command(keys_command)
+from .bundle import bundle as bundle_command  # noqa: E402
+cli.add_command(bundle_command)
 
 
 def main() -> None:
