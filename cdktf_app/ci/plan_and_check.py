@@ -32,7 +32,8 @@ from ..errors import NexusError, ScanError, ToolError, UsageError
 from ..files import private_directory, write_atomically
 from ..healing import RetryPolicy
 from ..layout import stack_json
-from ..runs import RunRecord, RunStore, runs_url
+from ..review import ReviewOptions, review
+from ..runs import RunRecord, RunStore
 from ..sensitive import Secrets
 from ..spec.loader import LoadedSpec, load_spec_text
 from ..spec.source import decode_spec, read_spec_bytes
@@ -65,6 +66,7 @@ class CiOptions:
     timeout: float | None = None
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     allow_unsafe_overrides: tuple[str, ...] = ()
+    review: ReviewOptions | None = None     # add the roles' review to the report (it never changes the outcome)
 
 
 @dataclass
@@ -128,7 +130,7 @@ def _run(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOptio
          on_stage: Callable[[str], None]) -> CiResult:
     record = RunRecord(command="ci", spec_name=head.spec.name, spec_file=str(spec), spec_sha256=head.digest,
                        started_at=time.time(), sandbox=bool(options.sandbox_url), nexus_version=__version__)
-    store = RunStore(runs_url(head.base_dir))
+    store = RunStore.of_project(head.base_dir, head.spec)
     store.save(record)
     secrets: set[str] = set()  # filled by the plans as they come in, so even a failure's text is redacted
     try:
@@ -152,6 +154,11 @@ def _run(spec: Path, head: LoadedSpec, base: LoadedSpec | None, options: CiOptio
         _finish(record, store, None)
         raise
     _finish(record, store, summary)
+    if options.review is not None:
+        on_stage("review")
+        # the roles see the summary as the report shows it: redacted
+        summary["review"] = review(json.loads(Secrets(secrets).cut_from(json.dumps(summary))),
+                                   options.review).as_dict()
     markdown = write_outputs(summary, options.report_dir, Secrets(secrets))
     return CiResult(summary=summary, report_markdown=markdown, report_dir=options.report_dir,
                     exit_code=0 if summary["outcome"] == "passed" else 1)

@@ -4,6 +4,7 @@ Never over GitHub's 65,536-character comment limit: sections that do not fit are
 artifacts that hold everything (summary.json, nexus.sarif)."""
 from __future__ import annotations
 
+from ..review.render import review_markdown
 from ..sensitive import Secrets
 
 LIMIT = 65_536
@@ -22,7 +23,7 @@ def render_report(summary: dict, secrets: Secrets | None = None, limit: int = LI
     """The markdown of SUMMARY (the summary.json dict), redacted with SECRETS, at most LIMIT characters."""
     secrets = secrets or Secrets(())
     sections = [_headline(summary), _destructive(summary), _spec_changes(summary), _remediated(summary),
-                _expired(summary), _new_findings(summary), _drift(summary),
+                _expired(summary), _new_findings(summary), _drift(summary), _review(summary),
                 *(_stack_details(summary, row) for row in summary["stacks"])]
     sections = [section for section in sections if section]
     footer = _footer(summary)
@@ -131,6 +132,11 @@ def _drift(summary: dict) -> str:
               + (f": {', '.join(drift['attributes'])}" if drift["attributes"] else "")
               + (f" (component {drift['component']})" if drift["component"] else "") for stack, drift in items[:MAX_ITEMS]]
     return "\n".join(lines + _more(len(items), "summary.json")) + "\n\n"
+
+
+def _review(summary: dict) -> str:
+    """The roles' review (plan-and-check --review): advice beside the gate's outcome, never part of it."""
+    return review_markdown(summary["review"], level=3) + "\n" if summary.get("review") else ""
 
 
 def _stack_details(summary: dict, row: dict) -> str:

@@ -46,6 +46,9 @@ def ci() -> None:
               help="Stacks planned at once (default: the machine's cores).")
 @click.option("--timeout", type=click.FloatRange(min=1), metavar="SECONDS",
               help="Watchdog for every terraform call (default per phase: init 300, plan 900).")
+@click.option("--review", is_flag=True,
+              help="Add the five roles' review and their consensus to the report (`nexus review`; a model with "
+                   "OPENAI_API_KEY or OPENAI_BASE_URL, else the rule sets). It never changes the outcome.")
 @ALLOW_UNSAFE_OVERRIDES
 @click.pass_obj
 def plan_and_check_command(obj: dict, spec: Path, post: str, comment_when: str, **given) -> None:
@@ -61,13 +64,16 @@ def plan_and_check_command(obj: dict, spec: Path, post: str, comment_when: str, 
     """
     from ..ci.plan_and_check import CiOptions, CiToolingFailed, plan_and_check
     from ..deploy import project_state_dir
+    from ..nli.pipeline import model_settings_from_environment
+    from ..review import ReviewOptions
     from ..sandbox import sandbox_session
     from ..workspace import load
 
+    review = ReviewOptions(model=model_settings_from_environment(None, None)) if given["review"] else None
     options = CiOptions(base=given["base"], base_ref=given["base_ref"], environment=given["environment"],
                         stacks=given["stacks"], fail_on=given["fail_on"], report_dir=given["report_dir"],
                         out_dir=given["out_dir"], workers=given["workers"], timeout=given["timeout"],
-                        allow_unsafe_overrides=given["allow_unsafe_overrides"])
+                        allow_unsafe_overrides=given["allow_unsafe_overrides"], review=review)
     session = sandbox_session(project_state_dir(load(spec))) if given["sandbox"] else contextlib.nullcontext()
     try:
         with sigterm_stops_like_ctrl_c(), session as sandbox:

@@ -14,9 +14,9 @@ def inert(text: str | None, limit: int = MAX_TEXT) -> str:
     flat = " ".join(str(text or "").split())
     flat = flat if len(flat) <= limit else flat[:limit - 1] + "…"
     escaped = html.escape(flat, quote=False)
-    for char in "\\`*_[]|#!@":
+    for char in "\\`*_[]|#!":
         escaped = escaped.replace(char, "\\" + char)
-    return escaped
+    return escaped.replace("@", "@\u200b")       # no mention of a user or team
 
 
 def review_markdown(review: dict, level: int = 2) -> str:
