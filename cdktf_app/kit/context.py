@@ -35,7 +35,9 @@ def terraform_type(construct_class: type) -> str:
 
 
 def address_of(construct_class: type, logical_id: str) -> str:
-    prefix = "data." if construct_class.__name__.startswith("Data") else ""
+    """`aws_s3_bucket.x`, `data.aws_iam_policy_document.x` or `ephemeral.random_password.x`."""
+    kind = next((kind for kind in ("Data", "Ephemeral") if construct_class.__name__.startswith(kind)), None)
+    prefix = f"{kind.lower()}." if kind else ""
     return f"{prefix}{terraform_type(construct_class)}.{logical_id}"
 
 
