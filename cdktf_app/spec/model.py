@@ -453,8 +453,11 @@ SECRET_KIND_KEYS = {
     "external": ("source", "name", "rotation_days"),
     "generated": ("source", "length"),
     "managed": ("database",),
-    "dynamic": ("source", "engine", "mount", "role", "ttl", "max_ttl", "database"),
+    "dynamic": ("source", "engine", "mount", "role", "ttl", "max_ttl", "database", "credential_type", "role_arns",
+                "policy_arns"),
 }
+# Keys of a dynamic secret that only one Vault engine takes.
+ENGINE_KEYS = {"database": "database", "credential_type": "aws", "role_arns": "aws", "policy_arns": "aws"}
 SECRET_KIND_REQUIRES = {"external": ("source", "name"), "generated": ("source",), "managed": ("database",),
                         "dynamic": ("engine", "role")}
 
@@ -496,11 +499,17 @@ class Secret(Strict):
                               description="dynamic: the engine's path in Vault (default: the engine's name)")
     role: str | None = Field(None, pattern=r"^[A-Za-z0-9_.-]{1,128}$",
                              description="dynamic: the Vault role the credentials are issued for")
+    credential_type: Literal["iam_user", "assumed_role"] | None = Field(
+        None, description="dynamic, engine aws: what Vault hands out (default assumed_role)")
+    role_arns: list[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::\d{12}:role/.+$")]] | None = Field(
+        None, description="dynamic, engine aws, assumed_role: the IAM roles Vault may assume")
+    policy_arns: list[Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/.+$")]] | None = Field(
+        None, description="dynamic, engine aws, iam_user: the IAM policies of the users Vault creates")
     ttl: Duration | None = Field(None, description="dynamic: lease of each credential (default 1h)")
     max_ttl: Duration | None = Field(None, description="dynamic: longest a lease may be renewed to (default 24h)")
 
     @field_validator("source", "name", "rotation", "rotation_days", "length", "database", "engine", "mount", "role",
-                     "ttl", "max_ttl")
+                     "credential_type", "role_arns", "policy_arns", "ttl", "max_ttl")
     @classmethod
     def _fits_kind(cls, value: Any, info: ValidationInfo) -> Any:
         """A key another kind takes is refused where it stands (`length` on an external secret), not ignored."""
@@ -521,11 +530,13 @@ class Secret(Strict):
         if self.kind == "dynamic":
             if self.source not in (None, "vault"):
                 raise ValueError(f"dynamic secrets come from vault, not {self.source}")
-            if self.database is not None and self.engine != "database":
-                raise ValueError(f"'database' names the database of engine database, not of engine {self.engine}")
+            for field, engine in ENGINE_KEYS.items():
+                if getattr(self, field) is not None and self.engine != engine:
+                    raise ValueError(f"{field!r} is for engine {engine}, not engine {self.engine}")
             if self.ttl and self.max_ttl and duration_seconds(self.ttl) > duration_seconds(self.max_ttl):
                 raise ValueError(f"ttl ({self.ttl}) must not exceed max_ttl ({self.max_ttl})")
-            defaults = {"source": "vault", "mount": self.engine, "ttl": "1h", "max_ttl": "24h"}
+            defaults = {"source": "vault", "mount": self.engine, "ttl": "1h", "max_ttl": "24h",
+                        **({"credential_type": "assumed_role"} if self.engine == "aws" else {})}
         else:
             defaults = {"length": 32} if self.kind == "generated" else {}
         for field, value in defaults.items():

@@ -49,6 +49,11 @@ def test_dynamic_secret_comes_from_vault_with_lease_defaults():
     assert (secret.source, secret.mount, secret.ttl, secret.max_ttl) == ("vault", "database", "1h", "24h")
 
 
+def test_dynamic_aws_secret_assumes_a_role_by_default():
+    secret = secret_of("{kind: dynamic, engine: aws, role: deployer, role_arns: ['arn:aws:iam::123456789012:role/d']}")
+    assert secret.credential_type == "assumed_role" and secret.mount == "aws" and secret.database is None
+
+
 def test_functions_list_secrets_too():
     assert load_spec_text(SPEC % "{kind: generated, from: aws-secrets-manager}").spec.components["jobs"].secrets == [
         "token"]
@@ -70,7 +75,10 @@ BROKEN_SECRETS = [
     ("{kind: dynamic, engine: database}", "secrets.token", "a dynamic secret needs 'role'"),
     ("{kind: dynamic, engine: aws, role: app, from: aws-secrets-manager}", "secrets.token",
      "dynamic secrets come from vault"),
-    ("{kind: dynamic, engine: aws, role: app, database: db}", "secrets.token", "not of engine aws"),
+    ("{kind: dynamic, engine: aws, role: app, database: db}", "secrets.token", "'database' is for engine database"),
+    ("{kind: dynamic, engine: database, role: app, role_arns: ['arn:aws:iam::123456789012:role/x']}", "secrets.token",
+     "'role_arns' is for engine aws"),
+    ("{kind: dynamic, engine: aws, role: app, role_arns: [admin]}", "secrets.token.role_arns[0]", "not valid"),
     ("{kind: dynamic, engine: database, role: app, ttl: 2d, max_ttl: 1d}", "secrets.token",
      "ttl (2d) must not exceed max_ttl (1d)"),
     ("{kind: dynamic, engine: database, role: app, ttl: soon}", "secrets.token.ttl", "not valid"),
