@@ -34,6 +34,7 @@ RUNS_DB = "runs.db"
 LOGS_DIR = "logs"
 STATE_BACKUPS_DIR = "state-backups"
 SANDBOX_STATE_BACKUPS_DIR = "sandbox-state-backups"
+PLANS_DIR = "plans"  # a run's saved plans while they wait for apply, when the spec has `encryption`
 SANDBOX_RECORD = "sandbox.json"
 SANDBOX_OWNED_DIR = "sandboxes"
 SANDBOX_LOG = "sandbox.log"

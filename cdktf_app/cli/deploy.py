@@ -112,7 +112,8 @@ def _run(obj: dict, command: str, spec: Path, **given):
               help="Keep each stack's saved plan (DIR/<stack>.tfplan, for `terraform apply` or review) and its "
                    "`terraform show -json` (DIR/<stack>.tfplan.json). Both hold sensitive values IN CLEAR "
                    "(passwords, keys): files 0600 in a 0700 folder; never commit or upload them as artifacts "
-                   "others can read.")
+                   "others can read. With `encryption` in the spec they are kept encrypted instead "
+                   "(<stack>.tfplan.enc, <stack>.tfplan.json.enc; `nexus keys decrypt` opens them).")
 @click.pass_obj
 def plan(obj: dict, spec: Path, detailed_exitcode: bool, **given) -> None:
     """Plan every stack in dependency order (init, plan, show -json, the compliance gate) and record the run;

@@ -44,20 +44,34 @@ def show(key_file: Path | None) -> None:
 
 
 @keys.command("rotate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @KEY_FILE
 @click.option("--to", "recipients", multiple=True, required=True, metavar="RECIPIENT",
               help="The new recipient (`nexus keys show` of the new key); repeat for several.")
-def rotate(files: tuple[Path, ...], key_file: Path | None, recipients: tuple[str, ...]) -> None:
-    """Re-encrypt encrypted FILES in place to new recipients, atomically (a file that fails is left as it was)."""
+@click.option("--runs", "runs_of", type=click.Path(file_okay=False, path_type=Path), metavar="PROJECT",
+              help="Also the run history of this project folder (.nexus/runs.db, or NEXUS_RUNS_URL): its "
+                   "encrypted columns, in one transaction.")
+def rotate(files: tuple[Path, ...], key_file: Path | None, recipients: tuple[str, ...],
+           runs_of: Path | None) -> None:
+    """Re-encrypt encrypted FILES (state backups, saved plans and plan JSON, ...) in place to new recipients,
+    atomically (a file that fails is left as it was); with --runs, the run history too (all or nothing)."""
     from ..crypto.envelope import rotate_file
     from ..crypto.keys import load_identity, parse_recipient
+    from ..errors import UsageError
 
+    if not files and runs_of is None:
+        raise UsageError("nothing to rotate: name encrypted FILES, or --runs PROJECT")
     identity = load_identity(key_file)
     new = [parse_recipient(text) for text in recipients]
     for path in files:
         rotate_file(path, identity, new)
         click.echo(f"rotated {path}", err=True)
+    if runs_of is not None:
+        from ..runs import RunStore, runs_url
+
+        with RunStore(runs_url(runs_of)) as store:
+            count = store.rotate_sealed(identity, new)
+        click.echo(f"rotated {count} encrypted value(s) in the run history of {runs_of}", err=True)
 
 
 @keys.command("decrypt")

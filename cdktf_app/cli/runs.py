@@ -65,18 +65,45 @@ def runs_list(obj: dict, project: Path, output_format: str | None, limit: int) -
     render.console().print(table)
 
 
+def _opened(record, key_file: Path | None):
+    """RECORD with its encrypted columns decrypted when a private key is at hand (--key, NEXUS_PRIVATE_KEY),
+    and the names of those left encrypted because none is."""
+    import os
+
+    from ..crypto.keys import PRIVATE_KEY_VARIABLE, load_identity
+    from ..runs.sealed import opened, sealed_columns
+
+    sealed = sealed_columns(record)
+    if not sealed:
+        return record, []
+    if key_file is None and not os.environ.get(PRIVATE_KEY_VARIABLE):
+        return record, sealed
+    return opened(record, load_identity(key_file)), []
+
+
+ENCRYPTED_NOTE = "(encrypted; pass --key FILE or set NEXUS_PRIVATE_KEY to read it)"
+
+
 @runs.command("show")
 @click.argument("run_id")
 @PROJECT
 @OUTPUT
+@click.option("-k", "--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Private key to decrypt the run's encrypted columns (spec `encryption`); default: the "
+                   "NEXUS_PRIVATE_KEY environment variable.")
 @click.pass_obj
-def runs_show(obj: dict, run_id: str, project: Path, output_format: str | None) -> None:
-    """One run (by id or a unique prefix): phases with durations and attempts, counts, outcome, failure."""
+def runs_show(obj: dict, run_id: str, project: Path, output_format: str | None, key_file: Path | None) -> None:
+    """One run (by id or a unique prefix): phases with durations and attempts, counts, outcome, failure. A failure's
+    evidence and an override's reason, encrypted when the spec has `encryption`, are decrypted with the private
+    key; without one they are shown as encrypted."""
     with _store(project) as store:
         record = store.get(run_id)
+    record, still_sealed = _opened(record, key_file)
     if chosen_format(obj, output_format, "table", OUTPUTS) == "json":
-        click.echo(json.dumps(record.to_dict(), indent=2, sort_keys=True))
+        click.echo(json.dumps({**record.to_dict(), "encrypted_columns": still_sealed}, indent=2, sort_keys=True))
         return
+    for name in still_sealed:
+        setattr(record, name, ENCRYPTED_NOTE)
     from rich.markup import escape
     from rich.table import Table
 

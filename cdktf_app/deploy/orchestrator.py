@@ -21,11 +21,13 @@ from pathlib import Path
 
 from .. import __version__
 from ..compliance.checkov import CheckovWorker
+from ..crypto.envelope import recipients_kind
+from ..crypto.keys import Identity, generate_identity, parse_recipient
 from ..build import build
 from ..errors import NexusError, ToolError, UsageError
 from ..files import private_directory, write_atomically
 from ..healing import Attempt, Classification, RetryPolicy, run_healed
-from ..runs import PhaseRecord, RunRecord, RunStore, redact, runs_url
+from ..runs import PhaseRecord, RunRecord, RunStore, redact
 from .. import layout
 from ..spec.loader import LoadedSpec
 from ..stacks.backends import required_terraform
@@ -36,6 +38,7 @@ from ..tools.terraform import (DEFAULT_STOP_TIMEOUT, TerraformResult, ensure_cli
                                terraform_version)
 from .cost_delta import plan_cost_delta
 from .gate import GateBlocked, GateResult, evaluate_gate
+from .plan_files import clear_private_plans, keep_sealed_plan, opened_plan, private_plan_folder, seal_plan
 from .plan_summary import PlanSummary, summarize_plan
 from .protection import (UNPROTECT_FILE, Protected, ProtectedResources, managed_instances, protected_deletions,
                          protected_in_state, unexpected_changes, write_unprotect_override)
@@ -137,6 +140,8 @@ class _Run:
     state_resources: dict[str, int] = field(default_factory=dict)
     lift: dict[str, list[Protected]] = field(default_factory=dict)
     gone: dict[str, int] = field(default_factory=dict)
+    # with `encryption`: the key this run's plans wait for apply sealed to, in memory only (plan_files.py)
+    plan_key: Identity | None = field(default=None, repr=False)
 
     def timeout(self, phase: str) -> float:
         return self.options.timeout or PHASE_TIMEOUTS[phase]
@@ -164,6 +169,15 @@ def _backup_recipients(run_: _Run) -> list[str]:
     """Whom state backups are encrypted to: the spec's `encryption.recipients`, none when it has no `encryption`."""
     encryption = run_.loaded.spec.encryption
     return encryption.recipients if encryption else []
+
+
+def _run_plan_key(run_: _Run) -> Identity:
+    """The key this run's saved plans are sealed to while they wait for apply: made once per run, of the kind of
+    the spec's recipients (classical where ML-KEM is not available), never written anywhere."""
+    if run_.plan_key is None:
+        kind = recipients_kind([parse_recipient(text) for text in _backup_recipients(run_)])
+        run_.plan_key = generate_identity(kind)
+    return run_.plan_key
 
 
 def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporter | None = None) -> RunRecord:
@@ -202,7 +216,7 @@ def run(spec: str | Path | LoadedSpec, options: DeployOptions, reporter: Reporte
                        override_reason=options.reason if options.override_gate else None,
                        unsafe_overrides=[override.name for override in result.unsafe_overrides])
     log_file = _run_log(state_dir, record)
-    store = RunStore(runs_url(loaded.base_dir))
+    store = RunStore.of_project(loaded.base_dir, loaded.spec)
     store.save(record)
     context = _Run(synthesized=result, loaded=loaded, options=options, reporter=reporter, out_dir=out_dir,
                    state_dir=state_dir, log_file=log_file, cli_config=ensure_cli_config(state_dir), record=record,
@@ -350,6 +364,8 @@ def _prepare(run_: _Run, stack: StackInfo) -> Path:
     # another run's overrides
     (stack_dir / UNPROTECT_FILE).unlink(missing_ok=True)
     (stack_dir / RUN_OVERRIDE_FILE).unlink(missing_ok=True)
+    (stack_dir / PLAN_JSON).unlink(missing_ok=True)  # plans hold secrets in clear: none outlives its run
+    clear_private_plans(run_.state_dir, stack.name)
     if run_.options.sandbox_url:
         write_provider_override(stack_dir, run_.options.sandbox_url, max_retries=run_.options.aws_max_retries)
         _refuse_a_real_backend(stack_dir, run_.options.sandbox_url)
@@ -481,6 +497,7 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
     options = run_.options
     destroying = options.command == "destroy"
     plan_file = _plan_file(run_, stack)
+    sealed: Path | None = None
     plan = _saved_plan(run_, stack, stack_dir, attempt, "plan", plan_file, *(["-destroy"] if destroying else []))
     if not plan.ok:
         return plan
@@ -488,6 +505,8 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         shown = _show_json(run_, stack, stack_dir, attempt, plan_file)
         if not shown.ok:
             return shown
+        if _backup_recipients(run_):
+            sealed = _seal_saved_plan(run_, stack, Path(plan_file), shown)
         plan_json = _parsed(shown)
         summary = summarize_plan(plan_json)
         run_.secrets |= summary.sensitive_values
@@ -501,7 +520,7 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         if options.command == "plan":
             if first_plan:
                 _count_planned(run_.record, summary)
-            if options.plan_dir:
+            if options.plan_dir and sealed is None:
                 write_atomically(Path(plan_file).with_suffix(".tfplan.json"), shown.output[shown.output.index("{"):],
                                  private=True)
             return plan
@@ -519,7 +538,11 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         # the resources that were already gone (as `terraform destroy` does), instead of leaving them in it.
         backup_state(stack_dir, run_.state_dir, stack.name, run_.cli_config, run_.log_file, run_.timeout("state"),
                      _backup_recipients(run_))
-        apply = _applied_plan(run_, stack, stack_dir, attempt, "apply", plan_file)
+        if sealed is None:
+            apply = _applied_plan(run_, stack, stack_dir, attempt, "apply", plan_file)
+        else:
+            with opened_plan(sealed, _run_plan_key(run_)) as plain:
+                apply = _applied_plan(run_, stack, stack_dir, attempt, "apply", str(plain))
         _count_applied(run_.record, apply.output)
         if apply.ok and destroying:
             run_.record.already_gone += run_.gone.pop(stack.name, 0)
@@ -532,14 +555,28 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
         return apply
     finally:
         (stack_dir / PLAN_FILE).unlink(missing_ok=True)
+        if _backup_recipients(run_):
+            clear_private_plans(run_.state_dir, stack.name)
 
 
 def _plan_file(run_: _Run, stack: StackInfo) -> str:
     """Where terraform saves the plan: beside cdk.tf.json (removed after the run), or `plan --plan-dir`'s folder
-    (kept; terraform writes it 0600 under Nexus' umask)."""
+    (kept; terraform writes it 0600 under Nexus' umask); with `encryption`, the stack's private plan folder (it
+    is sealed as soon as it is shown, see plan_files.py)."""
+    if _backup_recipients(run_):
+        return str(private_plan_folder(run_.state_dir, stack.name) / PLAN_FILE)
     if run_.options.command != "plan" or run_.options.plan_dir is None:
         return PLAN_FILE
     return str(private_directory(run_.options.plan_dir.resolve()) / f"{stack.name}.tfplan")
+
+
+def _seal_saved_plan(run_: _Run, stack: StackInfo, plan_file: Path, shown: TerraformResult) -> Path:
+    """The shown plan sealed to this run's key (its plaintext removed); `plan --plan-dir` keeps it and its JSON
+    sealed to the spec's recipients first."""
+    if run_.options.command == "plan" and run_.options.plan_dir:
+        keep_sealed_plan(plan_file, shown.output[shown.output.index("{"):], run_.options.plan_dir, stack.name,
+                         [parse_recipient(text) for text in _backup_recipients(run_)])
+    return seal_plan(plan_file, [_run_plan_key(run_).recipient], stack.name)
 
 
 def _gate(run_: _Run, stack: StackInfo, stack_dir: Path, plan_json: dict) -> GateResult:

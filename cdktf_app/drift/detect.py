@@ -13,7 +13,7 @@ from ..deploy.orchestrator import REFRESH_ONLY, StackPlan, plan_stacks
 from ..deploy.stacks import dependency_order, select_stacks
 from ..errors import NexusError, UsageError
 from ..layout import default_out_dir
-from ..runs import RunRecord, RunStore, runs_url
+from ..runs import RunRecord, RunStore
 from ..spec.loader import LoadedSpec
 from ..stacks.synth import SynthResult, synth
 from ..workspace import load
@@ -48,7 +48,7 @@ def detect(spec, options: DeployOptions | None = None, reporter: Reporter | None
                        spec_file=str(loaded.path) if loaded.path else "<spec>", spec_sha256=loaded.digest,
                        started_at=time.time(), stacks=[stack.name for stack in stacks],
                        sandbox=bool(options.sandbox_url), nexus_version=__version__)
-    with RunStore(runs_url(loaded.base_dir)) as store:
+    with RunStore.of_project(loaded.base_dir, loaded.spec) as store:
         store.save(record)
         try:
             plans = _refresh_only_plans(synthesized, stacks, options, record, store, reporter or Reporter())

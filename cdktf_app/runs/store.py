@@ -8,15 +8,19 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import fields
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import JSON, Boolean, Column, Float, Integer, MetaData, String, Table, Text, cast, \
     create_engine, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..crypto.keys import Identity, Recipient, parse_recipient
 from ..errors import ToolError, UsageError
 from ..layout import RUNS_DB, state_dir
+from ..spec.model import Spec
 from .record import DamagedRun, RunRecord, problem
+from .sealed import SENSITIVE_COLUMNS, is_sealed, open_text, seal_text, sealed_row
 
 URL_VARIABLE = "NEXUS_RUNS_URL"
 
@@ -74,7 +78,10 @@ def _driver_url(url: str) -> str:
 
 
 class RunStore:
-    def __init__(self, url: str):
+    """RECIPIENTS (cdktf_app.crypto Recipients): the sensitive columns of every run saved are encrypted to them
+    (runs/sealed.py); none: stored clear."""
+
+    def __init__(self, url: str, recipients: Sequence[Recipient] = ()):
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -85,10 +92,18 @@ class RunStore:
             raise ToolError(f"run history at {_safe(url)} is not usable: {error.__class__.__name__}: "
                             f"{str(error).splitlines()[0]}") from None
         self.url = url
+        self.recipients = list(recipients)
+
+    @classmethod
+    def of_project(cls, base_dir: Path, spec: Spec) -> RunStore:
+        """The project's history (runs_url), its sensitive columns encrypted when the spec has `encryption`."""
+        return cls(runs_url(base_dir), [parse_recipient(text) for text in spec.encryption.recipients]
+                   if spec.encryption else [])
 
     def save(self, run: RunRecord) -> None:
         row = {name: getattr(run, name) for name in COLUMNS}
         row["phases"] = [vars(phase) for phase in run.phases]
+        row = sealed_row(row, self.recipients)
         with self.engine.begin() as connection:
             exists = connection.execute(select(runs_table.c.id).where(runs_table.c.id == run.id)).first()
             if exists:
@@ -113,6 +128,21 @@ class RunStore:
         if isinstance(found, DamagedRun):
             raise ToolError(f"run {found.id} in {_safe(self.url)} is unreadable: {found.reason}")
         return found
+
+    def rotate_sealed(self, identity: Identity, recipients: Sequence[Recipient]) -> int:
+        """Re-encrypt every encrypted column to RECIPIENTS in one transaction: a value IDENTITY cannot open (or a
+        tampered one) raises and leaves the whole history as it was. Returns how many values were re-encrypted."""
+        columns = [runs_table.c.id, *(runs_table.c[name] for name in SENSITIVE_COLUMNS)]
+        rotated = 0
+        with self.engine.begin() as connection:
+            for row in connection.execute(select(*columns)).mappings().all():
+                changed = {name: seal_text(open_text(row[name], identity, row["id"], name), recipients, row["id"],
+                                           name)
+                           for name in SENSITIVE_COLUMNS if is_sealed(row[name])}
+                if changed:
+                    connection.execute(runs_table.update().where(runs_table.c.id == row["id"]).values(**changed))
+                    rotated += len(changed)
+        return rotated
 
     def close(self) -> None:
         self.engine.dispose()
