@@ -22,14 +22,15 @@ _STUBS = {
 }
 
 
-def _archive(entries: list[tuple[str, bytes]]) -> bytes:
+def archive(entries: list[tuple[str, bytes]]) -> bytes:
+    """A zip of (name, bytes) entries that is byte-for-byte the same for the same entries."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         for name, data in sorted(entries):
             info = zipfile.ZipInfo(name, date_time=_FIXED_DATE)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
+            zipped.writestr(info, data)
     return buffer.getvalue()
 
 
@@ -122,8 +123,8 @@ def function_archive(base_dir: Path, source: str | None, runtime: str, where: Pr
     """Zip the function's source directory (relative to the spec), or a stub for its runtime."""
     if source is None:
         family = "python" if runtime.startswith("python") else "nodejs" if runtime.startswith("node") else "go"
-        return _archive([_STUBS[family]])
-    return _archive(function_source_files(base_dir, source, where))
+        return archive([_STUBS[family]])
+    return archive(function_source_files(base_dir, source, where))
 
 
 def sha256_base64(data: bytes) -> str:
