@@ -1,6 +1,7 @@
 """Shared fixtures: each spec is synthesized once per session and shared by every test that reads it."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,10 @@ from cdktf_app.tools.terraform import ensure_cli_config
 from tests.helpers import write_spec
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# The CLI's warm synth worker outlives the command (minutes of a Node process per project folder): tests synthesize
+# in their own process unless a test turns the worker on (tests/integration/test_synth_worker.py).
+os.environ["NEXUS_SYNTH_WORKER"] = "off"
 
 
 @pytest.fixture(scope="session")

@@ -73,6 +73,9 @@ def generate(obj: dict, prompt: str | None, output_file: Path | None, force: boo
     output = None if is_stdout(output_file) else output_file
     if output and output.exists() and not force:
         raise UsageError(f"{output} exists; pass --force to overwrite it")
+    from ..synth_worker import pin_project
+
+    pin_project(output.parent if output else Path.cwd())  # the repair rounds synthesize scratch copies
     settings = model_settings_from_environment(model, base_url, request_timeout=request_timeout,
                                                total_timeout=total_timeout)
     result = run_generate(GenerateOptions(prompt=prompt, blueprint=blueprint, offline=offline,

@@ -55,8 +55,11 @@ def _asks_for_json(args: list[str]) -> bool:
 @click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="json: errors and results as JSON lines on stderr/stdout, for machines.")
 @click.option("--debug", is_flag=True, envvar="NEXUS_DEBUG", help="Show tracebacks of internal errors.")
+@click.option("--no-worker", is_flag=True,
+              help="Synthesize in this process, not in the project's warm synth worker (.nexus/synth-worker/; "
+                   "NEXUS_SYNTH_WORKER=off does the same).")
 @click.pass_context
-def cli(ctx: click.Context, log_format: str, debug: bool) -> None:
+def cli(ctx: click.Context, log_format: str, debug: bool, no_worker: bool) -> None:
     """Nexus: describe infrastructure once, get compliant Terraform for AWS, GCP, Azure and edge sites.
 
     \b
@@ -66,7 +69,10 @@ def cli(ctx: click.Context, log_format: str, debug: bool) -> None:
       nexus validate nexus.yaml
       nexus synth nexus.yaml          # cdktf.out/stacks/<stack>/cdk.tf.json
     """
+    from ..synth_worker import session
+
     ctx.obj = {"log_format": log_format, "debug": debug}
+    ctx.with_resource(session(enabled=not no_worker))
 
 
 @cli.command()
@@ -197,8 +203,11 @@ from .init import init as init_command  # noqa: E402
 cli.add_command(init_command)
 from .ci import ci as ci_command  # noqa: E402
 cli.add_command(ci_command)
-from .keys import keys as keys_command  # noqa: E402
+from .keys import key_provider as key_provider_command, keys as keys_command  # noqa: E402
 cli.add_command(keys_command)
+cli.add_command(key_provider_command)
+from .release import release as release_command  # noqa: E402
+cli.add_command(release_command)
 from .bundle import bundle as bundle_command  # noqa: E402
 cli.add_command(bundle_command)
 

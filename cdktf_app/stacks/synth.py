@@ -2,8 +2,10 @@
 
 The app is synthesized into a scratch directory inside OUT first and then moved into place all or nothing (a
 failure puts back what was moved), so a failure never leaves a half-updated output, and Terraform's working
-files (.terraform, state) in the stack folders are kept. An unchanged spec does not run the CDK app at all: the
-output is reused when the cache key matches and every output file is still the one synth wrote.
+files (.terraform, state) in the stack folders are kept. When the command runs a synth worker
+(cdktf_app.synth_worker), the worker fills the scratch directory with the same `write_app`. An unchanged spec
+does not run the CDK app at all: the output is reused when the cache key matches and every output file is still
+the one synth wrote.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from ..spec.loader import LoadedSpec, load_spec
 from ..spec.overrides import UnsafeOverride, audit_overrides
 from .app import StackInfo, build_app
 from .cache import cache_key, output_digests, outputs_unchanged
+from ..synth_worker.client import synthesize_in_worker
 
 
 @dataclass(frozen=True)
@@ -63,24 +66,36 @@ def synth(spec: str | Path | LoadedSpec, out_dir: str | Path = OUT_DIR_NAME, *, 
             return SynthResult(out_dir, stacks, cached=True, seconds=time.perf_counter() - started, loaded=loaded,
                                provenance=Provenance.read(out_dir), unsafe_overrides=unsafe)
     spec_label = os.path.relpath(loaded.path, out_dir) if loaded.path else "<spec>"
-    with _scratch_in(out_dir) as scratch_dir:
-        built = build_app(loaded, str(scratch_dir), spec_label)
-        built.app.synth()
-        try:
-            for ctx in built.contexts:
-                for relative, content in ctx.assets.items():
-                    target = stack_dir(scratch_dir, ctx.stack_name) / relative
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_bytes(content)
-                for module_name in ctx.modules_used:
-                    _copy_module(module_name, stack_dir(scratch_dir, ctx.stack_name) / "modules" / module_name)
-            built.provenance.write(scratch_dir)
-            _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label, unsafe)
-        except OSError as error:
-            raise _unwritable(out_dir, Path(error.filename or scratch_dir), error) from None
-        _move_into_place(scratch_dir, out_dir, [stack.name for stack in built.stacks])
-    return SynthResult(out_dir, built.stacks, cached=False, seconds=time.perf_counter() - started, loaded=loaded,
-                       provenance=built.provenance, unsafe_overrides=unsafe)
+    for write in (synthesize_in_worker, write_app):  # the worker's, else (a fresh scratch) this process's
+        with _scratch_in(out_dir) as scratch_dir:
+            made = write(loaded, scratch_dir, out_dir, spec_label, key, unsafe)
+            if made is not None:
+                stacks, provenance = made
+                _move_into_place(scratch_dir, out_dir, [stack.name for stack in stacks])
+                break
+    return SynthResult(out_dir, stacks, cached=False, seconds=time.perf_counter() - started, loaded=loaded,
+                       provenance=provenance, unsafe_overrides=unsafe)
+
+
+def write_app(loaded: LoadedSpec, scratch_dir: Path, out_dir: Path, spec_label: str, key: str,
+              unsafe: list[UnsafeOverride]) -> tuple[list[StackInfo], Provenance]:
+    """The CDK app of LOADED with its assets, modules, provenance and nexus.json, written into SCRATCH_DIR: what
+    the synth worker runs too (cdktf_app.synth_worker), so that both write the same bytes."""
+    built = build_app(loaded, str(scratch_dir), spec_label)
+    built.app.synth()
+    try:
+        for ctx in built.contexts:
+            for relative, content in ctx.assets.items():
+                target = stack_dir(scratch_dir, ctx.stack_name) / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(content)
+            for module_name in ctx.modules_used:
+                _copy_module(module_name, stack_dir(scratch_dir, ctx.stack_name) / "modules" / module_name)
+        built.provenance.write(scratch_dir)
+        _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label, unsafe)
+    except OSError as error:
+        raise _unwritable(out_dir, Path(error.filename or scratch_dir), error) from None
+    return built.stacks, built.provenance
 
 
 def _copy_module(name: str, target: Path) -> None:

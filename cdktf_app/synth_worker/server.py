@@ -1,0 +1,139 @@
+"""The synth worker process: `python -m cdktf_app.synth_worker.server FOLDER` (the client starts it).
+
+It loads the jsii kernel and the CDK core once, listens on FOLDER/socket (0600) and answers one request per
+connection from the same user: `hello` (pid, key), `stop`, and `synth`, which runs stacks.synth.write_app into
+the command's scratch folder with the command's environment and working directory. It exits after IDLE_SECONDS
+without a request, when its socket is no longer its own (another worker replaced it, the project was removed),
+when asked to synthesize for other code than its own (`stale`), and after any failed synth (a fresh kernel next
+time).
+"""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import time
+from pathlib import Path
+
+from .protocol import SOCKET_NAME, receive, same_user, send, worker_key
+
+IDLE_SECONDS = 900.0
+TICK_SECONDS = 2.0
+REQUEST_READ_SECONDS = 60.0
+
+
+class Worker:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.key = worker_key()  # first: the code this process loads from here on is the code it was keyed on
+        self.synths = 0
+        self.listener: socket.socket | None = None
+        self.inode: int | None = None
+
+    def warm_up(self) -> None:
+        from ..stacks.runtime import prepare_jsii_environment
+
+        prepare_jsii_environment()
+        import cdktn  # noqa: F401  (starts Node and loads the CDK core: the seconds a cold synth pays first)
+
+    def listen(self) -> None:
+        """Bind a private name, then rename it over the socket path: a client never sees a half-made socket."""
+        os.chdir(self.folder)
+        temporary = f".socket-{os.getpid()}"
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        umask = os.umask(0o077)
+        try:
+            self.listener.bind(temporary)
+        finally:
+            os.umask(umask)
+        os.chmod(temporary, 0o600)
+        self.listener.listen(16)
+        self.listener.settimeout(TICK_SECONDS)
+        os.rename(temporary, SOCKET_NAME)
+        self.inode = os.stat(SOCKET_NAME).st_ino
+
+    def owns_socket(self) -> bool:
+        try:
+            return os.stat(self.folder / SOCKET_NAME).st_ino == self.inode
+        except OSError:
+            return False
+
+    def release_socket(self) -> None:
+        if self.owns_socket():
+            os.unlink(self.folder / SOCKET_NAME)
+
+    def serve(self) -> None:
+        idle_since = time.monotonic()
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except (TimeoutError, socket.timeout):
+                if time.monotonic() - idle_since > IDLE_SECONDS or not self.owns_socket():
+                    break
+                continue
+            with connection:
+                try:
+                    keep_serving = self.answer(connection)
+                except (EOFError, OSError):  # the command went away mid-request: nothing to answer
+                    keep_serving = True
+            idle_since = time.monotonic()
+            if not keep_serving:
+                break
+        self.release_socket()
+
+    def answer(self, connection: socket.socket) -> bool:
+        if not same_user(connection):
+            return True
+        connection.settimeout(REQUEST_READ_SECONDS)
+        request = receive(connection)
+        operation = request.get("op")
+        if operation == "hello":
+            send(connection, {"status": "ok", "pid": os.getpid(), "key": self.key, "synths": self.synths})
+            return True
+        if operation == "synth" and request.get("key") == self.key:
+            return self.synthesize(connection, request)
+        self.release_socket()  # before the answer: the client's next connection must not reach this process
+        send(connection, {"status": "stale" if operation == "synth" else "stopped"})
+        return False
+
+    def synthesize(self, connection: socket.socket, request: dict) -> bool:
+        from ..hcl_modules import read_module
+        from ..stacks.synth import write_app
+
+        started = time.perf_counter()
+        saved_environment = dict(os.environ)
+        try:
+            _replace_environment(request["environ"])
+            os.chdir(request["cwd"])
+            read_module.cache_clear()  # module files may have changed since the last synth
+            stacks, provenance = write_app(request["loaded"], Path(request["scratch_dir"]), Path(request["out_dir"]),
+                                           request["spec_label"], request["cache_key"], request["unsafe"])
+        except BaseException as error:  # any failure: the client synthesizes by itself, this process retires
+            self.release_socket()
+            send(connection, {"status": "failed", "error": f"{type(error).__name__}: {error}"})
+            return False
+        finally:
+            _replace_environment(saved_environment)
+            os.chdir(self.folder)
+        self.synths += 1
+        send(connection, {"status": "ok", "stacks": stacks, "provenance": provenance})
+        print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} worker {os.getpid()}: synth {self.synths} of "
+              f"{request['spec_label']} in {time.perf_counter() - started:.2f}s", file=sys.stderr, flush=True)
+        return True
+
+
+def _replace_environment(values: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(values)
+
+
+def main(folder: str) -> None:
+    worker = Worker(Path(folder))
+    worker.warm_up()
+    worker.listen()
+    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} worker {os.getpid()}: listening", file=sys.stderr, flush=True)
+    worker.serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
