@@ -125,3 +125,22 @@ def test_matrix_lists_the_stacks_to_plan_as_a_github_actions_matrix(project, mon
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == {"include": [{"environment": "dev", "provider": "aws",
                                                       "stack": "cishop-dev-aws"}]}
+
+
+def test_review_adds_the_roles_consensus_to_the_report_and_changes_no_outcome(project, monkeypatch):
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    # the README's commands, word for word
+    checked = CliRunner().invoke(cli, "ci plan-and-check nexus.yaml --base-ref origin/main --sandbox --review".split())
+    assert checked.exit_code == 0, checked.output
+    summary = json.loads((project / "nexus-ci" / "summary.json").read_text())
+    assert summary["outcome"] == "passed"
+    verdicts = {role["role"]: role["verdict"] for role in summary["review"]["roles"]}
+    assert verdicts == {"security": "approve", "cost": "approve", "reliability": "comment", "release": "comment",
+                        "operations": "comment"}
+    assert "### Review: 💬 comment" in (project / "nexus-ci" / "report.md").read_text()
+    reviewed = CliRunner().invoke(cli, "review nexus-ci --output markdown".split())
+    assert reviewed.exit_code == 0, reviewed.output
+    assert "| reliability | medium | `cishop-dev-aws/aws_sqs_queue.jobs` |" in reviewed.output
+    assert "| release | medium | `origin/main:nexus.yaml:7` |" in reviewed.output
