@@ -698,6 +698,9 @@ class CostAssumptions(Strict):
     database_io_per_month: float = Field(100_000_000, ge=0, le=1e15, description="storage I/O requests per Aurora "
                                                                                   "cluster (Aurora Standard bills "
                                                                                   "them)")
+    release_hours_per_month: float = Field(8, ge=0, le=744, description="hours the new version of each canary or "
+                                                                          "blue_green service runs beside the "
+                                                                          "stable one (release steps and bakes)")
     load_balancer_lcu: float | None = Field(None, ge=0, le=1e6, description="capacity units (LCU, NLCU) each load "
                                                                             "balancer uses on average; default: "
                                                                             "worked out from requests_per_month and "
