@@ -60,12 +60,12 @@ def site_stack(loaded: LoadedSpec, location: str, environment: str | None) -> tu
     return environment, location
 
 
-def _stack_members(out_dir: Path, stack: str) -> list[Member]:
-    """The stack's files as synth recorded them (nexus.json outputs): never state, plans or .terraform/."""
+def _stack_files(out_dir: Path, stack: str) -> list[str]:
+    """The stack's files as synth recorded them (nexus.json outputs), relative to its folder: never state, plans
+    or .terraform/."""
     prefix = f"stacks/{stack}/"
     recorded = (read_manifest(out_dir) or {}).get("outputs", {})
-    return [Member(f"{STACK_DIR}/{name[len(prefix):]}", out_dir / name) for name in sorted(recorded)
-            if name.startswith(prefix)]
+    return [name[len(prefix):] for name in sorted(recorded) if name.startswith(prefix)]
 
 
 def _locked_providers(lock_text: str) -> list[tuple[str, str, list[str]]]:
@@ -110,17 +110,20 @@ def _lock_file(stack_dir: Path, mirror: Path, platform: str) -> str:
         return (work / LOCK_FILE).read_text(encoding="utf-8")
 
 
-def _terraform_constraint(stack_json: Path) -> str:
-    stack = json.loads(stack_json.read_text(encoding="utf-8"))
-    return stack.get("terraform", {}).get("required_version") or f">= {'.'.join(map(str, MINIMUM_VERSION))}"
+def _terraform_constraint(stack_files: list[Path]) -> str:
+    """The stack's `terraform.required_version`, else the oldest terraform Nexus supports."""
+    for path in stack_files:
+        required = json.loads(path.read_text(encoding="utf-8")).get("terraform", {}).get("required_version")
+        if required:
+            return required
+    return f">= {'.'.join(map(str, MINIMUM_VERSION))}"
 
 
-def bundle_manifest(loaded: LoadedSpec, stack: str, environment: str, location: str, platform: str,
-                    constraint: str, providers: list[tuple[str, str, list[str]]], members: list[Member]) -> dict:
+def bundle_manifest(site: dict, platform: str, constraint: str, providers: list[tuple[str, str, list[str]]],
+                    members: list[Member]) -> dict:
     return {
         "format": FORMAT,
-        "site": {"spec": loaded.spec.name, "environment": environment, "location": location, "stack": stack,
-                 "update_strategy": AIR_GAPPED},
+        "site": site,
         "terraform": {"required_version": constraint, "locked_with": ".".join(map(str, terraform_version()))},
         "platform": platform,
         "providers": [{"source": address, "version": version, "hashes": hashes}
@@ -147,21 +150,33 @@ def build_bundle(spec: str | Path, location: str, output: Path, signing_key: Sig
     result = build(loaded, None).result
     stack = next(info.name for info in result.stacks
                  if info.provider == "edge" and info.location == location and info.environment == environment)
+    site = {"spec": loaded.spec.name, "environment": environment, "location": location, "stack": stack,
+            "update_strategy": AIR_GAPPED}
+    return pack_stack(result.stack_dir(stack), _stack_files(result.out_dir, stack), site, output, signing_key,
+                      recipients=recipients, platform=platform, mirror=mirror)
+
+
+def pack_stack(stack_dir: Path, files: list[str], site: dict, output: Path, signing_key: SigningKey, *,
+               recipients: list[Recipient] | None = None, platform: str = DEFAULT_PLATFORM,
+               mirror: Path | None = None) -> BuiltBundle:
+    """What build_bundle does once it has the site's stack: FILES of STACK_DIR (its configuration, relative
+    paths), the providers it needs from the mirror and their lock file, a manifest naming SITE; signed, and
+    encrypted when RECIPIENTS are given."""
     mirror = mirror or find_provider_mirror()
     if mirror is None:
         raise ToolError("no provider mirror found: set NEXUS_PROVIDER_MIRROR to a folder holding "
                         f"{REGISTRY_HOST}/<namespace>/<provider>/ (made by `terraform providers mirror`)")
-    lock_text = _lock_file(result.stack_dir(stack), mirror, platform)
+    lock_text = _lock_file(stack_dir, mirror, platform)
     providers = _locked_providers(lock_text)
-    members = _stack_members(result.out_dir, stack) + [Member(f"{STACK_DIR}/{LOCK_FILE}", lock_text.encode())]
+    members = [Member(f"{STACK_DIR}/{name}", stack_dir / name) for name in files]
+    members.append(Member(f"{STACK_DIR}/{LOCK_FILE}", lock_text.encode()))
     for address, version, _ in providers:
         members += _provider_members(mirror, address, version, platform)
-    manifest = bundle_manifest(loaded, stack, environment, location, platform,
-                               _terraform_constraint(result.stack_json(stack)), providers, members)
+    constraint = _terraform_constraint([stack_dir / name for name in files if name.endswith(".tf.json")])
+    manifest = bundle_manifest(site, platform, constraint, providers, members)
     manifest_data = manifest_bytes(manifest)
     if recipients:
-        write_atomically_with(output, lambda sink: _write_encrypted(sink, manifest_data, members, recipients,
-                                                                    manifest["site"]))
+        write_atomically_with(output, lambda sink: _write_encrypted(sink, manifest_data, members, recipients, site))
     else:
         write_atomically_with(output, lambda sink: write_bundle(sink, manifest_data, members))
     signature = signature_path(output)

@@ -99,5 +99,6 @@ def apply_bundle(bundle: Path, key: VerifyKey, directory: Path, *, identity: Ide
     planned = run_terraform(stack_dir, "plan", "-input=false", "-no-color", cli_config=config,
                             timeout=TERRAFORM_TIMEOUT) if plan else None
     if planned is not None and not planned.ok:
-        raise ToolError(f"terraform plan failed in {stack_dir}:\n{planned.output.strip()[-4000:]}")
+        raise ToolError(f"terraform init from the bundle's mirror succeeded; terraform plan failed in {stack_dir}:\n"
+                        f"{planned.output.strip()[-4000:]}")
     return Applied(manifest, stack_dir, init, planned)

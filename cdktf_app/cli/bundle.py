@@ -18,10 +18,17 @@ SIGNATURE = click.option("--signature", "signature", type=click.Path(path_type=P
 
 
 def _verify_key(text: str):
-    from ..crypto.signing import parse_verify_key
+    """The public key given as such, or read from the file named."""
+    from ..crypto.signing import PUBLIC_PREFIX, parse_verify_key
+    from ..errors import UsageError
 
-    path = Path(text)
-    return parse_verify_key(path.read_text(encoding="utf-8") if path.is_file() else text)
+    if text.strip().startswith(PUBLIC_PREFIX):
+        return parse_verify_key(text)
+    try:
+        return parse_verify_key(Path(text).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise UsageError(f"--public-key {text[:60]}: neither a `{PUBLIC_PREFIX}...` key nor a readable file holding "
+                         f"one ({error.__class__.__name__})") from None
 
 
 def _site_identity(bundle: Path, key_file: Path | None):
