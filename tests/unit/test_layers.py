@@ -14,7 +14,7 @@ PACKAGE = Path(cdktf_app.__file__).parent
 FLOORS = [
     ("base", ["cdktf_app", "cdktf_app.errors", "cdktf_app.paths", "cdktf_app.files", "cdktf_app.sensitive",
               "cdktf_app.layout", "cdktf_app.crypto"]),
-    ("spec", ["cdktf_app.spec", "cdktf_app.hcl_modules", "cdktf_app.data_files", "cdktf_app.dr"]),
+    ("spec", ["cdktf_app.spec", "cdktf_app.hcl_modules", "cdktf_app.data_files"]),
     ("kit", ["cdktf_app.kit"]),
     ("components", ["cdktf_app.components"]),
     ("stacks", ["cdktf_app.stacks", "cdktf_app.synth_worker"]),
@@ -25,7 +25,6 @@ FLOORS = [
                   "cdktf_app.insights"]),
     ("policy", ["cdktf_app.build", "cdktf_app.nli", "cdktf_app.deploy", "cdktf_app.project", "cdktf_app.drift",
                 "cdktf_app.optimize", "cdktf_app.bundle", "cdktf_app.review"]),
-    ("release", ["cdktf_app.release"]),
     ("pipelines", ["cdktf_app.ci"]),
     ("entry points", ["cdktf_app.cli", "cdktf_app.__main__"]),
 ]
