@@ -85,3 +85,43 @@ def decrypt(file: Path, key_file: Path | None) -> None:
 
     plaintext, _ = decrypt_bytes(file.read_bytes(), load_identity(key_file), str(file))
     click.echo(plaintext, nl=False)
+
+
+@click.command("key-provider")
+@click.option("--spec", "spec_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Encrypt to this spec's `encryption.recipients`.")
+@click.option("--to", "recipients", multiple=True, metavar="RECIPIENT",
+              help="Encrypt to this recipient (`nexus keys show`); repeat for several. Instead of --spec.")
+@KEY_FILE
+def key_provider(spec_file: Path | None, recipients: tuple[str, ...], key_file: Path | None) -> None:
+    """OpenTofu's external key provider (protocol version 1), run by OpenTofu, not by hand: a fresh data key for
+    each encryption, stored in OpenTofu's metadata sealed to the recipients; decryption opens it with the private
+    key (--key or NEXUS_PRIVATE_KEY, needed only then).
+
+    \b
+    terraform {
+      encryption {
+        key_provider "external" "nexus" { command = ["nexus", "key-provider", "--spec", "nexus.yaml"] }
+        method "aes_gcm" "nexus" { keys = key_provider.external.nexus }
+        state { method = method.aes_gcm.nexus }
+        plan  { method = method.aes_gcm.nexus }
+      }
+    }
+    """
+    import sys
+
+    from ..crypto.key_provider import serve
+    from ..crypto.keys import load_identity, parse_recipient
+    from ..errors import UsageError
+
+    if bool(spec_file) == bool(recipients):
+        raise UsageError("give --spec FILE or --to RECIPIENT (one of them): whom the data keys are sealed to")
+    if spec_file:
+        from ..spec.loader import load_spec
+
+        encryption = load_spec(spec_file).spec.encryption
+        if encryption is None:
+            raise UsageError(f"{spec_file}: encryption.recipients: the spec has no `encryption` section; add "
+                             "the recipients (`nexus keys show`) or pass --to")
+        recipients = tuple(encryption.recipients)
+    serve(sys.stdin, sys.stdout, [parse_recipient(text) for text in recipients], lambda: load_identity(key_file))

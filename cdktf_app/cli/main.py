@@ -203,8 +203,9 @@ from .init import init as init_command  # noqa: E402
 cli.add_command(init_command)
 from .ci import ci as ci_command  # noqa: E402
 cli.add_command(ci_command)
-from .keys import keys as keys_command  # noqa: E402
+from .keys import key_provider as key_provider_command, keys as keys_command  # noqa: E402
 cli.add_command(keys_command)
+cli.add_command(key_provider_command)
 from .bundle import bundle as bundle_command  # noqa: E402
 cli.add_command(bundle_command)
 
