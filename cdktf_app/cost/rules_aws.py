@@ -35,6 +35,11 @@ CLOUDFRONT_GEOGRAPHY = (("us-", "north-america"), ("ca-", "north-america"), ("eu
                         ("ap-southeast-2", "australia"))
 
 
+# The desired count of a release's second ECS service (cdktf_app.components.aws.service): its copies while the
+# release variable gives it traffic, none otherwise.
+RELEASE_COPIES = re.compile(r"\$\{var\.\w+_next_weight > 0 \? (\d+) : 0\}")
+
+
 @rule("aws_ecs_service")
 def ecs_service(resource: Resource, ctx: PricingContext) -> list[Charge]:
     body = resource.body
@@ -43,12 +48,18 @@ def ecs_service(resource: Resource, ctx: PricingContext) -> list[Charge]:
     task = ctx.referenced(resource, body.get("task_definition"))
     if task is None:
         raise Unpriced("its task definition is not in the configuration")
-    tasks = number(body.get("desired_count", 1), "desired_count")
     vcpus = number(task.body.get("cpu"), "task cpu") / 1024
     memory_gb = number(task.body.get("memory"), "task memory") / 1024
-    return [ctx.charge(resource, f"{tasks:g} Fargate task(s) x {vcpus:g} vCPU", "fargate_vcpu", tasks * vcpus * ctx.hours),
-            ctx.charge(resource, f"{tasks:g} Fargate task(s) x {memory_gb:g} GB", "fargate_memory",
-                       tasks * memory_gb * ctx.hours)]
+    released = RELEASE_COPIES.fullmatch(str(body.get("desired_count", "")))
+    if released:  # the new version of a canary or blue_green release: it runs only during release steps
+        tasks, hours, when = float(released.group(1)), ctx.usage.release_hours_per_month, \
+            f" during release steps ({ctx.usage.release_hours_per_month:g} h/month)"
+    else:
+        tasks, hours, when = number(body.get("desired_count", 1), "desired_count"), ctx.hours, ""
+    return [ctx.charge(resource, f"{tasks:g} Fargate task(s) x {vcpus:g} vCPU{when}", "fargate_vcpu",
+                       tasks * vcpus * hours),
+            ctx.charge(resource, f"{tasks:g} Fargate task(s) x {memory_gb:g} GB{when}", "fargate_memory",
+                       tasks * memory_gb * hours)]
 
 
 @rule("aws_lb", "aws_alb")
