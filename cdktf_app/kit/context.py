@@ -53,6 +53,7 @@ class StackContext:
     cloud: str                       # aws | gcp | azure | edge
     provenance: Provenance
     location: str | None = None
+    standby: Any = None              # cdktf_app.dr.standby.Standby in the recovery-region copy of a stack
     resources: dict[str, Any] = field(default_factory=dict)
     exports: dict[str, Exports] = field(default_factory=dict)
     assets: dict[str, bytes] = field(default_factory=dict)
@@ -122,9 +123,11 @@ class StackContext:
     def prefix(self) -> str:
         return f"{self.spec.name}-{self.environment}"
 
-    def physical_name(self, component: str, suffix: str = "", max_length: int = 63, separator: str = "-") -> str:
-        """A cloud-side name: `<spec>-<env>-<component>[-suffix]`, shortened with a stable hash when too long."""
-        parts = [self.spec.name, self.environment, component.replace("_", "-")]
+    def physical_name(self, component: str, suffix: str = "", max_length: int = 63, separator: str = "-",
+                      environment: str | None = None) -> str:
+        """A cloud-side name: `<spec>-<env>-<component>[-suffix]`, shortened with a stable hash when too long;
+        `environment` names another environment's resource (the primary's, from its recovery-region copy)."""
+        parts = [self.spec.name, environment or self.environment, component.replace("_", "-")]
         if suffix:
             parts.append(suffix)
         name = separator.join(parts)

@@ -213,6 +213,9 @@ def check_references(spec: model.Spec, source: SourceMap) -> list[Problem]:
             from ..hcl_modules import check_module_inputs
             problems.extend(check_module_inputs(component, where, source))
     problems.extend(_secret_database_problems(spec, source))
+    if not problems:  # the recovery sites are judged against providers and components that are sound
+        from ..dr.checks import dr_problems
+        problems.extend(dr_problems(spec, source))
     if spec.providers.edge and spec.providers.edge.site_inputs:
         from ..hcl_modules import check_inputs
         problems.extend(check_inputs("edge-site", spec.providers.edge.site_inputs,

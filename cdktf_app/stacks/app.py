@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import difflib
+import importlib
+import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..dr.standby import Standby, standby_site
 from ..errors import SpecError
 from ..spec.loader import LoadedSpec
 from ..spec.model import CLOUDS, REFERENCE_FIELDS, Network, Spec
@@ -17,6 +20,7 @@ from ..kit.text import escape_model, escape_value
 # Component types that must run inside a network on every cloud.
 NEEDS_NETWORK = ("service", "vm_group", "kubernetes", "database", "cache")
 IMPLICIT_NETWORK = "network"
+STANDBY_SUFFIX = "-dr"
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,8 @@ def build_app(loaded: LoadedSpec, outdir: str, spec_file_label: str) -> BuiltApp
         for cloud in CLOUDS:
             names = _components_on(spec, cloud)
             if names:
-                _build_cloud_stack(built, loaded, spec, environment, cloud, names)
+                primary = _build_cloud_stack(built, loaded, spec, environment, cloud, names)
+                _build_standby_stack(built, loaded, spec, environment, cloud, primary)
         if spec.providers.edge:
             for location in spec.providers.edge.locations:
                 _build_edge_stack(built, loaded, spec, environment, location)
@@ -112,28 +117,52 @@ def _with_implicit_networks(spec: Spec) -> Spec:
 
 
 def _build_cloud_stack(built: BuiltApp, loaded: LoadedSpec, spec: Spec, environment: str, cloud: str,
-                       names: list[str]) -> None:
+                       names: list[str], standby: Standby | None = None):
     import cdktn
 
     from ..components.registry import cloud_setup, construct_class
 
-    name = stack_name(spec, environment, cloud)
+    name = stack_name(spec, environment, cloud) + (STANDBY_SUFFIX if standby else "")
     stack = cdktn.TerraformStack(built.app, name)
     add_backend(stack, spec, name)
-    ctx = StackContext(stack=stack, stack_name=name, loaded=loaded, spec=spec, environment=environment,
-                       cloud=cloud, provenance=built.provenance)
+    ctx = StackContext(stack=stack, stack_name=name, loaded=loaded, spec=spec, cloud=cloud,
+                       environment=environment + (STANDBY_SUFFIX if standby else ""), provenance=built.provenance,
+                       standby=standby)
     cloud_setup(cloud)(ctx)
     for component_name in names:
         component = spec.components[component_name]
         construct_class(cloud, component.type)(ctx, component_name, component).build()
     ctx.finish()
     built.contexts.append(ctx)
+    if standby:
+        _standby_setup(ctx)
     built.stacks.append(StackInfo(name=name, environment=environment, provider=cloud, components=tuple(names)))
 
 
 def _build_edge_stack(built: BuiltApp, loaded: LoadedSpec, spec: Spec, environment: str, location: str) -> None:
     import cdktn
 
+    return stack
+
+
+def _build_standby_stack(built: BuiltApp, loaded: LoadedSpec, spec: Spec, environment: str, cloud: str,
+                         primary) -> None:
+    """The recovery-region copy of a stack (`<stack>-dr`), deployed after the primary it replicates from."""
+    site = standby_site(spec, cloud, environment, NEEDS_NETWORK)
+    if site is None:
+        return
+    standby, standby_spec, names = site
+    stack = _build_cloud_stack(built, loaded, standby_spec, environment, cloud,
+                               _reference_order(standby_spec, names), standby)
+    stack.add_dependency(primary)
+
+
+def _standby_setup(ctx: StackContext) -> None:
+    """What a cloud's recovery-region stack holds besides components (AWS: the cross-region backup), from
+    components/<cloud>/disaster_recovery.py when the cloud has one."""
+    module = f"{__package__.rpartition('.')[0]}.components.{ctx.cloud}.disaster_recovery"
+    if importlib.util.find_spec(module):
+        importlib.import_module(module).prepare_standby(ctx)
     from ..components.edge.site import build_edge_site
 
     edge = spec.providers.edge

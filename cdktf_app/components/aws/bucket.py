@@ -16,6 +16,7 @@ from cdktn_provider_aws.s3_bucket_versioning import S3BucketVersioningA
 
 from ...spec.model import Bucket
 from ..base import ComponentConstruct
+from .disaster_recovery import replicate_bucket
 from .provider import STACK_SECTION, stack_key
 
 
@@ -95,6 +96,8 @@ class AwsBucket(ComponentConstruct[Bucket]):
         if spec.public:
             statements.append({"Sid": "PublicRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                "Resource": f"{bucket.arn}/*"})
+        if self.ctx.standby:
+            replicate_bucket(self, bucket)
         self.ctx.on_finish(lambda: bucket_policy(self.add, bucket, statements))
         self.export(id=lambda: bucket.id, arn=lambda: bucket.arn, domain=lambda: bucket.bucket_regional_domain_name,
                     policy_statements=statements, kms_key_arn=key)
