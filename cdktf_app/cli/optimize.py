@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..errors import UsageError
+from ..nli import DEFAULT_MODEL
 from . import render
 from .options import chosen_format, is_stdout, output_file_option, output_format_option
 
@@ -22,11 +23,16 @@ OUTPUTS = ("table", "json", "markdown")
                    "per cent at the 95th percentile), for the rules that right-size from it.")
 @click.option("--apply", "apply_edits", is_flag=True,
               help="Write the recommended edits into SPEC (comments kept, each marked `# nexus optimize: <rule>`).")
+@click.option("--model", metavar="M", default=DEFAULT_MODEL, show_default=True,
+              help="Model that explains each recommendation in plain words (OPENAI_API_KEY or --base-url).")
+@click.option("--base-url", metavar="URL",
+              help="Any OpenAI-compatible server (Ollama, vLLM, Azure OpenAI); default: $OPENAI_BASE_URL.")
+@click.option("--offline", is_flag=True, help="Explanations from the rules' templates, not a model.")
 @output_format_option(OUTPUTS, "table", "table for people, json for machines, markdown for pull requests.")
 @output_file_option("Write the json or markdown report to this file.")
 @click.pass_obj
-def optimize(obj: dict, spec: Path, environment: str, utilisation: Path | None, apply_edits: bool,
-             output_format: str | None, output_file: Path | None) -> None:
+def optimize(obj: dict, spec: Path, environment: str, utilisation: Path | None, apply_edits: bool, model: str,
+             base_url: str | None, offline: bool, output_format: str | None, output_file: Path | None) -> None:
     """Find monthly savings for one environment as edits of SPEC, each priced and still passing the gate.
 
     \b
@@ -36,6 +42,8 @@ def optimize(obj: dict, spec: Path, environment: str, utilisation: Path | None, 
     catalogue of `nexus cost` (the saving is `nexus cost --compare` of before and after, to the cent) and
     checked at the spec's compliance.gate; an edit that fails the gate is never recommended. The spec has no
     per-environment values, so a dev-only rule is skipped (with the reason) when the spec also builds prod.
+    Each recommendation is explained in plain words: by a model when one is configured (OPENAI_API_KEY or
+    --base-url; its text is only shown), else from the rule's template.
     \b
     Exit codes: 0 done (with or without savings), 2 usage or spec error, 4 a check or price that could not run.
     Examples:
@@ -44,12 +52,17 @@ def optimize(obj: dict, spec: Path, environment: str, utilisation: Path | None, 
       nexus optimize nexus.yaml --env prod --utilisation utilisation.yaml
       nexus optimize nexus.yaml --output markdown -o savings.md
     """
+    from ..nli.pipeline import model_settings_from_environment
     from ..optimize import optimize as run
+    from ..optimize.explain import explain_with_model
 
     output = chosen_format(obj, output_format, "table", OUTPUTS)
     if output == "table" and not is_stdout(output_file):
         raise UsageError("-o/--output-file needs a file format: --output json|markdown")
     result = run(spec, environment, apply=apply_edits, utilisation=utilisation)
+    settings = model_settings_from_environment(model, base_url)
+    if not offline and (settings.api_key or settings.base_url):
+        explain_with_model(result, settings)
     if output == "table":
         _print_table(result)
     elif output == "json":
@@ -85,6 +98,8 @@ def _print_table(result) -> None:
                           item.rule.risk)
         console.print(table)
     console.print(_headline(result), style="bold", markup=False)
+    for item in result.recommendations:
+        console.print(f"  {item.rule.id} on {item.component}: {item.explanation}", markup=False, highlight=False)
     for item in result.skipped:
         console.print(f"  skipped {item.rule} on {item.component}: {item.reason}", markup=False)
     if result.recommendations and not result.applied:
@@ -96,10 +111,16 @@ def _settings(item) -> str:
 
 
 def _markdown(result) -> str:
+    from ..review.render import inert
+
     lines = [f"## {_headline(result)}", "", "| rule | spec path | edit | saves / month | risk |",
              "| --- | --- | --- | ---: | --- |"]
     lines += [f"| {item.rule.id} | `{'.'.join(item.edit.path)}` | `{_settings(item)}` | {_money(item.saving)} | "
               f"{item.rule.risk} |" for item in result.recommendations]
+    if result.recommendations:
+        lines += ["", f"**In plain words** (by {result.explained_by}):", ""]
+        lines += [f"- {item.rule.id} on `{item.component}`: {inert(item.explanation)}"
+                  for item in result.recommendations]
     if result.skipped:
         lines += ["", "**Skipped:**", ""]
         lines += [f"- {item.rule} on `{item.component}`: {item.reason}" for item in result.skipped]

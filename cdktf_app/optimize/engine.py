@@ -37,16 +37,22 @@ class Recommendation:
     component: str
     edit: SpecEdit
     delta: CostDelta            # from the spec with the accepted edits before this one, to this one added
+    environment: str
+    model_explanation: str | None = None    # the model's words (untrusted text, shown only), when one explained
 
     @property
     def saving(self) -> float:
         return -self.delta.delta_monthly or 0.0       # never -0.0
 
+    @property
+    def explanation(self) -> str:
+        return self.model_explanation or self.rule.explain(self.component, self.environment, f"${self.saving:,.2f}")
+
     def as_dict(self) -> dict:
         return {"rule": self.rule.id, "component": self.component, "summary": self.rule.summary,
                 "spec_path": ".".join(self.edit.path), "set": dict(self.edit.values), "risk": self.rule.risk,
                 "monthly_saving": self.saving, "before": self.delta.total_before, "after": self.delta.total_after,
-                "partial": self.delta.partial}
+                "partial": self.delta.partial, "explanation": self.explanation}
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,7 @@ class Optimization:
     skipped: list[Skipped] = field(default_factory=list)
     diff: str = ""
     applied: bool = False
+    explained_by: str = "the rules' templates"
 
     @property
     def total(self) -> CostDelta:
@@ -86,7 +93,8 @@ class Optimization:
                 "after": self.after.total_monthly, "monthly_saving": self.monthly_saving,
                 "partial": self.total.partial, "applied": self.applied,
                 "recommendations": [item.as_dict() for item in self.recommendations],
-                "skipped": [item.as_dict() for item in self.skipped], "diff": self.diff}
+                "skipped": [item.as_dict() for item in self.skipped], "diff": self.diff,
+                "explained_by": self.explained_by}
 
 
 def optimize(spec_path: str | Path, environment: str, *, apply: bool = False, worker: CheckovWorker | None = None,
@@ -118,7 +126,7 @@ def optimize(spec_path: str | Path, environment: str, *, apply: bool = False, wo
                 result.skipped.append(Skipped(rule.id, name, outcome))
                 continue
             text, current, delta = outcome
-            result.recommendations.append(Recommendation(rule, name, edit, delta))
+            result.recommendations.append(Recommendation(rule, name, edit, delta, environment))
     result.after = current
     result.diff = unified_diff(original, text, spec_path.name)
     if apply and result.recommendations:

@@ -25,6 +25,12 @@ def test_every_shipped_rule_reads_and_sets_only_settings_of_its_component():
         assert {key for key, _ in rule.when + rule.set} <= set(fields), rule.id
 
 
+def test_every_shipped_rule_explains_itself_in_plain_words():
+    for rule in load_rules():
+        text = rule.explain("api", "dev", "$12.34")
+        assert rule.explanation and "api" in text and "$12.34" in text and "{" not in text, rule.id
+
+
 @pytest.mark.parametrize("name, text, where", [
     ("dev-db.yaml", GOOD.replace("size: small", "flavour: small"),
      "dev-db.yaml:8:3: set.flavour: expected a setting of database, got 'flavour'"),
@@ -37,6 +43,8 @@ def test_every_shipped_rule_reads_and_sets_only_settings_of_its_component():
      "dev-db.yaml:6:3: when.size: expected a list of values or {above: N}, got {'below': 3}"),
     ("dev-db.yaml", GOOD.replace("[medium]", "{above: true}"),
      "dev-db.yaml:6:3: when.size: expected a list of values or {above: N}, got {'above': True}"),
+    ("dev-db.yaml", GOOD + "explanation: The {component} database costs {price} a month less.\n",
+     "dev-db.yaml:10:1: explanation: expected a template of {component}, {environment}, {saving} only, got 'price'"),
 ])
 def test_a_broken_rule_file_is_a_located_data_file_error(tmp_path, name, text, where):
     (tmp_path / name).write_text(text, encoding="utf-8")
