@@ -745,6 +745,10 @@ class GcsState(Strict):
     bucket: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{1,221}[a-z0-9]$",
                         description="existing Cloud Storage bucket for the state; keep it versioned and private")
     key_prefix: StateKeyPrefix = "nexus"
+    kms_encryption_key: str | None = Field(
+        None, pattern=r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$",
+        description="Cloud KMS key (CMEK) the state objects are written with, projects/P/locations/L/keyRings/R/"
+                    "cryptoKeys/K; default: the bucket's default key, else Google-managed")
 
 
 class AzurermState(Strict):

@@ -31,7 +31,8 @@ def add_backend(stack, spec: Spec, name: str) -> None:
                         encrypt=True, use_lockfile=state.use_lockfile or None,
                         dynamodb_table=state.dynamodb_table, kms_key_id=state.kms_key_id)
     elif isinstance(state, GcsState):
-        cdktn.GcsBackend(stack, bucket=state.bucket, prefix=f"{state.key_prefix}/{name}")
+        cdktn.GcsBackend(stack, bucket=state.bucket, prefix=f"{state.key_prefix}/{name}",
+                         kms_encryption_key=state.kms_encryption_key)
     elif isinstance(state, AzurermState):
         cdktn.AzurermBackend(stack, resource_group_name=state.resource_group_name,
                              storage_account_name=state.storage_account_name,
