@@ -1,0 +1,131 @@
+"""The warm synth worker (cdktf_app.synth_worker): same bytes as a cold synth, safe to kill, private, replaced
+when Nexus' code changes. Every test stops the workers it started."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
+from cdktf_app.paths import repo_root
+from cdktf_app.stacks.synth import synth
+from cdktf_app.synth_worker import WORKER_VARIABLE, stop_worker, worker_status
+from cdktf_app.synth_worker.protocol import LOG_NAME, SOCKET_NAME, worker_dir, worker_key
+from tests.helpers import write_spec
+from tests.performance.scale import scale_spec
+
+NEXUS = [sys.executable, "-m", "cdktf_app.cli.main"]
+
+
+def files_of(out_dir: Path) -> dict[str, bytes]:
+    return {path.relative_to(out_dir).as_posix(): path.read_bytes()
+            for path in sorted(out_dir.rglob("*")) if path.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch):
+    """A project folder whose worker library synths use; its worker is stopped afterwards."""
+    folder = tmp_path / "p"
+    folder.mkdir()
+    monkeypatch.setenv(WORKER_VARIABLE, str(folder))
+    yield folder
+    stop_worker(folder)
+
+
+@pytest.mark.slow
+def test_worker_writes_the_bytes_of_a_cold_synth_for_every_blueprint(blueprint_outputs, project):
+    names = [blueprint.name for blueprint in list_blueprints()]
+    for name in names:
+        cold = blueprint_outputs[name]  # in the test's own process (the session's shared synth)
+        work = project / name
+        work.mkdir()
+        warm = synth(write_spec(work, render_blueprint(name, {})), work / "cdktf.out", use_cache=False)
+        assert files_of(warm.out_dir) == files_of(cold.out_dir), name
+        assert warm.provenance.as_dict() == cold.provenance.as_dict()
+    status = worker_status(project)
+    assert status is not None and status.synths == len(names)  # one worker made them all
+
+
+def test_worker_killed_mid_synth_leaves_no_half_output_and_the_next_command_succeeds(tmp_path):
+    work = tmp_path / "k"
+    work.mkdir()
+    spec = write_spec(work, scale_spec(40))
+    out = work / "cdktf.out"
+    environment = {**os.environ, WORKER_VARIABLE: "on"}
+    try:
+        first = subprocess.run([*NEXUS, "synth", str(spec)], env=environment, capture_output=True, text=True,
+                               timeout=600)
+        assert first.returncode == 0, first.stderr
+        worker = worker_status(work)
+        assert worker is not None and worker.synths == 1
+        spec.write_text(scale_spec(41), encoding="utf-8")
+        os.kill(worker.pid, signal.SIGSTOP)  # it takes the request and never answers: killed mid-synth below
+        command = subprocess.Popen([*NEXUS, "synth", str(spec)], env=environment, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while not list(out.glob(".synth-*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        os.kill(worker.pid, signal.SIGKILL)
+        _, stderr = command.communicate(timeout=600)
+        assert command.returncode == 0, stderr
+        assert "died before it answered" in (worker_dir(work) / LOG_NAME).read_text(encoding="utf-8")
+        assert not list(out.glob(".synth-*"))
+        reference = tmp_path / "reference"
+        reference.mkdir()
+        cold = synth(write_spec(reference, scale_spec(41)), reference / "cdktf.out", use_cache=False)
+        assert files_of(out) == files_of(cold.out_dir)  # the whole output, of the edited spec, from the fallback
+        spec.write_text(scale_spec(42), encoding="utf-8")
+        after = subprocess.run([*NEXUS, "synth", str(spec)], env=environment, capture_output=True, text=True,
+                               timeout=600)
+        assert after.returncode == 0, after.stderr
+        replacement = worker_status(work)
+        assert replacement is not None and replacement.pid != worker.pid and replacement.synths == 1
+    finally:
+        stop_worker(work)
+
+
+def test_worker_socket_is_the_owners_only(project):
+    synth(write_spec(project, scale_spec(3)), project / "cdktf.out")
+    folder = worker_dir(project)
+    assert (folder.stat().st_mode & 0o777, (folder / SOCKET_NAME).stat().st_mode & 0o777) == (0o700, 0o600)
+    if os.geteuid() == 0:  # another user may not even reach the socket
+        probe = subprocess.run(["/usr/bin/python3", "-c", "import socket, sys; socket.socket(socket.AF_UNIX)"
+                                ".connect(sys.argv[1])", str(folder / SOCKET_NAME)], user=65534, cwd="/",
+                               capture_output=True, text=True, timeout=60)
+        assert probe.returncode != 0 and "PermissionError" in probe.stderr, probe.stderr
+    with socket.socket(socket.AF_UNIX) as mine:  # the owner may
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            mine.connect(f"/proc/self/fd/{descriptor}/{SOCKET_NAME}")
+        finally:
+            os.close(descriptor)
+
+
+def test_worker_of_other_code_is_replaced_before_it_synthesizes(tmp_path, project):
+    """A worker started from a copy of Nexus whose code differs (an edit since it started) answers `stale` and
+    exits; the command starts a worker of its own code, which synthesizes."""
+    other = tmp_path / "other-nexus"
+    shutil.copytree(repo_root() / "cdktf_app", other / "cdktf_app", ignore=shutil.ignore_patterns("__pycache__"))
+    with (other / "cdktf_app" / "errors.py").open("a", encoding="utf-8") as edited:
+        edited.write("# edited after the worker started\n")
+    stale = subprocess.Popen([sys.executable, "-m", "cdktf_app.synth_worker.server", str(worker_dir(project))],
+                             cwd=other, env={**os.environ, "PYTHONPATH": str(other)}, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while worker_status(project) is None and stale.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    before = worker_status(project)
+    assert before is not None and before.pid == stale.pid and before.key != worker_key()
+    result = synth(write_spec(project, scale_spec(3)), project / "cdktf.out", use_cache=False)
+    assert stale.wait(timeout=30) == 0
+    after = worker_status(project)
+    assert after is not None and after.pid != stale.pid and after.key == worker_key() and after.synths == 1
+    assert [stack.name for stack in result.stacks] == ["scale-dev-aws"]
