@@ -206,6 +206,8 @@ cli.add_command(ci_command)
 from .keys import key_provider as key_provider_command, keys as keys_command  # noqa: E402
 cli.add_command(keys_command)
 cli.add_command(key_provider_command)
+from .release import release as release_command  # noqa: E402
+cli.add_command(release_command)
 from .bundle import bundle as bundle_command  # noqa: E402
 cli.add_command(bundle_command)
 

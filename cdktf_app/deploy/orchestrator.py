@@ -80,6 +80,9 @@ class DeployOptions:
     # group's rules without those added outside Terraform); removed after the stack, and before it if a killed
     # run left it
     run_overrides: Mapping[str, dict] = field(default_factory=dict)
+    # addresses this run may replace without --allow-destroy (`nexus release`: the released service's task
+    # definitions, which a new image replaces); any other deletion still needs it
+    replaceable: frozenset[str] = frozenset()
 
 
 class Reporter:
@@ -604,7 +607,8 @@ def _approve(run_: _Run, stack: StackInfo, summary: PlanSummary, approved: list[
     options = run_.options
     if approved:
         return
-    destructive = summary.destructive and not options.allow_destroy
+    destructive = [address for address in summary.destructive if address not in options.replaceable] \
+        and not options.allow_destroy
     counts = f"{summary.add} to add, {summary.change} to change, {summary.destroy} to destroy"
     if options.auto_approve and not destructive:
         approved.append(True)

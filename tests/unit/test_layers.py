@@ -25,6 +25,7 @@ FLOORS = [
                   "cdktf_app.insights"]),
     ("policy", ["cdktf_app.build", "cdktf_app.nli", "cdktf_app.deploy", "cdktf_app.project", "cdktf_app.drift",
                 "cdktf_app.optimize", "cdktf_app.bundle", "cdktf_app.review"]),
+    ("release", ["cdktf_app.release"]),
     ("pipelines", ["cdktf_app.ci"]),
     ("entry points", ["cdktf_app.cli", "cdktf_app.__main__"]),
 ]
