@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from .cost import _CostGroup as _TargetFirstGroup  # `nexus bundle SPEC ...` beside `nexus bundle verify ...`
-from .options import is_stdout, output_file_option
+from .options import OutputFile, is_stdout, output_file_option
 
 PUBLIC_KEY = click.option("--public-key", "public_key", required=True, metavar="KEY",
                           help="The signer's public key (`nexus1-sign-...`, as `nexus bundle keygen` prints it), "
@@ -27,8 +27,9 @@ def _verify_key(text: str):
     try:
         return parse_verify_key(Path(text).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as error:
-        raise UsageError(f"--public-key {text[:60]}: neither a `{PUBLIC_PREFIX}...` key nor a readable file holding "
-                         f"one ({error.__class__.__name__})") from None
+        # the value is not echoed: a private key pasted here by mistake must not reach a log
+        raise UsageError(f"--public-key: neither a `{PUBLIC_PREFIX}...` key nor a readable file holding one "
+                         f"({error.__class__.__name__})") from None
 
 
 def _site_identity(bundle: Path, key_file: Path | None):
@@ -51,7 +52,8 @@ def _site_identity(bundle: Path, key_file: Path | None):
 def _summary(manifest: dict) -> str:
     site = manifest["site"]
     providers = ", ".join(f"{item['source'].split('/', 1)[-1]} {item['version']}" for item in manifest["providers"])
-    return (f"site {site['location']} ({site['spec']}, {site['environment']}, stack {site['stack']}): "
+    named = ", ".join(str(site[key]) for key in ("spec", "environment") if key in site)
+    return (f"site {site.get('location')} ({named + ', ' if named else ''}stack {site.get('stack')}): "
             f"{len(manifest['files'])} files, providers {providers or 'none'}, signed "
             f"{' + '.join(manifest['signatures']['algorithms'])}")
 
@@ -60,7 +62,8 @@ def _summary(manifest: dict) -> str:
 @click.argument("spec", type=click.Path(path_type=Path), default="nexus.yaml")
 @click.option("--location", "location", metavar="L", help="The air-gapped edge location to pack (required).")
 @click.option("--environment", "environment", metavar="ENV", help="Its environment, when the spec has several.")
-@output_file_option("The bundle to write (its signature goes beside it, as PATH.sig); required, not stdout.")
+@click.option("-o", "--output-file", "output_file", type=OutputFile(), metavar="PATH",
+              help="The bundle to write (required; a file, never stdout); its signature goes beside it, as PATH.sig.")
 @click.option("--recipient", "recipients", multiple=True, metavar="RECIPIENT",
               help="Encrypt the bundle to the site's key (`nexus keys show` at the site); repeat for several.")
 @click.option("--signing-key", "signing_key", type=click.Path(path_type=Path),
@@ -79,7 +82,7 @@ def bundle(ctx: click.Context, spec: Path, location: str | None, environment: st
       nexus bundle keygen -o signing.key > signing.pub
       nexus bundle nexus.yaml --location factory_floor -o site.bundle --signing-key signing.key
       nexus bundle verify site.bundle --public-key signing.pub
-      nexus bundle apply site.bundle --public-key signing.pub --dir /srv/nexus/site
+      nexus bundle apply site.bundle --public-key signing.pub --dir site
     """
     from ..bundle import build_bundle
     from ..crypto.keys import parse_recipient

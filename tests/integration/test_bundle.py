@@ -360,11 +360,11 @@ def test_bundle_apply_inits_and_plans_a_real_provider_from_the_bundle_with_no_ne
     key = generate_signing_key()
     mirror = find_provider_mirror()
     assert mirror is not None, "the project's provider mirror (NEXUS_PROVIDER_MIRROR or the usual places)"
-    built = pack_stack(stack, ["main.tf.json"], {"location": "depot", "stack": "depot"}, tmp_path / "depot.bundle",
+    built = pack_stack(stack, ["main.tf.json"], {"location": "depot", "stack": "depot-aws"}, tmp_path / "depot.bundle",
                        key)
     assert [provider["version"] for provider in built.manifest["providers"]] == ["5.100.0"]
     result = offline([str(BIN / "nexus"), "bundle", "apply", "depot.bundle", "--public-key", str(key.verify_key),
                       "--dir", "site"], tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Plan: 1 to add, 0 to change, 0 to destroy." in result.stdout
-    assert "initialized from the bundled mirror" in result.stderr
+    assert "site depot (stack depot-aws)" in result.stderr and "initialized from the bundled mirror" in result.stderr
