@@ -29,5 +29,14 @@ def construct_class(cloud: str, component_type: str) -> type:
 
 
 def cloud_setup(cloud: str):
-    """The function that configures a cloud's provider (and stack-wide resources) in a new stack."""
-    return importlib.import_module(f"{__package__}.{cloud}.provider").configure
+    """The function that configures a cloud's provider (and stack-wide resources) in a new stack, and has the
+    spec's secrets built once the components are (see components/secrets.py)."""
+    from .secrets import build_stack_secrets
+
+    configure = importlib.import_module(f"{__package__}.{cloud}.provider").configure
+
+    def setup(ctx) -> None:
+        configure(ctx)
+        ctx.on_finish(lambda: build_stack_secrets(ctx))
+    return setup
+

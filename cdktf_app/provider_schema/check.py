@@ -18,6 +18,8 @@ from typing import Any
 # Resource-level keys that are Terraform's, not the provider's (JSON syntax keeps cdktn's metadata under "//").
 META_ARGUMENTS = {"//", "count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
 PROVIDER_META_ARGUMENTS = {"//", "alias", "version"}
+# A configuration's sections of provider-defined blocks, and the schema section each is checked against.
+SECTIONS = {"resource": "resources", "data": "data_sources", "ephemeral": "ephemeral_resources"}
 _EXPRESSION = re.compile(r"(?<!\$)\$\{|(?<!%)%\{")
 _NUMBER = re.compile(r"^\s*-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
 
@@ -61,9 +63,9 @@ def check_configuration(document: dict, stack: str, schema_of: SchemaOf, *, pref
     Terraform's JSON shape; HCL read with python-hcl2 has lists of such mappings). `schema_of(provider)` gives a
     provider's schema or None; `prefix` (`module.site.`) goes before addresses found inside a module."""
     result = result if result is not None else ConfigurationCheck()
-    for mode, section in (("managed", "resource"), ("data", "data")):
+    for section, kinds_key in SECTIONS.items():
         for resource_type, name, body in _entries(document.get(section)):
-            address = f"{prefix}{'data.' if mode == 'data' else ''}{resource_type}.{name}"
+            address = f"{prefix}{'' if section == 'resource' else section + '.'}{resource_type}.{name}"
             if name is None:
                 result.findings.append(SchemaFinding(stack, address.removesuffix(".None"), (), "nesting",
                                                      "expected an object of named blocks"))
@@ -74,10 +76,10 @@ def check_configuration(document: dict, stack: str, schema_of: SchemaOf, *, pref
                 result.unchecked.setdefault(provider, []).append(address)
                 continue
             result.checked += 1
-            kinds = schema["resources" if mode == "managed" else "data_sources"]
+            kinds = schema.get(kinds_key, {})
             if resource_type not in kinds:
                 result.findings.append(SchemaFinding(stack, address, (), "unknown-type", _unknown_type(
-                    resource_type, mode, kinds, schema)))
+                    resource_type, section, kinds, schema)))
                 continue
             _check_block(body, kinds[resource_type], _Walk(stack, address, META_ARGUMENTS, result.findings), ())
     for provider, configurations in _provider_blocks(document.get("provider")):
@@ -119,8 +121,11 @@ def _provider_blocks(section: Any):
     return sorted(grouped.items())
 
 
-def _unknown_type(resource_type: str, mode: str, kinds: dict, schema: dict) -> str:
-    noun = "resource type" if mode == "managed" else "data source"
+NOUNS = {"resource": "resource type", "data": "data source", "ephemeral": "ephemeral resource"}
+
+
+def _unknown_type(resource_type: str, section: str, kinds: dict, schema: dict) -> str:
+    noun = NOUNS[section]
     return (f"{schema['terraform_provider']} has no {noun} '{resource_type}'"
             f"{did_you_mean(resource_type, kinds)}")
 

@@ -12,7 +12,8 @@ The derived schema is a small JSON document:
 
     {"provider": "kubernetes", "package": "cdktn-provider-kubernetes", "version": "17.1.0",
      "terraform_provider": "hashicorp/kubernetes 3.4.0", "provider_config": BLOCK,
-     "resources": {"kubernetes_config_map_v1": BLOCK, ...}, "data_sources": {...}}
+     "resources": {"kubernetes_config_map_v1": BLOCK, ...}, "data_sources": {...},
+     "ephemeral_resources": {...}}
     BLOCK = {"attributes": {name: {"type": TYPE, "required": bool}},
              "blocks": {name: {"required": bool, "nesting": "single" | "list", "block": BLOCK}},
              "computed": [names the provider sets and the configuration may not]}
@@ -29,6 +30,9 @@ from typing import Any
 ASSEMBLY_MEMBER = "package/.jsii"
 RESOURCE_BASE = "cdktn.TerraformResource"
 DATA_SOURCE_BASE = "cdktn.TerraformDataSource"
+EPHEMERAL_BASE = "cdktn.TerraformEphemeralResource"
+# Which section of the schema each kind of construct class goes to.
+SECTIONS = {RESOURCE_BASE: "resources", DATA_SOURCE_BASE: "data_sources", EPHEMERAL_BASE: "ephemeral_resources"}
 PROVIDER_BASE = "cdktn.TerraformProvider"
 _RESOLVABLE = "cdktn.IResolvable"
 # `{@link https://registry.terraform.io/providers/hashicorp/google/6.1.0/docs/resources/x#name X#name}`
@@ -55,10 +59,10 @@ def derive_schema(assembly: dict, package: str) -> dict:
     types = assembly["types"]
     schema: dict[str, Any] = {"provider": None, "package": package, "version": assembly["version"],
                               "terraform_provider": None, "provider_config": None, "resources": {},
-                              "data_sources": {}}
+                              "data_sources": {}, "ephemeral_resources": {}}
     for fqn, entry in types.items():
         base = entry.get("base")
-        if base not in (RESOURCE_BASE, DATA_SOURCE_BASE, PROVIDER_BASE):
+        if base not in (*SECTIONS, PROVIDER_BASE):
             continue
         represents = _REPRESENTS.search(entry.get("docs", {}).get("summary", ""))
         config = _config_struct(entry)
@@ -70,7 +74,7 @@ def derive_schema(assembly: dict, package: str) -> dict:
             schema.update(provider=terraform_name, terraform_provider=f"{namespace}/{provider} {provider_version}",
                           provider_config=block)
         else:
-            schema["resources" if base == RESOURCE_BASE else "data_sources"][terraform_name] = block
+            schema[SECTIONS[base]][terraform_name] = block
     return schema
 
 

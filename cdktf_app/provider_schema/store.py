@@ -21,7 +21,7 @@ from ..paths import user_cache_dir
 from .derive import derive_schema, read_assembly
 
 BINDING_PREFIX = "cdktn-provider-"
-FORMAT = 1
+FORMAT = 2   # 2: ephemeral resources
 
 
 @dataclass(frozen=True)

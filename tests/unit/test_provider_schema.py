@@ -16,7 +16,7 @@ from cdktf_app.hcl_modules import read_hcl
 from cdktf_app.kit.provenance import Origin, Provenance
 from cdktf_app.paths import repo_root
 from cdktf_app.provider_schema import ProviderSchemaError, SchemaStore, check_configuration, check_out_dir
-from cdktf_app.provider_schema.store import installed_bindings
+from cdktf_app.provider_schema.store import FORMAT, installed_bindings
 from cdktf_app.spec.loader import load_spec_text
 
 SPEC = """apiVersion: nexus/v1
@@ -85,14 +85,17 @@ def test_the_schema_names_terraform_arguments_their_requirements_nesting_and_com
     scale_set = store.schema("azurerm")["resources"]["azurerm_linux_virtual_machine_scale_set"]
     assert scale_set["blocks"]["os_disk"]["required"] and scale_set["attributes"]["sku"]["required"]
     assert store.schema("aws")["terraform_provider"].startswith("hashicorp/aws 6.")
-    assert store.schema("random") is None
+    assert store.schema("null") is None
+    # ephemeral resources (values that never reach plan or state) are described too
+    password = store.schema("random")["ephemeral_resources"]["random_password"]
+    assert password["attributes"]["length"]["required"] and "result" in password["computed"]
 
 
 def test_the_schema_is_derived_once_per_binding_version_then_read_from_the_cache(tmp_path):
     binding = installed_bindings()["kubernetes"]
     first = SchemaStore(tmp_path, {"kubernetes": binding})
     derived = first.schema("kubernetes")
-    cache_file = tmp_path / f"cdktn-provider-kubernetes-{binding.version}.schema1.json"
+    cache_file = tmp_path / f"cdktn-provider-kubernetes-{binding.version}.schema{FORMAT}.json"
     assert first.cache_file(binding) == cache_file and cache_file.is_file()
 
     again = SchemaStore(tmp_path, {"kubernetes": binding})
@@ -211,15 +214,31 @@ def test_values_terraform_converts_and_expressions_pass(tmp_path, store):
 
 def test_resources_of_a_provider_without_a_binding_fail_the_check_never_pass(tmp_path, store):
     stack = "shop-dev-gcp"
-    document = {"resource": {"random_password": {"db": {"length": 16}}, "tls_private_key": {"ca": {}}}}
+    document = {"resource": {"null_resource": {"db": {}}, "tls_private_key": {"ca": {}}}}
     out = out_dir_with(tmp_path, {stack: document}, [])
     report = check_out_dir(out, store=store)
-    assert report.unchecked == {stack: {"random": ["random_password.db"], "tls": ["tls_private_key.ca"]}}
+    assert report.unchecked == {stack: {"null": ["null_resource.db"], "tls": ["tls_private_key.ca"]}}
     with pytest.raises(ScanError) as raised:
         report.raise_for_problems()
     assert raised.value.exit_code == 4 and str(raised.value).splitlines() == [
         "the provider schema check could not run on 1 stack(s): no installed binding for their provider",
-        f"  {stack}: random (random_password.db)", f"  {stack}: tls (tls_private_key.ca)"]
+        f"  {stack}: null (null_resource.db)", f"  {stack}: tls (tls_private_key.ca)"]
+
+
+def test_ephemeral_resources_are_checked_like_resources(store):
+    """An ephemeral block (a generated secret's value) is held to its provider's schema; before, the whole
+    `ephemeral` section went unchecked."""
+    document = {"ephemeral": {"random_password": {"value": {"lenght": 32}},
+                              "random_passphrase": {"other": {"length": 4}}}}
+    found = {(finding.address, finding.kind, finding.message)
+             for finding in check_configuration(document, "s", store.schema).findings}
+    assert ("ephemeral.random_password.value", "unknown-argument",
+            "unknown argument 'lenght' (did you mean 'length'?)") in found
+    assert ("ephemeral.random_password.value", "missing-required", "the argument 'length' is required") in found
+    assert any(address == "ephemeral.random_passphrase.other" and kind == "unknown-type"
+               and "has no ephemeral resource 'random_passphrase'" in message for address, kind, message in found)
+    clean = {"ephemeral": {"random_password": {"value": {"length": 32, "special": True}}}}
+    assert check_configuration(clean, "s", store.schema).findings == []
 
 
 def test_a_dynamic_block_in_a_module_counts_as_the_block_it_generates(tmp_path, store):
@@ -261,8 +280,8 @@ def test_a_read_only_cache_still_checks_and_a_binding_without_its_assembly_canno
     schema = SchemaStore(blocked, {"kubernetes": binding}).schema("kubernetes")
     assert "kubernetes_config_map_v1" in schema["resources"]
 
-    missing = type(binding)(provider="vault", package="cdktn-provider-vault", version="18.3.0")
+    missing = type(binding)(provider="null", package="cdktn-provider-null", version="15.0.2")
     with pytest.raises(ScanError) as raised:
-        SchemaStore(tmp_path, {"vault": missing}).schema("vault")
+        SchemaStore(tmp_path, {"null": missing}).schema("null")
     assert raised.value.exit_code == 4
-    assert "the provider schema of vault cannot be derived from cdktn-provider-vault 18.3.0" in str(raised.value)
+    assert "the provider schema of null cannot be derived from cdktn-provider-null 15.0.2" in str(raised.value)

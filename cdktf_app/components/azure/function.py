@@ -25,6 +25,7 @@ from .network import delegated_subnet
 from .storage import storage_account
 from .provider import log_workspace, placement
 from .queue import MAX_DELIVERIES
+from .secrets import secret_settings
 
 APPLICATION_STACK = {"python3.12": {"python_version": "3.12"}, "python3.11": {"python_version": "3.11"},
                      "nodejs20": {"node_version": "20"}, "nodejs22": {"node_version": "22"},
@@ -66,6 +67,7 @@ class AzureFunction(ComponentConstruct[Function]):
                     "AZURE_CLIENT_ID": identity.client_id}
         if source:
             settings |= self._trigger(identity, source)
+        settings |= secret_settings(self.ctx, self.name, spec.secrets, identity.principal_id)
         app = self.add(
             LinuxFunctionApp, None, name=self.physical_name(max_length=60), service_plan_id=plan.id,
             storage_account_name=storage.name, storage_account_access_key=storage.primary_access_key,

@@ -13,7 +13,8 @@ from ...kit.assets import function_archive
 from ...kit.context import StackContext
 from ..base import ComponentConstruct
 from .bucket import access_log_bucket, bucket_name, secure_bucket
-from .provider import STACK_SECTION, region, service_account
+from .provider import STACK_SECTION, project, region, service_account
+from .secrets import secret_references
 
 RUNTIME = {"python3.12": "python312", "python3.11": "python311", "nodejs20": "nodejs20", "nodejs22": "nodejs22",
            "go1.x": "go122"}
@@ -34,6 +35,7 @@ class GcpFunction(ComponentConstruct[Function]):
         identity = service_account(self, "sa", f"Runs the {self.name} function")
         code = self._code()
         trigger = self.ctx.imported(spec.trigger) if spec.trigger else None
+        secrets = secret_references(self, identity)
         function = self.add(
             Cloudfunctions2Function, None, name=self.physical_name(), location=region(self.ctx), labels=self.labels,
             build_config={"runtime": RUNTIME[spec.runtime], "entry_point": spec.handler.rsplit(".", 1)[-1],
@@ -42,10 +44,14 @@ class GcpFunction(ComponentConstruct[Function]):
                 "available_memory": f"{spec.memory}Mi", "service_account_email": identity.email,
                 "timeout_seconds": min(spec.timeout, MAX_EVENT_TIMEOUT) if trigger else spec.timeout,
                 "ingress_settings": "ALLOW_INTERNAL_ONLY", "all_traffic_on_latest_revision": True,
-                "environment_variables": dict(spec.environment) or None},
+                "environment_variables": {**spec.environment, **secrets.plain} or None,
+                "secret_environment_variables": [
+                    {"key": name, "project_id": project(self.ctx), "secret": secret, "version": "latest"}
+                    for name, secret in secrets.stored.items()] or None},
             event_trigger={"trigger_region": region(self.ctx), "event_type": PUBLISHED,
                            "pubsub_topic": trigger["topic_id"], "retry_policy": "RETRY_POLICY_RETRY",
-                           "service_account_email": identity.email} if trigger else None)
+                           "service_account_email": identity.email} if trigger else None,
+            depends_on=secrets.grants or None)
         if trigger:
             # The trigger calls the function's Cloud Run service as the function's own identity.
             self.add(CloudRunV2ServiceIamMember, "trigger_invoker", name=function.service_config.service,

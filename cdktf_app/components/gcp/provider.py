@@ -18,7 +18,7 @@ STACK_SECTION = "providers.gcp"
 # it uses the stack key (all but `cdn_fill`) or reads a private CDN origin (`cdn_fill`, the Cloud CDN cache filler).
 SERVICE_AGENT_DOMAINS = {"compute": "compute-system", "gke": "container-engine-robot", "sql": "gcp-sa-cloud-sql",
                          "redis": "cloud-redis", "pubsub": "gcp-sa-pubsub", "firestore": "gcp-sa-firestore",
-                         "cdn_fill": "cloud-cdn-fill"}
+                         "secrets": "gcp-sa-secretmanager", "cdn_fill": "cloud-cdn-fill"}
 
 
 def configure(ctx: StackContext) -> None:

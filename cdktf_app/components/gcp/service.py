@@ -10,15 +10,13 @@ from cdktn_provider_google.cloud_run_v2_service import (
 )
 from cdktn_provider_google.cloud_run_v2_service_iam_member import CloudRunV2ServiceIamMember
 from cdktn_provider_google.monitoring_alert_policy import MonitoringAlertPolicy
-from cdktn_provider_google.secret_manager_secret_iam_member import SecretManagerSecretIamMember
 
 from ...spec.model import Service
 from ..base import ComponentConstruct
 from ..release import ReleaseVariables
-from ..secrets import vault_path
 from .network import network_of
 from .provider import region, service_account
-from .secrets import cloud_sql_iam_user, secret_id
+from .secrets import secret_references
 
 CLOUD_RUN_CPUS = (1, 2, 4, 8)
 MIB_PER_CPU = 4096            # Cloud Run allows at most 4 GiB per vCPU
@@ -118,23 +116,10 @@ class GcpService(ComponentConstruct[Service]):
         return "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER" if behind_cdn else "INGRESS_TRAFFIC_INTERNAL_ONLY"
 
     def _secrets(self, identity) -> tuple[list[CloudRunV2ServiceTemplateContainersEnv], list]:
-        """One env var per secret, a reference and never a value: a Secret Manager secret (`db_password` ->
-        `DB_PASSWORD`, read by the service's identity), the Cloud SQL IAM user of a managed database secret
-        (`DB_ADMIN_IAM_USER`), the Vault path of a dynamic one (`REPORTING_DB_VAULT_PATH`)."""
-        env, grants = [], []
-        for key in self.component.secrets:
-            secret = self.ctx.spec.secrets[key]
-            if secret.kind == "dynamic":
-                env.append(CloudRunV2ServiceTemplateContainersEnv(name=f"{key.upper()}_VAULT_PATH",
-                                                                  value=vault_path(secret)))
-                continue
-            if secret.kind == "managed":
-                env.append(CloudRunV2ServiceTemplateContainersEnv(
-                    name=f"{key.upper()}_IAM_USER", value=cloud_sql_iam_user(self, key, identity)))
-                continue
-            reference = secret_id(self.ctx, key, self.name)
-            grants.append(self.add(SecretManagerSecretIamMember, f"secret_{key}", secret_id=reference,
-                                   role="roles/secretmanager.secretAccessor", member=identity.member))
-            env.append(CloudRunV2ServiceTemplateContainersEnv(
-                name=key.upper(), value_source={"secret_key_ref": {"secret": reference, "version": "latest"}}))
-        return env, grants
+        """One env var per secret the service lists, a reference and never a value (see secrets.py)."""
+        found = secret_references(self, identity)
+        env = [CloudRunV2ServiceTemplateContainersEnv(name=name, value=value) for name, value in found.plain.items()]
+        env += [CloudRunV2ServiceTemplateContainersEnv(
+            name=name, value_source={"secret_key_ref": {"secret": secret, "version": "latest"}})
+            for name, secret in found.stored.items()]
+        return env, found.grants
