@@ -37,6 +37,16 @@ def aws_all(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def secrets_clouds(tmp_path_factory):
+    """Secrets of every kind on GCP and Azure and a Vault dynamic secret, synthesized once."""
+    work = tmp_path_factory.mktemp("secrets-clouds")
+    spec = work / "nexus.yaml"
+    shutil.copyfile(FIXTURES / "specs" / "secrets-clouds.yaml", spec)
+    shutil.copytree(FIXTURES / "specs" / "fn", work / "fn")
+    return synth(spec, work / "cdktf.out", use_cache=False)
+
+
+@pytest.fixture(scope="session")
 def project_root() -> Path:
     return repo_root()
 
