@@ -129,19 +129,14 @@ def _build_cloud_stack(built: BuiltApp, loaded: LoadedSpec, spec: Spec, environm
                        environment=environment + (STANDBY_SUFFIX if standby else ""), provenance=built.provenance,
                        standby=standby)
     cloud_setup(cloud)(ctx)
+    if standby:
+        _standby_setup(ctx)
     for component_name in names:
         component = spec.components[component_name]
         construct_class(cloud, component.type)(ctx, component_name, component).build()
     ctx.finish()
     built.contexts.append(ctx)
-    if standby:
-        _standby_setup(ctx)
     built.stacks.append(StackInfo(name=name, environment=environment, provider=cloud, components=tuple(names)))
-
-
-def _build_edge_stack(built: BuiltApp, loaded: LoadedSpec, spec: Spec, environment: str, location: str) -> None:
-    import cdktn
-
     return stack
 
 
@@ -163,6 +158,11 @@ def _standby_setup(ctx: StackContext) -> None:
     module = f"{__package__.rpartition('.')[0]}.components.{ctx.cloud}.disaster_recovery"
     if importlib.util.find_spec(module):
         importlib.import_module(module).prepare_standby(ctx)
+
+
+def _build_edge_stack(built: BuiltApp, loaded: LoadedSpec, spec: Spec, environment: str, location: str) -> None:
+    import cdktn
+
     from ..components.edge.site import build_edge_site
 
     edge = spec.providers.edge
