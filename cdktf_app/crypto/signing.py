@@ -136,7 +136,7 @@ def parse_signing_key(text: str, source: str) -> SigningKey:
                               "`nexus bundle keygen`")
     kind, seeds = _split(lines[0], SECRET_PREFIX, source, f"{SECRET_PREFIX}<KIND>-<key>")
     if len(seeds) != SEED_BYTES * len(ALGORITHMS[kind]):
-        raise EncryptionError(f"{source}: a {kind} signing key has {SEED_BYTES * len(ALGORITHMS[kind])} bytes, "
+        raise EncryptionError(f"{source}: an {kind} key has {SEED_BYTES * len(ALGORITHMS[kind])} bytes, "
                               f"this one {len(seeds)}")
     return SigningKey(kind, seeds)
 
@@ -147,7 +147,7 @@ def parse_verify_key(text: str) -> VerifyKey:
     kind, public = _split(body, PUBLIC_PREFIX, f"public key {body[:40]!r}", f"{PUBLIC_PREFIX}<kind>-<key>")
     expected = ED25519_PUBLIC_BYTES + (MLDSA_PUBLIC_BYTES if kind == HYBRID else 0)
     if len(public) != expected:
-        raise EncryptionError(f"public key: a {kind} key has {expected} bytes, this one {len(public)}")
+        raise EncryptionError(f"public key: an {kind} key has {expected} bytes, this one {len(public)}")
     return VerifyKey(kind, public)
 
 
