@@ -6,18 +6,8 @@ from ..errors import Problem
 from ..spec.disaster_recovery import MODES, DisasterRecovery
 from ..spec.model import CLOUDS, Spec
 from ..spec.source import SourceMap
-from .targets import MODE_LIMITS, REGION_KEYS, primary_region, spec_level_cloud
+from .targets import MODE_LIMITS, PAIRED_REGIONS, REGION_KEYS, primary_region, spec_level_cloud
 
-# Azure replicates geo-redundant storage and geo-redundant backups to the primary region's pair only
-# (https://learn.microsoft.com/en-us/azure/reliability/cross-region-replication-azure); westus3 pairs one way.
-AZURE_PAIRS = {"westus3": "eastus"} | dict(pair for a, b in [
-    ("eastus", "westus"), ("eastus2", "centralus"), ("northcentralus", "southcentralus"), ("westus2", "westcentralus"),
-    ("northeurope", "westeurope"), ("uksouth", "ukwest"), ("francecentral", "francesouth"),
-    ("germanywestcentral", "germanynorth"), ("switzerlandnorth", "switzerlandwest"), ("norwayeast", "norwaywest"),
-    ("swedencentral", "swedensouth"), ("japaneast", "japanwest"), ("koreacentral", "koreasouth"),
-    ("southeastasia", "eastasia"), ("australiaeast", "australiasoutheast"), ("centralindia", "southindia"),
-    ("canadacentral", "canadaeast"), ("uaenorth", "uaecentral"), ("southafricanorth", "southafricawest")]
-    for pair in ((a, b), (b, a)))
 # A GCS configurable dual-region joins two regions of one continent (https://cloud.google.com/storage/docs/locations).
 GCS_CONTINENTS = {"us": "US", "northamerica": "US", "europe": "EU", "asia": "ASIA"}
 
@@ -84,8 +74,8 @@ def _site_problems(spec: Spec, source: SourceMap, path: tuple, dr: DisasterRecov
     elif allowed is not None and dr.region not in allowed:
         problem = (f"'{dr.region}' is outside {region_key.rpartition('.')[0]}.allowed_regions "
                    f"({', '.join(allowed)}); add it there to let copies of the data live in it")
-    elif cloud == "azure" and AZURE_PAIRS.get(primary) != dr.region:
-        pair = AZURE_PAIRS.get(primary)
+    elif cloud == "azure" and PAIRED_REGIONS.get(primary) != dr.region:
+        pair = PAIRED_REGIONS.get(primary)
         problem = (f"Azure replicates geo-redundant storage and backups to the primary region's pair only: "
                    + (f"{primary} pairs with {pair}" if pair else f"no pair of {primary} is known to Nexus"))
     elif cloud == "gcp" and _has_bucket(spec, component, cloud) and gcs_dual_region(primary, dr.region) is None:

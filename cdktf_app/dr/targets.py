@@ -13,6 +13,16 @@ REPLICATING_MODES = ("pilot_light", "warm_standby")
 # DynamoDB, Cloud SQL and Azure replicas lag seconds), compute started (pilot light) or scaled out (warm standby).
 MODE_LIMITS = {"backup": (3600, 4 * 3600), "pilot_light": (900, 3600), "warm_standby": (900, 900)}
 REGION_KEYS = {"aws": "region", "gcp": "region", "azure": "location"}
+# Azure's region pairs: geo-redundant storage and a flexible server's geo-redundant backups go to the pair (and
+# must be encrypted with a key from there); so does a Nexus recovery region on Azure.
+PAIRED_REGIONS = {
+    "westeurope": "northeurope", "northeurope": "westeurope", "eastus": "westus", "westus": "eastus",
+    "eastus2": "centralus", "centralus": "eastus2", "westus2": "westcentralus", "westus3": "eastus",
+    "uksouth": "ukwest", "ukwest": "uksouth", "francecentral": "francesouth", "germanywestcentral": "germanynorth",
+    "swedencentral": "swedensouth", "switzerlandnorth": "switzerlandwest", "norwayeast": "norwaywest",
+    "canadacentral": "canadaeast", "southeastasia": "eastasia", "eastasia": "southeastasia",
+    "australiaeast": "australiasoutheast", "japaneast": "japanwest", "centralindia": "southindia",
+    "brazilsouth": "southcentralus", "southcentralus": "northcentralus", "northcentralus": "southcentralus"}
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,8 @@ def write_app(loaded: LoadedSpec, scratch_dir: Path, out_dir: Path, spec_label: 
             for module_name in ctx.modules_used:
                 _copy_module(module_name, stack_dir(scratch_dir, ctx.stack_name) / "modules" / module_name)
         built.provenance.write(scratch_dir)
-        _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label, unsafe)
+        _write_nexus_manifest(scratch_dir, loaded, built.stacks, key, spec_label, unsafe,
+                              recovery_runbook(loaded, built.contexts))
     except OSError as error:
         raise _unwritable(out_dir, Path(error.filename or scratch_dir), error) from None
     return built.stacks, built.provenance
@@ -108,7 +109,7 @@ def _copy_module(name: str, target: Path) -> None:
 
 
 def _write_nexus_manifest(out_dir: Path, loaded: LoadedSpec, stacks: list[StackInfo], key: str,
-                          spec_label: str, unsafe: list[UnsafeOverride]) -> None:
+                          spec_label: str, unsafe: list[UnsafeOverride], runbook: dict | None = None) -> None:
     manifest = {
         "nexus_version": __version__,
         "spec": {"file": spec_label, "name": loaded.spec.name, "sha256": loaded.digest},
@@ -119,9 +120,27 @@ def _write_nexus_manifest(out_dir: Path, loaded: LoadedSpec, stacks: list[StackI
                       for address, attributes in sorted(loaded.spec.overrides.items())],
         "outputs": output_digests(out_dir),
     }
+    if runbook:
+        manifest["disaster_recovery"] = runbook
     if unsafe:  # only ever the ones the caller named; the allowance is exact, so the cache key need not hold it
         manifest["unsafe_overrides"] = [override.as_dict() for override in unsafe]
     (out_dir / NEXUS_MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def recovery_runbook(loaded: LoadedSpec, contexts) -> dict | None:
+    """nexus.json's disaster_recovery section (cdktf_app.dr.runbook), names read from the stacks that made them."""
+    from ..dr.runbook import runbook
+
+    by_stack = {ctx.stack_name: ctx for ctx in contexts}
+
+    def namer(cloud: str):
+        def name_of(environment: str, component: str, suffix: str, standby: bool) -> str:
+            primary = by_stack[f"{loaded.spec.name}-{environment}-{cloud}"]
+            return primary.physical_name(component, suffix, environment=f"{environment}-dr" if standby else None)
+        return name_of
+
+    clouds = sorted({ctx.cloud for ctx in contexts if ctx.cloud != "edge"})
+    return runbook(loaded.spec, lambda path: loaded.line_of(*path), {cloud: namer(cloud) for cloud in clouds})
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from cdktn_provider_azurerm.storage_account import StorageAccount
 from cdktn_provider_azurerm.storage_container import StorageContainer
 from cdktn_provider_azurerm.storage_management_policy import StorageManagementPolicy
 
+from ...dr.targets import target_for
 from ...spec.model import Bucket
 from ..base import ComponentConstruct
 from .network import network_if_any, private_endpoint
@@ -28,7 +29,7 @@ class AzureBucket(ComponentConstruct[Bucket]):
         spec = self.component
         network = self._private_network()
         account = storage_account(self, None, public=spec.public, versioned=spec.versioned, encrypted=spec.encrypted,
-                                  public_network=network is None)
+                                  public_network=network is None, replication=self._replication())
         if network is not None:
             private_endpoint(self, network, account.id, subresource="blob", zone=BLOB_DNS_ZONE, label="blob")
         container = self.add(StorageContainer, "container", name=CONTAINER, storage_account_id=account.id,
@@ -39,6 +40,13 @@ class AzureBucket(ComponentConstruct[Bucket]):
             diagnostics(self, "access_logs", f"{account.id}/blobServices/default", metrics=False)
         self.export(id=account.id, name=account.name, container=container.name, container_id=container.id,
                     blob_host=account.primary_blob_host, url=f"{account.primary_blob_endpoint}{CONTAINER}")
+
+    def _replication(self) -> str:
+        """With a recovery region (the pair): zone- and geo-redundant, the copy readable for a warm standby."""
+        dr = target_for(self.ctx.spec, self.name, "azure")
+        if dr is None:
+            return "GRS"
+        return "RAGZRS" if dr.mode == "warm_standby" else "GZRS"
 
     def _private_network(self) -> dict | None:
         """The network whose private endpoint serves the bucket, or None when the bucket must stay reachable over

@@ -20,6 +20,7 @@ from cdktn_provider_azurerm.private_dns_zone import PrivateDnsZone
 from cdktn_provider_azurerm.private_dns_zone_virtual_network_link import PrivateDnsZoneVirtualNetworkLink
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
+from ...dr.targets import target_for
 from ...spec.model import Database
 from ..base import ComponentConstruct
 from .network import delegated_subnet, network_of
@@ -59,9 +60,10 @@ class AzureDatabase(ComponentConstruct[Database]):
         admin = self.add(UserAssignedIdentity, "admin", name=self.physical_name("admin", max_length=128),
                          tags=self.tags, **placement(self.ctx))
         name = self.physical_name(max_length=63)
+        dr = target_for(self.ctx.spec, self.name, "azure")
         settings = {
             "sku_name": sku_name(spec), "backup_retention_days": max(spec.backup_retention_days, AZURE_MIN_BACKUP_DAYS),
-            "geo_redundant_backup_enabled": spec.high_availability, "tags": self.tags, **placement(self.ctx)}
+            "geo_redundant_backup_enabled": self._geo_backups, "tags": self.tags, **placement(self.ctx)}
         if spec.high_availability:
             settings |= {"zone": "1",
                          "high_availability": {"mode": "ZoneRedundant", "standby_availability_zone": "2"}}
@@ -75,6 +77,8 @@ class AzureDatabase(ComponentConstruct[Database]):
                          "depends_on": [*settings.get("depends_on", []), *(key.grant for key in keys)]}
         server = (self._postgres if spec.engine == "postgres" else self._mysql)(name, admin, key_identities,
                                                                                  settings)
+        if dr and dr.replicates:
+            self._geo_replica(server, dr)
         if spec.deletion_protection:
             self.add(ManagementLock, "lock", name="nexus-deletion-protection", scope=server.id,
                      lock_level="CanNotDelete", notes="deletion_protection in the Nexus spec")
@@ -98,11 +102,30 @@ class AzureDatabase(ComponentConstruct[Database]):
         must wait for their grants). Geo-redundant backups need the paired region's key."""
         key = customer_key(self)
         block = {"key_vault_key_id": key.key_id, "primary_user_assigned_identity_id": key.identity.id}
-        if not self.component.high_availability:
+        if not self._geo_backups:
             return block, [key]
         geo = customer_key(self, "geo_key", geo=True)
         block |= {"geo_backup_key_vault_key_id": geo.key_id, "geo_backup_user_assigned_identity_id": geo.identity.id}
         return block, [key, geo]
+
+    @property
+    def _geo_backups(self) -> bool:
+        """Backups copied to the paired region: for high availability, and whenever the data has a recovery
+        region (on Azure always the pair)."""
+        return self.component.high_availability or target_for(self.ctx.spec, self.name, "azure") is not None
+
+    def _geo_replica(self, server, dr) -> None:
+        """A read replica in the recovery region (the pair), promoted at failover; encrypted with the stack's key
+        in the paired vault, private (no public access; reached through a private endpoint once failed over)."""
+        spec = self.component
+        key = customer_key(self, "replica_key", geo=True) if spec.encrypted else None
+        cls = PostgresqlFlexibleServer if spec.engine == "postgres" else MysqlFlexibleServer
+        network = ({"public_network_access_enabled": False} if spec.engine == "postgres"
+                   else {"public_network_access": "Disabled"})
+        self.add(cls, "replica", name=self.physical_name("replica", max_length=63), create_mode="Replica",
+                 source_server_id=server.id, location=dr.region, resource_group_name=resource_group(self.ctx).name,
+                 sku_name=sku_name(spec), tags=self.tags, **network,
+                 **(key.settings("primary_user_assigned_identity_id") if key else {}))
 
     def _postgres(self, name: str, admin: UserAssignedIdentity, key_identities: list[str],
                   settings: dict) -> PostgresqlFlexibleServer:

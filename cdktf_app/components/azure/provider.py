@@ -16,6 +16,7 @@ from cdktn_provider_azurerm.role_assignment import RoleAssignment
 from cdktn_provider_azurerm.user_assigned_identity import UserAssignedIdentity
 
 from ...errors import SpecError
+from ...dr.targets import PAIRED_REGIONS
 from ...kit.context import StackContext
 from ..base import ComponentConstruct
 
@@ -79,16 +80,6 @@ def diagnostics(construct: ComponentConstruct, role: str, target_id: str, *, log
                          enabled_log=[{"category_group": logs}] if logs else None,
                          enabled_metric=[{"category": "AllMetrics"}] if metrics else None)
 
-
-# Geo-redundant backups of a flexible server go to the region's pair and must be encrypted with a key from there.
-PAIRED_REGIONS = {
-    "westeurope": "northeurope", "northeurope": "westeurope", "eastus": "westus", "westus": "eastus",
-    "eastus2": "centralus", "centralus": "eastus2", "westus2": "westcentralus", "westus3": "eastus",
-    "uksouth": "ukwest", "ukwest": "uksouth", "francecentral": "francesouth", "germanywestcentral": "germanynorth",
-    "swedencentral": "swedensouth", "switzerlandnorth": "switzerlandwest", "norwayeast": "norwaywest",
-    "canadacentral": "canadaeast", "southeastasia": "eastasia", "eastasia": "southeastasia",
-    "australiaeast": "australiasoutheast", "japaneast": "japanwest", "centralindia": "southindia",
-    "brazilsouth": "southcentralus", "southcentralus": "northcentralus", "northcentralus": "southcentralus"}
 
 
 def paired_region(ctx: StackContext) -> str:

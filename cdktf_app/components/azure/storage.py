@@ -11,17 +11,19 @@ SOFT_DELETE_DAYS = 30
 
 def storage_account(construct: ComponentConstruct, role: str | None, *, public: bool = False,
                     versioned: bool = True, shared_keys: bool = False, encrypted: bool = False,
-                    public_network: bool = True, trusted_services_only: bool = False) -> StorageAccount:
+                    public_network: bool = True, trusted_services_only: bool = False,
+                    replication: str = "GRS") -> StorageAccount:
     """A storage account with the baseline every Nexus account gets; names are 3-24 lower-case letters and
     digits, unique across Azure. `encrypted` puts it under the stack's customer-managed key; without
     `public_network` it answers only through private endpoints; `trusted_services_only` keeps the public
-    endpoint for Azure's trusted services (which cannot use a private endpoint) and turns everyone else away."""
+    endpoint for Azure's trusted services (which cannot use a private endpoint) and turns everyone else away;
+    `replication` is the account's redundancy (GRS: to the paired region)."""
     suffix = role.replace("_", "") if role else ""
     key = customer_key(construct, f"{role}_key" if role else "key") if encrypted else None
     firewall = {"default_action": "Deny", "bypass": ["AzureServices"]} if trusted_services_only else None
     return construct.add(
         StorageAccount, role, name=construct.physical_name(suffix, max_length=24, separator=""),
-        account_kind="StorageV2", account_tier="Standard", account_replication_type="GRS",
+        account_kind="StorageV2", account_tier="Standard", account_replication_type=replication,
         https_traffic_only_enabled=True, min_tls_version="TLS1_2", allow_nested_items_to_be_public=public,
         shared_access_key_enabled=shared_keys, default_to_oauth_authentication=True,
         public_network_access_enabled=public_network, network_rules=firewall,

@@ -6,6 +6,8 @@ from typing import Callable
 from cdktn_provider_google.storage_bucket import StorageBucket, StorageBucketLifecycleRule
 from cdktn_provider_google.storage_bucket_iam_member import StorageBucketIamMember
 
+from ...dr.checks import gcs_dual_region
+from ...dr.targets import DrTarget, target_for
 from ...spec.model import Bucket
 from ...kit.context import StackContext
 from ..base import ComponentConstruct
@@ -21,12 +23,21 @@ def bucket_name(ctx: StackContext, component: str) -> str:
 
 def secure_bucket(ctx: StackContext, add: Callable, labels: dict, name: str, *, versioned: bool = True,
                   public: bool = False, encrypted: bool = True, expire_days: int | None = None,
-                  log_bucket: StorageBucket | None = None) -> StorageBucket:
-    """A regional bucket (beside the stack key) with the baseline every Nexus bucket gets."""
-    return add(StorageBucket, None, name=name, location=region(ctx).upper(), storage_class="STANDARD",
+                  log_bucket: StorageBucket | None = None, dr: DrTarget | None = None) -> StorageBucket:
+    """A regional bucket (beside the stack key) with the baseline every Nexus bucket gets; with `dr`, a
+    configurable dual-region of the stack's region and the recovery region (turbo replication, a 15-minute RPO,
+    for the replicating modes), under a key of the multi-region that holds both."""
+    placement = {"location": region(ctx).upper()}
+    key_location = None
+    if dr:
+        key_location = gcs_dual_region(dr.primary_region, dr.region).lower()
+        placement = {"location": key_location.upper(), "rpo": "ASYNC_TURBO" if dr.replicates else "DEFAULT",
+                     "custom_placement_config": {"data_locations": [dr.primary_region.upper(), dr.region.upper()]}}
+    return add(StorageBucket, None, name=name, **placement, storage_class="STANDARD",
                uniform_bucket_level_access=True, public_access_prevention="inherited" if public else "enforced",
                versioning={"enabled": versioned}, lifecycle_rule=lifecycle_rules(expire_days),
-               encryption={"default_kms_key_name": encryption_key(ctx, "storage")} if encrypted else None,
+               encryption={"default_kms_key_name": encryption_key(ctx, "storage", key_location)} if encrypted
+               else None,
                logging={"log_bucket": log_bucket.name, "log_object_prefix": name} if log_bucket else None,
                force_destroy=False, labels=labels)
 
@@ -56,7 +67,8 @@ class GcpBucket(ComponentConstruct[Bucket]):
         bucket = secure_bucket(self.ctx, self.add, self.labels, bucket_name(self.ctx, self.name),
                                versioned=spec.versioned, public=spec.public, encrypted=spec.encrypted,
                                expire_days=spec.expire_days,
-                               log_bucket=access_log_bucket(self.ctx) if spec.access_logs else None)
+                               log_bucket=access_log_bucket(self.ctx) if spec.access_logs else None,
+                               dr=target_for(self.ctx.spec, self.name, "gcp"))
         if spec.public:  # the spec's own choice: anyone may read, with or without a CDN in front
             self.add(StorageBucketIamMember, "public_read", bucket=bucket.name, role="roles/storage.objectViewer",
                      member="allUsers")

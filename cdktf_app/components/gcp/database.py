@@ -6,6 +6,7 @@ from cdktn_provider_google.sql_database_instance import (
     SqlDatabaseInstanceSettingsDatabaseFlags,
 )
 
+from ...dr.targets import DrTarget, target_for
 from ...spec.model import Database
 from ..base import ComponentConstruct
 from .network import network_of, private_services_access
@@ -32,13 +33,14 @@ def database_version(engine: str, version: str) -> str:
     return f"{engine.upper()}_{version.replace('.', '_')}"
 
 
-def backup_configuration(engine: str, retention_days: int) -> dict:
+def backup_configuration(engine: str, retention_days: int, location: str | None = None) -> dict:
+    """`location`: where the backups are kept (a recovery region); default: the multi-region of the instance."""
     # Cloud SQL wants more retained backups than days of transaction logs.
     retained = max(retention_days, 2)
     recovery = {"point_in_time_recovery_enabled": True} if engine == "postgres" else {"binary_log_enabled": True}
     if retention_days == 0:
         return {"enabled": False}
-    return {"enabled": True, "start_time": "03:00", **recovery,
+    return {"enabled": True, "start_time": "03:00", **recovery, **({"location": location} if location else {}),
             "transaction_log_retention_days": min(MAX_LOG_RETENTION_DAYS, retained - 1),
             "backup_retention_settings": {"retained_backups": retained, "retention_unit": "COUNT"}}
 
@@ -47,23 +49,38 @@ class GcpDatabase(ComponentConstruct[Database]):
     def build(self) -> None:
         spec = self.component
         peering = private_services_access(self)
+        dr = target_for(self.ctx.spec, self.name, "gcp")
+        settings = {
+            "edition": EDITION, "tier": TIER[spec.size], "user_labels": self.labels,
+            "availability_type": "REGIONAL" if spec.high_availability else "ZONAL",
+            "disk_type": "PD_SSD", "disk_size": spec.storage_gb, "disk_autoresize": True,
+            "disk_autoresize_limit": spec.storage_gb * 4, "deletion_protection_enabled": spec.deletion_protection,
+            "ip_configuration": {"ipv4_enabled": spec.public, "private_network": network_of(self)["network_id"],
+                                 "ssl_mode": "ENCRYPTED_ONLY"},
+            "database_flags": [SqlDatabaseInstanceSettingsDatabaseFlags(name=name, value=value)
+                               for name, value in FLAGS[spec.engine]],
+            "insights_config": {"query_insights_enabled": True},
+            "maintenance_window": {"day": 7, "hour": 3, "update_track": "stable"},
+        }
         instance = self.add(
             SqlDatabaseInstance, None, name=self.physical_name(max_length=98), region=region(self.ctx),
             database_version=database_version(spec.engine, spec.version),
             encryption_key_name=encryption_key(self.ctx, "sql") if spec.encrypted else None,
             deletion_protection=spec.deletion_protection, depends_on=[peering],
-            settings={
-                "edition": EDITION, "tier": TIER[spec.size], "user_labels": self.labels,
-                "availability_type": "REGIONAL" if spec.high_availability else "ZONAL",
-                "disk_type": "PD_SSD", "disk_size": spec.storage_gb, "disk_autoresize": True,
-                "disk_autoresize_limit": spec.storage_gb * 4, "deletion_protection_enabled": spec.deletion_protection,
-                "backup_configuration": backup_configuration(spec.engine, spec.backup_retention_days),
-                "ip_configuration": {"ipv4_enabled": spec.public, "private_network": network_of(self)["network_id"],
-                                     "ssl_mode": "ENCRYPTED_ONLY"},
-                "database_flags": [SqlDatabaseInstanceSettingsDatabaseFlags(name=name, value=value)
-                                   for name, value in FLAGS[spec.engine]],
-                "insights_config": {"query_insights_enabled": True},
-                "maintenance_window": {"day": 7, "hour": 3, "update_track": "stable"},
-            })
+            settings={**settings, "backup_configuration": backup_configuration(
+                spec.engine, spec.backup_retention_days, dr.region if dr else None)})
+        if dr and dr.replicates:
+            self._replica(instance, dr, settings)
         self.export(name=instance.name, connection_name=instance.connection_name,
                     endpoint=instance.private_ip_address, port=PORT[spec.engine])
+
+    def _replica(self, primary: SqlDatabaseInstance, dr: DrTarget, settings: dict) -> None:
+        """A cross-region read replica in the recovery region (promoted at failover), under the stack's key
+        there; the VPC is global, so it shares the primary's private network."""
+        spec = self.component
+        self.add(SqlDatabaseInstance, "replica", name=self.physical_name("replica", max_length=98), region=dr.region,
+                 database_version=database_version(spec.engine, spec.version), master_instance_name=primary.name,
+                 replica_configuration={"failover_target": False},
+                 encryption_key_name=encryption_key(self.ctx, "sql", dr.region) if spec.encrypted else None,
+                 deletion_protection=spec.deletion_protection,
+                 settings={**settings, "backup_configuration": {"enabled": False}})

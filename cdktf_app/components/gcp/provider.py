@@ -38,34 +38,43 @@ def project_number(ctx: StackContext) -> str:
                                                      project_id=project(ctx))).number
 
 
-def stack_key(ctx: StackContext) -> KmsCryptoKey:
-    """One customer-managed key per stack, in the stack's region, rotated every 90 days."""
+def stack_key(ctx: StackContext, location: str | None = None) -> KmsCryptoKey:
+    """One customer-managed key per stack, in the stack's region, rotated every 90 days. A key serves its own
+    location only: `location` gives the stack a twin key there (a recovery region, a dual-region's
+    multi-region)."""
+    suffix = f"_{location.replace('-', '_')}" if location else ""
+
     def build() -> KmsCryptoKey:
-        ring = ctx.add(STACK_SECTION, KmsKeyRing, "stack_key_ring", name=ctx.physical_name("keys"),
-                       location=region(ctx))
-        return ctx.add(STACK_SECTION, KmsCryptoKey, "stack_key", name="data-at-rest", key_ring=ring.id,
+        ring = ctx.add(STACK_SECTION, KmsKeyRing, f"stack_key_ring{suffix}",
+                       name=ctx.physical_name("keys", location or ""), location=location or region(ctx))
+        return ctx.add(STACK_SECTION, KmsCryptoKey, f"stack_key{suffix}", name="data-at-rest", key_ring=ring.id,
                        purpose="ENCRYPT_DECRYPT", rotation_period="7776000s",
                        destroy_scheduled_duration="2592000s", labels=ctx.labels())
-    return ctx.shared("gcp.kms", build)
+    return ctx.shared(f"gcp.kms{suffix}", build)
 
 
-def encryption_key(ctx: StackContext, service: str) -> str:
-    """The stack key's id for one Google service (a key-using one of SERVICE_AGENT_DOMAINS, or `storage`).
+def encryption_key(ctx: StackContext, service: str, location: str | None = None) -> str:
+    """The stack key's id (`location`: its twin's there) for one Google service (a key-using one of
+    SERVICE_AGENT_DOMAINS, or `storage`).
 
     The id is read from the grant to the service's agent, so every resource using it waits for that grant.
     """
+    suffix = f"_{location.replace('-', '_')}" if location else ""
+
     def build() -> str:
-        grant = ctx.add(STACK_SECTION, KmsCryptoKeyIamMember, f"stack_key_{service}", crypto_key_id=stack_key(ctx).id,
+        grant = ctx.add(STACK_SECTION, KmsCryptoKeyIamMember, f"stack_key_{service}{suffix}",
+                        crypto_key_id=stack_key(ctx, location).id,
                         role="roles/cloudkms.cryptoKeyEncrypterDecrypter", member=service_agent(ctx, service))
         return grant.crypto_key_id
-    return ctx.shared(f"gcp.kms.{service}", build)
+    return ctx.shared(f"gcp.kms.{service}{suffix}", build)
 
 
 def service_agent(ctx: StackContext, service: str) -> str:
     """The IAM member of the Google-managed identity that acts for a service in this project."""
     if service == "storage":
         # Reading the storage agent through its data source also creates it in a project that has none yet.
-        return ctx.add(STACK_SECTION, DataGoogleStorageProjectServiceAccount, "storage_agent").member
+        return ctx.shared("gcp.storage_agent", lambda: ctx.add(STACK_SECTION, DataGoogleStorageProjectServiceAccount,
+                                                               "storage_agent")).member
     return f"serviceAccount:service-{project_number(ctx)}@{SERVICE_AGENT_DOMAINS[service]}.iam.gserviceaccount.com"
 
 
