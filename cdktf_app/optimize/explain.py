@@ -52,5 +52,5 @@ def explain_with_model(result: Optimization, settings: ModelSettings) -> None:
                               for item in result.recommendations]
     explained = sum(1 for item in result.recommendations if item.model_explanation)
     total = len(result.recommendations)
-    result.explained_by = f"model {settings.model}" + ("" if explained == total else
-                                                       f" for {explained} of {total}; the rules' templates for the rest")
+    rest = "" if explained == total else f" for {explained} of {total}; the rules' templates for the rest"
+    result.explained_by = f"model {settings.model}{rest}"
