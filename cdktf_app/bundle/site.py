@@ -67,23 +67,32 @@ class Applied:
 
 def unpack_bundle(bundle: Path, key: VerifyKey, directory: Path, *, identity: Identity | None = None,
                   signature: Path | None = None) -> dict:
-    """Verify BUNDLE while unpacking it into a scratch folder, then move it to DIRECTORY (which must not hold a
-    previous unpack); a bundle that fails leaves DIRECTORY as it was."""
-    directory = directory.resolve()
-    if any((directory / name).exists() for name in (STACK_DIR, MIRROR_DIR)):
-        raise UsageError(f"{directory} already holds an unpacked bundle ({STACK_DIR}/, {MIRROR_DIR}/): use an "
-                         "empty folder for each bundle")
-    private_directory(directory)
+    """Verify BUNDLE while unpacking it into a scratch folder, then put it in place in DIRECTORY; a bundle that
+    fails leaves DIRECTORY as it was. A later bundle for the same site replaces the previous one's stack and
+    mirror and keeps the site's state (the stack's `*.tfstate*`)."""
+    directory = private_directory(directory.resolve())
     scratch = Path(tempfile.mkdtemp(prefix=".nexus-bundle-", dir=directory))
     try:
         manifest = verify_bundle(bundle, key, identity=identity, signature=signature, extract_to=scratch)
-        for name in (STACK_DIR, MIRROR_DIR):
-            if (scratch / name).exists():
-                (scratch / name).rename(directory / name)
+        _put_in_place(scratch, directory)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     (directory / CLI_CONFIG).write_text(cli_config_text(directory / MIRROR_DIR), encoding="utf-8")
     return manifest
+
+
+def _put_in_place(scratch: Path, directory: Path) -> None:
+    """SCRATCH's verified stack/ and mirror/ into DIRECTORY; the previous ones go to SCRATCH (removed with it),
+    the site's state files move into the new stack/ first."""
+    for name in (STACK_DIR, MIRROR_DIR):
+        new, current = scratch / name, directory / name
+        new.mkdir(exist_ok=True)
+        if name == STACK_DIR and current.is_dir():
+            for state in sorted(current.glob("*.tfstate*")):
+                state.rename(new / state.name)
+        if current.exists():
+            current.rename(scratch / f"previous-{name}")
+        new.rename(current)
 
 
 def apply_bundle(bundle: Path, key: VerifyKey, directory: Path, *, identity: Identity | None = None,

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from cdktf_app.bundle import pack_stack, verify_bundle
+from cdktf_app.bundle import pack_stack, unpack_bundle, verify_bundle
 from cdktf_app.crypto.signing import generate_signing_key, parse_verify_key
 from cdktf_app.errors import VerificationError
 from cdktf_app.tools.terraform import find_provider_mirror
@@ -338,6 +338,24 @@ def test_readme_apply_at_the_site_initializes_from_the_bundled_mirror_with_no_ne
     assert (installed / "kubernetes" / "3.4.0" / "linux_amd64" / "terraform-provider-kubernetes_v3.4.0_x5").is_file()
     config = (tmp_path / "site" / "terraformrc").read_text()
     assert f'path = "{tmp_path / "site" / "mirror"}"' in config and "direct" not in config.split("\n", 1)[1]
+
+
+def test_a_later_bundle_replaces_the_stack_and_keeps_the_sites_state(edge, tmp_path):
+    folder, _ = edge
+    key = parse_verify_key((folder / "signing.pub").read_text())
+    site = tmp_path / "site"
+    unpack_bundle(folder / "site.bundle", key, site)
+    state = site / "stack" / f"terraform.{STACK}.tfstate"
+    state.write_text('{"serial": 7}')
+    (site / "stack" / "left-over.tf.json").write_text("{}")
+    tampered = _rewritten(folder / "site.bundle", tmp_path / "t.bundle",
+                          lambda name, data: _flip(data) if name == "stack/cdk.tf.json" else data)
+    with pytest.raises(VerificationError):
+        unpack_bundle(tampered, key, site)
+    assert (site / "stack" / "left-over.tf.json").exists() and state.read_text() == '{"serial": 7}'
+    unpack_bundle(folder / "site.bundle", key, site)
+    assert state.read_text() == '{"serial": 7}' and not (site / "stack" / "left-over.tf.json").exists()
+    assert sorted(path.name for path in site.iterdir()) == ["mirror", "stack", "terraformrc"]
 
 
 AWS_SITE_STACK = {
