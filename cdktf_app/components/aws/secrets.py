@@ -105,15 +105,17 @@ def _generate(ctx: StackContext, name: str) -> SecretsmanagerSecret:
                       kms_key_id=stack_key(ctx).arn, tags=ctx.tags())
     drawn = part.add(EphemeralAwsSecretsmanagerRandomPassword, "random", password_length=secret.length,
                      exclude_characters=EXCLUDED_CHARACTERS, require_each_included_type=True)
-    part.add(SecretsmanagerSecretVersion, "value", secret_id=stored.id, secret_string_wo=drawn.random_password,
-             secret_string_wo_version=FIRST_VALUE_VERSION)
+    value = part.add(SecretsmanagerSecretVersion, "value", secret_id=stored.id,
+                     secret_string_wo=drawn.random_password, secret_string_wo_version=FIRST_VALUE_VERSION)
     if secret.rotation:
         function = _rotation_function(part, stored)
         permission = part.add(LambdaPermission, "rotation_permission", action="lambda:InvokeFunction",
                               function_name=function.function_name, principal="secretsmanager.amazonaws.com",
                               source_arn=stored.arn)
+        # The first value was just drawn: the schedule starts now, with no rotation at once.
         part.add(SecretsmanagerSecretRotation, "rotation", secret_id=stored.id, rotation_lambda_arn=function.arn,
-                 rotation_rules={"automatically_after_days": secret.rotation.days}, depends_on=[permission])
+                 rotation_rules={"automatically_after_days": secret.rotation.days}, rotate_immediately=False,
+                 depends_on=[permission, value])
     return stored
 
 
