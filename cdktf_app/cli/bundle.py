@@ -136,7 +136,8 @@ def verify(bundle_file: Path, public_key: str, key_file: Path | None, signature:
 @click.argument("bundle_file", metavar="BUNDLE", type=click.Path(path_type=Path))
 @PUBLIC_KEY
 @click.option("--dir", "directory", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="An empty folder to unpack into (stack/, mirror/, terraformrc).")
+              help="The site's folder: stack/, mirror/ and terraformrc go there; a later bundle replaces them and keeps "
+                   "the stack's state files.")
 @SITE_KEY
 @SIGNATURE
 def apply(bundle_file: Path, public_key: str, directory: Path, key_file: Path | None,
