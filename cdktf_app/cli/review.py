@@ -47,8 +47,8 @@ def review(obj: dict, target: Path, roles: str | None, model: str, base_url: str
     Without one, the same roles run as deterministic rule sets, and the result says so.
     A review only comments: it never changes the plan, the gate or what is applied.
     \b
-    Exit codes: 0 reviewed (whatever the verdict), 1 the model failed, 2 usage or spec error, 4 a check that
-    could not run.
+    Exit codes: 0 reviewed (whatever the verdict; a model that fails leaves it to the rule sets), 2 usage or spec
+    error, 4 a check that could not run.
     Examples:
       nexus ci plan-and-check nexus.yaml --base-ref origin/main --sandbox && nexus review nexus-ci
       nexus review nexus-ci --roles security,reliability --output markdown -o review.md

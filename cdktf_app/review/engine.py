@@ -1,15 +1,18 @@
 """`review(summary, options)`: every chosen role on the same inputs, then the consensus.
 
 With a model configured (OPENAI_API_KEY or a base URL) each role asks it once, in role order, through one
-client (one deadline for the whole review); a role whose answer is refused falls back to its rule set, and an
-unreachable server sends every role to the rules. Without one, the rule sets answer and the result says so."""
+client (one deadline for the whole review); a role whose answer is refused falls back to its rule set, and a
+server that cannot be reached, fails, refuses the key or runs out of time sends every role to the rules (a
+review is advice: it must not stop the pass it comments on). Without one, the rule sets answer and the result
+says so."""
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
 
 from ..errors import UsageError
-from ..nli.client import ModelClient, ModelSettings, ModelUnreachable
+from ..nli.client import ModelClient, ModelError, ModelSettings
+from ..nli.deadline import DeadlineExceeded
 from .answers import RoleAnswer, answer_schema
 from .consensus import Consensus, merge
 from .inputs import ReviewInputs
@@ -61,7 +64,7 @@ def review(summary: dict, options: ReviewOptions | None = None) -> Review:
         client = ModelClient(options.model, answer_schema=("nexus_review", answer_schema()))
         try:
             answers = [_model_or_rules(role, inputs, client) for role in options.roles]
-        except ModelUnreachable as error:
+        except (ModelError, DeadlineExceeded) as error:
             reason, answers = f"fallback: {error}", []
     if reason is not None:
         answers = [RULE_SETS[role](inputs) for role in options.roles]

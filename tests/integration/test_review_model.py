@@ -15,7 +15,7 @@ from cdktf_app.nli.client import ModelSettings
 from cdktf_app.review import ReviewOptions, review
 from cdktf_app.review.answers import answer_schema
 from cdktf_app.review.render import review_markdown
-from tests.fixtures.nli.chat_server import Body, Reply, ScriptedChatServer
+from tests.fixtures.nli.chat_server import Body, Reply, ScriptedChatServer, Status
 
 SUMMARY = json.loads((Path(__file__).parent.parent / "fixtures" / "review" / "summary.json").read_text())
 REVIEW_SCHEMA = json.loads((Path(__file__).parent.parent.parent / "cdktf_app" / "review" / "review.schema.json")
@@ -167,6 +167,15 @@ def test_an_unreachable_model_server_leaves_the_review_to_the_rule_sets():
     result = review(SUMMARY, ReviewOptions(model=closed)).as_dict()
     assert result["offline"] is True and result["source"].startswith("rule sets (offline: fallback: cannot reach")
     assert [role["source"] for role in result["roles"]] == ["rules"] * 5
+
+
+def test_a_model_server_refusing_the_key_leaves_the_review_to_the_rule_sets():
+    result, requests = run([Status(401, "Incorrect API key provided")])
+    assert len(requests) == 1
+    assert result["offline"] is True
+    assert result["source"] == ("rule sets (offline: fallback: the model server refused the API key "
+                                "(OPENAI_API_KEY): Incorrect API key provided)")
+    assert result["consensus"] == review(SUMMARY, ReviewOptions(offline=True)).as_dict()["consensus"]
 
 
 def shape(value):
