@@ -13,6 +13,8 @@ from typing import Literal
 
 
 from ..data_files import expected, read_data_file, validated
+from ..dr.standby import STANDBY_SUFFIX
+from ..dr.targets import satisfied_in_standby
 from ..errors import DataFileError, SpecError
 from ..paths import compliance_dir
 from ..spec.loader import LoadedSpec
@@ -86,6 +88,7 @@ def apply_suppressions(findings: list[Finding], loaded: LoadedSpec | None) -> li
     """Mark the findings a suppression in the spec, or a built-in exemption, covers."""
     declared = loaded.spec.compliance.suppressions if loaded else []
     exemptions = built_in_exemptions()
+    recovered = satisfied_in_standby(loaded.spec) if loaded else {}
     marked = []
     for finding in findings:
         match = next((item for item in declared if matches(item, finding)), None)
@@ -93,6 +96,9 @@ def apply_suppressions(findings: list[Finding], loaded: LoadedSpec | None) -> li
         if match is None:
             exemption = next((item for item in exemptions if exempts(item, finding, loaded)), None)
             reason = f"built-in exemption: {exemption.reason}" if exemption else None
+        if reason is None and not (finding.stack or "").endswith(STANDBY_SUFFIX):
+            covered = recovered.get((finding.check_id, finding.address))
+            reason = f"dr: {covered}" if covered else None
         marked.append(replace(finding, suppressed=True, suppression_reason=reason) if reason else finding)
     return marked
 

@@ -267,6 +267,47 @@ def dynamodb_table(resource: Resource, ctx: PricingContext) -> list[Charge]:
                        ctx.usage.storage_gb)]
 
 
+@rule("aws_dynamodb_table_replica")
+def dynamodb_table_replica(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    """A global table replica: every write is written again in its region (replicated write units), the data
+    crosses regions, and the replica stores a copy."""
+    millions = ctx.usage.requests_per_month / 1e6
+    return [ctx.charge(resource, f"{millions:g}M replicated writes (assumed)", "dynamodb_replicated_write", millions),
+            ctx.charge(resource, f"{millions:g}M reads (assumed)", "dynamodb_read", millions),
+            ctx.charge(resource, f"{ctx.usage.storage_gb:g} GB stored (assumed)", "dynamodb_storage",
+                       ctx.usage.storage_gb),
+            ctx.charge(resource, f"{ctx.usage.data_transfer_gb:g} GB replicated across regions (assumed: "
+                                 "cost.data_transfer_gb)", "data_transfer_inter_region", ctx.usage.data_transfer_gb)]
+
+
+@rule("aws_s3_bucket_replication_configuration")
+def s3_replication(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    """Objects copied to another region (the replica bucket's storage is priced on that bucket)."""
+    gigabytes = ctx.usage.data_transfer_gb
+    charges = [ctx.charge(resource, f"{gigabytes:g} GB replicated across regions (assumed: cost.data_transfer_gb)",
+                          "data_transfer_inter_region", gigabytes)]
+    if any(block(block(rule_).get("destination")).get("replication_time") for rule_ in resource.body.get("rule", [])):
+        charges.append(ctx.charge(resource, f"{gigabytes:g} GB under Replication Time Control",
+                                  "s3_replication_time_control", gigabytes))
+    return charges
+
+
+@rule("aws_backup_vault")
+def backup_vault(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    return [ctx.charge(resource, f"{ctx.usage.storage_gb:g} GB of recovery points (assumed)", "backup_storage",
+                       ctx.usage.storage_gb)]
+
+
+@rule("aws_backup_plan")
+def backup_plan(resource: Resource, ctx: PricingContext) -> list[Charge]:
+    """Each copy of a recovery point to another region's vault crosses regions (its storage is the vault's)."""
+    copies = sum(len(rule_.get("copy_action") or []) for rule_ in resource.body.get("rule", []))
+    if not copies:
+        return []
+    return [ctx.charge(resource, f"{ctx.usage.storage_gb:g} GB of recovery points copied to another region "
+                                 f"(assumed) x {copies}", "data_transfer_inter_region", ctx.usage.storage_gb * copies)]
+
+
 @rule("aws_sqs_queue")
 def sqs_queue(resource: Resource, ctx: PricingContext) -> list[Charge]:
     fifo = resource.body.get("fifo_queue") in (True, "true")

@@ -6,6 +6,7 @@ from typing import Callable
 
 from ..spec.model import CLOUDS, Spec
 from .checks import duration
+from .standby import STANDBY_SUFFIX
 from .targets import DrTarget, spec_level_cloud, standby_target, targets_on
 
 # What a protected component becomes, per cloud, type and whether the mode replicates.
@@ -59,7 +60,7 @@ def runbook(spec: Spec, line_of: Callable[[tuple], int | None], names: dict[str,
 def _failover(spec: Spec, env: str, cloud: str, targets: dict[str, DrTarget], standby: DrTarget | None,
               name_of: Namer) -> dict:
     site = standby or next(iter(targets.values()))
-    stack = f"{spec.name}-{env}-{cloud}-dr"
+    stack = f"{spec.name}-{env}-{cloud}{STANDBY_SUFFIX}"
     steps = [f"Declare the disaster: {site.primary_region} is unavailable; stop writes that still reach it."]
     for name, target in targets.items():
         steps.append(_data_step(spec, env, cloud, name, target, name_of))

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from ..spec.model import Spec
 from .targets import REGION_KEYS, DrTarget, standby_target, targets_on
 
+# The recovery-region copy of stack `<spec>-<env>-<cloud>` is `<spec>-<env>-<cloud>-dr`, its environment `<env>-dr`.
+STANDBY_SUFFIX = "-dr"
 STANDBY_TYPES = {"pilot_light": ("network", "service", "vm_group", "function", "queue", "monitoring"),
                  "warm_standby": ("network", "service", "vm_group", "function", "queue", "monitoring", "cache",
                                   "kubernetes")}

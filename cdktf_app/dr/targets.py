@@ -89,3 +89,13 @@ def standby_target(spec: Spec, cloud: str) -> DrTarget | None:
     if spec.dr is None or spec_level_cloud(spec) != cloud or spec.dr.mode not in REPLICATING_MODES:
         return None
     return _target(spec, cloud, spec.dr, ("dr",))
+
+
+def satisfied_in_standby(spec: Spec) -> dict[tuple[str, str], str]:
+    """(check, address) of primary-stack findings that the recovery-region stack satisfies, with the reason: an
+    AWS bucket's replication is configured from there (the primary deploys first, before its replica exists)."""
+    return {("CKV_AWS_144", f"aws_s3_bucket.{name}"):
+            f"replicated to {target.region} by aws_s3_bucket_replication_configuration.{name}_replication in the "
+            f"recovery-region stack (<stack>-dr), declared at {'.'.join(target.spec_path)}"
+            for name, target in targets_on(spec, "aws").items()
+            if target.replicates and spec.components[name].type == "bucket"}

@@ -7,7 +7,7 @@ import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..dr.standby import Standby, standby_site
+from ..dr.standby import STANDBY_SUFFIX, Standby, standby_site
 from ..errors import SpecError
 from ..spec.loader import LoadedSpec
 from ..spec.model import CLOUDS, REFERENCE_FIELDS, Network, Spec
@@ -20,7 +20,6 @@ from ..kit.text import escape_model, escape_value
 # Component types that must run inside a network on every cloud.
 NEEDS_NETWORK = ("service", "vm_group", "kubernetes", "database", "cache")
 IMPLICIT_NETWORK = "network"
-STANDBY_SUFFIX = "-dr"
 
 
 @dataclass(frozen=True)

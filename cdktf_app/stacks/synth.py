@@ -130,13 +130,15 @@ def _write_nexus_manifest(out_dir: Path, loaded: LoadedSpec, stacks: list[StackI
 def recovery_runbook(loaded: LoadedSpec, contexts) -> dict | None:
     """nexus.json's disaster_recovery section (cdktf_app.dr.runbook), names read from the stacks that made them."""
     from ..dr.runbook import runbook
+    from ..dr.standby import STANDBY_SUFFIX
 
     by_stack = {ctx.stack_name: ctx for ctx in contexts}
 
     def namer(cloud: str):
         def name_of(environment: str, component: str, suffix: str, standby: bool) -> str:
             primary = by_stack[f"{loaded.spec.name}-{environment}-{cloud}"]
-            return primary.physical_name(component, suffix, environment=f"{environment}-dr" if standby else None)
+            return primary.physical_name(component, suffix,
+                                         environment=f"{environment}{STANDBY_SUFFIX}" if standby else None)
         return name_of
 
     clouds = sorted({ctx.cloud for ctx in contexts if ctx.cloud != "edge"})

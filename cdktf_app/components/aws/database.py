@@ -45,7 +45,8 @@ class AwsDatabase(ComponentConstruct[Database]):
         # In the recovery region: a cross-region read replica (engine, version and sign-in come from the source;
         # RDS takes no final snapshot of a replica). The source is encrypted, so the replica is too (this region's
         # key).
-        origin = ({"replicate_source_db": primary_arn(self.ctx, self.name, "database"), "skip_final_snapshot": True,
+        origin = ({"replicate_source_db": primary_arn(self.ctx, self.name, "database"), "engine": engine,
+                   "skip_final_snapshot": True,
                    "storage_encrypted": True, "kms_key_id": stack_key(self.ctx).arn} if self.ctx.standby else
                   {"engine": engine, "engine_version": spec.version, "username": "nexus_admin",
                    "manage_master_user_password": True, "master_user_secret_kms_key_id": key,
@@ -73,4 +74,5 @@ class AwsDatabase(ComponentConstruct[Database]):
             if secret.kind == "managed" and secret.database == self.name and secret.rotation:
                 self.ctx.add(f"secrets.{name}", SecretsmanagerSecretRotation, f"secret_{name}_rotation",
                              secret_id=instance.master_user_secret.get(0).secret_arn,
-                             rotation_rules={"automatically_after_days": secret.rotation.days})
+                             rotation_rules={"automatically_after_days": secret.rotation.days},
+                             rotate_immediately=False)

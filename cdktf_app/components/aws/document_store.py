@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from cdktn_provider_aws.dynamodb_table import DynamodbTable
-from cdktn_provider_aws.dynamodb_table_replica import DynamodbTableReplica
+from cdktn_provider_aws.dynamodb_table_replica import DynamodbTableReplicaA
 
 from ...dr.targets import target_for
 from ...spec.model import DocumentStore
@@ -35,7 +35,7 @@ class AwsDocumentStore(ComponentConstruct[DocumentStore]):
     def _replica(self) -> None:
         """The table's global-table replica in the recovery region, encrypted with this region's key."""
         spec = self.component
-        replica = self.add(DynamodbTableReplica, None, global_table_arn=primary_arn(self.ctx, self.name, "document_store"),
+        replica = self.add(DynamodbTableReplicaA, None, global_table_arn=primary_arn(self.ctx, self.name, "document_store"),
                            point_in_time_recovery=spec.point_in_time_recovery,
                            kms_key_arn=stack_key(self.ctx).arn if spec.encrypted else None,
                            deletion_protection_enabled=spec.deletion_protection, tags=self.tags)
