@@ -1,0 +1,173 @@
+"""Secrets on GCP, Azure and Vault, read from the synthesized JSON of tests/fixtures/specs/secrets-clouds.yaml
+(synthesized once per session): rotation resources are there, values go only through write-only arguments, and
+readers get references. GCP, Azure and Vault have no provider in the local mirror, so these stacks are checked
+structurally and against the bindings' provider schemas, not by terraform validate."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cdktf_app.kit.provenance import Provenance
+from cdktf_app.provider_schema import check_out_dir
+from cdktf_app.spec.loader import load_spec_text
+from cdktf_app.stacks.synth import synth
+from tests.helpers import write_spec
+
+DAY = 86400
+
+
+@pytest.fixture(scope="module")
+def gcp(secrets_clouds) -> dict:
+    return json.loads(secrets_clouds.stack_json("vaulted-dev-gcp").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def azure(secrets_clouds) -> dict:
+    return json.loads(secrets_clouds.stack_json("vaulted-dev-azure").read_text(encoding="utf-8"))
+
+
+def resource(stack: dict, kind: str, name: str) -> dict:
+    """A resource's arguments, without cdktn's `//` metadata."""
+    return {key: value for key, value in stack["resource"][kind][name].items() if key != "//"}
+
+
+def test_a_generated_gcp_secret_rotates_through_a_topic_its_agent_may_publish_to(gcp):
+    secret = resource(gcp, "google_secret_manager_secret", "secret_api_key")
+    assert secret["rotation"] == {"rotation_period": f"{30 * DAY}s",
+                                  "next_rotation_time": "${time_rotating.secret_api_key_clock.rotation_rfc3339}"}
+    assert secret["topics"] == [{"name": "${google_pubsub_topic.secret_api_key_rotation.id}"}]
+    assert resource(gcp, "time_rotating", "secret_api_key_clock") == {"rotation_days": 30}
+    publisher = resource(gcp, "google_pubsub_topic_iam_member", "secret_api_key_rotation_publisher")
+    assert publisher["role"] == "roles/pubsub.publisher"
+    assert publisher["member"].endswith("@gcp-sa-secretmanager.iam.gserviceaccount.com")
+    assert secret["depends_on"] == ["google_pubsub_topic_iam_member.secret_api_key_rotation_publisher"]
+    subscriber = resource(gcp, "google_pubsub_subscription", "secret_api_key_rotation_worker")
+    assert subscriber["topic"] == "${google_pubsub_topic.secret_api_key_rotation.id}"
+    # under the stack key, in the stack's region
+    replica = secret["replication"]["user_managed"]["replicas"][0]
+    assert replica["location"] == "europe-west1" and "stack_key_secrets" in replica["customer_managed_encryption"][
+        "kms_key_name"]
+    # without rotation: no period, no topic, one value for good
+    plain = resource(gcp, "google_secret_manager_secret", "secret_plain_key")
+    assert "rotation" not in plain and "topics" not in plain
+    assert resource(gcp, "google_secret_manager_secret_version", "secret_plain_key_version")[
+        "secret_data_wo_version"] == "1"
+
+
+def test_generated_values_reach_the_stores_only_through_write_only_arguments(gcp, azure):
+    version = resource(gcp, "google_secret_manager_secret_version", "secret_api_key_version")
+    assert version["secret_data_wo"] == "${ephemeral.random_password.secret_api_key_value.result}"
+    assert version["secret_data_wo_version"] == "${time_rotating.secret_api_key_clock.unix}"
+    assert gcp["ephemeral"]["random_password"]["secret_api_key_value"]["length"] == 32
+    stored = resource(azure, "azurerm_key_vault_secret", "secret_signing_key")
+    assert stored["value_wo"] == "${ephemeral.random_password.secret_signing_key_value.result}"
+    assert azure["ephemeral"]["random_password"]["secret_signing_key_value"]["length"] == 48
+    for stack in (gcp, azure):
+        text = json.dumps(stack["resource"])
+        # the state-bound arguments are never set; no random_password resource (its result would be in state)
+        assert '"secret_data":' not in text and '"value":' not in json.dumps(
+            stack["resource"].get("azurerm_key_vault_secret", {}))
+        assert "random_password" not in stack["resource"]
+
+
+def test_an_azure_secret_expires_with_its_rotation_and_its_vault_sends_near_expiry_notices(azure):
+    stored = resource(azure, "azurerm_key_vault_secret", "secret_signing_key")
+    assert stored["expiration_date"] == "${time_rotating.secret_signing_key_clock.rotation_rfc3339}"
+    assert stored["value_wo_version"] == "${time_rotating.secret_signing_key_clock.unix}"
+    assert stored["content_type"] and stored["key_vault_id"] == "${azurerm_key_vault.keys.id}"
+    assert resource(azure, "time_rotating", "secret_signing_key_clock") == {"rotation_days": 60}
+    topic = resource(azure, "azurerm_eventgrid_system_topic", "keys_events")
+    assert topic["topic_type"] == "Microsoft.KeyVault.vaults" and topic["source_resource_id"].startswith(
+        "${azurerm_key_vault.keys.")
+    notice = resource(azure, "azurerm_eventgrid_system_topic_event_subscription", "secret_signing_key_expiry")
+    assert notice["included_event_types"] == ["Microsoft.KeyVault.SecretNearExpiry",
+                                              "Microsoft.KeyVault.SecretExpired"]
+    assert notice["subject_filter"]["subject_begins_with"] == "${azurerm_key_vault_secret.secret_signing_key.name}"
+    assert notice["storage_queue_endpoint"]["queue_name"] == "${azurerm_storage_queue.secret_notices_queue.name}"
+    sender = resource(azure, "azurerm_role_assignment", "keys_events_sender")
+    assert sender["principal_id"] == "${azurerm_eventgrid_system_topic.keys_events.identity[0].principal_id}"
+
+
+def test_readers_get_references_never_values(gcp, azure):
+    env = {item["name"]: item for item in resource(gcp, "google_cloud_run_v2_service", "api")["template"][
+        "containers"][0]["env"]}
+    assert env["API_KEY"]["value_source"]["secret_key_ref"]["secret"] == (
+        "${google_secret_manager_secret.secret_api_key.secret_id}")
+    assert env["PARTNER_TOKEN"]["value_source"]["secret_key_ref"]["secret"] == "partner-token"
+    assert env["REPORTING_DB_VAULT_PATH"]["value"] == "database/creds/reporting"
+    # managed on GCP: the service account signs in to Cloud SQL with IAM, no password anywhere
+    assert "google_service_account.api_sa.email" in env["DB_LOGIN_IAM_USER"]["value"]
+    user = resource(gcp, "google_sql_user", "api_db_db_login")
+    assert user["type"] == "CLOUD_IAM_SERVICE_ACCOUNT" and "password" not in user
+    assert resource(gcp, "google_project_iam_member", "api_db_db_login_instanceuser")["role"] == (
+        "roles/cloudsql.instanceUser")
+    settings = resource(azure, "azurerm_linux_function_app", "jobs")["app_settings"]
+    assert settings["SIGNING_KEY"] == (
+        "@Microsoft.KeyVault(SecretUri=${azurerm_key_vault_secret.secret_signing_key.versionless_id})")
+    assert settings["REPORTING_DB_VAULT_PATH"] == "database/creds/reporting"
+    reader = resource(azure, "azurerm_role_assignment", "jobs_secret_signing_key")
+    assert reader["role_definition_name"] == "Key Vault Secrets User"
+
+
+def test_a_vault_dynamic_secret_compiles_to_a_database_engine_with_the_specs_lease_ttls(gcp):
+    assert gcp["provider"]["vault"] == [{}], "address and token come from VAULT_ADDR / VAULT_TOKEN only"
+    mount = resource(gcp, "vault_mount", "secret_reporting_db_mount")
+    assert (mount["path"], mount["type"], mount["default_lease_ttl_seconds"], mount["max_lease_ttl_seconds"]) == (
+        "database", "database", 1800, 12 * 3600)
+    connection = resource(gcp, "vault_database_secret_backend_connection", "secret_reporting_db_connection")
+    assert connection["allowed_roles"] == ["reporting"]
+    postgres = connection["postgresql"]
+    assert "${google_sql_database_instance.db.private_ip_address}:5432" in postgres["connection_url"]
+    assert postgres["password_wo"] == "${ephemeral.random_password.secret_reporting_db_value.result}"
+    assert "password" not in postgres
+    vault_user = resource(gcp, "google_sql_user", "secret_reporting_db_vault_user")
+    assert vault_user["password_wo"] == postgres["password_wo"] and "password" not in vault_user
+    role = resource(gcp, "vault_database_secret_backend_role", "secret_reporting_db_role")
+    assert (role["name"], role["default_ttl"], role["max_ttl"]) == ("reporting", 1800, 12 * 3600)
+    assert any("VALID UNTIL '{{expiration}}'" in statement for statement in role["creation_statements"])
+    assert role["revocation_statements"]
+
+
+def test_secret_resources_point_at_their_spec_secret_and_match_the_provider_schemas(secrets_clouds):
+    provenance = Provenance.read(secrets_clouds.out_dir)
+    for address, stack, spec_path in (
+            ("google_secret_manager_secret.secret_api_key", "vaulted-dev-gcp", "secrets.api_key"),
+            ("vault_mount.secret_reporting_db_mount", "vaulted-dev-gcp", "secrets.reporting_db"),
+            ("ephemeral.random_password.secret_api_key_value", "vaulted-dev-gcp", "secrets.api_key"),
+            ("azurerm_key_vault_secret.secret_signing_key", "vaulted-dev-azure", "secrets.signing_key")):
+        origin = provenance.lookup(address, stack)
+        assert origin is not None and origin.spec_path == spec_path, address
+    report = check_out_dir(secrets_clouds.out_dir)
+    assert report.problems == [] and not report.unchecked
+    assert report.checked > 50
+
+
+def test_a_vault_engine_nexus_cannot_place_is_a_located_error(tmp_path):
+    text = ("apiVersion: nexus/v1\nname: tiny\nproviders:\n  gcp: {project: acme-tiny, region: europe-west1}\n"
+            "components:\n  files: {type: bucket}\n"
+            "secrets:\n  cloud_creds: {kind: dynamic, engine: aws, role: deployer}\n")
+    load_spec_text(text)   # a valid spec: the placement is what fails
+    from cdktf_app.errors import SpecError
+
+    with pytest.raises(SpecError) as raised:
+        synth(write_spec(tmp_path, text), tmp_path / "cdktf.out", use_cache=False)
+    problem = raised.value.problems[0]
+    assert (problem.path, problem.line) == ("secrets.cloud_creds.engine", 8)
+    assert "engine aws issues AWS credentials; the spec has no aws provider" in problem.message
+
+
+def test_the_rotation_checks_pass_what_nexus_builds_and_fail_a_secret_without_rotation(secrets_clouds, tmp_path):
+    from tests.integration.test_custom_checks import outcomes, run_checkov
+
+    checks = ("NEXUS_GCP_SECRET_ROTATION", "CKV_AZURE_41", "CKV_AZURE_114", "NEXUS_AZURE_KEY_ROTATION",
+              "NEXUS_GCP_PLAINTEXT_SECRET_ENV", "NEXUS_AZURE_PLAINTEXT_SECRET_ENV")
+    records = run_checkov([secrets_clouds.stack_json(stack.name) for stack in secrets_clouds.stacks], None, tmp_path,
+                          "secrets", checks=",".join(checks))
+    assert outcomes(records, "NEXUS_GCP_SECRET_ROTATION") == {"passed": {"secret_api_key"},
+                                                             "failed": {"secret_plain_key"}}
+    for check in ("CKV_AZURE_41", "CKV_AZURE_114"):
+        assert outcomes(records, check) == {"passed": {"secret_signing_key"}, "failed": set()}, check
+    assert outcomes(records, "NEXUS_AZURE_KEY_ROTATION") == {"passed": {"stack_key"}, "failed": set()}
+    assert outcomes(records, "NEXUS_GCP_PLAINTEXT_SECRET_ENV") == {"passed": {"api"}, "failed": set()}
+    assert outcomes(records, "NEXUS_AZURE_PLAINTEXT_SECRET_ENV") == {"passed": {"jobs"}, "failed": set()}
