@@ -88,7 +88,7 @@ def decrypt(file: Path, key_file: Path | None) -> None:
 
 
 @click.command("key-provider")
-@click.option("--spec", "spec_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--spec", "spec_file", type=click.Path(path_type=Path),
               help="Encrypt to this spec's `encryption.recipients`.")
 @click.option("--to", "recipients", multiple=True, metavar="RECIPIENT",
               help="Encrypt to this recipient (`nexus keys show`); repeat for several. Instead of --spec.")

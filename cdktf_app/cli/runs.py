@@ -88,7 +88,7 @@ ENCRYPTED_NOTE = "(encrypted; pass --key FILE or set NEXUS_PRIVATE_KEY to read i
 @click.argument("run_id")
 @PROJECT
 @OUTPUT
-@click.option("-k", "--key", "key_file", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-k", "--key", "key_file", type=click.Path(path_type=Path),
               help="Private key to decrypt the run's encrypted columns (spec `encryption`); default: the "
                    "NEXUS_PRIVATE_KEY environment variable.")
 @click.pass_obj
