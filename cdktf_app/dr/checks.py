@@ -6,7 +6,7 @@ from ..errors import Problem
 from ..spec.disaster_recovery import MODES, DisasterRecovery
 from ..spec.model import CLOUDS, Spec
 from ..spec.source import SourceMap
-from .targets import MODE_LIMITS, PAIRED_REGIONS, REGION_KEYS, primary_region, spec_level_cloud
+from .targets import MODE_LIMITS, PAIRED_REGIONS, REGION_KEYS, primary_region, spec_level_cloud, target_for
 
 # A GCS configurable dual-region joins two regions of one continent (https://cloud.google.com/storage/docs/locations).
 GCS_CONTINENTS = {"us": "US", "northamerica": "US", "europe": "EU", "asia": "ASIA"}
@@ -55,7 +55,16 @@ def dr_problems(spec: Spec, source: SourceMap) -> list[Problem]:
             first_region, first_path = regions[cloud]
             problems.append(source.problem((*path, "region"), f"one recovery region per cloud: "
                                            f"{'.'.join(first_path)} already recovers {cloud} in {first_region}"))
-    return problems
+    return problems + _unversioned_buckets(spec, source, regions)
+
+
+def _unversioned_buckets(spec: Spec, source: SourceMap, regions: dict) -> list[Problem]:
+    """Replication and backup copies of objects need versions (S3 refuses to replicate without them)."""
+    return [source.problem(("components", name, "versioned"), "a bucket with a recovery region must be versioned "
+                           "(replication and backup copies work on object versions); set versioned: true")
+            for name, component in spec.components.items()
+            if component.type == "bucket" and not component.versioned
+            and any(cloud in regions and target_for(spec, name, cloud) for cloud in spec.clouds_for(component))]
 
 
 def _site_problems(spec: Spec, source: SourceMap, path: tuple, dr: DisasterRecovery, cloud: str,
