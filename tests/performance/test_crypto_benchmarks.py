@@ -44,9 +44,10 @@ def encrypt_and_decrypt(kind: str, source, folder) -> tuple[float, float]:
 def test_hybrid_costs_about_what_classical_costs_on_50_mb(benchmark, state_file, tmp_path):
     seconds = {}
 
-    def both_kinds():
-        for kind in (CLASSICAL, HYBRID):
-            seconds[kind] = encrypt_and_decrypt(kind, state_file, tmp_path)
+    def both_kinds():  # alternated, the best of two each: the first pass alone pays for a cold page cache
+        for kind in (CLASSICAL, HYBRID, CLASSICAL, HYBRID):
+            measured = encrypt_and_decrypt(kind, state_file, tmp_path)
+            seconds[kind] = tuple(map(min, zip(seconds.get(kind, measured), measured)))
 
     benchmark.pedantic(both_kinds, rounds=1, iterations=1)
     throughput = {kind: [SIZE / MIB / part for part in parts] for kind, parts in seconds.items()}
