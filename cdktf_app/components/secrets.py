@@ -15,7 +15,7 @@ from ..spec.model import CLOUD_STORE, Secret
 
 VALUE_SPECIALS = "!#$%&*()-_=+[]{}<>:?"
 # Clouds whose module (`components.<cloud>.secrets`) compiles generated secrets and rotation.
-SECRET_CLOUDS = ("gcp", "azure")
+SECRET_CLOUDS = ("aws", "gcp", "azure")
 
 
 class SecretConstruct:

@@ -30,13 +30,32 @@
    (skip_requesting_account_id), so it reads every same-account reference as cross-account
    (`123456789012/sg-...`). Right after a deploy every such rule looked changed outside Terraform (`nexus drift`).
    The description is answered, and the owner only for another account's group.
+9. Lambda runs a function's code in Docker, which the sandbox does not have: moto logs "error running docker" and
+   goes on, so a secret's rotation (RotateSecret calls the secret's rotation function four times) left a pending
+   version without a value as the current one. A Python function runs as a child process of the server instead:
+   its zip unpacked in a temporary folder, its handler called with the event, its environment plus the sandbox's
+   endpoint and credentials (no proxy variables), stopped after the function's timeout. Its output goes to the
+   function's log group as moto's does. Other runtimes stay as moto answers them.
 Everything else is moto as released. `python -m cdktf_app.sandbox.moto_gaps -H 127.0.0.1 -p PORT`.
 """
 from __future__ import annotations
 
+import argparse
+import io
 import json
 import os
+import subprocess
+import sys
+import tempfile
+import zipfile
 from types import SimpleNamespace
+
+# Runs a handler in the function's unpacked folder: module and function name as arguments, the event on stdin,
+# the result as the last line of stdout.
+HANDLER_RUNNER = ("import importlib, json, sys\n"
+                  "handler = getattr(importlib.import_module(sys.argv[1]), sys.argv[2])\n"
+                  "print(json.dumps(handler(json.loads(sys.stdin.read()), None)))\n")
+SANDBOX_CREDENTIAL = "testing"
 
 
 def _scalable_target_tags() -> None:
@@ -294,7 +313,51 @@ def _group_rule_reads() -> None:
     SecurityGroupRule.referenced_group_info = property(referenced_group_info)
 
 
-def fill_gaps() -> None:
+def _python_functions_run_without_docker(endpoint: str) -> None:
+    from moto.awslambda.models import LambdaFunction
+
+    in_docker = LambdaFunction._invoke_lambda
+
+    def invoke_lambda(self, event=None):
+        if not (self.run_time or "").startswith("python"):
+            return in_docker(self, event)
+        self.logs_backend.ensure_log_group(self.logs_group_name)
+        output, failed = _run_python_handler(self, event or {}, endpoint)
+        self.save_logs(output)
+        lines = output.splitlines()
+        return (lines[-1] if lines else ""), failed, os.linesep.join(lines[:-1])
+
+    LambdaFunction._invoke_lambda = invoke_lambda
+
+
+def _run_python_handler(function, event, endpoint: str) -> tuple[str, bool]:
+    module, name = function.handler.rsplit(".", 1)
+    environment = {**function.environment_vars, "PATH": os.environ.get("PATH", ""), "AWS_ENDPOINT_URL": endpoint,
+                   "AWS_ACCESS_KEY_ID": SANDBOX_CREDENTIAL, "AWS_SECRET_ACCESS_KEY": SANDBOX_CREDENTIAL,
+                   "AWS_DEFAULT_REGION": function.region, "AWS_REGION": function.region,
+                   "AWS_LAMBDA_FUNCTION_NAME": function.function_name}
+    with tempfile.TemporaryDirectory(prefix="nexus-lambda-") as folder:
+        with zipfile.ZipFile(io.BytesIO(function.code_bytes)) as code:
+            code.extractall(folder)
+        try:
+            done = subprocess.run([sys.executable, "-c", HANDLER_RUNNER, module, name], input=json.dumps(event),
+                                  cwd=folder, env=environment, capture_output=True, text=True,
+                                  timeout=int(function.timeout))
+        except subprocess.TimeoutExpired:
+            return f"Task timed out after {function.timeout} seconds", True
+    return done.stderr + done.stdout, done.returncode != 0
+
+
+def _own_endpoint(argv: list[str]) -> str:
+    """The server's own URL, from the arguments moto's main reads too."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    known, _ = parser.parse_known_args(argv)
+    return f"http://{known.host}:{known.port}"
+
+
+def fill_gaps(endpoint: str = "http://127.0.0.1:5000") -> None:
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     _scalable_target_tags()
     _logging_reads_string_principals()
@@ -304,10 +367,11 @@ def fill_gaps() -> None:
     _group_rule_reads()
     _unique_dbi_resource_ids()
     _performance_insights_and_parameter_sources()
+    _python_functions_run_without_docker(endpoint)
 
 
 def main() -> None:
-    fill_gaps()
+    fill_gaps(_own_endpoint(sys.argv[1:]))
     from moto.server import main as moto_main
 
     moto_main()

@@ -8,24 +8,29 @@ from __future__ import annotations
 from ..spec.model import AzurermState, GcsState, S3State, Spec
 
 LOCKFILE_TERRAFORM = (1, 10, 0)  # S3-native locking exists from Terraform 1.10 on
+# Ephemeral resources and write-only arguments (a generated secret's value kept out of plan and state): 1.11 on.
+WRITE_ONLY_TERRAFORM = (1, 11, 0)
 
 
 def required_terraform(spec: Spec) -> tuple[int, int, int] | None:
-    """The oldest terraform the spec's backend works with, when it needs more than Nexus' own minimum."""
+    """The oldest terraform the spec's stacks work with, when it needs more than Nexus' own minimum."""
     state = spec.state
-    return LOCKFILE_TERRAFORM if isinstance(state, S3State) and state.use_lockfile else None
+    needs = [LOCKFILE_TERRAFORM] if isinstance(state, S3State) and state.use_lockfile else []
+    if any(secret.kind == "generated" for secret in spec.secrets.values()):
+        needs.append(WRITE_ONLY_TERRAFORM)
+    return max(needs, default=None)
 
 
 def add_backend(stack, spec: Spec, name: str) -> None:
     import cdktn
 
+    needed = required_terraform(spec)
+    if needed:  # say so to cdktn and to terraform itself
+        constraint = ">=" + ".".join(map(str, needed))
+        stack.node.set_context("targetVersions", {"terraform": constraint})
+        stack.add_override("terraform.required_version", constraint)
     state = spec.state
     if isinstance(state, S3State):
-        needed = required_terraform(spec)
-        if needed:  # say so to cdktn and to terraform itself
-            constraint = ">=" + ".".join(map(str, needed))
-            stack.node.set_context("targetVersions", {"terraform": constraint})
-            stack.add_override("terraform.required_version", constraint)
         region = state.region or (spec.providers.aws.region if spec.providers.aws else "us-east-1")
         cdktn.S3Backend(stack, bucket=state.bucket, key=f"{state.key_prefix}/{name}.tfstate", region=region,
                         encrypt=True, use_lockfile=state.use_lockfile or None,

@@ -10,10 +10,12 @@ from cdktn_provider_aws.lambda_function import LambdaFunction
 from cdktn_provider_aws.lambda_permission import LambdaPermission
 from cdktn_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
+from ...errors import SpecError
 from ...spec.model import Function
 from ...kit.assets import function_archive, sha256_base64
 from ..base import ComponentConstruct
 from .provider import assume_role_policy, log_group, managed_policy, stack_key
+from .secrets import secret_arns
 
 RUNTIME = {"python3.12": "python3.12", "python3.11": "python3.11", "nodejs20": "nodejs20.x",
            "nodejs22": "nodejs22.x", "go1.x": "provided.al2023"}
@@ -34,18 +36,38 @@ class AwsFunction(ComponentConstruct[Function]):
         archive = function_archive(self.ctx.loaded.base_dir, spec.source, spec.runtime, where)
         code = self.ctx.add_asset(f"assets/{self.name}.zip", archive)
         key = stack_key(self.ctx).arn
+        variables = {**spec.environment, **self._secret_references(role, key)}
         function = self.add(
             LambdaFunction, None, function_name=function_name, role=role.arn, runtime=RUNTIME[spec.runtime],
             handler=spec.handler, filename=code, source_code_hash=sha256_base64(archive),
             memory_size=spec.memory, timeout=spec.timeout, tracing_config={"mode": "Active"},
             # The key encrypts environment variables; set without any, the provider reports drift forever.
-            kms_key_arn=key if spec.environment else None,
-            environment={"variables": spec.environment} if spec.environment else None,
+            kms_key_arn=key if variables else None,
+            environment={"variables": variables} if variables else None,
             depends_on=[logs], tags=self.tags)
         if spec.trigger:
             self._subscribe(function, role, self.ctx.imported(spec.trigger), key)
         self.export(arn=lambda: function.arn, name=lambda: function.function_name,
                     metric_dimensions=lambda: {"FunctionName": function.function_name})
+
+    def _secret_references(self, role: IamRole, key: str) -> dict:
+        """Each secret arrives as `<NAME>_SECRET_ARN`, the ARN the code fetches the value by (never the value);
+        the function's role may read those secrets and nothing else."""
+        names = self.component.secrets
+        if not names:
+            return {}
+        variables = {f"{name.upper()}_SECRET_ARN": name for name in names}
+        taken = sorted(set(variables) & set(self.component.environment))
+        if taken:
+            raise SpecError([self.ctx.loaded.source.problem(
+                ("components", self.name, "environment", taken[0]),
+                f"{taken[0]} is where secret '{variables[taken[0]]}' arrives (its ARN); rename the variable")])
+        arns = secret_arns(self.ctx, self.name, names)
+        self.add(IamRolePolicy, "read_secrets", role=role.id, name="read-secrets",
+                 policy=Fn.jsonencode({"Version": "2012-10-17", "Statement": [
+                     {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": arns},
+                     {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": key}]}))
+        return dict(zip(variables, arns))
 
     def _subscribe(self, function: LambdaFunction, role: IamRole, source: dict, key: str) -> None:
         if source["kind"] == "queue":

@@ -11,7 +11,6 @@ managed   -> the database's RDS-managed master secret (built by the database); `
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 from cdktn_provider_aws.data_aws_secretsmanager_secret import DataAwsSecretsmanagerSecret
@@ -28,6 +27,7 @@ from cdktn_provider_aws.secretsmanager_secret_version import SecretsmanagerSecre
 from ...errors import SpecError
 from ...kit.assets import archive, sha256_base64
 from ...kit.context import StackContext
+from ..secrets import SecretConstruct, generated_here
 from .provider import assume_role_policy, log_group, managed_policy, stack_key
 
 STORE = "aws-secrets-manager"
@@ -38,22 +38,6 @@ EXCLUDED_CHARACTERS = "\"'\\`"
 # The write-only value is sent when this changes; the first value is version 1, rotation draws the next ones.
 FIRST_VALUE_VERSION = 1
 ROTATION_FUNCTION_SOURCE = Path(__file__).with_name("rotation_function.py")
-
-
-@dataclass(frozen=True)
-class _SecretPart:
-    """The resources of one spec secret, recorded under `secrets.<name>`; shaped like a component for
-    `log_group`."""
-
-    ctx: StackContext
-    secret: str
-
-    def add(self, construct_class: type, role: str | None, /, **attributes):
-        return self.ctx.adder(f"{OWNER}.{self.secret}", f"secret_{self.secret}")(construct_class, role, **attributes)
-
-    @property
-    def tags(self) -> dict[str, str]:
-        return self.ctx.tags()
 
 
 def secret_arns(ctx: StackContext, reader: str, names: list[str]) -> list:
@@ -86,11 +70,11 @@ def _managed_arn(ctx: StackContext, reader: str, name: str, database: str):
     return ctx.imported(database)["secret_arn"]
 
 
-def generated_secrets(ctx: StackContext) -> None:
-    """Every generated secret kept in Secrets Manager, whether or not a component on AWS reads it."""
-    for name, secret in ctx.spec.secrets.items():
-        if secret.kind == "generated" and secret.source == STORE:
-            generated_secret(ctx, name)
+def build_secrets(ctx: StackContext) -> None:
+    """Every generated secret kept in Secrets Manager, whether or not a component on AWS reads it (called by
+    components/secrets.py once the components are built)."""
+    for name in generated_here(ctx):
+        generated_secret(ctx, name)
 
 
 def generated_secret(ctx: StackContext, name: str) -> SecretsmanagerSecret:
@@ -99,10 +83,10 @@ def generated_secret(ctx: StackContext, name: str) -> SecretsmanagerSecret:
 
 def _generate(ctx: StackContext, name: str) -> SecretsmanagerSecret:
     secret = ctx.spec.secrets[name]
-    part = _SecretPart(ctx, name)
+    part = SecretConstruct(ctx, name, secret)
     stored = part.add(SecretsmanagerSecret, None, name=f"{ctx.prefix}/{name}",
                       description=secret.description or f"Nexus {ctx.prefix}: generated secret {name}",
-                      kms_key_id=stack_key(ctx).arn, tags=ctx.tags())
+                      kms_key_id=stack_key(ctx).arn, tags=part.tags)
     drawn = part.add(EphemeralAwsSecretsmanagerRandomPassword, "random", password_length=secret.length,
                      exclude_characters=EXCLUDED_CHARACTERS, require_each_included_type=True)
     value = part.add(SecretsmanagerSecretVersion, "value", secret_id=stored.id,
@@ -119,13 +103,13 @@ def _generate(ctx: StackContext, name: str) -> SecretsmanagerSecret:
     return stored
 
 
-def _rotation_function(part: _SecretPart, stored: SecretsmanagerSecret) -> LambdaFunction:
+def _rotation_function(part: SecretConstruct, stored: SecretsmanagerSecret) -> LambdaFunction:
     """Nexus's rotation function for one generated secret, allowed to rotate that secret only."""
     ctx = part.ctx
-    function_name = ctx.physical_name(part.secret, "rotation", max_length=64)
+    function_name = part.physical_name("rotation", max_length=64)
     logs = log_group(part, "rotation_logs", f"/aws/lambda/{function_name}")
     role = part.add(IamRole, "rotation_role", name=function_name,
-                    assume_role_policy=assume_role_policy("lambda.amazonaws.com"), tags=ctx.tags())
+                    assume_role_policy=assume_role_policy("lambda.amazonaws.com"), tags=part.tags)
     part.add(IamRolePolicyAttachment, "rotation_logs_policy", role=role.name,
              policy_arn=managed_policy(ctx, "service-role/AWSLambdaBasicExecutionRole"))
     part.add(IamRolePolicyAttachment, "rotation_tracing", role=role.name,
@@ -143,4 +127,4 @@ def _rotation_function(part: _SecretPart, stored: SecretsmanagerSecret) -> Lambd
                     runtime="python3.12", handler="main.handler",
                     filename=ctx.add_asset("assets/secret-rotation.zip", code), source_code_hash=sha256_base64(code),
                     timeout=60, memory_size=128, tracing_config={"mode": "Active"}, depends_on=[logs],
-                    tags=ctx.tags())
+                    tags=part.tags)
