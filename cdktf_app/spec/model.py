@@ -767,7 +767,8 @@ State = Annotated[Union[LocalState, S3State, GcsState, AzurermState], Field(disc
 
 
 class Encryption(Strict):
-    """Nexus's own sensitive files encrypted at rest (today: the state backups taken before each apply)."""
+    """Nexus's own sensitive files encrypted at rest: state backups, saved plans and plan JSON, the run history's
+    free-text columns; the same recipients seal OpenTofu's data keys (`nexus key-provider`)."""
 
     recipients: list[str] = Field(min_length=1, description="public keys to encrypt to, as printed by `nexus keys "
                                                             "show`; all hybrid (nexus1-hybrid-...) or all x25519")
@@ -812,7 +813,8 @@ class Spec(Strict):
                                   description="usage assumed by `nexus cost` (defaults stated per field)")
     state: State = Field(default_factory=LocalState,
                          description="where Terraform keeps state: local (default), s3, gcs or azurerm")
-    encryption: Encryption | None = Field(None, description="encrypt Nexus's own sensitive files (state backups) "
+    encryption: Encryption | None = Field(None, description="encrypt Nexus's own sensitive files (state backups, kept "
+                                                            "plans, run history evidence) "
                                                             "to these recipients; unset: they stay plaintext, "
                                                             "owner-only")
     dr: DisasterRecovery | None = Field(None, description="disaster recovery of the data components: a recovery "
