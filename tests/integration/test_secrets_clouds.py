@@ -157,17 +157,17 @@ def test_a_vault_engine_nexus_cannot_place_is_a_located_error(tmp_path):
     assert "engine aws issues AWS credentials; the spec has no aws provider" in problem.message
 
 
-def test_the_rotation_checks_pass_what_nexus_builds_and_fail_a_secret_without_rotation(secrets_clouds, tmp_path):
-    from tests.integration.test_custom_checks import outcomes, run_checkov
+def test_the_rotation_checks_fail_only_the_secret_without_rotation_and_its_fix_adds_rotation(secrets_clouds,
+                                                                                             checkov_worker):
+    from cdktf_app.compliance import check
 
-    checks = ("NEXUS_GCP_SECRET_ROTATION", "CKV_AZURE_41", "CKV_AZURE_114", "NEXUS_AZURE_KEY_ROTATION",
-              "NEXUS_GCP_PLAINTEXT_SECRET_ENV", "NEXUS_AZURE_PLAINTEXT_SECRET_ENV")
-    records = run_checkov([secrets_clouds.stack_json(stack.name) for stack in secrets_clouds.stacks], None, tmp_path,
-                          "secrets", checks=",".join(checks))
-    assert outcomes(records, "NEXUS_GCP_SECRET_ROTATION") == {"passed": {"secret_api_key"},
-                                                             "failed": {"secret_plain_key"}}
-    for check in ("CKV_AZURE_41", "CKV_AZURE_114"):
-        assert outcomes(records, check) == {"passed": {"secret_signing_key"}, "failed": set()}, check
-    assert outcomes(records, "NEXUS_AZURE_KEY_ROTATION") == {"passed": {"stack_key"}, "failed": set()}
-    assert outcomes(records, "NEXUS_GCP_PLAINTEXT_SECRET_ENV") == {"passed": {"api"}, "failed": set()}
-    assert outcomes(records, "NEXUS_AZURE_PLAINTEXT_SECRET_ENV") == {"passed": {"jobs"}, "failed": set()}
+    report = check(secrets_clouds.out_dir, worker=checkov_worker)
+    secret_findings = {(finding.check_id, finding.address) for finding in report.findings
+                       if finding.check_id in ("NEXUS_GCP_SECRET_ROTATION", "CKV_AZURE_41", "CKV_AZURE_114",
+                                               "NEXUS_AZURE_KEY_ROTATION", "NEXUS_GCP_PLAINTEXT_SECRET_ENV",
+                                               "NEXUS_AZURE_PLAINTEXT_SECRET_ENV")}
+    assert secret_findings == {("NEXUS_GCP_SECRET_ROTATION", "google_secret_manager_secret.secret_plain_key")}
+    finding = next(finding for finding in report.findings if finding.check_id == "NEXUS_GCP_SECRET_ROTATION")
+    assert (finding.spec_path, finding.line) == ("secrets.plain_key", 14)
+    assert (finding.fix.path, finding.fix.values, finding.fix.safety) == (
+        ("secrets", "plain_key"), (("rotation", {"days": 90}),), "safe")
