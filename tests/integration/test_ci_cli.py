@@ -144,3 +144,7 @@ def test_review_adds_the_roles_consensus_to_the_report_and_changes_no_outcome(pr
     assert reviewed.exit_code == 0, reviewed.output
     assert "| reliability | medium | `cishop-dev-aws/aws_sqs_queue.jobs` |" in reviewed.output
     assert "| release | medium | `origin/main:nexus.yaml:7` |" in reviewed.output
+    # given the spec, review runs plan-and-check itself: the same inputs, the same review
+    direct = CliRunner().invoke(cli, "review nexus.yaml --base-ref origin/main --sandbox --output json".split())
+    assert direct.exit_code == 0, direct.output
+    assert json.loads(direct.stdout) == summary["review"]
