@@ -31,11 +31,11 @@ def offline(tmp_path_factory, checkov_worker):
 
 def test_offline_each_recommendation_is_explained_by_its_rules_template(offline):
     assert [(item.rule.id, item.explanation) for item in offline.recommendations] == [
-        ("dev-database-single-az", "The db database in dev runs a second, standby copy in another zone that only "
-         "takes over if the first fails. For a test environment waiting for a restore is acceptable, and switching "
-         f"the standby off saves ${offline.recommendations[0].saving:,.2f} a month."),
-        ("dev-database-size", "The db database in dev runs on a bigger machine than test traffic needs. The small "
-         f"size is slower under heavy load but costs ${offline.recommendations[1].saving:,.2f} a month less.")]
+        ("dev-database-single-az", "The database called db in dev runs a second, standby copy in another zone that "
+         "only takes over if the first fails. For a test environment waiting for a restore is acceptable, and "
+         f"switching the standby off saves ${offline.recommendations[0].saving:,.2f} a month."),
+        ("dev-database-size", "The database called db in dev runs on a bigger machine than test traffic needs. The "
+         f"small size is slower under heavy load but costs ${offline.recommendations[1].saving:,.2f} a month less.")]
     assert offline.explained_by == "the rules' templates"
 
 
