@@ -210,6 +210,8 @@ from .release import release as release_command  # noqa: E402
 cli.add_command(release_command)
 from .bundle import bundle as bundle_command  # noqa: E402
 cli.add_command(bundle_command)
+from .watch import watch as watch_command  # noqa: E402
+cli.add_command(watch_command)
 
 
 def main() -> None:
@@ -218,4 +220,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

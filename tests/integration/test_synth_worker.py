@@ -40,15 +40,17 @@ def project(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_worker_writes_the_bytes_of_a_cold_synth_for_every_blueprint(blueprint_outputs, project):
+def test_worker_writes_the_bytes_of_a_cold_synth_for_every_blueprint(blueprint_outputs, project, monkeypatch):
     names = [blueprint.name for blueprint in list_blueprints()]
+    monkeypatch.setenv(WORKER_VARIABLE, "off")
+    cold = {name: blueprint_outputs[name] for name in names}  # the session's shared synths, in this process
+    monkeypatch.setenv(WORKER_VARIABLE, str(project))
     for name in names:
-        cold = blueprint_outputs[name]  # in the test's own process (the session's shared synth)
         work = project / name
         work.mkdir()
         warm = synth(write_spec(work, render_blueprint(name, {})), work / "cdktf.out", use_cache=False)
-        assert files_of(warm.out_dir) == files_of(cold.out_dir), name
-        assert warm.provenance.as_dict() == cold.provenance.as_dict()
+        assert files_of(warm.out_dir) == files_of(cold[name].out_dir), name
+        assert warm.provenance.as_dict() == cold[name].provenance.as_dict()
     status = worker_status(project)
     assert status is not None and status.synths == len(names)  # one worker made them all
 

@@ -24,7 +24,7 @@ FLOORS = [
     ("services", ["cdktf_app.compliance", "cdktf_app.visualize", "cdktf_app.cost", "cdktf_app.blueprints",
                   "cdktf_app.insights"]),
     ("policy", ["cdktf_app.build", "cdktf_app.nli", "cdktf_app.deploy", "cdktf_app.project", "cdktf_app.drift",
-                "cdktf_app.optimize", "cdktf_app.bundle", "cdktf_app.review"]),
+                "cdktf_app.optimize", "cdktf_app.bundle", "cdktf_app.review", "cdktf_app.watch"]),
     ("release", ["cdktf_app.release"]),
     ("pipelines", ["cdktf_app.ci"]),
     ("entry points", ["cdktf_app.cli", "cdktf_app.__main__"]),

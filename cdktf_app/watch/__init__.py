@@ -1,0 +1,178 @@
+"""`nexus watch SPEC`: on every save, synthesize (through the project's warm synth worker), check (one warm
+checkov worker for the whole watch) and, with `validate`, run `terraform validate`; report only what changed.
+
+The spec file is polled (its size, mtime and bytes): no file-watching dependency, and an editor that saves by
+renaming a new file over the old one is seen like any other save. A save is handled once the file has stayed
+the same for the debounce interval, so an editor's truncate-then-write is one save. Synthesis here never edits
+the spec (no `compliance.auto_remediate`: the file is the one being typed in); `nexus check --fix` does.
+A spec that does not load or synthesize is reported, with its located problems, and watching goes on; a check
+that cannot run stops the watch (ScanError, exit 4): silence would read as "no findings".
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..compliance import CheckovWorker, check
+from ..errors import NexusError, UsageError
+from ..layout import default_out_dir, stack_json, state_dir
+from ..stacks.synth import synth
+from ..tools.terraform import ensure_cli_config, validate_stack
+from ..workspace import load
+
+POLL_SECONDS = 0.2
+DEBOUNCE_SECONDS = 0.3
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One round: what the spec synthesizes to and what the check says, or why it could not."""
+    problem: str | None = None                                   # the spec's error, when it has one
+    resources: dict[str, int] = field(default_factory=dict)      # stack -> resources planned
+    findings: dict[tuple[str, str, str], str] = field(default_factory=dict)   # (stack, check, address) -> line
+    validation: dict[str, str | None] = field(default_factory=dict)           # stack -> first error, or None
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str       # problem, fixed-problem, stack, resources, finding, resolved, invalid, valid
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def observe(spec: Path, out_dir: Path, worker: CheckovWorker, *, environment: str | None = None,
+            validate: bool = False, cli_config: Path | None = None) -> Outcome:
+    """Synthesize and check SPEC once (the stacks of ENVIRONMENT only, when given)."""
+    started = time.perf_counter()
+    try:
+        result = synth(load(spec), out_dir)
+    except NexusError as error:
+        if error.exit_code == 4:
+            raise
+        return Outcome(problem=str(error), seconds=time.perf_counter() - started)
+    stacks = [stack for stack in result.stacks if environment in (None, stack.environment)]
+    if environment is not None and not stacks:
+        raise UsageError(f"{spec}: no stack of environment '{environment}'; the spec's environments: "
+                         f"{', '.join(result.loaded.spec.environments)}")
+    resources = {stack.name: _resource_count(stack_json(out_dir, stack.name)) for stack in stacks}
+    report = check(out_dir, spec=result, worker=worker)
+    findings = {(finding.stack or "", finding.check_id, finding.address): _finding_line(finding)
+                for finding in report.active if finding.stack in resources}
+    validation = {name: _validation_error(out_dir, name, cli_config) for name in resources} if validate else {}
+    return Outcome(resources=resources, findings=findings, validation=validation,
+                   seconds=time.perf_counter() - started)
+
+
+def changes(previous: Outcome | None, last_good: Outcome | None, after: Outcome) -> list[Change]:
+    """What differs from the last round: a new or changed spec problem, or (against the last round that
+    synthesized; everything on the first) stacks, resource counts, findings and validation."""
+    if after.problem is not None:
+        return [] if previous is not None and previous.problem == after.problem else [Change("problem", after.problem)]
+    said: list[Change] = []
+    if previous is not None and previous.problem is not None:
+        said.append(Change("fixed-problem", "the spec synthesizes again"))
+    old = last_good.resources if last_good else {}
+    for name in sorted(old.keys() | after.resources.keys()):
+        if name not in after.resources:
+            said.append(Change("stack", f"- stack {name}"))
+        elif name not in old:
+            said.append(Change("stack", f"+ stack {name}: {after.resources[name]} resources"))
+        elif old[name] != after.resources[name]:
+            said.append(Change("resources", f"~ {name}: {old[name]} -> {after.resources[name]} resources"))
+    old_findings = last_good.findings if last_good else {}
+    said += [Change("resolved", f"- {old_findings[key]}") for key in sorted(old_findings.keys() - after.findings.keys())]
+    said += [Change("finding", f"+ {after.findings[key]}") for key in sorted(after.findings.keys() - old_findings.keys())]
+    old_validation = last_good.validation if last_good else {}
+    for name, error in sorted(after.validation.items()):
+        if error and old_validation.get(name) != error:
+            said.append(Change("invalid", f"! terraform validate {name}: {error}"))
+        elif not error and old_validation.get(name):
+            said.append(Change("valid", f"  terraform validate {name} passes again"))
+    return said
+
+
+def summary(outcome: Outcome) -> str:
+    if outcome.problem is not None:
+        return f"does not synthesize ({outcome.seconds:.2f}s)"
+    invalid = sum(1 for error in outcome.validation.values() if error)
+    return (f"{len(outcome.resources)} stack(s), {sum(outcome.resources.values())} resources, "
+            f"{len(outcome.findings)} finding(s)" + (f", {invalid} invalid stack(s)" if invalid else "")
+            + f" ({outcome.seconds:.2f}s)")
+
+
+def watch(spec: str | Path, *, environment: str | None = None, validate: bool = False,
+          out_dir: str | Path | None = None, report: Callable[[str, Outcome, list[Change]], None],
+          poll_seconds: float = POLL_SECONDS, debounce_seconds: float = DEBOUNCE_SECONDS) -> None:
+    """Run until interrupted (KeyboardInterrupt ends it): REPORT(moment, outcome, changes) after the first
+    round and after each save. The checkov worker stops with the watch."""
+    spec = Path(spec)
+    if not spec.is_file():
+        raise UsageError(f"{spec}: no such spec file")
+    out_dir = default_out_dir(spec.parent, out_dir)
+    cli_config = ensure_cli_config(state_dir(spec.parent)) if validate else None
+    with CheckovWorker() as worker:
+        previous: Outcome | None = None
+        last_good: Outcome | None = None
+        for moment in _saves(spec, poll_seconds, debounce_seconds):
+            outcome = observe(spec, out_dir, worker, environment=environment, validate=validate,
+                              cli_config=cli_config)
+            report(moment, outcome, changes(previous, last_good, outcome))
+            previous = outcome
+            last_good = outcome if outcome.problem is None else last_good
+
+
+def _saves(spec: Path, poll_seconds: float, debounce_seconds: float) -> Iterator[str]:
+    """'start', then 'saved' each time the file's content changed and then held still for the debounce."""
+    seen = _fingerprint(spec)
+    yield "start"
+    while True:
+        time.sleep(poll_seconds)
+        current = _fingerprint(spec)
+        if current == seen:
+            continue
+        while True:  # debounce: wait until it holds still
+            time.sleep(debounce_seconds)
+            settled = _fingerprint(spec)
+            if settled == current:
+                break
+            current = settled
+        if current[2] != seen[2]:  # touched but not changed: nothing to say
+            seen = current
+            yield "saved"
+        seen = current
+
+
+def _fingerprint(spec: Path) -> tuple[int, int, str]:
+    try:
+        status = spec.stat()
+        content = spec.read_bytes()
+    except OSError:  # between an editor's delete and its write
+        return (0, 0, "")
+    return status.st_mtime_ns, status.st_size, hashlib.sha256(content).hexdigest()
+
+
+def _resource_count(path: Path) -> int:
+    import json
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return sum(len(block) for block in data.get("resource", {}).values()) + len(data.get("module", {}))
+
+
+def _finding_line(finding) -> str:
+    where = f" ({finding.location()}{' ' + finding.spec_path if finding.spec_path else ''})"
+    return f"{finding.severity.upper():<8} {finding.check_id} {finding.stack}/{finding.address}{where}: " \
+           f"{finding.check_name}"
+
+
+def _validation_error(out_dir: Path, stack: str, cli_config: Path | None) -> str | None:
+    result = validate_stack(stack_json(out_dir, stack).parent, cli_config)
+    if result.ok:
+        return None
+    lines = [line.strip(" │") for line in result.output.splitlines() if line.strip(" │")]
+    return next((line for line in lines if line.startswith("Error")), lines[0] if lines else "failed")
