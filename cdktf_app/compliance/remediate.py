@@ -43,7 +43,8 @@ def planned_edits(report: CheckReport, *, unsafe: bool) -> tuple[list[SpecEdit],
     """The edits to apply for the report's active findings, and the unsafe ones held back."""
     wanted: dict[tuple, SpecEdit] = {}
     for finding in report.fixable(unsafe=True):
-        wanted.setdefault((finding.fix.path, finding.fix.values), finding.fix)
+        # repr: a value may be a mapping (a secret's `rotation: {days: 90}`), which cannot be a key itself
+        wanted.setdefault((finding.fix.path, repr(finding.fix.values)), finding.fix)
     edits = sorted(wanted.values(), key=lambda edit: (edit.path, edit.check_id))
     return ([edit for edit in edits if unsafe or edit.safety == "safe"],
             [edit for edit in edits if not unsafe and edit.safety == "unsafe"])

@@ -29,6 +29,8 @@ def _shown(value: Any) -> str:
     """A setting as `describe` shows it (an override may hold a mapping, so this is not YAML)."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_shown(item)}" for key, item in value.items()) + "}"
     return str(value)
 
 

@@ -1,6 +1,8 @@
 """Fixes as data: every file is valid, names a check we or checkov have, and turns a finding into a spec edit."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from cdktf_app.compliance.fixes import Fix, _load, load_fixes
@@ -121,3 +123,19 @@ def test_a_secret_fix_names_only_settings_a_secret_has(tmp_path):
     _load.cache_clear()
     with pytest.raises(DataFileError, match="a secret has no setting rotatoin"):
         _load(tmp_path)
+
+
+def test_fixes_that_set_a_mapping_are_planned_once_and_described_as_yaml():
+    """A secret fix sets `rotation: {days: 90}`, a mapping: planning used the values as a dict key (TypeError)."""
+    from cdktf_app.compliance.findings import CheckReport
+    from cdktf_app.compliance.remediate import planned_edits
+
+    loaded = load_spec_text(SECRETS_SPEC)
+    fix = load_fixes()["NEXUS_AWS_SECRET_ROTATION"]
+    findings = [make_finding("NEXUS_AWS_SECRET_ROTATION", "aws_secretsmanager_secret.api_key", "api_key",
+                             spec_path="secrets.api_key", stack=stack) for stack in ("shop-dev-aws", "shop-prod-aws")]
+    findings = [replace(finding, fix=fix.edit_for(finding, loaded)) for finding in findings]
+    edits, held_back = planned_edits(CheckReport(findings=findings, passed_count=0, standards=(), stacks=()),
+                                     unsafe=False)
+    assert len(edits) == 1 and held_back == []
+    assert edits[0].describe().startswith("secrets.api_key: rotation: {days: 90}  (NEXUS_AWS_SECRET_ROTATION, safe")
