@@ -131,3 +131,27 @@ def test_worker_of_other_code_is_replaced_before_it_synthesizes(tmp_path, projec
     after = worker_status(project)
     assert after is not None and after.pid != stale.pid and after.key == worker_key() and after.synths == 1
     assert [stack.name for stack in result.stacks] == ["scale-dev-aws"]
+
+
+README_COMMANDS = """\
+nexus --no-worker synth nexus.yaml
+sed -i 's/q0000/q0001/' nexus.yaml && NEXUS_SYNTH_WORKER=off nexus synth nexus.yaml
+test ! -e .nexus/synth-worker
+sed -i 's/q0001/q0002/' nexus.yaml && nexus synth nexus.yaml
+test -S .nexus/synth-worker/socket
+"""
+
+
+def test_readme_commands_turn_the_worker_off_and_on(tmp_path):
+    """The README's commands, run by bash as written: off twice (each synthesizing an edit), then the default."""
+    write_spec(tmp_path, scale_spec(1))
+    environment = {key: value for key, value in os.environ.items() if key != WORKER_VARIABLE}
+    environment["PATH"] = f"{Path(sys.executable).parent}:{environment['PATH']}"
+    try:
+        done = subprocess.run(["bash", "-euc", README_COMMANDS], cwd=tmp_path, env=environment, capture_output=True,
+                              text=True, timeout=900)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count("synthesized into") == 3 and "unchanged" not in done.stdout
+        assert worker_status(tmp_path).synths == 1  # only the last command's synth was the worker's
+    finally:
+        stop_worker(tmp_path)

@@ -28,8 +28,9 @@ class Watching:
 
     def __init__(self, spec, *arguments: str) -> None:
         environment = {**os.environ, "PYTHONUNBUFFERED": "1", WORKER_VARIABLE: "on"}
-        self.process = subprocess.Popen([sys.executable, "-m", "cdktf_app.cli.main", "watch", str(spec), *arguments],
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+        self.process = subprocess.Popen([sys.executable, "-m", "cdktf_app.cli.main", "watch", spec.name, *arguments],
+                                        cwd=spec.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        env=environment)
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=lambda: [self.lines.put(line.rstrip("\n")) for line in self.process.stdout],
                          daemon=True).start()
@@ -51,7 +52,7 @@ class Watching:
 
 def test_watch_prints_only_what_a_save_changed_and_stops_cleanly_on_ctrl_c(tmp_path):
     spec = write_spec(tmp_path, SPEC.replace("PUBLIC", "true"))
-    watching = Watching(spec, "--env", "dev")
+    watching = Watching(spec, "--env", "dev")  # the README's `nexus watch nexus.yaml --env dev`
     try:
         first = watching.round()
         assert "nexus.yaml: 1 stack(s)" in first[0] and "finding(s)" in first[0], first
