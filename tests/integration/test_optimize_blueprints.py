@@ -50,6 +50,8 @@ def test_optimize_dev_finds_priced_savings_that_pass_the_gate_and_match_cost_com
 
 def test_the_readme_example_lists_the_savings_then_applies_them(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)     # the explanations from the rules' templates
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     runner = CliRunner()
     rendered = runner.invoke(cli, ["blueprints", "render", "fintech", "--set", "environments=dev", "-o", "nexus.yaml"])
     assert rendered.exit_code == 0, rendered.output
@@ -62,6 +64,8 @@ def test_the_readme_example_lists_the_savings_then_applies_them(tmp_path, monkey
     assert listed.stdout.startswith("## 6 saving(s) for nexus.yaml (dev): ")
     assert "| dev-database-single-az | `components.db` | `high_availability: false` | $" in listed.stdout
     assert "+    high_availability: false  # nexus optimize: dev-database-single-az" in listed.stdout
+    assert "**In plain words** (by the rules' templates):\n\n- dev-cache-replicas on `cache`: The cache called " \
+        "cache in dev keeps a spare copy in another zone" in listed.stdout
     assert spec.read_bytes() == before
 
     applied = runner.invoke(cli, ["optimize", "nexus.yaml", "--env", "dev", "--apply"])
@@ -102,6 +106,8 @@ def test_an_edit_that_would_fail_the_gate_is_never_proposed(tmp_path, checkov_wo
 def test_observed_utilisation_right_sizes_a_service_in_every_environment(tmp_path, monkeypatch):
     """The README's --utilisation example: the rule applies to prod (and so to dev, the same spec) from the file."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     runner = CliRunner()
     assert runner.invoke(cli, ["blueprints", "render", "fintech", "-o", "nexus.yaml"]).exit_code == 0
     (tmp_path / "utilisation.yaml").write_text(UTILISATION, encoding="utf-8")
@@ -109,9 +115,11 @@ def test_observed_utilisation_right_sizes_a_service_in_every_environment(tmp_pat
     result = runner.invoke(cli, ["optimize", "nexus.yaml", "--env", "prod", "--utilisation", "utilisation.yaml"])
 
     assert result.exit_code == 0, result.output
-    [row] = [line for line in result.output.splitlines() if "service-cpu-underused" in line]
+    [row] = [line for line in result.output.splitlines() if "service-cpu-underused" in line and "components." in line]
     assert "components.api" in row and "cpu: 512, memory: 1024" in row
     assert "1 saving(s) for nexus.yaml (prod): " in result.output
+    assert "  service-cpu-underused on api: Measured use of the service called api stays well under half" \
+        in result.output
     assert "skipped dev-service-min-tasks on web: the spec also builds dev" not in result.output
 
 
