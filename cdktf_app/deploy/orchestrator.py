@@ -358,7 +358,7 @@ def _run_stack(run_: _Run, stack: StackInfo) -> None:
 
 def _prepare(run_: _Run, stack: StackInfo) -> Path:
     """The stack folder pointed at the sandbox (or not), its state private, `terraform init` done once a run."""
-    from ..sandbox import remove_provider_override, write_provider_override
+    from ..sandbox import remove_provider_override, sandbox_gaps, write_provider_override
 
     stack_dir = run_.out_dir / "stacks" / stack.name
     if stack.name in run_.initialized:
@@ -372,6 +372,8 @@ def _prepare(run_: _Run, stack: StackInfo) -> Path:
     if run_.options.sandbox_url:
         write_provider_override(stack_dir, run_.options.sandbox_url, max_retries=run_.options.aws_max_retries)
         _refuse_a_real_backend(stack_dir, run_.options.sandbox_url)
+        for address, why in sandbox_gaps(json.loads((stack_dir / "cdk.tf.json").read_text(encoding="utf-8"))):
+            run_.reporter.note(f"{stack.name}: {address} is not deployed in the sandbox: {why}")
     else:
         remove_provider_override(stack_dir)
     make_state_private(stack_dir)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import yaml
 
+from .gaps import gap_override
+
 OVERRIDE_FILE = "nexus_sandbox_override.tf.json"
 CREDENTIAL = "test"
 
@@ -71,6 +73,8 @@ def sandbox_override(stack: dict, url: str, local_path: str, max_retries: int | 
     buckets = stack.get("resource", {}).get("aws_s3_bucket", {})
     if providers and buckets:  # sandbox data is throwaway: let destroy remove buckets that hold objects
         override["resource"] = {"aws_s3_bucket": {name: {"force_destroy": True} for name in sorted(buckets)}}
+    if providers and (left_out := gap_override(stack)):
+        override.setdefault("resource", {}).update(left_out)
     backend = stack.get("terraform", {}).get("backend", {})
     override["terraform"] = {"backend": sandbox_backend(backend, url, local_path)}
     return override
