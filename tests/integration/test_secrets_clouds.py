@@ -108,6 +108,12 @@ def test_readers_get_references_never_values(gcp, azure):
     assert settings["REPORTING_DB_VAULT_PATH"] == "database/creds/reporting"
     reader = resource(azure, "azurerm_role_assignment", "jobs_secret_signing_key")
     assert reader["role_definition_name"] == "Key Vault Secrets User"
+    # a Container App fetches the Key Vault secret itself, with its own identity, once it may
+    app = resource(azure, "azurerm_container_app", "web")
+    assert app["secret"] == [{"name": "signing-key", "identity": "${azurerm_user_assigned_identity.web_identity.id}",
+                              "key_vault_secret_id": "${azurerm_key_vault_secret.secret_signing_key.versionless_id}"}]
+    assert {"name": "SIGNING_KEY", "secret_name": "signing-key"} in app["template"]["container"][0]["env"]
+    assert app["depends_on"] == ["azurerm_role_assignment.web_secret_signing_key"]
 
 
 def test_a_vault_dynamic_secret_compiles_to_a_database_engine_with_the_specs_lease_ttls(gcp):
@@ -168,6 +174,6 @@ def test_the_rotation_checks_fail_only_the_secret_without_rotation_and_its_fix_a
                                                "NEXUS_AZURE_PLAINTEXT_SECRET_ENV")}
     assert secret_findings == {("NEXUS_GCP_SECRET_ROTATION", "google_secret_manager_secret.secret_plain_key")}
     finding = next(finding for finding in report.findings if finding.check_id == "NEXUS_GCP_SECRET_ROTATION")
-    assert (finding.spec_path, finding.line) == ("secrets.plain_key", 14)
+    assert (finding.spec_path, finding.line) == ("secrets.plain_key", 15)
     assert (finding.fix.path, finding.fix.values, finding.fix.safety) == (
         ("secrets", "plain_key"), (("rotation", {"days": 90}),), "safe")

@@ -50,9 +50,35 @@ def secret_settings(ctx: StackContext, reader: str, names: list[str], principal_
     return settings
 
 
+def container_app_secrets(ctx: StackContext, reader: str, names: list[str],
+                          identity) -> tuple[list[dict], list[dict], list[RoleAssignment]]:
+    """A Container App's `secret` blocks (each a Key Vault secret the app fetches with its own identity), the
+    `env` entries that name them (`API_KEY` from secret `api-key`; a dynamic secret's Vault path is a plain entry)
+    and the grants the app must wait for."""
+    secrets, env, grants = [], [], []
+    for name in names:
+        secret = ctx.spec.secrets[name]
+        if secret.kind == "dynamic":
+            env.append({"name": f"{name.upper()}_VAULT_PATH", "value": vault_path(secret)})
+            continue
+        stored, grant = readable_secret(ctx, name, reader, identity.principal_id)
+        grants.append(grant)
+        secrets.append({"name": name.replace("_", "-"), "key_vault_secret_id": stored.versionless_id,
+                        "identity": identity.id})
+        env.append({"name": name.upper(), "secret_name": name.replace("_", "-")})
+    return secrets, env, grants
+
+
 def key_vault_reference(ctx: StackContext, name: str, reader: str, principal_id: str) -> str:
-    """`@Microsoft.KeyVault(SecretUri=...)` for secret NAME, readable by PRINCIPAL_ID (the reader's identity); a
-    located error for a secret in another store."""
+    """`@Microsoft.KeyVault(SecretUri=...)` for secret NAME, readable by PRINCIPAL_ID (the reader's identity)."""
+    stored, _ = readable_secret(ctx, name, reader, principal_id)
+    return f"@Microsoft.KeyVault(SecretUri={stored.versionless_id})"
+
+
+def readable_secret(ctx: StackContext, name: str, reader: str,
+                    principal_id: str) -> tuple[KeyVaultSecret, RoleAssignment]:
+    """The Key Vault secret NAME and the grant of *Key Vault Secrets User* on it to PRINCIPAL_ID (the reader's
+    identity); a located error for a secret Nexus cannot give a reader on Azure."""
     secret = ctx.spec.secrets[name]
     if secret.kind != "generated" or secret.source != STORE:
         why = {"managed": "a managed database secret on Azure is Entra ID sign-in to the database, which Nexus "
@@ -64,9 +90,10 @@ def key_vault_reference(ctx: StackContext, name: str, reader: str, principal_id:
             f"secret '{name}' cannot be read on azure: {why}; a component on azure reads generated {STORE} and "
             "dynamic secrets (pin it with provider:)")])
     stored = generated_secret(ctx, name)
-    ctx.add(f"components.{reader}", RoleAssignment, f"{reader}_secret_{name}", scope=stored.resource_versionless_id,
-            role_definition_name=SECRETS_USER_ROLE, principal_id=principal_id)
-    return f"@Microsoft.KeyVault(SecretUri={stored.versionless_id})"
+    grant = ctx.add(f"components.{reader}", RoleAssignment, f"{reader}_secret_{name}",
+                    scope=stored.resource_versionless_id, role_definition_name=SECRETS_USER_ROLE,
+                    principal_id=principal_id)
+    return stored, grant
 
 
 def generated_secret(ctx: StackContext, name: str) -> KeyVaultSecret:

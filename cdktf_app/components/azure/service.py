@@ -14,6 +14,7 @@ from ..base import ComponentConstruct
 from ..release import ReleaseVariables
 from .network import network_of
 from .provider import log_workspace, placement
+from .secrets import container_app_secrets
 
 CONSUMPTION = "Consumption"
 MAX_REPLICA_CORES = 4.0
@@ -54,12 +55,14 @@ class AzureService(ComponentConstruct[Service]):
         apps = environment(self, network_of(self))
         identity = self.add(UserAssignedIdentity, "identity", name=self.physical_name(max_length=128),
                             tags=self.tags, **placement(self.ctx))
+        app_secrets, secret_env, secret_grants = container_app_secrets(self.ctx, self.name, spec.secrets, identity)
         app = self.add(
             ContainerApp, None, name=self.physical_name(max_length=32), container_app_environment_id=apps.id,
             resource_group_name=apps.resource_group_name, revision_mode="Multiple" if release else "Single",
             workload_profile_name=CONSUMPTION,
             identity={"type": "UserAssigned", "identity_ids": [identity.id]},
-            template=self._template(variables if release else None),
+            template=self._template(variables if release else None, secret_env),
+            secret=app_secrets or None, depends_on=secret_grants or None,
             ingress={"external_enabled": spec.public, "target_port": spec.port, "transport": "auto",
                      "allow_insecure_connections": False,
                      "traffic_weight": self._traffic(variables) if release else [
@@ -102,15 +105,16 @@ class AzureService(ComponentConstruct[Service]):
                                 "aggregation": "Maximum", "operator": "GreaterThan",
                                 "threshold": limits.p99_latency}], **common)
 
-    def _template(self, variables: ReleaseVariables | None) -> dict:
+    def _template(self, variables: ReleaseVariables | None, secret_env: list[dict]) -> dict:
         spec = self.component
         cores, memory = replica_size(spec.cpu, spec.memory)
         probe = {"transport": "HTTP", "port": spec.port, "path": spec.health_check}
         image = variables.reference(variables.next_image) if variables else spec.image
         container = {"name": "app", "image": image, "cpu": cores, "memory": memory,
                      "liveness_probe": [probe], "readiness_probe": [probe]}
-        if spec.environment:
-            container["env"] = [{"name": name, "value": value} for name, value in spec.environment.items()]
+        env = [{"name": name, "value": value} for name, value in spec.environment.items()] + secret_env
+        if env:
+            container["env"] = env
         revision = {"revision_suffix": revision_suffix(variables.next_image)} if variables else {}
         return {"min_replicas": spec.min, "max_replicas": spec.max, "container": [container], **revision,
                 "custom_scale_rule": [{"name": "cpu", "custom_rule_type": "cpu",
