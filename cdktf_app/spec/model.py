@@ -322,6 +322,9 @@ class Function(ComponentBase):
     source: str | None = Field(None, description="directory with the code, relative to the spec; "
                                                  "default: a stub that answers 501 until you deploy code")
     memory: int = Field(256, ge=128, le=10240, description="MiB per instance on AWS and GCP; Azure's plan sizes it")
+    architecture: Literal["x86_64", "arm64"] = Field(
+        "x86_64", description="processor on AWS Lambda: arm64 is Graviton, priced lower per GB-second (native "
+                              "dependencies must be built for it); GCP and Azure choose it themselves")
     timeout: int = Field(30, ge=1, le=900, description="seconds one invocation may run; GCP caps queue-triggered "
                                                        "functions at 540, Azure's Consumption plan at 600")
     trigger: str | None = Field(None, description="queue component whose messages invoke the function")

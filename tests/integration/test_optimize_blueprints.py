@@ -13,7 +13,7 @@ from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
 from cdktf_app.cli.main import cli
 from cdktf_app.compliance import check
 from cdktf_app.optimize import load_rules, optimize
-from tests.helpers import write_spec
+from tests.helpers import aws_spec, write_spec
 
 BLUEPRINTS = [blueprint.name for blueprint in list_blueprints()]
 
@@ -130,3 +130,40 @@ components:
   api: {cpu_p95: 12.5, memory_p95: 31}
   web: {cpu_p95: 70, memory_p95: 20}
 """
+
+
+FUNCTIONS = aws_spec("hooks", """\
+compliance:
+  suppressions:
+    - check: CKV_AWS_117
+      resource: "*"
+      reason: the hooks call only public HTTPS APIs; nothing they reach lives in a VPC
+components:
+  hook: {type: function}
+  build: {type: function, runtime: go1.x}
+""")
+
+
+def test_graviton_a_dev_function_moves_to_arm64_priced_from_the_catalogue_and_passing_the_gate(tmp_path,
+                                                                                              checkov_worker):
+    spec = write_spec(tmp_path, FUNCTIONS)
+    (tmp_path / "before.yaml").write_bytes(spec.read_bytes())
+
+    result = optimize(spec, "dev", apply=True, worker=checkov_worker)
+
+    [graviton] = [item for item in result.recommendations if item.rule.id == "dev-function-arm64"]
+    assert graviton.component == "hook" and dict(graviton.edit.values) == {"architecture": "arm64"}
+    assert graviton.saving > 0           # the catalogue's lambda_compute_arm against lambda_compute
+    assert "Graviton" in graviton.explanation and f"${graviton.saving:,.2f}" in graviton.explanation
+    # a Go handler is a binary built for one processor: never moved
+    assert all(item.component != "build" for item in result.recommendations if item.rule.id == "dev-function-arm64")
+    assert check(spec, worker=checkov_worker).blocking(result.gate) == []
+    compared = CliRunner().invoke(cli, ["cost", str(tmp_path / "before.yaml"), "--compare", str(spec),
+                                        "--output", "json"])
+    assert json.loads(compared.stdout)["delta_monthly"] == -result.monthly_saving < 0
+    synthesized = CliRunner().invoke(cli, ["synth", str(spec), "--out", str(tmp_path / "out")])
+    assert synthesized.exit_code == 0, synthesized.output
+    functions = json.loads(next((tmp_path / "out").rglob("cdk.tf.json")).read_text())["resource"][
+        "aws_lambda_function"]
+    assert {name: body.get("architectures") for name, body in functions.items()} == {"hook": ["arm64"],
+                                                                                    "build": None}

@@ -41,6 +41,7 @@ class AwsFunction(ComponentConstruct[Function]):
             LambdaFunction, None, function_name=function_name, role=role.arn, runtime=RUNTIME[spec.runtime],
             handler=spec.handler, filename=code, source_code_hash=sha256_base64(archive),
             memory_size=spec.memory, timeout=spec.timeout, tracing_config={"mode": "Active"},
+            architectures=["arm64"] if spec.architecture == "arm64" else None,
             # The key encrypts environment variables; set without any, the provider reports drift forever.
             kms_key_arn=key if variables else None,
             environment={"variables": variables} if variables else None,
