@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from ..errors import SpecError
 from ..kit.context import StackContext
 from ..spec.model import CLOUD_STORE, Secret
 
@@ -71,6 +72,24 @@ def rotation_clock(secret: SecretConstruct) -> Any:
     return secret.add(Rotating, "clock", rotation_days=secret.secret.rotation.days)
 
 
+def refuse_homeless_secrets(ctx: StackContext) -> None:
+    """A generated secret lives in a stack of its store's cloud: a store no stack of this spec holds (Vault, whose
+    values are dynamic, or a cloud without components) would leave it silently unbuilt."""
+    clouds = {cloud for component in ctx.spec.components.values() for cloud in ctx.spec.clouds_for(component)}
+    store_cloud = {store: cloud for cloud, store in CLOUD_STORE.items()}
+    problems = []
+    for name, secret in ctx.spec.secrets.items():
+        if secret.kind != "generated" or store_cloud.get(secret.source) in clouds:
+            continue
+        why = ("Vault issues dynamic secrets; a generated value lives in a cloud's store"
+               if secret.source == "vault" else
+               f"no component of this spec is built on {store_cloud[secret.source]}, so no stack holds the store")
+        problems.append(SecretConstruct(ctx, name, secret).problem("from", f"a generated secret cannot live in "
+                                                                             f"{secret.source}: {why}"))
+    if problems:
+        raise SpecError(problems)
+
+
 def vault_path(secret: Secret) -> str:
     """Where a reader asks Vault for a dynamic secret's credentials (`database/creds/reporting`): a path, which
     the reader's own Vault login may read, never the credentials."""
@@ -86,6 +105,7 @@ def generated_here(ctx: StackContext) -> list[str]:
 
 def build_stack_secrets(ctx: StackContext) -> None:
     """Every secret this stack holds: generated ones in this cloud's store, and Vault engines of dynamic ones."""
+    refuse_homeless_secrets(ctx)
     if ctx.cloud in SECRET_CLOUDS and generated_here(ctx):
         importlib.import_module(f"{__package__}.{ctx.cloud}.secrets").build_secrets(ctx)
     if any(secret.kind == "dynamic" for secret in ctx.spec.secrets.values()):

@@ -177,3 +177,16 @@ def test_the_rotation_checks_fail_only_the_secret_without_rotation_and_its_fix_a
     assert (finding.spec_path, finding.line) == ("secrets.plain_key", 15)
     assert (finding.fix.path, finding.fix.values, finding.fix.safety) == (
         ("secrets", "plain_key"), (("rotation", {"days": 90}),), "safe")
+
+
+def test_a_generated_secret_in_a_store_no_stack_holds_is_a_located_error(tmp_path):
+    text = ("apiVersion: nexus/v1\nname: tiny\nproviders:\n  gcp: {project: acme-tiny, region: europe-west1}\n"
+            "  azure: {location: westeurope}\ncomponents:\n  files: {type: bucket, provider: gcp}\n"
+            "secrets:\n  signing_key: {kind: generated, from: azure-key-vault}\n")
+    from cdktf_app.errors import SpecError
+
+    with pytest.raises(SpecError) as raised:
+        synth(write_spec(tmp_path, text), tmp_path / "cdktf.out", use_cache=False)
+    problem = raised.value.problems[0]
+    assert (problem.path, problem.line) == ("secrets.signing_key.from", 9)
+    assert "no component of this spec is built on azure, so no stack holds the store" in problem.message
