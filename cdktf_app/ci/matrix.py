@@ -30,6 +30,7 @@ def merge(folders: list[Path], into: Path) -> dict:
         raise UsageError("nexus ci merge needs at least one report folder")
     summaries = [read_summary(folder) for folder in folders]
     merged = dict(summaries[0])
+    merged.pop("review", None)      # a job's review saw its own stacks only: `nexus review` the merged folder
     stacks = {row["name"]: row for summary in summaries for row in summary["stacks"]}
     findings = {(row["check_id"], row["resource"]): row for summary in summaries for row in summary["findings"]}
     merged["stacks"] = sorted(stacks.values(), key=lambda row: (-(len(row["deleted"]) + len(row["replaced"])),

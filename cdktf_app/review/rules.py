@@ -31,7 +31,8 @@ def _answer(role: str, concerns: list[Concern], blocking: bool, nothing: str) ->
 
 
 def security(inputs: ReviewInputs) -> RoleAnswer:
-    payload, gate = inputs.payload(), inputs.summary["fail_on"]
+    payload = inputs.payload()
+    gate = payload["gate"]
     concerns, blocking = [], False
     for row in payload["findings"]:
         if not row["new"]:

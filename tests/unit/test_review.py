@@ -10,6 +10,8 @@ from pathlib import Path
 from click.testing import CliRunner
 from jsonschema import Draft202012Validator
 
+from cdktf_app.ci.matrix import merge
+from cdktf_app.ci.outputs import write_outputs
 from cdktf_app.ci.report import render_report
 from cdktf_app.cli.main import cli
 from cdktf_app.review import ReviewOptions, review
@@ -134,3 +136,21 @@ def test_cli_usage_errors_exit_2(tmp_path):
     (not_summary / "summary.json").write_text('{"schema": "other"}')
     wrong = runner.invoke(cli, ["review", str(not_summary / "summary.json")])
     assert wrong.exit_code == 2 and "not a nexus ci summary" in wrong.output
+
+
+def test_merging_matrix_jobs_drops_their_partial_reviews_and_the_merged_folder_is_reviewed_whole(tmp_path):
+    jobs = []
+    for name in ("shop-dev-aws", "shop-dev-gcp"):
+        summary = copy.deepcopy(SUMMARY)
+        summary["stacks"] = [dict(summary["stacks"][0], name=name)]
+        summary["review"] = review(summary, OFFLINE).as_dict()
+        write_outputs(summary, tmp_path / name)
+        jobs.append(tmp_path / name)
+
+    merged = merge(jobs, tmp_path / "merged")
+
+    assert "review" not in merged and "### Review:" not in (tmp_path / "merged" / "report.md").read_text()
+    whole = CliRunner().invoke(cli, ["review", str(tmp_path / "merged"), "--offline", "--output", "json"])
+    assert whole.exit_code == 0, whole.output
+    cost = next(role for role in json.loads(whole.stdout)["roles"] if role["role"] == "cost")
+    assert [concern["resource"] for concern in cost["concerns"]] == ["shop-dev-aws", "shop-dev-gcp"]
