@@ -9,7 +9,8 @@ from .options import is_stdout, output_file_option
 
 KEY_FILE = click.option("-k", "--key", "key_file", type=click.Path(path_type=Path),
                         help="Private key file (from `nexus keys generate -o`); default: the NEXUS_PRIVATE_KEY "
-                             "environment variable.")
+                             "environment variable. A KMS-wrapped key is unwrapped with kms:Decrypt (exit 4 if KMS "
+                             "cannot be used).")
 
 
 @click.group()
@@ -21,16 +22,38 @@ def keys() -> None:
 @output_file_option("Write the private key to this new file (mode 0600, never overwritten) and print its public "
                     "recipient.")
 @click.option("--classical", is_flag=True, help="X25519 only, for where ML-KEM is not available (not quantum-safe).")
-def generate(output_file: Path | None, classical: bool) -> None:
-    """Make a new key pair."""
-    from ..crypto.keys import CLASSICAL, HYBRID, generate_identity, identity_file_text, write_identity
+@click.option("--kms-key-id", metavar="ARN_OR_ALIAS",
+              help="Wrap the private key with this AWS KMS key (kms:Encrypt): the file holds only KMS ciphertext, "
+                   "and every command that reads it needs kms:Decrypt on the key.")
+@click.option("--region", help="The KMS key's region (default: AWS_DEFAULT_REGION or the profile's); kept in the "
+                                "file.")
+@click.option("--endpoint-url", metavar="URL",
+              help="Another KMS endpoint (default: AWS_ENDPOINT_URL, else AWS's). Reading the key later uses "
+                   "AWS_ENDPOINT_URL, not this.")
+def generate(output_file: Path | None, classical: bool, kms_key_id: str | None, region: str | None,
+             endpoint_url: str | None) -> None:
+    """Make a new key pair.
 
+    With --kms-key-id the private key is wrapped by AWS KMS (encryption context: nexus=private-key and the key's
+    recipient fingerprint; file format nexus-kms-wrapped/1), with boto3's usual credentials. Exit 4 when KMS
+    cannot be used (no credentials, access denied, key disabled or missing, KMS unreachable): the key cannot be
+    obtained, so nothing runs; exit 2 for a malformed wrapped file or one KMS refuses to open (altered, or
+    wrapped with another encryption context). GCP KMS and Azure Key Vault are not offered.
+    """
+    from ..crypto.keys import CLASSICAL, HYBRID, generate_identity, identity_file_text, write_identity
+    from ..crypto.kms import KmsKey
+    from ..errors import UsageError
+
+    if kms_key_id is None and (region or endpoint_url):
+        raise UsageError("--region and --endpoint-url are for --kms-key-id: name the KMS key that wraps the key")
+    kms = KmsKey(kms_key_id, region, endpoint_url) if kms_key_id else None
     identity = generate_identity(CLASSICAL if classical else HYBRID)
     if is_stdout(output_file):
-        click.echo(identity_file_text(identity), nl=False)
+        click.echo(identity_file_text(identity, kms), nl=False)
         return
-    write_identity(identity, output_file)
-    click.echo(f"wrote {output_file} (private key, mode 0600)", err=True)
+    write_identity(identity, output_file, kms)
+    wrapped = f", wrapped by KMS key {kms_key_id}" if kms else ""
+    click.echo(f"wrote {output_file} (private key{wrapped}, mode 0600)", err=True)
     click.echo(str(identity.recipient))
 
 

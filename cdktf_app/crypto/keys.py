@@ -3,7 +3,8 @@ ML-KEM-768+X25519 KEM (`cryptography`'s hpke module): a file stays confidential 
 A classical key is X25519 alone, for environments whose crypto library has no ML-KEM.
 
 Text forms (base64url, no padding): the secret `NEXUS-SECRET-KEY-1-<KIND>-<key bytes>` and the public recipient
-`nexus1-<kind>-<public key bytes>`, KIND being HYBRID (64-byte seed + 32-byte X25519 key) or X25519."""
+`nexus1-<kind>-<public key bytes>`, KIND being HYBRID (64-byte seed + 32-byte X25519 key) or X25519. A key file
+may instead hold the secret text wrapped by AWS KMS (kms.py); `load_identity` unwraps it."""
 from __future__ import annotations
 
 import base64
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
 from ..errors import EncryptionError
+from .kms import KmsKey, is_wrapped, unwrap_secret, wrap_secret
 
 PRIVATE_KEY_VARIABLE = "NEXUS_PRIVATE_KEY"
 HYBRID, CLASSICAL = "hybrid", "x25519"
@@ -139,28 +141,45 @@ def parse_recipient(text: str) -> Recipient:
 
 
 def load_identity(path: Path | None = None) -> Identity:
-    """The private key from PATH, else from the NEXUS_PRIVATE_KEY environment variable."""
+    """The private key from PATH, else from the NEXUS_PRIVATE_KEY environment variable; either may hold the key
+    wrapped by AWS KMS (unwrapped here with kms:Decrypt)."""
     if path is not None:
         try:
-            return parse_identity(Path(path).read_text(encoding="utf-8"), str(path))
+            return _identity_from(Path(path).read_text(encoding="utf-8"), str(path))
         except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError) as error:
             raise EncryptionError(f"{path}: cannot read the private key ({error.__class__.__name__})") from None
     text = os.environ.get(PRIVATE_KEY_VARIABLE)
     if not text:
         raise EncryptionError(f"no private key: pass --key FILE or set {PRIVATE_KEY_VARIABLE}")
-    return parse_identity(text, PRIVATE_KEY_VARIABLE)
+    return _identity_from(text, PRIVATE_KEY_VARIABLE)
 
 
-def identity_file_text(identity: Identity) -> str:
+def _identity_from(text: str, source: str) -> Identity:
+    if not is_wrapped(text):
+        return parse_identity(text, source)
+    secret, fingerprint = unwrap_secret(text, source)
+    identity = parse_identity(secret, f"{source} (unwrapped by KMS)")
+    if identity.recipient.fingerprint != fingerprint:
+        raise EncryptionError(f"{source}: the unwrapped key is not the one its encryption context names "
+                              f"(recipient {fingerprint}, key {identity.recipient.fingerprint})")
+    return identity
+
+
+def identity_file_text(identity: Identity, kms: KmsKey | None = None) -> str:
+    """The key file's text: the secret key, or with KMS the secret key wrapped by kms:Encrypt."""
+    if kms is not None:
+        return wrap_secret(str(identity), identity.recipient.fingerprint, kms)
     return (f"# Nexus private key ({identity.kind}); keep it secret. Written by `nexus keys generate`.\n"
             f"# recipient: {identity.recipient}\n{identity}\n")
 
 
-def write_identity(identity: Identity, path: Path) -> None:
-    """Create PATH (mode 0600 from the start) holding the key; an existing file is never overwritten."""
+def write_identity(identity: Identity, path: Path, kms: KmsKey | None = None) -> None:
+    """Create PATH (mode 0600 from the start) holding the key (wrapped by KMS if given); an existing file is never
+    overwritten."""
+    text = identity_file_text(identity, kms)
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise EncryptionError(f"{path} exists; a key file is never overwritten (remove it first)") from None
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(identity_file_text(identity))
+        handle.write(text)
