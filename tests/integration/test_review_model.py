@@ -8,7 +8,6 @@ import copy
 import json
 from pathlib import Path
 
-import pytest
 from jsonschema import Draft202012Validator
 
 from cdktf_app.nli.client import ModelSettings
