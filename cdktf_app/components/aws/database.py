@@ -69,7 +69,10 @@ class AwsDatabase(ComponentConstruct[Database]):
 
     def _rotate_managed_secret(self, instance: DbInstance) -> None:
         """The spec's managed secret of this database, with `rotation`: RDS rotates its master secret on that
-        schedule (managed rotation, no function of ours)."""
+        schedule (managed rotation, no function of ours). A recovery-region replica has no master secret of its
+        own: the primary's stack rotates it."""
+        if self.ctx.standby:
+            return
         for name, secret in self.ctx.spec.secrets.items():
             if secret.kind == "managed" and secret.database == self.name and secret.rotation:
                 self.ctx.add(f"secrets.{name}", SecretsmanagerSecretRotation, f"secret_{name}_rotation",
