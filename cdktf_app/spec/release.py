@@ -14,6 +14,18 @@ DEFAULT_CANARY_STEPS = ({"percent": 10, "bake": "5m"}, {"percent": 100})
 DEFAULT_BLUE_GREEN_STEPS = ({"percent": 100, "bake": "5m"},)
 
 
+DURATION_TEXT = {"type": "string", "pattern": r"^\d+(ms|s|m|h)$"}
+
+
+def _schema_of(*choices: dict):
+    """The JSON Schema of a field that also takes text (`5m`, `5%`): its validators turn that into the number."""
+    def edit(schema: dict) -> None:
+        kept = {key: schema[key] for key in ("default", "description", "title") if key in schema}
+        schema.clear()
+        schema.update(kept, anyOf=list(choices))
+    return edit
+
+
 def _seconds(value: object, what: str) -> float:
     """'5m', '30s', '800ms', '1h' (a bare number is seconds) as seconds."""
     if isinstance(value, bool):
@@ -33,7 +45,8 @@ class _Strict(BaseModel):
 class ReleaseStep(_Strict):
     percent: int = Field(ge=1, le=100, description="share of the traffic the new version gets in this step (1-100)")
     bake: float = Field(0, ge=0, le=86400, description="how long the step runs, its alarms watched, before the next "
-                                                       "one (30s, 5m, 1h); 0 goes on at once")
+                                                       "one (30s, 5m, 1h); 0 goes on at once",
+                        json_schema_extra=_schema_of({"type": "number", "minimum": 0, "maximum": 86400}, DURATION_TEXT))
 
     @field_validator("bake", mode="before")
     @classmethod
@@ -43,10 +56,16 @@ class ReleaseStep(_Strict):
 
 class RollbackOn(_Strict):
     error_rate: float | None = Field(None, gt=0, le=100, description="roll back when more than this per cent of "
-                                                                      "requests fail (5xx), e.g. 5%")
+                                                                      "requests fail (5xx), e.g. 5%",
+                                     json_schema_extra=_schema_of(
+                                         {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                                         {"type": "string", "pattern": r"^\d+(\.\d+)?%$"}, {"type": "null"}))
     p99_latency: float | None = Field(None, gt=0, le=600_000, description="roll back when the 99th percentile "
                                                                           "response time exceeds this, e.g. 800ms "
-                                                                          "(a bare number is milliseconds)")
+                                                                          "(a bare number is milliseconds)",
+                                      json_schema_extra=_schema_of(
+                                          {"type": "number", "exclusiveMinimum": 0, "maximum": 600_000},
+                                          DURATION_TEXT, {"type": "null"}))
 
     @field_validator("error_rate", mode="before")
     @classmethod
@@ -80,7 +99,9 @@ class Release(_Strict):
                                "version beside the old, then all traffic at once; canary: traffic shifted in steps")
     steps: tuple[ReleaseStep, ...] = Field(
         (), description="traffic steps of the new version, increasing and ending at 100: [10, 50, 100] or "
-                        "[{percent: 10, bake: 5m}, ...]; default canary [10% for 5m, 100], blue_green [100 for 5m]")
+                        "[{percent: 10, bake: 5m}, ...]; default canary [10% for 5m, 100], blue_green [100 for 5m]",
+        json_schema_extra=lambda schema: schema.update(items={"anyOf": [
+            schema["items"], {"type": "integer", "minimum": 1, "maximum": 100}]}))
     rollback_on: RollbackOn | None = Field(None, description="alarms that roll the release back when breached "
                                                              "between steps")
 

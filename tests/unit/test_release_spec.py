@@ -75,3 +75,18 @@ def test_the_cli_exits_2_naming_file_line_and_path(tmp_path):
     assert result.exit_code == 2
     assert f"{spec}:9:" in result.output and "components.web.release.steps" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_json_schema_accepts_the_short_and_text_forms_and_refuses_what_the_loader_refuses():
+    """Editors validate with `nexus schema`: the README's forms (`[10, 100]`, `bake: 0s`, `5%`, `800ms`) pass."""
+    import yaml
+    from jsonschema import Draft202012Validator
+
+    from cdktf_app.spec.schema import spec_json_schema
+
+    validator = Draft202012Validator(spec_json_schema())
+    good = yaml.safe_load(with_release("{strategy: canary, steps: [{percent: 10, bake: 0s}, 50, 100], "
+                                       "rollback_on: {error_rate: 5%, p99_latency: 800ms}}"))
+    assert list(validator.iter_errors(good)) == []
+    for bad in ("{steps: [0, 100]}", "{steps: [{percent: 10, bake: soon}]}", "{rollback_on: {error_rate: lots}}"):
+        assert list(validator.iter_errors(yaml.safe_load(with_release(bad)))), bad
