@@ -18,7 +18,7 @@ from cdktn_provider_azurerm.storage_queue import StorageQueue
 
 from ...errors import SpecError
 from ...kit.context import StackContext
-from ..secrets import SecretConstruct, generated_here, random_value, rotation_clock, vault_path
+from ..secret_parts import SecretConstruct, generated_here, random_value, rotation_clock, vault_path
 from .provider import STACK_SECTION, client, key_vault, placement
 from .storage import storage_account
 

@@ -25,7 +25,7 @@ from cdktn_provider_google.sql_user import SqlUser
 
 from ...errors import SpecError
 from ...kit.context import StackContext
-from ..secrets import SecretConstruct, generated_here, random_value, rotation_clock, vault_path
+from ..secret_parts import SecretConstruct, generated_here, random_value, rotation_clock, vault_path
 from ..base import ComponentConstruct
 from .provider import encryption_key, project, region, service_agent
 

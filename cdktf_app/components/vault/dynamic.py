@@ -25,7 +25,7 @@ from cdktn_provider_vault.provider import VaultProvider
 from ...errors import SpecError
 from ...kit.context import StackContext
 from ...spec.model import Secret, duration_seconds
-from ..secrets import SecretConstruct, random_value
+from ..secret_parts import SecretConstruct, random_value
 
 VAULT_USER = "vault"
 VAULT_PASSWORD_LENGTH = 32
