@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 BLUEPRINTS = [blueprint.name for blueprint in list_blueprints()]
 QUICK = RetryPolicy(max_attempts=2, base_seconds=1.0, max_backoff_seconds=4.0, max_total_seconds=120)
 OUTPUTS = (REPORT, SARIF, JUNIT, SUMMARY)
+TOKEN_NAME = "payments/card-token"
 
 
 def first_of(document, *types: str) -> str:
@@ -53,6 +54,15 @@ def weakened(text: str) -> str:
     return dump_document(document, like=text)
 
 
+def reading_a_token(text: str) -> str:
+    """The harmless change, and the first service reads an existing token from Secrets Manager (the sandbox makes
+    it with a random value: the plan sees the secret, never its value)."""
+    document = load_document(harmless(text))
+    document["secrets"]["card_token"] = {"kind": "external", "from": "aws-secrets-manager", "name": TOKEN_NAME}
+    document["components"][first_of(document, "service")]["secrets"].append("card_token")
+    return dump_document(document, like=text)
+
+
 @dataclass
 class Outcome:
     result: CiResult
@@ -76,7 +86,7 @@ class Runs(dict):
         base_text = render_blueprint(blueprint, {"environments": "dev"})
         (folder / head).mkdir(parents=True)
         base = write_spec(folder, base_text, "base.yaml")
-        spec = write_spec(folder / head, {"harmless": harmless, "weakened": weakened}[head](base_text))
+        spec = write_spec(folder / head, {"harmless": harmless, "weakened": weakened, "reading_a_token": reading_a_token}[head](base_text))
         # the weakened heads run at the gate a pull-request workflow would choose to catch medium findings too
         options = CiOptions(base=base, sandbox_url=self.sandbox_url, report_dir=folder / head / "nexus-ci",
                             retry=QUICK, fail_on="medium" if head == "weakened" else None)
@@ -135,13 +145,13 @@ def test_a_weakened_bucket_fails_with_the_new_finding_on_its_spec_line(blueprint
 
 
 def test_no_sensitive_plan_value_reaches_any_output_and_the_run_is_recorded_as_ci(runs, sandbox):
-    """fintech's api reads db_password from Secrets Manager: the plan holds the sandbox's value in clear."""
+    """fintech's api reads an existing token from Secrets Manager, which the sandbox made with a random value."""
     import boto3
 
-    outcome = runs["fintech", "harmless"]
+    outcome = runs["fintech", "reading_a_token"]
     secrets = boto3.client("secretsmanager", endpoint_url=sandbox.url, region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test")
-    value = secrets.get_secret_value(SecretId="payments/db-password")["SecretString"]
+    value = secrets.get_secret_value(SecretId=TOKEN_NAME)["SecretString"]
     assert len(value) > 20
     for name in OUTPUTS:
         assert value not in outcome.text(name), name

@@ -196,7 +196,8 @@ def test_fintech_with_other_region_sizes_and_scaling():
     assert c["audit_logs"].expire_days == 730
     assert any(comp.type == "queue" for comp in c.values())
     assert spec.compliance.auto_remediate is False
-    assert spec.secrets["db_password"].name == "card-vault/db-password"
+    db_password = spec.secrets["db_password"]
+    assert (db_password.kind, db_password.database, db_password.rotation.days) == ("managed", "db", 30)
     assert c["api"].secrets == ["db_password"]
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from cdktf_app.blueprints.catalog import list_blueprints, render_blueprint
 from cdktf_app.cli.main import cli
 from cdktf_app.errors import SpecError
 from cdktf_app.spec import load_spec_text
+from cdktf_app.spec.document import load_document
 from tests.helpers import write_spec
 
 SPEC = """apiVersion: nexus/v1
@@ -129,3 +131,13 @@ def test_cli_refuses_a_bad_secret_with_exit_2_and_its_place(tmp_path):
     result = CliRunner().invoke(cli, ["validate", str(spec)])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert f"{spec}:{SECRET_LINE}:" in result.output and "secrets.token.name" in result.output
+
+
+@pytest.mark.parametrize("blueprint", [blueprint.name for blueprint in list_blueprints()])
+def test_every_blueprint_declares_each_secret_with_its_kind_and_rotates_what_its_standards_ask(blueprint):
+    text = render_blueprint(blueprint, {})
+    document, spec = load_document(text), load_spec_text(text).spec
+    assert all("kind" in declared for declared in document.get("secrets", {}).values()), blueprint
+    if spec.is_regulated():  # PCI DSS 8.3.9: passwords changed at least every 90 days
+        rotating = [secret for secret in spec.secrets.values() if secret.kind in ("managed", "generated")]
+        assert rotating and all(secret.rotation and secret.rotation.days <= 90 for secret in rotating), blueprint
