@@ -74,7 +74,7 @@ class Worker:
             with connection:
                 try:
                     keep_serving = self.answer(connection)
-                except (EOFError, OSError):  # the command went away mid-request: nothing to answer
+                except Exception:  # a command that went away mid-request, or sent what is not a request
                     keep_serving = True
             idle_since = time.monotonic()
             if not keep_serving:
