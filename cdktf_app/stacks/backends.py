@@ -16,7 +16,8 @@ def required_terraform(spec: Spec) -> tuple[int, int, int] | None:
     """The oldest terraform the spec's stacks work with, when it needs more than Nexus' own minimum."""
     state = spec.state
     needs = [LOCKFILE_TERRAFORM] if isinstance(state, S3State) and state.use_lockfile else []
-    if any(secret.kind == "generated" for secret in spec.secrets.values()):
+    if any(secret.kind == "generated" or (secret.kind == "dynamic" and secret.engine == "database")
+           for secret in spec.secrets.values()):   # a Vault database engine signs in with a write-only password
         needs.append(WRITE_ONLY_TERRAFORM)
     return max(needs, default=None)
 

@@ -190,3 +190,15 @@ def test_a_generated_secret_in_a_store_no_stack_holds_is_a_located_error(tmp_pat
     problem = raised.value.problems[0]
     assert (problem.path, problem.line) == ("secrets.signing_key.from", 9)
     assert "no component of this spec is built on azure, so no stack holds the store" in problem.message
+
+
+def test_a_vault_database_engine_asks_for_the_terraform_that_has_write_only_arguments(gcp):
+    from cdktf_app.stacks.backends import WRITE_ONLY_TERRAFORM, required_terraform
+
+    head = "apiVersion: nexus/v1\nname: tiny\nproviders:\n  gcp: {project: acme-tiny, region: europe-west1}\n"
+    database = ("components:\n  db: {type: database}\n"
+                "secrets:\n  reports: {kind: dynamic, engine: database, database: db, role: reporting}\n")
+    assert required_terraform(load_spec_text(head + database).spec) == WRITE_ONLY_TERRAFORM
+    aws_engine = "components:\n  files: {type: bucket}\nsecrets:\n  creds: {kind: dynamic, engine: aws, role: r}\n"
+    assert required_terraform(load_spec_text(head + aws_engine).spec) is None
+    assert gcp["terraform"]["required_version"] == ">=1.11.0"
