@@ -57,17 +57,17 @@ def chosen_roles(text: str | None) -> tuple[str, ...]:
 def review(summary: dict, options: ReviewOptions | None = None) -> Review:
     """The review of the change a plan-and-check SUMMARY describes (summary.json's dict; not modified)."""
     options = options or ReviewOptions()
+    roles = chosen_roles(",".join(options.roles))
     inputs = ReviewInputs(copy.deepcopy(summary))
     reason = _offline_reason(options)
-    answers: list[RoleAnswer] = []
     if reason is None:
         client = ModelClient(options.model, answer_schema=("nexus_review", answer_schema()))
         try:
-            answers = [_model_or_rules(role, inputs, client) for role in options.roles]
+            answers = [_model_or_rules(role, inputs, client) for role in roles]
         except (ModelError, DeadlineExceeded) as error:
-            reason, answers = f"fallback: {error}", []
+            reason = f"fallback: {error}"
     if reason is not None:
-        answers = [RULE_SETS[role](inputs) for role in options.roles]
+        answers = [RULE_SETS[role](inputs) for role in roles]
     source = f"model {options.model.model}" if reason is None else f"rule sets (offline: {reason})"
     return Review(source=source, offline=reason is not None, change=inputs.counts(), roles=answers,
                   consensus=merge(answers))
