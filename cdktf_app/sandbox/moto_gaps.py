@@ -36,6 +36,9 @@
    its zip unpacked in a temporary folder, its handler called with the event, its environment plus the sandbox's
    endpoint and credentials (no proxy variables), stopped after the function's timeout. Its output goes to the
    function's log group as moto's does. Other runtimes stay as moto answers them.
+10. A cross-region read replica (CreateDBInstanceReadReplica with the source's ARN) took its subnet group from
+   the source's region (moto sets the replica's region after its other settings): the recovery region's subnet
+   group was "not found". The replica's region is set first, as AWS creates it there.
 Everything else is moto as released. `python -m cdktf_app.sandbox.moto_gaps -H 127.0.0.1 -p PORT`.
 """
 from __future__ import annotations
@@ -368,7 +371,20 @@ def fill_gaps(endpoint: str = "http://127.0.0.1:5000") -> None:
     _unique_dbi_resource_ids()
     _performance_insights_and_parameter_sources()
     _python_functions_run_without_docker(endpoint)
+    _cross_region_read_replicas()
 
+
+def _cross_region_read_replicas() -> None:
+    from moto.rds.models import RDSBackend
+
+    create = RDSBackend.create_db_instance_read_replica
+
+    def create_db_instance_read_replica(self, db_kwargs):
+        if self.arn_regex.match(db_kwargs["source_db_instance_identifier"]):
+            db_kwargs = {"backend": self, **db_kwargs}  # before db_subnet_group_name, which it resolves
+        return create(self, db_kwargs)
+
+    RDSBackend.create_db_instance_read_replica = create_db_instance_read_replica
 
 def main() -> None:
     fill_gaps(_own_endpoint(sys.argv[1:]))
