@@ -3,7 +3,8 @@ cross-region read replica, the replica bucket with S3 replication under that reg
 table replica, AWS Backup copies and the compute scaled for the mode; both stacks pass terraform validate and the
 output is byte-identical across runs. GCP and Azure: dual-region buckets, Cloud SQL and flexible-server replicas
 and geo-redundant storage, checked against the provider schemas offline. nexus.json carries the runbook and
-`nexus cost` prices the additions. fintech with a warm standby in us-west-2 validates and passes its gate."""
+`nexus cost` prices the additions. fintech with a canary release and a warm standby in us-west-2 validates
+and passes its gate."""
 from __future__ import annotations
 
 import json
@@ -151,13 +152,15 @@ def test_gcp_and_azure_replicate_and_pass_the_offline_schema_check(other_cloud):
 
 @pytest.mark.slow
 @pytest.mark.terraform
-def test_fintech_with_a_warm_standby_in_us_west_2_validates_and_passes_its_gate(tmp_path_factory,
-                                                                                terraform_cli_config,
-                                                                                checkov_worker):
+def test_fintech_with_a_canary_and_a_warm_standby_in_us_west_2_validates_and_passes_its_gate(
+        tmp_path_factory, terraform_cli_config, checkov_worker):
+    """As the issue asks: with a canary release of web too (the standby copies the release setup)."""
     text = render_blueprint("fintech", {})
     residency = "    allowed_regions:\n      - us-east-1\n"
-    assert residency in text
-    text = text.replace(residency, residency + "      - us-west-2\n") + \
+    web = "    health_check: /\n    network: network\n\n  # API tier"
+    assert residency in text and web in text
+    text = text.replace(residency, residency + "      - us-west-2\n").replace(
+        web, "    health_check: /\n    network: network\n    release: {strategy: canary}\n\n  # API tier") + \
         "\ndr: {region: us-west-2, mode: warm_standby}\n"
     out = synthesized_text(tmp_path_factory, "fintech-dr", text)
     standby = [stack for stack in out.stacks if stack.name.endswith("-dr")]
