@@ -55,13 +55,13 @@ def context_for(fingerprint: str) -> dict[str, str]:
 
 
 def _client(region: str | None, endpoint_url: str | None = None):
-    import boto3
+    from boto3.session import Session
     from botocore.config import Config
     from botocore.exceptions import NoRegionError
 
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=30)
-    try:
-        return boto3.client("kms", region_name=region, endpoint_url=endpoint_url, config=config)
+    try:  # a session of its own: credentials are looked up now, not reused from an earlier default session
+        return Session().client("kms", region_name=region, endpoint_url=endpoint_url, config=config)
     except NoRegionError:
         raise UsageError("AWS KMS: no region: pass --region or set AWS_DEFAULT_REGION") from None
 
