@@ -139,7 +139,7 @@ def test_fintech_with_a_canary_release_synthesizes_validates_and_passes_its_gate
     text = render_blueprint("fintech", {})
     web = "    health_check: /\n    network: network\n\n  # API tier"
     assert web in text
-    text = text.replace(web, "    health_check: /\n    network: network\n    release: {strategy: canary}\n\n  # API tier")
+    text = text.replace(web, web.replace("\n\n", "\n    release: {strategy: canary}\n\n"))
     out = synthesized_text(tmp_path_factory, "fintech-release", text)
     aws_stacks = [stack for stack in out.stacks if stack.provider == "aws"]
     assert aws_stacks

@@ -47,7 +47,8 @@ class GcpService(ComponentConstruct[Service]):
         if release:
             variables.declare(self.ctx.stack, self.name, spec.image)
         container = CloudRunV2ServiceTemplateContainers(
-            image=variables.reference(variables.next_image) if release else spec.image, ports={"container_port": spec.port},
+            image=variables.reference(variables.next_image) if release else spec.image,
+            ports={"container_port": spec.port},
             resources={"limits": {"cpu": str(cpus), "memory": f"{memory}Mi"}},
             startup_probe={"http_get": {"path": spec.health_check}},
             liveness_probe={"http_get": {"path": spec.health_check}},
