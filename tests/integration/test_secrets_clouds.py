@@ -15,6 +15,8 @@ from cdktf_app.stacks.synth import synth
 from tests.helpers import write_spec
 
 DAY = 86400
+# One synth of a three-provider spec (~35 s under load) and a few small ones: with the other whole-spec synths.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
