@@ -204,3 +204,40 @@ def test_a_vault_database_engine_asks_for_the_terraform_that_has_write_only_argu
     aws_engine = "components:\n  files: {type: bucket}\nsecrets:\n  creds: {kind: dynamic, engine: aws, role: r}\n"
     assert required_terraform(load_spec_text(head + aws_engine).spec) is None
     assert gcp["terraform"]["required_version"] == ">=1.11.0"
+
+
+AWS_DYNAMIC = """\
+apiVersion: nexus/v1
+name: leases
+providers:
+  aws: {region: eu-west-1}
+environments: [dev]
+components:
+  db: {type: database, engine: mysql, version: "8.0"}
+secrets:
+  app_db: {kind: dynamic, engine: database, database: db, role: app, ttl: 15m, max_ttl: 2h}
+  deploy_creds: {kind: dynamic, engine: aws, mount: aws-dev, role: deployer, ttl: 1h, max_ttl: 4h}
+"""
+
+
+def test_vault_engines_in_an_aws_stack_take_no_credential_from_the_spec(tmp_path):
+    result = synth(write_spec(tmp_path, AWS_DYNAMIC), tmp_path / "cdktf.out", use_cache=False)
+    stack = json.loads(result.stack_json("leases-dev-aws").read_text(encoding="utf-8"))
+    assert stack["provider"]["vault"] == [{}]
+    # database engine: Vault's own sign-in is an ephemeral input variable, written only to a write-only argument
+    variable = stack["variable"]["app_db_vault_password"]
+    assert variable["ephemeral"] is True and variable["sensitive"] is True and "default" not in variable
+    mysql = resource(stack, "vault_database_secret_backend_connection", "secret_app_db_connection")["mysql"]
+    assert mysql["password_wo"] == "${var.app_db_vault_password}" and "password" not in mysql
+    assert "${aws_db_instance.db.address}:3306" in mysql["connection_url"]
+    role = resource(stack, "vault_database_secret_backend_role", "secret_app_db_role")
+    assert (role["default_ttl"], role["max_ttl"]) == (900, 7200)
+    # aws engine: credentials of an existing IAM role, for the spec's STS lease
+    backend = resource(stack, "vault_aws_secret_backend", "secret_deploy_creds_mount")
+    assert (backend["path"], backend["region"], backend["default_lease_ttl_seconds"]) == ("aws-dev", "eu-west-1", 3600)
+    assert not {"access_key", "secret_key", "secret_key_wo"} & set(backend)
+    aws_role = resource(stack, "vault_aws_secret_backend_role", "secret_deploy_creds_role")
+    assert aws_role["credential_type"] == "assumed_role" and (aws_role["default_sts_ttl"], aws_role["max_sts_ttl"]) == (
+        3600, 4 * 3600)
+    assert aws_role["role_arns"] == [
+        "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller.account_id}:role/deployer"]
