@@ -272,7 +272,10 @@ def _normal(location: str) -> str:
 
 # ---------------------------------------------------------------- plaintext secrets in environments
 CREDENTIAL_VALUE = re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b|-----BEGIN [A-Z ]*PRIVATE KEY-----")
-SECRET_REFERENCE = ("@Microsoft.KeyVault(",)
+# Values that name where a secret is kept: a Key Vault reference, a Secrets Manager ARN (a function on AWS gets
+# <NAME>_SECRET_ARN; in a plan the ARN is known, no longer a ${...} reference).
+SECRET_REFERENCE = ("@Microsoft.KeyVault(", "arn:aws:secretsmanager:", "arn:aws-cn:secretsmanager:",
+                    "arn:aws-us-gov:secretsmanager:")
 # Azure's identity-based connections name the kind of credential, not a secret: `<connection>__credential`.
 IDENTITY_SELECTOR = ("__credential", "managedidentity")
 

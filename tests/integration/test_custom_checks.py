@@ -165,7 +165,10 @@ AWS.setdefault("aws_lambda_function", {}).update({
     "good_env_fn": {"function_name": "g", "environment": {"variables": {item["name"]: item["value"]
                                                                         for item in REFERENCED_ENV}}},
     "bad_env_fn": {"function_name": "b", "environment": {"variables": {"STRIPE_API_KEY": "sk_live_0123456789"}}},
-    "bad_key_fn": {"function_name": "k", "environment": {"variables": {"CONFIG": "AKIAIOSFODNN7EXAMPLE"}}}})
+    "bad_key_fn": {"function_name": "k", "environment": {"variables": {"CONFIG": "AKIAIOSFODNN7EXAMPLE"}}},
+    # a planned function of a spec secret: <NAME>_SECRET_ARN holds the (now known) ARN, a reference
+    "arn_env_fn": {"function_name": "r", "environment": {"variables": {
+        "API_KEY_SECRET_ARN": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:shop-dev/api_key-AbCdEf"}}}})
 AWS.setdefault("aws_ecs_task_definition", {}).update({
     "good_env_task": {"family": "g", "container_definitions": json.dumps([{"name": "a", "environment": REFERENCED_ENV}])},
     "bad_env_task": {"family": "b", "container_definitions": json.dumps([{"name": "a", "environment": SECRET_ENV}])}})
@@ -237,7 +240,8 @@ EXPECTED = {
     "NEXUS_AZURE_FRONTDOOR_WAF": ({"good_waf"}, {"bad_waf"}),
     "NEXUS_AZURE_BLOB_READ_LOGGING": ({"good_storage", "content_storage"},
                                       {"bad_storage", "metrics_storage"}),
-    "NEXUS_AWS_PLAINTEXT_SECRET_ENV": ({"good_env_fn", "good_env_task"}, {"bad_env_fn", "bad_key_fn", "bad_env_task"}),
+    "NEXUS_AWS_PLAINTEXT_SECRET_ENV": ({"good_env_fn", "good_env_task", "arn_env_fn"},
+                                       {"bad_env_fn", "bad_key_fn", "bad_env_task"}),
     "NEXUS_GCP_PLAINTEXT_SECRET_ENV": ({"good_env_run"}, {"bad_env_run"}),
     "NEXUS_AZURE_PLAINTEXT_SECRET_ENV": ({"good_env_app"}, {"bad_env_app", "bad_env_container"}),
     "NEXUS_AWS_SECRET_ROTATION": ({"rotated_secret"}, {"good_secret", "bad_secret"}),
