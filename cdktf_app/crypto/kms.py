@@ -127,7 +127,7 @@ def _parsed(text: str, source: str) -> dict:
     if wrapped["kms"] != "aws":
         raise _malformed(source, f"kms: expected 'aws' (the one KMS this Nexus reads), got {wrapped['kms']!r}")
     context = wrapped["encryption_context"]
-    recipient = context.get("recipient") if isinstance(context, dict) else None
+    recipient = context.get("recipient")
     if not isinstance(recipient, str) or not FINGERPRINT.fullmatch(recipient) or context != context_for(recipient):
         raise _malformed(source, f"encryption_context: expected {context_for('<recipient fingerprint>')}, got "
                                  f"{context!r:.120}")
