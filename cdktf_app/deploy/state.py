@@ -115,7 +115,7 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     try:
         text = backup_text(backup)
     except EncryptionError as error:
-        raise EncryptionError(f"{stack}: the state is unreadable after a failed apply and its last backup could not "
+        raise type(error)(f"{stack}: the state is unreadable after a failed apply and its last backup could not "
                               f"be opened to put it back: {error}. With the key: nexus keys decrypt {backup} -k KEY "
                               "(the state it prints goes back with `terraform state push`)") from None
     local = local_state_file(stack_dir)
