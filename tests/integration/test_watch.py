@@ -9,6 +9,8 @@ import sys
 import threading
 import time
 
+import pytest
+
 from cdktf_app.synth_worker import WORKER_VARIABLE, stop_worker
 from tests.helpers import write_spec
 
@@ -80,6 +82,27 @@ def test_watch_prints_only_what_a_save_changed_and_stops_cleanly_on_ctrl_c(tmp_p
         watching.process.send_signal(signal.SIGINT)
         _, stderr = watching.process.communicate(timeout=60)
         assert watching.process.returncode == 0 and "stopped watching" in stderr and "Traceback" not in stderr
+    finally:
+        if watching.process.poll() is None:
+            watching.process.kill()
+        stop_worker(tmp_path)
+
+
+@pytest.mark.slow
+def test_watch_validate_reports_a_stack_terraform_rejects_after_a_save(tmp_path):
+    spec = write_spec(tmp_path, SPEC.replace("PUBLIC", "false"))
+    watching = Watching(spec, "--validate")
+    try:
+        first = watching.round()
+        assert "invalid" not in first[0] and not any(line.startswith("  ! ") for line in first), first
+        spec.write_text(SPEC.replace("PUBLIC", "false") + "overrides:\n  aws_s3_bucket.files:\n    bogus_argument: 1\n",
+                        encoding="utf-8")
+        rejected = watching.round()
+        assert "1 invalid stack(s)" in rejected[0], rejected
+        assert "  ! terraform validate watched-dev-aws: Error: Extraneous JSON object property" in rejected, rejected
+        watching.process.send_signal(signal.SIGINT)
+        watching.process.communicate(timeout=60)
+        assert watching.process.returncode == 0
     finally:
         if watching.process.poll() is None:
             watching.process.kill()
