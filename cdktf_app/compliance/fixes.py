@@ -66,6 +66,8 @@ class Fix(BaseModel):
 
     def _component_edit(self, finding: Finding, loaded: LoadedSpec) -> SpecEdit | None:
         component = loaded.spec.components.get(finding.component)
+        if finding.spec_path not in (None, f"components.{finding.component}"):
+            return None   # a resource of a spec secret (or other section) that shares a component's name
         if component is None or component.type not in self.components:
             return None
         return self._edit(("components", finding.component), self.set,

@@ -191,7 +191,9 @@ AWS["aws_secretsmanager_secret_rotation"] = {"rotated_secret_rotation": {
     "secret_id": "${aws_secretsmanager_secret.rotated_secret.id}", "rotation_rules": {"automatically_after_days": 30}}}
 TOPICS = [{"name": "${google_pubsub_topic.rotation.id}"}]
 GCP["google_secret_manager_secret"] = {
-    "rotated_secret": {"secret_id": "r", "replication": {"auto": {}}, "topics": TOPICS,
+    "rotated_secret": {"secret_id": "r", "topics": TOPICS, "replication": {"user_managed": {"replicas": [{
+                           "location": "europe-west1",
+                           "customer_managed_encryption": {"kms_key_name": "${google_kms_crypto_key.k.id}"}}]}},
                        "rotation": {"rotation_period": "7776000s", "next_rotation_time": "2027-01-01T00:00:00Z"}},
     "yearly_secret": {"secret_id": "y", "replication": {"auto": {}}, "topics": TOPICS,
                       "rotation": {"rotation_period": "31536000s"}},
@@ -222,8 +224,8 @@ EXPECTED = {
                     "WRITE_CONSTRAINTS", "STAR_RESOURCE")},
     "NEXUS_GCP_REQUIRED_LABELS": ({"good_bucket", "good_sql", "good_gke"}, {"bad_bucket", "bad_sql"}),
     "NEXUS_GCP_DATA_RESIDENCY": ({"good_bucket", "good_sql", "good_gke"}, {"bad_bucket", "bad_sql"}),
-    "NEXUS_GCP_CMEK": ({"good_bucket", "good_sql", "good_gke", "good_firestore"},
-                       {"bad_bucket", "bad_sql", "bad_gke", "bad_firestore"}),
+    "NEXUS_GCP_CMEK": ({"good_bucket", "good_sql", "good_gke", "good_firestore", "rotated_secret"},
+                       {"bad_bucket", "bad_sql", "bad_gke", "bad_firestore", "unrotated_secret"}),
     "NEXUS_GCP_SQL_TLS": ({"good_sql"}, {"bad_sql"}),
     "NEXUS_GCP_IAM_NO_PUBLIC_MEMBER": ({"good_member"}, {"bad_member", "bad_invoker"}),
     "NEXUS_GCP_FIRESTORE_PITR": ({"good_firestore"}, {"bad_firestore"}),

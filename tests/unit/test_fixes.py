@@ -139,3 +139,14 @@ def test_fixes_that_set_a_mapping_are_planned_once_and_described_as_yaml():
                                      unsafe=False)
     assert len(edits) == 1 and held_back == []
     assert edits[0].describe().startswith("secrets.api_key: rotation: {days: 90}  (NEXUS_AWS_SECRET_ROTATION, safe")
+
+
+def test_a_component_fix_leaves_a_secret_of_the_same_name_alone():
+    loaded = load_spec_text(AWS_SPEC_HEAD + "components:\n  api_key: {type: database, public: true}\n"
+                            "secrets:\n  api_key: {kind: generated, from: aws-secrets-manager}\n")
+    fix = load_fixes()["CKV_AWS_17"]
+    from_secret = make_finding("CKV_AWS_17", "aws_secretsmanager_secret.secret_api_key", "api_key",
+                               spec_path="secrets.api_key")
+    assert fix.edit_for(from_secret, loaded) is None
+    from_component = make_finding("CKV_AWS_17", "aws_db_instance.api_key", "api_key", spec_path="components.api_key")
+    assert fix.edit_for(from_component, loaded).path == ("components", "api_key")
