@@ -90,3 +90,15 @@ def test_the_json_schema_accepts_the_short_and_text_forms_and_refuses_what_the_l
     assert list(validator.iter_errors(good)) == []
     for bad in ("{steps: [0, 100]}", "{steps: [{percent: 10, bake: soon}]}", "{rollback_on: {error_rate: lots}}"):
         assert list(validator.iter_errors(yaml.safe_load(with_release(bad)))), bad
+
+
+def test_the_readme_validate_example_prints_the_located_problem(tmp_path):
+    from tests.integration.test_release_sandbox import SPEC as README_SPEC
+
+    steps = "steps: [{percent: 10, bake: 0s}, 100]"
+    assert steps in README_SPEC
+    spec = write_spec(tmp_path, README_SPEC.replace(steps, "steps: [{percent: 10, bake: 0s}, 5, 100]"))
+    result = CliRunner().invoke(cli, ["validate", str(spec)])
+    assert result.exit_code == 2
+    assert (f"{spec}:15:7: components.web.release.steps: steps must increase: steps[1] is 5% after 10%"
+            in " ".join(result.output.split()))
