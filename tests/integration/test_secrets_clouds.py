@@ -241,3 +241,15 @@ def test_vault_engines_in_an_aws_stack_take_no_credential_from_the_spec(tmp_path
         3600, 4 * 3600)
     assert aws_role["role_arns"] == [
         "arn:${data.aws_partition.partition.partition}:iam::${data.aws_caller_identity.caller.account_id}:role/deployer"]
+
+
+def test_a_vault_aws_engine_issues_iam_users_with_the_specs_policies(tmp_path):
+    text = AWS_DYNAMIC.replace(
+        "mount: aws-dev, role: deployer,",
+        "mount: aws-dev, role: deployer, credential_type: iam_user,\n"
+        "                 policy_arns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],")
+    result = synth(write_spec(tmp_path, text), tmp_path / "cdktf.out", use_cache=False)
+    stack = json.loads(result.stack_json("leases-dev-aws").read_text(encoding="utf-8"))
+    role = resource(stack, "vault_aws_secret_backend_role", "secret_deploy_creds_role")
+    assert (role["credential_type"], role["policy_arns"]) == ("iam_user", ["arn:aws:iam::aws:policy/ReadOnlyAccess"])
+    assert "role_arns" not in role and "default_sts_ttl" not in role

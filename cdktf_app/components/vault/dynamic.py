@@ -7,9 +7,10 @@ engine database -> a `database` secrets engine mount (its lease TTLs from the sp
                    arguments (to Cloud SQL and to Vault); on AWS the user is made by the database owner and its
                    password is the ephemeral input variable `<secret>_vault_password` (never in plan or state).
                    Azure databases accept Entra ID sign-in only, which Vault's database engine cannot use.
-engine aws      -> an `aws` secrets engine mount and a role issuing credentials of the IAM role named `role`
-                   (assumed_role, STS TTLs from the spec); built in the AWS stack. Vault's own AWS credentials
-                   come from Vault's environment, never from the spec.
+engine aws      -> an `aws` secrets engine mount (lease TTLs from the spec) and a role: `assumed_role` (default)
+                   issues STS credentials of `role_arns` (default: the IAM role named `role` in the account) for
+                   the spec's TTLs, `iam_user` makes an IAM user with `policy_arns` per lease; built in the AWS
+                   stack. Vault's own AWS credentials come from Vault's environment, never from the spec.
 The vault provider reads its address and token from VAULT_ADDR and VAULT_TOKEN: nothing about Vault's location or
 credentials is written into a stack. Readers get the path of their credentials (`database/creds/<role>`).
 """
@@ -148,6 +149,11 @@ def _aws_engine(secret: SecretConstruct) -> None:
         AwsSecretBackend, "mount", path=spec.mount, region=region(ctx),
         description=f"Nexus {ctx.prefix}: {secret.name}", default_lease_ttl_seconds=duration_seconds(spec.ttl),
         max_lease_ttl_seconds=duration_seconds(spec.max_ttl)))
-    secret.add(AwsSecretBackendRole, "role", backend=backend.path, name=spec.role, credential_type="assumed_role",
-               role_arns=[f"arn:{partition(ctx).partition}:iam::{account(ctx).account_id}:role/{spec.role}"],
-               default_sts_ttl=duration_seconds(spec.ttl), max_sts_ttl=duration_seconds(spec.max_ttl))
+    if spec.credential_type == "iam_user":
+        issued = {"policy_arns": spec.policy_arns}
+    else:
+        issued = {"role_arns": spec.role_arns or [
+            f"arn:{partition(ctx).partition}:iam::{account(ctx).account_id}:role/{spec.role}"],
+            "default_sts_ttl": duration_seconds(spec.ttl), "max_sts_ttl": duration_seconds(spec.max_ttl)}
+    secret.add(AwsSecretBackendRole, "role", backend=backend.path, name=spec.role,
+               credential_type=spec.credential_type, **issued)
