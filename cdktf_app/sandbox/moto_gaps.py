@@ -36,7 +36,10 @@
    its zip unpacked in a temporary folder, its handler called with the event, its environment plus the sandbox's
    endpoint and credentials (no proxy variables), stopped after the function's timeout. Its output goes to the
    function's log group as moto's does. Other runtimes stay as moto answers them.
-10. A cross-region read replica (CreateDBInstanceReadReplica with the source's ARN) took its subnet group from
+10. RotateSecret without RotationLambdaARN (a rotation asked for by hand, as `aws secretsmanager rotate-secret`
+   does) made moto forget the secret's rotation function and just relabel an empty version as current; AWS keeps
+   the function and calls it. The secret's function is kept and called.
+11. A cross-region read replica (CreateDBInstanceReadReplica with the source's ARN) took its subnet group from
    the source's region (moto sets the replica's region after its other settings): the recovery region's subnet
    group was "not found". The replica's region is set first, as AWS creates it there.
 Everything else is moto as released. `python -m cdktf_app.sandbox.moto_gaps -H 127.0.0.1 -p PORT`.
@@ -351,6 +354,20 @@ def _run_python_handler(function, event, endpoint: str) -> tuple[str, bool]:
     return done.stderr + done.stdout, done.returncode != 0
 
 
+def _rotation_keeps_its_function() -> None:
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    rotate = SecretsManagerBackend.rotate_secret
+
+    def rotate_secret(self, secret_id, client_request_token=None, rotation_lambda_arn=None, rotation_rules=None,
+                      rotate_immediately=True):
+        if rotation_lambda_arn is None and self._is_valid_identifier(secret_id):
+            rotation_lambda_arn = getattr(self.secrets[secret_id], "rotation_lambda_arn", None) or None
+        return rotate(self, secret_id, client_request_token, rotation_lambda_arn, rotation_rules, rotate_immediately)
+
+    SecretsManagerBackend.rotate_secret = rotate_secret
+
+
 def _own_endpoint(argv: list[str]) -> str:
     """The server's own URL, from the arguments moto's main reads too."""
     parser = argparse.ArgumentParser(add_help=False)
@@ -371,6 +388,7 @@ def fill_gaps(endpoint: str = "http://127.0.0.1:5000") -> None:
     _unique_dbi_resource_ids()
     _performance_insights_and_parameter_sources()
     _python_functions_run_without_docker(endpoint)
+    _rotation_keeps_its_function()
     _cross_region_read_replicas()
 
 

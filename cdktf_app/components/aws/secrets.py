@@ -126,5 +126,6 @@ def _rotation_function(part: SecretConstruct, stored: SecretsmanagerSecret) -> L
     return part.add(LambdaFunction, "rotation_function", function_name=function_name, role=role.arn,
                     runtime="python3.12", handler="main.handler",
                     filename=ctx.add_asset("assets/secret-rotation.zip", code), source_code_hash=sha256_base64(code),
-                    timeout=60, memory_size=128, tracing_config={"mode": "Active"}, depends_on=[logs],
+                    timeout=60, memory_size=128, tracing_config={"mode": "Active"}, kms_key_arn=stack_key(ctx).arn,
+                    environment={"variables": {"EXCLUDED_CHARACTERS": EXCLUDED_CHARACTERS}}, depends_on=[logs],
                     tags=part.tags)
