@@ -210,6 +210,8 @@ from .release import release as release_command  # noqa: E402
 cli.add_command(release_command)
 from .bundle import bundle as bundle_command  # noqa: E402
 cli.add_command(bundle_command)
+from .secrets import secrets as secrets_command  # noqa: E402
+cli.add_command(secrets_command)
 from .watch import watch as watch_command  # noqa: E402
 cli.add_command(watch_command)
 
@@ -220,3 +222,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+

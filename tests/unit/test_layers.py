@@ -14,7 +14,8 @@ PACKAGE = Path(cdktf_app.__file__).parent
 FLOORS = [
     ("base", ["cdktf_app", "cdktf_app.errors", "cdktf_app.paths", "cdktf_app.files", "cdktf_app.sensitive",
               "cdktf_app.layout", "cdktf_app.crypto"]),
-    ("spec", ["cdktf_app.spec", "cdktf_app.hcl_modules", "cdktf_app.data_files", "cdktf_app.dr"]),
+    ("spec", ["cdktf_app.spec", "cdktf_app.hcl_modules", "cdktf_app.data_files", "cdktf_app.dr",
+              "cdktf_app.secret_catalog"]),
     ("kit", ["cdktf_app.kit"]),
     ("components", ["cdktf_app.components"]),
     ("stacks", ["cdktf_app.stacks", "cdktf_app.synth_worker"]),
