@@ -77,10 +77,13 @@ def _components_on(spec: Spec, cloud: str) -> list[str]:
 def _reference_order(spec: Spec, names: list[str]) -> list[str]:
     """Components after the ones they name (network, origin, trigger); otherwise in spec order."""
     ordered: list[str] = []
+    visited, wanted = set(), set(names)  # sets: a list's `in` made this quadratic in the component count
+    networks = [name for name in names if spec.components[name].type == "network"]
 
     def visit(name: str) -> None:
-        if name in ordered or name not in names:
+        if name in visited or name not in wanted:
             return
+        visited.add(name)
         component = spec.components[name]
         for field_name in REFERENCE_FIELDS:
             target = getattr(component, field_name, None)
@@ -90,9 +93,8 @@ def _reference_order(spec: Spec, names: list[str]) -> list[str]:
             if watched != name:
                 visit(watched)
         if component.type in NEEDS_NETWORK and not getattr(component, "network", None):
-            for other in names:
-                if spec.components[other].type == "network":
-                    visit(other)
+            for network in networks:
+                visit(network)
         ordered.append(name)
 
     for name in names:
