@@ -75,7 +75,8 @@ def _components_on(spec: Spec, cloud: str) -> list[str]:
 
 
 def _reference_order(spec: Spec, names: list[str]) -> list[str]:
-    """Components after the ones they name (network, origin, trigger); otherwise in spec order."""
+    """Components after the ones they name (network, origin, trigger, a secret's database); otherwise in spec
+    order."""
     ordered: list[str] = []
     visited, wanted = set(), set(names)  # sets: a list's `in` made this quadratic in the component count
     networks = [name for name in names if spec.components[name].type == "network"]
@@ -89,6 +90,10 @@ def _reference_order(spec: Spec, names: list[str]) -> list[str]:
             target = getattr(component, field_name, None)
             if target:
                 visit(target)
+        for secret in getattr(component, "secrets", []):
+            database = spec.secrets[secret].database  # a managed secret is its database's master secret
+            if database:
+                visit(database)
         for watched in getattr(component, "watch", None) or ([] if component.type != "monitoring" else names):
             if watched != name:
                 visit(watched)

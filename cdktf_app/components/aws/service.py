@@ -9,7 +9,6 @@ import cdktn
 from cdktn_provider_aws.appautoscaling_policy import AppautoscalingPolicy
 from cdktn_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktn_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
-from cdktn_provider_aws.data_aws_secretsmanager_secret import DataAwsSecretsmanagerSecret
 from cdktn_provider_aws.ecs_cluster import EcsCluster
 from cdktn_provider_aws.ecs_service import EcsService
 from cdktn_provider_aws.ecs_task_definition import EcsTaskDefinition
@@ -30,6 +29,7 @@ from .bucket import LOAD_BALANCER_PREFIX, access_log_bucket
 from .firewall import managed_web_acl
 from .network_access import network_of, security_group
 from .provider import assume_role_policy, log_group, managed_policy, region, stack_key
+from .secrets import secret_arns
 
 TLS_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
@@ -141,26 +141,23 @@ class AwsService(ComponentConstruct[Service]):
                         tags=self.tags)
 
     def _secrets(self, execution: IamRole) -> list[dict]:
-        """Secrets Manager references become container secrets; only the execution role may read them."""
-        if not self.component.secrets:
+        """Secrets Manager references become container secrets (ECS puts the value in the container at start,
+        the task definition holds only the ARN); only the execution role may read them."""
+        names = self.component.secrets
+        if not names:
             return []
-        entries, arns = [], []
-        for secret_name in self.component.secrets:
-            secret = self.ctx.spec.secrets[secret_name]
-            if secret.source != "aws-secrets-manager":
-                raise SpecError([self.ctx.loaded.source.problem(
-                    ("secrets", secret_name, "from"),
-                    f"'{self.name}' runs on AWS and can only read secrets from aws-secrets-manager")])
-            found = self.ctx.shared(f"aws.secret.{secret_name}", lambda name=secret_name, secret=secret: self.ctx.add(
-                f"secrets.{name}", DataAwsSecretsmanagerSecret, f"secret_{name}", name=secret.name))
-            arns.append(found.arn)
-            entries.append({"name": secret_name.upper(), "valueFrom": found.arn})
+        taken = sorted({name.upper() for name in names} & set(self.component.environment))
+        if taken:
+            raise SpecError([self.ctx.loaded.source.problem(
+                ("components", self.name, "environment", taken[0]),
+                f"{taken[0]} is where secret '{taken[0].lower()}' arrives; rename the variable")])
+        arns = secret_arns(self.ctx, self.name, names)
         self.add(IamRolePolicy, "read_secrets", role=execution.id, name="read-secrets",
                  policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                      "Effect": "Allow", "Action": ["secretsmanager:GetSecretValue"], "Resource": arns}, {
                      "Effect": "Allow", "Action": ["kms:Decrypt"], "Resource": [stack_key(self.ctx).arn]}]},
                      sort_keys=True))
-        return entries
+        return [{"name": name.upper(), "valueFrom": arn} for name, arn in zip(names, arns)]
 
     def _target_group(self, role: str, suffix: str) -> LbTargetGroup:
         spec = self.component
