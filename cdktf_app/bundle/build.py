@@ -20,7 +20,6 @@ from ..layout import read_manifest
 from ..spec.loader import LoadedSpec
 from ..tools.terraform import (MINIMUM_VERSION, REGISTRY_HOST, find_provider_mirror, run_terraform,
                                terraform_version)
-from ..workspace import load
 from .archive import (FORMAT, SIGNING_CONTEXT, Member, manifest_bytes, manifest_entries, signature_document,
                       signature_path, write_bundle)
 
@@ -140,12 +139,11 @@ def _signature_note() -> dict:
                                                "not quantum-safe"}
 
 
-def build_bundle(spec: str | Path, location: str, output: Path, signing_key: SigningKey, *,
+def build_bundle(loaded: LoadedSpec, location: str, output: Path, signing_key: SigningKey, *,
                  environment: str | None = None, recipients: list[Recipient] | None = None,
                  platform: str = DEFAULT_PLATFORM, mirror: Path | None = None) -> BuiltBundle:
     """Pack LOCATION's air-gapped site into OUTPUT (and its signature into OUTPUT.sig); encrypted when RECIPIENTS
     are given. The mirror is the project's (NEXUS_PROVIDER_MIRROR, else the usual places) unless named."""
-    loaded = load(spec)
     environment, location = site_stack(loaded, location, environment)
     result = build(loaded, None).result
     stack = next(info.name for info in result.stacks

@@ -88,6 +88,7 @@ def bundle(ctx: click.Context, spec: Path, location: str | None, environment: st
     from ..crypto.keys import parse_recipient
     from ..crypto.signing import load_signing_key
     from ..errors import UsageError
+    from ..workspace import load
 
     if ctx.invoked_subcommand:
         return
@@ -95,7 +96,8 @@ def bundle(ctx: click.Context, spec: Path, location: str | None, environment: st
         raise UsageError("nexus bundle: --location L is required (an air-gapped edge location of the spec)")
     if is_stdout(output_file):
         raise UsageError("nexus bundle: -o/--output-file PATH is required (the signature is written beside it)")
-    built = build_bundle(spec, location, output_file, load_signing_key(signing_key), environment=environment,
+    loaded = load(spec)   # the spec's problems first, then the key's
+    built = build_bundle(loaded, location, output_file, load_signing_key(signing_key), environment=environment,
                          recipients=[parse_recipient(text) for text in recipients] or None, platform=platform)
     click.echo(f"wrote {built.path} ({'encrypted, ' if built.encrypted else ''}signature {built.signature.name}): "
                f"{_summary(built.manifest)}")

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cdktn
-
 
 @dataclass(frozen=True)
 class ReleaseVariables:
@@ -26,6 +24,8 @@ class ReleaseVariables:
         return "${100 - var." + self.next_weight + "}"
 
     def declare(self, stack, component: str, image: str) -> None:
+        import cdktn   # here, not at the top: `nexus release` reads the names without starting Node
+
         for name, what in ((self.stable_image, "image of the stable version"),
                            (self.next_image, "image being released")):
             cdktn.TerraformVariable(stack, name, type="string", default=image, nullable=False,

@@ -62,8 +62,8 @@ def test_help_shows_output_file_as_a_path_and_output_as_a_choice(path, command):
 def test_the_commands_that_write_documents_all_take_o():
     takes_o = {" ".join(path) for path, command in LEAVES
                if any("-o" in option.opts for option in options_of(command))}
-    assert takes_o == {"blueprints render", "check", "cost", "drift", "generate", "insights report", "keys generate",
-                       "optimize", "schema", "visualize"}
+    assert takes_o == {"blueprints render", "bundle", "bundle keygen", "check", "cost", "drift", "generate",
+                       "insights report", "keys generate", "optimize", "review", "schema", "visualize"}
 
 
 def parse(arguments: list[str]) -> None:
@@ -84,7 +84,7 @@ def readme_examples() -> list[str]:
     blocks = re.findall(r"```[a-z]*\n(.*?)```", text, flags=re.S)
     lines = []
     for block in blocks:
-        for line in block.splitlines():
+        for line in block.replace("\\\n", " ").splitlines():   # a continued line is one command
             found = re.search(r"(?:^|&&\s*|^\S+=\S+\s+)(?:\.venv/bin/)?nexus (.*)", line)
             if found:
                 command = re.split(r"\s+(?:#|\||>|&&)\s*", found.group(1))[0]

@@ -44,6 +44,10 @@ CASES = {
     "keys generate": (["-o", "EXISTING"], 2), "keys show": (["-k", "EXISTING"], 2),
     "keys rotate": (["EXISTING", "-k", "EXISTING", "--to", "nexus1-x25519-AAAA"], 2),
     "keys decrypt": (["EXISTING", "-k", "EXISTING"], 2),
+    "key-provider": ([], 2), "review": (["bad.yaml"], 2), "release": (["bad.yaml", "--component", "web"], 2),
+    "watch": (["missing.yaml"], 2), "secrets list": (["bad.yaml"], 2), "bundle": (["bad.yaml", "--location", "x", "-o", "x.bundle"], 2),
+    "bundle keygen": (["-o", "EXISTING"], 2), "bundle verify": (["missing.bundle", "--public-key", "x"], 2),
+    "bundle apply": (["missing.bundle", "--public-key", "x", "--dir", "d"], 2),
 }
 
 
