@@ -1,7 +1,9 @@
 """The `nexus` command: a thin layer over the library. Every command calls one library function and prints."""
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Iterator, MutableMapping
 from pathlib import Path
 
 import click
@@ -44,6 +46,38 @@ class NexusGroup(click.Group):
                 raise
             render.internal_error(error, ctx.obj or {})
             sys.exit(70)
+
+
+class LazyCommands(MutableMapping):
+    """A group's commands by name, where a command may still be "module:attribute" (relative to this package):
+    looking it up imports it. Listing the names imports nothing."""
+
+    def __init__(self, loaded: dict[str, click.Command], lazy: dict[str, str]) -> None:
+        self._loaded = dict(loaded)
+        self._lazy = {name: where for name, where in lazy.items() if name not in self._loaded}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._loaded:
+            module, _, attribute = self._lazy[name].partition(":")
+            self._loaded[name] = getattr(importlib.import_module(module, __package__), attribute)
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+        self._lazy.pop(name, None)
+
+    def __delitem__(self, name: str) -> None:
+        if self._loaded.pop(name, None) is None:
+            del self._lazy[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaded or name in self._lazy
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._loaded, *self._lazy])
+
+    def __len__(self) -> int:
+        return len(self._loaded) + len(self._lazy)
 
 
 def _asks_for_json(args: list[str]) -> bool:
@@ -172,49 +206,33 @@ def blueprints_render(obj: dict, name: str, values: tuple[str, ...], output_file
     render.document(text, output_file, obj)
 
 
-# Commands of other concerns live in their own modules (cli/<concern>.py) and are added here, one line each.
-from .visualize import visualize as visualize_command  # noqa: E402
-cli.add_command(visualize_command)
-from .cost import cost as cost_command  # noqa: E402
-cli.add_command(cost_command)
-from .optimize import optimize as optimize_command  # noqa: E402
-cli.add_command(optimize_command)
-from .review import review as review_command  # noqa: E402
-cli.add_command(review_command)
-from .generate import generate as generate_command  # noqa: E402
-cli.add_command(generate_command)
-from .check import check as check_command  # noqa: E402
-cli.add_command(check_command)
-from .deploy import deploy as deploy_command, destroy as destroy_command, plan as plan_command  # noqa: E402
-cli.add_command(plan_command)
-cli.add_command(deploy_command)
-cli.add_command(destroy_command)
-from .drift import drift as drift_command  # noqa: E402
-cli.add_command(drift_command)
-from .runs import runs as runs_command  # noqa: E402
-cli.add_command(runs_command)
-from .insights import insights as insights_command  # noqa: E402
-cli.add_command(insights_command)
-from .sandbox import sandbox as sandbox_command  # noqa: E402
-cli.add_command(sandbox_command)
-from .packs import packs as packs_command  # noqa: E402
-cli.add_command(packs_command)
-from .init import init as init_command  # noqa: E402
-cli.add_command(init_command)
-from .ci import ci as ci_command  # noqa: E402
-cli.add_command(ci_command)
-from .keys import key_provider as key_provider_command, keys as keys_command  # noqa: E402
-cli.add_command(keys_command)
-cli.add_command(key_provider_command)
-from .release import release as release_command  # noqa: E402
-cli.add_command(release_command)
-from .bundle import bundle as bundle_command  # noqa: E402
-cli.add_command(bundle_command)
-from .secrets import secrets as secrets_command  # noqa: E402
-cli.add_command(secrets_command)
-from .watch import watch as watch_command  # noqa: E402
-cli.add_command(watch_command)
-
+# Commands of other concerns live in their own modules (cli/<concern>.py), listed here by name and imported only
+# when a command line names them (or --help lists them): `nexus synth` does not load the visualizer, the cost
+# catalogues or boto3.
+cli.commands = LazyCommands(cli.commands, {
+    "visualize": ".visualize:visualize",
+    "cost": ".cost:cost",
+    "optimize": ".optimize:optimize",
+    "review": ".review:review",
+    "generate": ".generate:generate",
+    "check": ".check:check",
+    "plan": ".deploy:plan",
+    "deploy": ".deploy:deploy",
+    "destroy": ".deploy:destroy",
+    "drift": ".drift:drift",
+    "runs": ".runs:runs",
+    "insights": ".insights:insights",
+    "sandbox": ".sandbox:sandbox",
+    "packs": ".packs:packs",
+    "init": ".init:init",
+    "ci": ".ci:ci",
+    "keys": ".keys:keys",
+    "key-provider": ".keys:key_provider",
+    "release": ".release:release",
+    "bundle": ".bundle:bundle",
+    "secrets": ".secrets:secrets",
+    "watch": ".watch:watch",
+})
 
 def main() -> None:
     cli(prog_name="nexus")
