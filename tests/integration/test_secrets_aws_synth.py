@@ -102,3 +102,11 @@ def test_a_stack_refuses_what_would_not_work_with_the_spec_line(tmp_path, text, 
         synth(write_spec(tmp_path, text), tmp_path / "cdktf.out", use_cache=False)
     problem, = caught.value.problems
     assert problem.path == path and fragment in problem.message and problem.line is not None
+
+
+def test_a_service_listed_before_the_database_whose_secret_it_reads_is_built_after_it(tmp_path):
+    reordered = SPEC.replace("  db: {type: database}\n", "").replace("  jobs:", "  db: {type: database}\n  jobs:")
+    out = synth(write_spec(tmp_path, reordered), tmp_path / "cdktf.out", use_cache=False)
+    stack = json.loads((out.out_dir / "stacks" / "shop-dev-aws" / "cdk.tf.json").read_text())
+    container, = json.loads(stack["resource"]["aws_ecs_task_definition"]["api_task"]["container_definitions"])
+    assert container["secrets"][1]["valueFrom"] == "${aws_db_instance.db.master_user_secret[0].secret_arn}"
