@@ -58,8 +58,9 @@ def reading_a_token(text: str) -> str:
     """The harmless change, and the first service reads an existing token from Secrets Manager (the sandbox makes
     it with a random value: the plan sees the secret, never its value)."""
     document = load_document(harmless(text))
-    document["secrets"]["card_token"] = {"kind": "external", "from": "aws-secrets-manager", "name": TOKEN_NAME}
-    document["components"][first_of(document, "service")]["secrets"].append("card_token")
+    document.setdefault("secrets", {})["card_token"] = {"kind": "external", "from": "aws-secrets-manager",
+                                                        "name": TOKEN_NAME}
+    document["components"][first_of(document, "service")].setdefault("secrets", []).append("card_token")
     return dump_document(document, like=text)
 
 
