@@ -19,7 +19,9 @@ from pathlib import Path
 
 from .compliance import check
 from .compliance.findings import CheckReport
-from .compliance.remediate import FixResult, fix
+from .compliance.remediate import FixResult, fix, planned_edits
+from .compliance.remediation_record import already_clean, record_clean
+from .compliance.suppressions import raise_if_expired
 from .errors import NexusError, UsageError
 from .layout import default_out_dir
 from .stacks.cache import cache_key
@@ -45,8 +47,14 @@ def build(spec: str | Path | LoadedSpec, out_dir: str | Path | None = None, *, u
     if not loaded.spec.compliance.auto_remediate:
         return Build(synth(loaded, out_dir, use_cache=use_cache, allow_unsafe_overrides=allowed))
     current = use_cache and cached_stacks(out_dir, cache_key(loaded)) is not None
+    if current and already_clean(loaded, spec, out_dir):  # exactly the inputs a pass found nothing to fix in
+        raise_if_expired(loaded)   # the one outcome the date changes
+        result = synth(loaded, out_dir, allow_unsafe_overrides=allowed)
+        return Build(result, FixResult(spec=spec, passes=0, loaded=loaded, reused=True))
     remediation = fix(spec, unsafe=False, out_dir=out_dir, allow_unsafe_overrides=allowed, loaded=loaded)
     result = synth(remediation.loaded, out_dir, use_cache=use_cache, allow_unsafe_overrides=allowed)
+    if not planned_edits(remediation.report, unsafe=False)[0]:
+        record_clean(remediation.loaded, spec, out_dir)
     # The fix loop synthesized into out_dir: output it left there was made by this build, not reused.
     return Build(replace(result, cached=result.cached and current), remediation)
 

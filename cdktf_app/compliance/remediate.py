@@ -33,6 +33,7 @@ class FixResult:
     report: CheckReport | None = None
     skipped_unsafe: list[SpecEdit] = field(default_factory=list)
     loaded: LoadedSpec | None = None       # the spec as the loop left it (what to synthesize next)
+    reused: bool = False                   # no scan: a previous pass found nothing to fix in the same inputs
 
     @property
     def changed(self) -> bool:
