@@ -12,6 +12,7 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from cryptography.hazmat.backends.openssl.backend import backend
 from cryptography.hazmat.primitives import hpke
@@ -46,19 +47,27 @@ def require_mlkem() -> None:
 
 
 @dataclass(frozen=True)
-class Recipient:
-    """A public key files are encrypted to. `hpke_key` is what HPKE's KEM takes."""
+class PublicKey:
+    """A public key as text: its prefix, its kind and its bytes, encoded."""
 
+    prefix: ClassVar[str]
     kind: str
     public_bytes: bytes
 
     def __str__(self) -> str:
-        return f"{RECIPIENT_PREFIX}{self.kind}-{_encode(self.public_bytes)}"
+        return f"{self.prefix}{self.kind}-{_encode(self.public_bytes)}"
 
     @property
     def fingerprint(self) -> str:
-        """A short stable name of the key, written in the envelope header so a wrong key is named as such."""
+        """A short stable name of the key, written in headers and manifests so a wrong key is named as such."""
         return hashlib.sha256(str(self).encode("ascii")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Recipient(PublicKey):
+    """A public key files are encrypted to. `hpke_key` is what HPKE's KEM takes."""
+
+    prefix: ClassVar[str] = RECIPIENT_PREFIX
 
     def hpke_key(self):
         if self.kind == CLASSICAL:
@@ -143,15 +152,20 @@ def parse_recipient(text: str) -> Recipient:
 def load_identity(path: Path | None = None) -> Identity:
     """The private key from PATH, else from the NEXUS_PRIVATE_KEY environment variable; either may hold the key
     wrapped by AWS KMS (unwrapped here with kms:Decrypt)."""
+    return _identity_from(*read_key_text(path, PRIVATE_KEY_VARIABLE, "private key", "--key"))
+
+
+def read_key_text(path: Path | None, variable: str, what: str, option: str) -> tuple[str, str]:
+    """A key's text and where it came from: PATH, else the environment VARIABLE."""
     if path is not None:
         try:
-            return _identity_from(Path(path).read_text(encoding="utf-8"), str(path))
+            return Path(path).read_text(encoding="utf-8"), str(path)
         except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError) as error:
-            raise EncryptionError(f"{path}: cannot read the private key ({error.__class__.__name__})") from None
-    text = os.environ.get(PRIVATE_KEY_VARIABLE)
+            raise EncryptionError(f"{path}: cannot read the {what} ({error.__class__.__name__})") from None
+    text = os.environ.get(variable)
     if not text:
-        raise EncryptionError(f"no private key: pass --key FILE or set {PRIVATE_KEY_VARIABLE}")
-    return _identity_from(text, PRIVATE_KEY_VARIABLE)
+        raise EncryptionError(f"no {what}: pass {option} FILE or set {variable}")
+    return text, variable
 
 
 def _identity_from(text: str, source: str) -> Identity:
@@ -176,7 +190,11 @@ def identity_file_text(identity: Identity, kms: KmsKey | None = None) -> str:
 def write_identity(identity: Identity, path: Path, kms: KmsKey | None = None) -> None:
     """Create PATH (mode 0600 from the start) holding the key (wrapped by KMS if given); an existing file is never
     overwritten."""
-    text = identity_file_text(identity, kms)
+    write_key_file(path, identity_file_text(identity, kms))
+
+
+def write_key_file(path: Path, text: str) -> None:
+    """Create PATH with mode 0600 from the start; an existing file is never overwritten."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

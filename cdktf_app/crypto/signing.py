@@ -8,17 +8,17 @@ ML-DSA signatures are randomized (hedged), so a signature is never part of anyth
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.backends.openssl.backend import backend
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from ..errors import EncryptionError, VerificationError
-from .keys import _decode, _encode
+from .keys import PublicKey, _decode, _encode, read_key_text, write_key_file
 
 SIGNING_KEY_VARIABLE = "NEXUS_SIGNING_KEY"
 HYBRID, CLASSICAL = "hybrid", "ed25519"
@@ -46,18 +46,10 @@ def _b64(data: bytes) -> str:
 
 
 @dataclass(frozen=True)
-class VerifyKey:
+class VerifyKey(PublicKey):
     """A public signing key: checks the signatures a SigningKey made."""
 
-    kind: str
-    public_bytes: bytes
-
-    def __str__(self) -> str:
-        return f"{PUBLIC_PREFIX}{self.kind}-{_encode(self.public_bytes)}"
-
-    @property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(str(self).encode("ascii")).hexdigest()[:16]
+    prefix: ClassVar[str] = PUBLIC_PREFIX
 
     @property
     def algorithms(self) -> tuple[str, ...]:
@@ -153,15 +145,7 @@ def parse_verify_key(text: str) -> VerifyKey:
 
 def load_signing_key(path: Path | None = None) -> SigningKey:
     """The signing key from PATH, else from the NEXUS_SIGNING_KEY environment variable."""
-    if path is not None:
-        try:
-            return parse_signing_key(Path(path).read_text(encoding="utf-8"), str(path))
-        except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError) as error:
-            raise EncryptionError(f"{path}: cannot read the signing key ({error.__class__.__name__})") from None
-    text = os.environ.get(SIGNING_KEY_VARIABLE)
-    if not text:
-        raise EncryptionError(f"no signing key: pass --signing-key FILE or set {SIGNING_KEY_VARIABLE}")
-    return parse_signing_key(text, SIGNING_KEY_VARIABLE)
+    return parse_signing_key(*read_key_text(path, SIGNING_KEY_VARIABLE, "signing key", "--signing-key"))
 
 
 def signing_key_file_text(key: SigningKey) -> str:
@@ -171,9 +155,4 @@ def signing_key_file_text(key: SigningKey) -> str:
 
 def write_signing_key(key: SigningKey, path: Path) -> None:
     """Create PATH (mode 0600 from the start) holding the key; an existing file is never overwritten."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise EncryptionError(f"{path} exists; a key file is never overwritten (remove it first)") from None
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(signing_key_file_text(key))
+    write_key_file(path, signing_key_file_text(key))

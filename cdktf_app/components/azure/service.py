@@ -88,22 +88,22 @@ class AzureService(ComponentConstruct[Service]):
         limits = self.component.release.rollback_on
         common = {"resource_group_name": app.resource_group_name, "scopes": [app.id], "frequency": "PT1M",
                   "window_size": "PT5M", "severity": 2, "tags": self.tags}
+        alerts = []   # (what it watches, its description, its criterion)
         if limits.error_rate is not None:
-            self.add(MonitorMetricAlert, "rollback_error_rate", name=self.physical_name("error-rate",
-                                                                                        max_length=128),
-                     description=f"{self.name}: 5xx answers above {limits.error_rate:g}% (nexus release)",
-                     criteria=[{"metric_namespace": "Microsoft.App/containerApps", "metric_name": "Requests",
-                                "aggregation": "Total", "operator": "GreaterThan",
-                                "threshold": limits.error_rate * 60 / 100,
-                                "dimension": [{"name": "statusCodeCategory", "operator": "Include",
-                                               "values": ["5xx"]}]}], **common)
+            alerts.append(("error_rate", f"5xx answers above {limits.error_rate:g}%",
+                           {"metric_name": "Requests", "aggregation": "Total",
+                            "threshold": limits.error_rate * 60 / 100,
+                            "dimension": [{"name": "statusCodeCategory", "operator": "Include", "values": ["5xx"]}]}))
         if limits.p99_latency is not None:
-            self.add(MonitorMetricAlert, "rollback_p99_latency", name=self.physical_name("p99-latency",
-                                                                                         max_length=128),
-                     description=f"{self.name}: response time above {limits.p99_latency:g} ms (nexus release)",
-                     criteria=[{"metric_namespace": "Microsoft.App/containerApps", "metric_name": "ResponseTime",
-                                "aggregation": "Maximum", "operator": "GreaterThan",
-                                "threshold": limits.p99_latency}], **common)
+            alerts.append(("p99_latency", f"response time above {limits.p99_latency:g} ms",
+                           {"metric_name": "ResponseTime", "aggregation": "Maximum",
+                            "threshold": limits.p99_latency}))
+        for watched, description, criterion in alerts:
+            self.add(MonitorMetricAlert, f"rollback_{watched}",
+                     name=self.physical_name(watched.replace("_", "-"), max_length=128),
+                     description=f"{self.name}: {description} (nexus release)",
+                     criteria=[{"metric_namespace": "Microsoft.App/containerApps", "operator": "GreaterThan",
+                                **criterion}], **common)
 
     def _template(self, variables: ReleaseVariables | None, secret_env: list[dict]) -> dict:
         spec = self.component
