@@ -17,7 +17,8 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ..blueprints.catalog import get_blueprint, render_blueprint, resolve_values
 from ..compliance.packs import check_cloud
 from ..errors import BlueprintError, UsageError
-from ..spec.document import add_last_entry, append_item, delete_entry, dump_document, load_document
+from ..spec.document import (add_last_entry, append_item, delete_entry, delete_top_level, dump_document,
+                             load_document)
 from ..spec.model import AVAILABILITY, CLOUDS, DATABASE_VERSIONS, REFERENCE_FIELDS
 from .exceptions import exceptions_for
 from .intent import Intent
@@ -290,8 +291,7 @@ def _retarget_clouds(data: CommentedMap, intent: Intent, notes: list[str]) -> No
     for component in _components(data).values():
         if component.get("provider") and component["provider"] not in intent.clouds:
             component["provider"] = intent.clouds[0]
-    for secret in (data.get("secrets") or {}).values():
-        secret["from"] = SECRET_MANAGERS[intent.clouds[0]]
+    _retarget_secrets(data, intent.clouds[0], notes)
     if len(intent.clouds) > 1:
         # A secret lives in one cloud's secret manager; what reads it runs in that cloud.
         readers = [name for name, component in _components(data).items()
@@ -300,6 +300,31 @@ def _retarget_clouds(data: CommentedMap, intent: Intent, notes: list[str]) -> No
             _components(data)[name]["provider"] = intent.clouds[0]
         if readers:
             notes.append(f"pinned to {intent.clouds[0]} (they read its secret manager): {', '.join(readers)}")
+
+
+def _retarget_secrets(data: CommentedMap, cloud: str, notes: list[str]) -> None:
+    """Secrets follow the spec to CLOUD: an external or generated one to its secret manager; a managed one (the
+    database's own password) stays with its database, except on Azure, whose databases take Entra ID sign-in
+    only: there it is dropped with its readers' references."""
+    secrets = data.get("secrets") or {}
+    for name, secret in list(secrets.items()):
+        if secret.get("kind") != "managed":
+            secret["from"] = SECRET_MANAGERS[cloud]
+        elif cloud == "azure":
+            _drop_secret(data, name)
+            notes.append(f"secret {name} dropped: Azure databases take Entra ID sign-in only (no password to read)")
+
+
+def _drop_secret(data: CommentedMap, name: str) -> None:
+    """Delete secret NAME (with its comment; `secrets:` too once empty) and every component's reference to it."""
+    delete_entry(data, "secrets", name)
+    if not data["secrets"]:
+        delete_top_level(data, "secrets")
+    for component in _components(data).values():
+        if name in (component.get("secrets") or []):
+            component["secrets"].remove(name)
+            if not component["secrets"]:
+                del component["secrets"]
 
 
 def _pin_cdn_with_origin(data: CommentedMap, notes: list[str]) -> None:
@@ -415,6 +440,9 @@ def _delete_components(data: CommentedMap, names: list[str]) -> list[str]:
     """Delete NAMES and unhook what pointed at them; returns the CDNs left without their origin."""
     for name in names:
         delete_component(data, name)
+    for secret, settings in list((data.get("secrets") or {}).items()):
+        if settings.get("kind") == "managed" and settings.get("database") in names:
+            _drop_secret(data, secret)   # a database's own password goes with the database
     return _drop_references(_components(data), set(names)) if names else []
 
 

@@ -45,19 +45,33 @@ def delete_entry(parent: CommentedMap, parent_key: str, key: Any) -> None:
     `parent_key:` itself)."""
     container = parent[parent_key]
     keys = list(container) if isinstance(container, CommentedMap) else list(range(len(container)))
-    index = keys.index(key)
+    if keys.index(key) > 0:
+        _delete_after_another(container, keys, key)
+        return
     following = _take_trailing_comment(container, key)
-    if index > 0:
-        _set_trailing_comment(container, keys[index - 1], following)
-    else:
-        lines = [line.strip() for line in (following.value if following else "").splitlines()]
-        above = [CommentToken(line + "\n", CommentMark(following.column))
-                 for line in lines if line.startswith("#")] or None
-        parent.ca.items.setdefault(parent_key, [None, None, None, None])[3] = above
-        if isinstance(container, CommentedSeq):
-            container.ca.comment = [None, above]
-        elif len(keys) > 1:
-            _strip_leading_blank_lines(container, keys[1])
+    lines = [line.strip() for line in (following.value if following else "").splitlines()]
+    above = [CommentToken(line + "\n", CommentMark(following.column))
+             for line in lines if line.startswith("#")] or None
+    parent.ca.items.setdefault(parent_key, [None, None, None, None])[3] = above
+    if isinstance(container, CommentedSeq):
+        container.ca.comment = [None, above]
+    elif len(keys) > 1:
+        _strip_leading_blank_lines(container, keys[1])
+    _delete(container, key)
+
+
+def delete_top_level(document: CommentedMap, key: str) -> None:
+    """Delete the document's KEY (never its first) with the comment lines above it, as `delete_entry` does."""
+    _delete_after_another(document, list(document), key)
+
+
+def _delete_after_another(container: Any, keys: list, key: Any) -> None:
+    """The comment above KEY is the trailing comment of the entry before it: that entry takes KEY's own instead."""
+    _set_trailing_comment(container, keys[keys.index(key) - 1], _take_trailing_comment(container, key))
+    _delete(container, key)
+
+
+def _delete(container: Any, key: Any) -> None:
     del container[key]
     if isinstance(container, CommentedMap):
         container.ca.items.pop(key, None)  # else its comments come back with a new entry of the same name

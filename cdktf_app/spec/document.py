@@ -1,7 +1,7 @@
 """The spec's text as a document: every YAML text Nexus writes goes through here.
 
     load_document(text)                 a ruamel round-trip document: comments, key order and quoting kept
-    set_value / add_last_entry / append_item / delete_entry / add_end_of_line_comment
+    set_value / add_last_entry / append_item / delete_entry / delete_top_level / add_end_of_line_comment
                                         edits that keep each comment next to what it talks about
     dump_document(document, like=text)  the text in the file's own style; only the lines an edit changes differ
     scalar(value) / needs_quotes(text)  the one quoting rule for a value Nexus writes
@@ -28,10 +28,10 @@ from ruamel.yaml.representer import RoundTripRepresenter
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString
 
-from .comments import add_end_of_line_comment, add_last_entry, append_item, delete_entry
+from .comments import add_end_of_line_comment, add_last_entry, append_item, delete_entry, delete_top_level
 
 __all__ = ["load_document", "dump_document", "set_value", "add_last_entry", "append_item", "delete_entry",
-           "add_end_of_line_comment", "scalar", "needs_quotes"]
+           "delete_top_level", "add_end_of_line_comment", "scalar", "needs_quotes"]
 
 # (mapping indent, sequence indent, sequence dash offset, line width). The first is Nexus's own style, for text
 # it writes from scratch; `dump_document(like=)` takes the first that writes the file back unchanged (80 is

@@ -64,7 +64,9 @@ def test_other_clouds_engines_and_removals_beyond_the_blueprint():
     db = next(c for c in spec.components.values() if c.type == "database")
     assert (db.engine, db.version) == ("mysql", "8.0")
     assert (spec.components["portal"].min, spec.components["portal"].max) == (3, 9)
-    assert all(secret.source == "azure-key-vault" for secret in spec.secrets.values())
+    assert all(secret.source == "azure-key-vault" for secret in spec.secrets.values() if secret.kind != "managed")
+    assert not any(secret.kind == "managed" for secret in spec.secrets.values())   # Azure: Entra ID sign-in
+    assert any("Entra ID sign-in" in note for note in draft.adjustments)
     assert any("not offered on azure" in note for note in draft.adjustments)
     # the function that the removed queue triggered stays, unhooked
     assert all(getattr(c, "trigger", None) is None for c in spec.components.values())
@@ -153,9 +155,9 @@ def test_a_component_left_out_takes_its_comment_and_the_next_ones_comment_stays(
     draft, spec = draft_spec("A HIPAA compliant patient portal on Azure with a postgres database and a queue")
     assert "consent_records" not in spec.components and "Consent and disclosure records" not in draft.text
     lines = draft.text.splitlines()
-    secrets = lines.index("secrets:")
-    assert lines[secrets - 2:secrets] == ["", "# The database password lives in Secrets Manager and is rotated; it "
-                                              "is never written into the spec or state."]
+    # The database's managed password is dropped on Azure (Entra ID sign-in), and its comment with it.
+    assert "secrets:" not in lines and not any("database password" in line for line in lines)
+    assert lines[-1] == "      data-classification: phi"
     assert lines[lines.index("components:") - 1] == ""  # the blank line before `components:` survives
 
 
@@ -219,6 +221,7 @@ def test_nothing_else_removes_every_component_not_asked_for_but_keeps_what_they_
     _, spec = draft_spec("an online shop with a cdn, nothing else")
     assert "cdn" in types(spec) and any(c.type in ("bucket", "service") for c in spec.components.values())
     assert "database" not in types(spec) and "cache" not in types(spec)
+    assert not spec.secrets   # the database's own password went with the database
 
 
 def test_edge_sites_and_air_gapped_become_providers_edge_and_a_vm_range_a_vm_group():
