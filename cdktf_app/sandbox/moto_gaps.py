@@ -42,6 +42,9 @@
 11. A cross-region read replica (CreateDBInstanceReadReplica with the source's ARN) took its subnet group from
    the source's region (moto sets the replica's region after its other settings): the recovery region's subnet
    group was "not found". The replica's region is set first, as AWS creates it there.
+12. CancelRotateSecret of a secret rotated without a function of its own (managed rotation: an RDS master
+   secret) was refused as if rotation were being turned on, so a plan that replaced or removed such a rotation
+   could not apply. AWS turns the rotation off; so does the sandbox.
 Everything else is moto as released. `python -m cdktf_app.sandbox.moto_gaps -H 127.0.0.1 -p PORT`.
 """
 from __future__ import annotations
@@ -368,6 +371,21 @@ def _rotation_keeps_its_function() -> None:
     SecretsManagerBackend.rotate_secret = rotate_secret
 
 
+def _managed_rotation_cancels() -> None:
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    cancel = SecretsManagerBackend.cancel_rotate_secret
+
+    def cancel_rotate_secret(self, secret_id: str) -> str:
+        secret = self.secrets[secret_id] if self._is_valid_identifier(secret_id) else None
+        if secret is None or getattr(secret, "rotation_lambda_arn", True) or secret.is_deleted():
+            return cancel(self, secret_id)
+        secret.rotation_enabled = False
+        return secret.to_short_dict()
+
+    SecretsManagerBackend.cancel_rotate_secret = cancel_rotate_secret
+
+
 def _own_endpoint(argv: list[str]) -> str:
     """The server's own URL, from the arguments moto's main reads too."""
     parser = argparse.ArgumentParser(add_help=False)
@@ -389,6 +407,7 @@ def fill_gaps(endpoint: str = "http://127.0.0.1:5000") -> None:
     _performance_insights_and_parameter_sources()
     _python_functions_run_without_docker(endpoint)
     _rotation_keeps_its_function()
+    _managed_rotation_cancels()
     _cross_region_read_replicas()
 
 
