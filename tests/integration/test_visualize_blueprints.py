@@ -266,7 +266,7 @@ def test_fintech_architecture_is_the_three_tiers_and_their_services(architecture
                           "monitoring": "cloud services", "stack-wide": "cloud services"}
     assert edges_by_name(fintech) == {
         ("web", "network", "reference"), ("api", "network", "reference"), ("db", "network", "reference"),
-        ("cache", "network", "reference"),
+        ("cache", "network", "reference"), ("api", "db", "reference"),   # api reads db's master password (secret)
         *{("monitoring", watched, "reference") for watched in ("web", "api", "db", "cache", "payment_events")}}
     assert nodes["api"].label_lines == ["api", "service · aws", "1 vCPU · 2 GiB · ×2–6",
                                         "pci-dss 4.0 · soc2 type2"]
@@ -307,7 +307,7 @@ def test_fintech_default_page_shows_the_architecture_legibly(browser, blueprint_
     page_file = tmp_path / "architecture.html"
     result = CliRunner().invoke(cli, ["visualize", str(out_dir), "-o", str(page_file)])
     assert result.exit_code == 0, result.output
-    assert "10 components, 9 links" in result.output
+    assert "10 components, 10 links" in result.output
 
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -379,7 +379,7 @@ def test_readme_visualize_examples_run(blueprint_out_dirs, graphs, tmp_path):
         completed = subprocess.run(command, shell=True, cwd=project, env=environment, capture_output=True,
                                    text=True, timeout=600)
         assert completed.returncode == 0, command + "\n" + completed.stderr[-2000:]
-    assert "# Architecture (10 components, 9 links)" in (project / "architecture.md").read_text(encoding="utf-8")
+    assert "# Architecture (10 components, 10 links)" in (project / "architecture.md").read_text(encoding="utf-8")
     assert (project / "architecture.html").read_text(encoding="utf-8").count('<g class="node"') == 10
     resources = len(graphs["fintech"].nodes)
     assert (project / "resources.html").read_text(encoding="utf-8").count('<g class="node"') == resources
