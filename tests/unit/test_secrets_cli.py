@@ -16,9 +16,15 @@ apiVersion: nexus/v1
 name: shop
 providers:
   aws: {region: eu-west-1}
+compliance:
+  suppressions:
+    - check: CKV_AWS_117
+      resource: jobs
+      reason: jobs only calls Secrets Manager over its TLS endpoint with IAM; nothing it reaches lives in a VPC
 components:
   db: {type: database}
-  api: {type: service, image: "nginx:1.27", secrets: [signing_key, db_admin, partner_token]}
+  api: {type: service, image: "nginx:1.27", secrets: [signing_key, db_admin, partner_token],
+        certificate: "arn:aws:acm:eu-west-1:123456789012:certificate/0b7c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"}
   jobs: {type: function, secrets: [signing_key]}
 secrets:
   signing_key:                  # Nexus draws it in Secrets Manager and rotates it
@@ -93,10 +99,10 @@ def test_a_bad_spec_exits_2_with_its_place(tmp_path):
     (tmp_path / "nexus.yaml").write_text(README_SPEC.replace("length: 48", "length: 8"), encoding="utf-8")
     shown = _bash(README_LIST, tmp_path)
     assert shown.returncode == 2 and "Traceback" not in shown.stderr
-    assert "nexus.yaml:13:" in shown.stderr and "secrets.signing_key.length" in shown.stderr
+    assert "nexus.yaml:19:" in shown.stderr and "secrets.signing_key.length" in shown.stderr
 
 
-README_REFUSAL = ("nexus.yaml:13:5: secrets.signing_key.name: 'name' does not apply to a generated secret; a generated "
+README_REFUSAL = ("nexus.yaml:19:5: secrets.signing_key.name: 'name' does not apply to a generated secret; a generated "
                   "secret takes kind, from, length, rotation, description")
 
 
