@@ -80,7 +80,7 @@ def test_watch_prints_only_what_a_save_changed_and_stops_cleanly_on_ctrl_c(tmp_p
         time.sleep(2)
         assert watching.lines.empty()
         watching.process.send_signal(signal.SIGINT)
-        _, stderr = watching.process.communicate(timeout=60)
+        _, stderr = watching.process.communicate(timeout=180)
         assert watching.process.returncode == 0 and "stopped watching" in stderr and "Traceback" not in stderr
     finally:
         if watching.process.poll() is None:
@@ -101,7 +101,7 @@ def test_watch_validate_reports_a_stack_terraform_rejects_after_a_save(tmp_path)
         assert "1 invalid stack(s)" in rejected[0], rejected
         assert "  ! terraform validate watched-dev-aws: Error: Extraneous JSON object property" in rejected, rejected
         watching.process.send_signal(signal.SIGINT)
-        watching.process.communicate(timeout=60)
+        watching.process.communicate(timeout=180)
         assert watching.process.returncode == 0
     finally:
         if watching.process.poll() is None:
