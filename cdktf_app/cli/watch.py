@@ -26,7 +26,7 @@ def watch(obj: dict, spec: Path, environment: str | None, validate: bool, out_di
     watching goes on. The spec is never edited (no auto-remediation while you type: `nexus check --fix`).
 
     \b
-    Exit codes: 0 after Ctrl-C (the way to end a watch); 2 no such spec or environment; 4 the compliance
+    Exit codes: 0 after Ctrl-C or SIGTERM (the ways to end a watch); 2 no such spec or environment; 4 the compliance
     check could not run (a watch that cannot check stops rather than report no findings).
 
     \b
@@ -50,7 +50,10 @@ def watch(obj: dict, spec: Path, environment: str | None, validate: bool, out_di
         for change in changes:
             click.echo(f"  {change}")
 
+    from ..tools.terraform import sigterm_stops_like_ctrl_c
+
     try:
-        run_watch(spec, environment=environment, validate=validate, out_dir=out_dir, report=report)
-    except KeyboardInterrupt:
+        with sigterm_stops_like_ctrl_c():
+            run_watch(spec, environment=environment, validate=validate, out_dir=out_dir, report=report)
+    except KeyboardInterrupt:  # Terminated (SIGTERM) too
         click.echo("stopped watching", err=True)

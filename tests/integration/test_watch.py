@@ -25,6 +25,12 @@ components:
 """
 
 
+def _ctrl_c_reaches_it() -> None:
+    """SIGINT as in a terminal even when pytest runs as a script's background job (which starts with it ignored,
+    and a Python started with SIGINT ignored never raises KeyboardInterrupt)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Watching:
     """`nexus watch` in a subprocess; its stdout lines arrive in a queue, each read bounded in time."""
 
@@ -32,7 +38,7 @@ class Watching:
         environment = {**os.environ, "PYTHONUNBUFFERED": "1", WORKER_VARIABLE: "on"}
         self.process = subprocess.Popen([sys.executable, "-m", "cdktf_app.cli.main", "watch", spec.name, *arguments],
                                         cwd=spec.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        env=environment)
+                                        env=environment, preexec_fn=_ctrl_c_reaches_it)
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=lambda: [self.lines.put(line.rstrip("\n")) for line in self.process.stdout],
                          daemon=True).start()
@@ -100,9 +106,9 @@ def test_watch_validate_reports_a_stack_terraform_rejects_after_a_save(tmp_path)
         rejected = watching.round()
         assert "1 invalid stack(s)" in rejected[0], rejected
         assert "  ! terraform validate watched-dev-aws: Error: Extraneous JSON object property" in rejected, rejected
-        watching.process.send_signal(signal.SIGINT)
-        watching.process.communicate(timeout=180)
-        assert watching.process.returncode == 0
+        watching.process.send_signal(signal.SIGTERM)  # what CI systems and `docker stop` send
+        _, stderr = watching.process.communicate(timeout=180)
+        assert watching.process.returncode == 0 and "stopped watching" in stderr and "Traceback" not in stderr
     finally:
         if watching.process.poll() is None:
             watching.process.kill()
