@@ -1,9 +1,10 @@
 """`nexus watch SPEC`: on every save, synthesize (through the project's warm synth worker), check (one warm
 checkov worker for the whole watch) and, with `validate`, run `terraform validate`; report only what changed.
 
-The spec file is polled (its size, mtime and bytes): no file-watching dependency, and an editor that saves by
-renaming a new file over the old one is seen like any other save. A save is handled once the file has stayed
-the same for the debounce interval, so an editor's truncate-then-write is one save. Synthesis here never edits
+The spec file is polled (a stat each poll, its bytes read only when the stat changed): no file-watching
+dependency, and an editor that saves by renaming a new file over the old one is seen like any other save. A save
+is handled once the file has stayed the same for the debounce interval, so an editor's truncate-then-write is one
+save. Synthesis here never edits
 the spec (no `compliance.auto_remediate`: the file is the one being typed in); `nexus check --fix` does.
 A spec that does not load or synthesize is reported, with its located problems, and watching goes on; a check
 that cannot run stops the watch (ScanError, exit 4): silence would read as "no findings".
@@ -23,8 +24,8 @@ from ..stacks.synth import synth
 from ..tools.terraform import ensure_cli_config, validate_stack
 from ..workspace import load
 
-POLL_SECONDS = 0.2
-DEBOUNCE_SECONDS = 0.3
+POLL_SECONDS = 0.05      # a stat per poll; the file is read only when its status changed
+DEBOUNCE_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
@@ -127,34 +128,61 @@ def watch(spec: str | Path, *, environment: str | None = None, validate: bool = 
             last_good = outcome if outcome.problem is None else last_good
 
 
-def _saves(spec: Path, poll_seconds: float, debounce_seconds: float) -> Iterator[str]:
-    """'start', then 'saved' each time the file's content changed and then held still for the debounce."""
-    seen = _fingerprint(spec)
+def _saves(spec: Path, poll_seconds: float, debounce_seconds: float,
+           sleep: Callable[[float], None] = time.sleep) -> Iterator[str]:
+    """'start', then 'saved' each time the file's content changed and then held still for the debounce (an
+    editor's truncate-then-write, or its delete or rename before the new file is there, is one save)."""
+    seen = _look(spec, None)
     yield "start"
     while True:
-        time.sleep(poll_seconds)
-        current = _fingerprint(spec)
+        sleep(poll_seconds)
+        current = _look(spec, seen)
         if current == seen:
             continue
         while True:  # debounce: wait until it holds still
-            time.sleep(debounce_seconds)
-            settled = _fingerprint(spec)
+            sleep(debounce_seconds)
+            settled = _look(spec, current)
             if settled == current:
                 break
             current = settled
-        if current[2] != seen[2]:  # touched but not changed: nothing to say
-            seen = current
+        if current.digest != seen.digest:  # touched but not changed: nothing to say
             yield "saved"
         seen = current
 
 
-def _fingerprint(spec: Path) -> tuple[int, int, str]:
+@dataclass(frozen=True)
+class _Look:
+    """The spec file as one poll saw it: its status, and the hash of its bytes."""
+    status: tuple[int, int, int, int] | None     # inode, size, mtime, ctime; None while the file is missing
+    digest: str
+    # A file changed within a timestamp's granularity of being read can change again with the same status, so
+    # until then each poll hashes it (git's "racily clean" index entries).
+    racy: bool = field(compare=False, default=False)
+
+
+RACY_NANOSECONDS = 1_000_000_000
+
+
+def _look(spec: Path, before: _Look | None) -> _Look:
+    """A stat per poll; the bytes are read and hashed only when the status changed (or is racy)."""
+    status = _status(spec)
+    if before is not None and status == before.status and not before.racy:
+        return before
+    now = time.time_ns()
+    try:
+        digest = hashlib.sha256(spec.read_bytes()).hexdigest()
+    except OSError:  # between an editor's delete and its write
+        return _Look(None, "")
+    racy = status is not None and now - max(status[2], status[3]) < RACY_NANOSECONDS
+    return _Look(status, digest, racy)
+
+
+def _status(spec: Path) -> tuple[int, int, int, int] | None:
     try:
         status = spec.stat()
-        content = spec.read_bytes()
-    except OSError:  # between an editor's delete and its write
-        return (0, 0, "")
-    return status.st_mtime_ns, status.st_size, hashlib.sha256(content).hexdigest()
+    except OSError:
+        return None
+    return status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns
 
 
 def _resource_count(path: Path) -> int:
