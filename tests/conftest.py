@@ -19,6 +19,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 # The CLI's warm synth worker outlives the command (minutes of a Node process per project folder): tests synthesize
 # in their own process unless a test turns the worker on (tests/integration/test_synth_worker.py).
 os.environ["NEXUS_SYNTH_WORKER"] = "off"
+# The bindings' own type checks stay on here (a construct passing a wrong type fails at its line); a synth outside
+# the tests runs without them. The worker (python -O) never has them: the worker tests compare its bytes with these.
+os.environ["NEXUS_BINDING_TYPE_CHECKS"] = "on"
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ from ..layout import (CDK_MANIFEST, NEXUS_MANIFEST, OUT_DIR_NAME, PROVENANCE_FIL
 from ..spec.loader import LoadedSpec, load_spec
 from ..spec.overrides import UnsafeOverride, audit_overrides
 from .app import StackInfo, build_app
+from .runtime import binding_type_checks
 from .cache import cache_key, output_digests, outputs_unchanged
 from ..synth_worker.client import synthesize_in_worker
 
@@ -81,8 +82,9 @@ def write_app(loaded: LoadedSpec, scratch_dir: Path, out_dir: Path, spec_label: 
               unsafe: list[UnsafeOverride]) -> tuple[list[StackInfo], Provenance]:
     """The CDK app of LOADED with its assets, modules, provenance and nexus.json, written into SCRATCH_DIR: what
     the synth worker runs too (cdktf_app.synth_worker), so that both write the same bytes."""
-    built = build_app(loaded, str(scratch_dir), spec_label)
-    built.app.synth()
+    with binding_type_checks():
+        built = build_app(loaded, str(scratch_dir), spec_label)
+        built.app.synth()
     try:
         for ctx in built.contexts:
             for relative, content in ctx.assets.items():
