@@ -1,5 +1,6 @@
 """`nexus watch SPEC`: on every save, synthesize (through the project's warm synth worker), check (one warm
-checkov worker for the whole watch) and, with `validate`, run `terraform validate`; report only what changed.
+checkov pool for the whole watch: stacks scanned at once, an unchanged stack not scanned again) and, with
+`validate`, run `terraform validate`; report only what changed.
 
 The spec file is polled (a stat each poll, its bytes read only when the stat changed): no file-watching
 dependency, and an editor that saves by renaming a new file over the old one is seen like any other save. A save
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..compliance import CheckovWorker, check
+from ..compliance import CheckovPool, check
 from ..errors import NexusError, UsageError
 from ..layout import default_out_dir, stack_json, state_dir
 from ..stacks.synth import synth
@@ -47,7 +48,7 @@ class Change:
         return self.text
 
 
-def observe(spec: Path, out_dir: Path, worker: CheckovWorker, *, environment: str | None = None,
+def observe(spec: Path, out_dir: Path, worker: CheckovPool, *, environment: str | None = None,
             validate: bool = False, cli_config: Path | None = None) -> Outcome:
     """Synthesize and check SPEC once (the stacks of ENVIRONMENT only, when given)."""
     started = time.perf_counter()
@@ -111,13 +112,13 @@ def watch(spec: str | Path, *, environment: str | None = None, validate: bool = 
           out_dir: str | Path | None = None, report: Callable[[str, Outcome, list[Change]], None],
           poll_seconds: float = POLL_SECONDS, debounce_seconds: float = DEBOUNCE_SECONDS) -> None:
     """Run until interrupted (KeyboardInterrupt ends it): REPORT(moment, outcome, changes) after the first
-    round and after each save. The checkov worker stops with the watch."""
+    round and after each save. The checkov workers stop with the watch."""
     spec = Path(spec)
     if not spec.is_file():
         raise UsageError(f"{spec}: no such spec file")
     out_dir = default_out_dir(spec.parent, out_dir)
     cli_config = ensure_cli_config(state_dir(spec.parent)) if validate else None
-    with CheckovWorker() as worker:
+    with CheckovPool() as worker:
         previous: Outcome | None = None
         last_good: Outcome | None = None
         for moment in _saves(spec, poll_seconds, debounce_seconds):
