@@ -115,8 +115,12 @@ class CheckovWorker:
     def scan(self, request: ScanRequest) -> ScanAnswer:
         """checkov's results; a checkov that cannot scan is a ScanError (exit 4), never an empty result."""
         self.start()
-        self._process.stdin.write(request.as_json() + "\n")
-        self._process.stdin.flush()
+        try:
+            self._process.stdin.write(request.as_json() + "\n")
+            self._process.stdin.flush()
+        except OSError:  # it exited since its last answer (killed while idle)
+            self.stop()
+            raise ScanError("checkov exited before the scan (check the venv: `make setup`)") from None
         answer = self._answer(SCAN_TIMEOUT, "scan")
         self.scan_seconds.append(answer["seconds"])
         return ScanAnswer(results=answer["results"], unparsed=tuple(answer["unparsed"]))

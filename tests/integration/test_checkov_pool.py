@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from dataclasses import replace
 
 import pytest
@@ -100,3 +101,25 @@ def test_a_worker_that_dies_mid_scan_fails_the_whole_scan(fintech, tmp_path, mon
     with CheckovPool(size=2) as dying, pytest.raises(ScanError, match="exited during scan") as raised:
         dying.scan(fintech)
     assert raised.value.exit_code == 4
+
+
+def test_a_worker_that_died_while_idle_fails_the_next_scan(fintech, tmp_path, monkeypatch):
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\necho $$ > "{tmp_path}/pid"\necho \'{{"ok": true, "ready": true}}\'\nexit 0\n')
+    python.chmod(0o755)
+    monkeypatch.setenv("NEXUS_CHECKOV", str(python))
+    with CheckovPool(size=1) as idle:
+        exited(int((tmp_path / "pid").read_text()))
+        with pytest.raises(ScanError, match="checkov exited") as raised:
+            idle.scan(fintech)
+    assert raised.value.exit_code == 4
+
+
+def exited(pid: int) -> None:
+    """Wait (bounded) until process PID has exited: a zombie, since its parent has not reaped it yet."""
+    for _ in range(600):
+        if open(f"/proc/{pid}/stat").read().rpartition(")")[2].split()[0] == "Z":
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} did not exit")
