@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from cdktf_app.compliance import CheckovWorker
+from cdktf_app.compliance import CheckovPool
 from cdktf_app.stacks.synth import synth
 from cdktf_app.synth_worker import WORKER_VARIABLE, stop_worker, worker_status
 from cdktf_app.watch import observe
@@ -41,7 +41,7 @@ def test_changed_spec_through_the_warm_worker(benchmark, project):
 def test_watch_round_after_a_save(benchmark, project):
     spec = write_spec(project, fintech(7))
     days = itertools.count(8)
-    with CheckovWorker() as checkov:
+    with CheckovPool() as checkov:  # what `nexus watch` checks with
         observe(spec, project / "cdktf.out", checkov)
 
         def save_and_observe():
