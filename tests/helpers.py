@@ -49,6 +49,15 @@ def sandbox_aws(client: str, url: str, region: str = "eu-west-1"):
                         aws_secret_access_key="test")
 
 
+def sandbox_deploy_options(url: str, retry, **overrides):
+    """DeployOptions of a test's deploy to the sandbox at URL: auto-approved, one AWS SDK retry (the test's
+    RetryPolicy RETRY heals the rest, as `nexus deploy` does), OVERRIDES on top."""
+    from cdktf_app.deploy import DeployOptions
+
+    settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "aws_max_retries": 1, "retry": retry}
+    return DeployOptions(**{**settings, **overrides})
+
+
 def make_finding(check_id: str, address: str, component: str | None = None, **fields):
     """A compliance finding as `nexus check` makes them, for tests of what consumes findings."""
     from cdktf_app.compliance.findings import Finding

@@ -10,6 +10,7 @@ import sys
 import threading
 import time
 import urllib.request
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -17,11 +18,12 @@ import pytest
 from click.testing import CliRunner
 
 from cdktf_app.cli.main import cli
-from cdktf_app.deploy import DeployFailed, DeployOptions, Reporter, run
+from cdktf_app.deploy import DeployFailed, Reporter, run
 from cdktf_app.healing import RetryPolicy
 from cdktf_app.runs import RunStore, runs_url
 from cdktf_app.sandbox import start_sandbox, stop_sandbox
 from tests.helpers import sandbox_aws as aws
+from tests.helpers import sandbox_deploy_options
 
 pytestmark = pytest.mark.terraform
 
@@ -49,10 +51,8 @@ STACK = "fast-dev-aws"
 QUICK = RetryPolicy(max_attempts=3, base_seconds=1.0, max_backoff_seconds=4.0, max_total_seconds=120)
 
 
-def options(url: str, **overrides) -> DeployOptions:
-    settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "override_gate": True,
-                "reason": "sandbox test: the gate has its own test", "retry": QUICK, "aws_max_retries": 1}
-    return DeployOptions(**{**settings, **overrides})
+options = partial(sandbox_deploy_options, retry=QUICK, override_gate=True,
+                  reason="sandbox test: the gate has its own test")
 
 
 def state_of(project: Path) -> dict:

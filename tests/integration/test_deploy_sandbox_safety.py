@@ -8,17 +8,19 @@ import stat
 import subprocess
 import sys
 import threading
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from cdktf_app.deploy import DeployOptions, Reporter, run
+from cdktf_app.deploy import Reporter, run
 from cdktf_app.errors import UsageError
 from cdktf_app.healing import RetryPolicy
 from cdktf_app.sandbox import seed_secrets
 from cdktf_app.sandbox.server import answers
 from cdktf_app.spec import load_spec
+from tests.helpers import sandbox_deploy_options
 
 pytestmark = pytest.mark.terraform
 
@@ -86,10 +88,7 @@ def only_the_proxy_leads_out(monkeypatch):
 TRANSIENT_ONCE = RetryPolicy(max_attempts=2, base_seconds=1.0, max_backoff_seconds=2.0, max_total_seconds=120)
 
 
-def options(url: str, **overrides) -> DeployOptions:
-    settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "override_gate": True,
-                "reason": "sandbox safety test", "retry": TRANSIENT_ONCE, "aws_max_retries": 1}
-    return DeployOptions(**{**settings, **overrides})
+options = partial(sandbox_deploy_options, retry=TRANSIENT_ONCE, override_gate=True, reason="sandbox safety test")
 
 
 def write_spec(project: Path, state: str, owner: str = "team-a") -> Path:

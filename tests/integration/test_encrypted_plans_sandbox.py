@@ -7,16 +7,18 @@ from __future__ import annotations
 import json
 import stat
 import zipfile
+from functools import partial
 
 import pytest
 
 from cdktf_app.crypto.envelope import decrypt_bytes
 from cdktf_app.crypto.keys import HYBRID, generate_identity
-from cdktf_app.deploy import DeployOptions, Reporter, run
+from cdktf_app.deploy import Reporter, run
 from cdktf_app.healing import RetryPolicy
 from cdktf_app.runs import RunStore, runs_url
 from cdktf_app.runs.sealed import opened, sealed_columns
 from tests.helpers import sandbox_aws as aws
+from tests.helpers import sandbox_deploy_options
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
@@ -53,12 +55,8 @@ def project(tmp_path_factory, identity):
     return directory
 
 
-def options(url: str, **overrides) -> DeployOptions:
-    settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "override_gate": True,
-                "reason": REASON, "aws_max_retries": 1,
-                "retry": RetryPolicy(max_attempts=2, base_seconds=1.0, max_backoff_seconds=2.0,
-                                     max_total_seconds=60)}
-    return DeployOptions(**{**settings, **overrides})
+options = partial(sandbox_deploy_options, override_gate=True, reason=REASON,
+                  retry=RetryPolicy(max_attempts=2, base_seconds=1.0, max_backoff_seconds=2.0, max_total_seconds=60))
 
 
 def private_plans(project) -> list:

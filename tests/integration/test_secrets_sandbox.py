@@ -5,14 +5,16 @@ and a database's managed master secret gets its managed rotation schedule."""
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import pytest
 from click.testing import CliRunner
 
 from cdktf_app.cli.main import cli
-from cdktf_app.deploy import DeployOptions, run
+from cdktf_app.deploy import run
 from cdktf_app.healing import RetryPolicy
 from tests.helpers import sandbox_aws as aws
+from tests.helpers import sandbox_deploy_options
 
 pytestmark = [pytest.mark.terraform, pytest.mark.slow]
 
@@ -47,11 +49,8 @@ STACK = "keys-dev-aws"
 SECRET = "keys-dev/api_key"
 
 
-def options(url: str, **overrides) -> DeployOptions:
-    settings = {"command": "deploy", "sandbox_url": url, "auto_approve": True, "aws_max_retries": 1,
-                "retry": RetryPolicy(max_attempts=2, base_seconds=1.0, max_backoff_seconds=2.0,
-                                     max_total_seconds=60)}
-    return DeployOptions(**{**settings, **overrides})
+options = partial(sandbox_deploy_options,
+                  retry=RetryPolicy(max_attempts=2, base_seconds=1.0, max_backoff_seconds=2.0, max_total_seconds=60))
 
 
 @pytest.fixture(scope="module")
