@@ -5,8 +5,8 @@ checkov pool for the whole watch: stacks scanned at once, an unchanged stack not
 The spec file is polled (a stat each poll, its bytes read only when the stat changed): no file-watching
 dependency, and an editor that saves by renaming a new file over the old one is seen like any other save. A save
 is handled once the file has stayed the same for the debounce interval, so an editor's truncate-then-write is one
-save. Synthesis here never edits
-the spec (no `compliance.auto_remediate`: the file is the one being typed in); `nexus check --fix` does.
+save. Synthesis here never edits the spec (no `compliance.auto_remediate`: the file is the one being typed in);
+`nexus check --fix` does.
 A spec that does not load or synthesize is reported, with its located problems, and watching goes on; a check
 that cannot run stops the watch (ScanError, exit 4): silence would read as "no findings".
 """
