@@ -10,6 +10,7 @@ time).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import sys
 import time
@@ -116,7 +117,13 @@ class Worker:
             _replace_environment(saved_environment)
             os.chdir(self.folder)
         self.synths += 1
-        send(connection, {"status": "ok", "stacks": stacks, "provenance": provenance})
+        try:
+            send(connection, {"status": "ok", "stacks": stacks, "provenance": provenance})
+        except OSError:  # the command went away (Ctrl-C, killed): what was written for it is nobody's now
+            shutil.rmtree(request["scratch_dir"], ignore_errors=True)
+            print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} worker {os.getpid()}: the command went away before synth "
+                  f"{self.synths} was answered; removed its scratch folder", file=sys.stderr, flush=True)
+            return True
         print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} worker {os.getpid()}: synth {self.synths} of "
               f"{request['spec_label']} in {time.perf_counter() - started:.2f}s", file=sys.stderr, flush=True)
         return True

@@ -96,6 +96,39 @@ def test_worker_killed_mid_synth_leaves_no_half_output_and_the_next_command_succ
         stop_worker(work)
 
 
+def test_a_command_killed_while_the_worker_synthesizes_for_it_leaves_no_scratch_folder(tmp_path):
+    work = tmp_path / "gone"
+    work.mkdir()
+    spec = write_spec(work, scale_spec(40))
+    out = work / "cdktf.out"
+    environment = {**os.environ, WORKER_VARIABLE: "on"}
+    try:
+        first = subprocess.run([*NEXUS, "synth", str(spec)], env=environment, capture_output=True, text=True,
+                               timeout=600)
+        assert first.returncode == 0, first.stderr
+        worker = worker_status(work)
+        spec.write_text(scale_spec(41), encoding="utf-8")
+        os.kill(worker.pid, signal.SIGSTOP)  # the request waits in its socket until the command is gone
+        command = subprocess.Popen([*NEXUS, "synth", str(spec)], env=environment, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while not list(out.glob(".synth-*")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        command.kill()  # kill -9: its own clean-up never runs
+        command.wait(timeout=60)
+        assert list(out.glob(".synth-*"))  # what the killed command left for the worker to write into
+        os.kill(worker.pid, signal.SIGCONT)
+        log = worker_dir(work) / LOG_NAME
+        while "the command went away" not in log.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "the command went away before synth 2 was answered" in log.read_text(encoding="utf-8")
+        assert not list(out.glob(".synth-*"))
+        assert worker_status(work).pid == worker.pid  # and it goes on serving
+    finally:
+        stop_worker(work)
+
+
 def test_worker_socket_is_the_owners_only(project):
     synth(write_spec(project, scale_spec(3)), project / "cdktf.out")
     folder = worker_dir(project)
