@@ -49,6 +49,14 @@ def sandbox_aws(client: str, url: str, region: str = "eu-west-1"):
                         aws_secret_access_key="test")
 
 
+def ctrl_c_reaches_it() -> None:
+    """A subprocess preexec_fn: SIGINT as in a terminal even when the tests run as a script's background job (which
+    starts with SIGINT ignored, and a Python started with SIGINT ignored never raises KeyboardInterrupt)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def sandbox_deploy_options(url: str, retry, **overrides):
     """DeployOptions of a test's deploy to the sandbox at URL: auto-approved, one AWS SDK retry (the test's
     RetryPolicy RETRY heals the rest, as `nexus deploy` does), OVERRIDES on top."""

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from cdktf_app.runs import RunStore, runs_url
+from tests.helpers import ctrl_c_reaches_it
 
 pytestmark = pytest.mark.terraform
 
@@ -34,7 +35,8 @@ def start_deploy(project: Path, *extra: str) -> subprocess.Popen:
     (project / "nexus.yaml").write_text(SPEC, encoding="utf-8")
     return subprocess.Popen([*NEXUS, "deploy", "nexus.yaml", "--sandbox", "--auto-approve", "--override-gate",
                              "--reason", "signal test", *extra], cwd=project, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True,
+                            preexec_fn=ctrl_c_reaches_it)
 
 
 def wait_for_log_line(project: Path, text: str, process: subprocess.Popen, timeout: float = 240) -> None:

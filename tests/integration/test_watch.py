@@ -12,7 +12,7 @@ import time
 import pytest
 
 from cdktf_app.synth_worker import WORKER_VARIABLE, stop_worker
-from tests.helpers import write_spec
+from tests.helpers import ctrl_c_reaches_it, write_spec
 
 SPEC = """\
 apiVersion: nexus/v1
@@ -25,12 +25,6 @@ components:
 """
 
 
-def _ctrl_c_reaches_it() -> None:
-    """SIGINT as in a terminal even when pytest runs as a script's background job (which starts with it ignored,
-    and a Python started with SIGINT ignored never raises KeyboardInterrupt)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 class Watching:
     """`nexus watch` in a subprocess; its stdout lines arrive in a queue, each read bounded in time."""
 
@@ -38,7 +32,7 @@ class Watching:
         environment = {**os.environ, "PYTHONUNBUFFERED": "1", WORKER_VARIABLE: "on"}
         self.process = subprocess.Popen([sys.executable, "-m", "cdktf_app.cli.main", "watch", spec.name, *arguments],
                                         cwd=spec.parent, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                        env=environment, preexec_fn=_ctrl_c_reaches_it)
+                                        env=environment, preexec_fn=ctrl_c_reaches_it)
         self.lines: queue.Queue = queue.Queue()
         threading.Thread(target=lambda: [self.lines.put(line.rstrip("\n")) for line in self.process.stdout],
                          daemon=True).start()

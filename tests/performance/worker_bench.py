@@ -54,7 +54,7 @@ def save_to_findings(spec: Path, environment: dict, rounds: int) -> list[float]:
             seconds.append(time.perf_counter() - saved)
         return seconds
     finally:
-        watching.send_signal(signal.SIGINT)
+        watching.send_signal(signal.SIGTERM)  # ends a watch like Ctrl-C, also where SIGINT is ignored
         watching.wait(timeout=60)
 
 
