@@ -14,20 +14,20 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .compliance import check
-from .compliance.findings import CheckReport
-from .compliance.remediate import FixResult, fix, planned_edits
-from .compliance.remediation_record import already_clean, record_clean
-from .compliance.suppressions import raise_if_expired
 from .errors import NexusError, UsageError
 from .layout import default_out_dir
 from .stacks.cache import cache_key
 from .stacks.synth import SynthResult, cached_stacks, synth
 from .spec.loader import LoadedSpec
 from .workspace import load
+
+if TYPE_CHECKING:
+    from .compliance.findings import CheckReport
+    from .compliance.remediate import FixResult
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,11 @@ def build(spec: str | Path | LoadedSpec, out_dir: str | Path | None = None, *, u
     out_dir = default_out_dir(spec.parent, out_dir)
     if not loaded.spec.compliance.auto_remediate:
         return Build(synth(loaded, out_dir, use_cache=use_cache, allow_unsafe_overrides=allowed))
+    # Here, not at the top: a plain synth does not load the compliance packs and their JSON Schema validator.
+    from .compliance.remediate import FixResult, fix, planned_edits
+    from .compliance.remediation_record import already_clean, record_clean
+    from .compliance.suppressions import raise_if_expired
+
     current = use_cache and cached_stacks(out_dir, cache_key(loaded)) is not None
     if current and already_clean(loaded, spec, out_dir):  # exactly the inputs a pass found nothing to fix in
         raise_if_expired(loaded)   # the one outcome the date changes
@@ -79,6 +84,8 @@ def enforce_gate(built: Build) -> CheckReport:
     """`nexus check` of what `built` synthesized, at the spec's compliance.gate (default high): GateFailed listing
     the blocking findings, a ScanError (exit 4) when the check cannot run, else the report (also written to
     OUT/findings.json, as `nexus check` writes it)."""
+    from .compliance import check
+
     report = check(built.result.out_dir, spec=built.result)
     threshold = report.gate or DEFAULT_GATE
     blocking = [] if threshold == "never" else report.blocking(threshold)

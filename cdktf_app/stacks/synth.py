@@ -27,8 +27,8 @@ from ..layout import (CDK_MANIFEST, NEXUS_MANIFEST, OUT_DIR_NAME, PROVENANCE_FIL
 from ..spec.loader import LoadedSpec, load_spec
 from ..spec.overrides import UnsafeOverride, audit_overrides
 from .app import StackInfo, build_app
-from .runtime import binding_type_checks
 from .cache import cache_key, output_digests, outputs_unchanged
+from .runtime import binding_type_checks
 from ..synth_worker.client import synthesize_in_worker
 
 
