@@ -57,27 +57,36 @@ def test_worker_writes_the_bytes_of_a_cold_synth_for_every_blueprint(blueprint_o
     assert status is not None and status.synths == len(names)  # one worker made them all
 
 
+ENVIRONMENT_ON = {**os.environ, WORKER_VARIABLE: "on"}
+
+
+def synth_held_in_the_worker(work: Path, output=subprocess.PIPE):
+    """A project whose worker made its first synth; then the spec edited and a second `nexus synth` started while
+    the worker is stopped (SIGSTOP), so that the request waits in its socket. The worker's status and the command."""
+    spec = write_spec(work, scale_spec(40))
+    first = subprocess.run([*NEXUS, "synth", str(spec)], env=ENVIRONMENT_ON, capture_output=True, text=True,
+                           timeout=600)
+    assert first.returncode == 0, first.stderr
+    worker = worker_status(work)
+    assert worker is not None and worker.synths == 1
+    spec.write_text(scale_spec(41), encoding="utf-8")
+    os.kill(worker.pid, signal.SIGSTOP)
+    command = subprocess.Popen([*NEXUS, "synth", str(spec)], env=ENVIRONMENT_ON, stdout=output, stderr=output,
+                               text=True)
+    deadline = time.monotonic() + 120
+    while not list((work / "cdktf.out").glob(".synth-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    return worker, command
+
+
 def test_worker_killed_mid_synth_leaves_no_half_output_and_the_next_command_succeeds(tmp_path):
     work = tmp_path / "k"
     work.mkdir()
-    spec = write_spec(work, scale_spec(40))
     out = work / "cdktf.out"
-    environment = {**os.environ, WORKER_VARIABLE: "on"}
     try:
-        first = subprocess.run([*NEXUS, "synth", str(spec)], env=environment, capture_output=True, text=True,
-                               timeout=600)
-        assert first.returncode == 0, first.stderr
-        worker = worker_status(work)
-        assert worker is not None and worker.synths == 1
-        spec.write_text(scale_spec(41), encoding="utf-8")
-        os.kill(worker.pid, signal.SIGSTOP)  # it takes the request and never answers: killed mid-synth below
-        command = subprocess.Popen([*NEXUS, "synth", str(spec)], env=environment, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 120
-        while not list(out.glob(".synth-*")) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)
-        os.kill(worker.pid, signal.SIGKILL)
+        worker, command = synth_held_in_the_worker(work)
+        os.kill(worker.pid, signal.SIGKILL)  # it took the request and never answered
         _, stderr = command.communicate(timeout=600)
         assert command.returncode == 0, stderr
         assert "died before it answered" in (worker_dir(work) / LOG_NAME).read_text(encoding="utf-8")
@@ -86,9 +95,9 @@ def test_worker_killed_mid_synth_leaves_no_half_output_and_the_next_command_succ
         reference.mkdir()
         cold = synth(write_spec(reference, scale_spec(41)), reference / "cdktf.out", use_cache=False)
         assert files_of(out) == files_of(cold.out_dir)  # the whole output, of the edited spec, from the fallback
-        spec.write_text(scale_spec(42), encoding="utf-8")
-        after = subprocess.run([*NEXUS, "synth", str(spec)], env=environment, capture_output=True, text=True,
-                               timeout=600)
+        (work / "nexus.yaml").write_text(scale_spec(42), encoding="utf-8")
+        after = subprocess.run([*NEXUS, "synth", str(work / "nexus.yaml")], env=ENVIRONMENT_ON, capture_output=True,
+                               text=True, timeout=600)
         assert after.returncode == 0, after.stderr
         replacement = worker_status(work)
         assert replacement is not None and replacement.pid != worker.pid and replacement.synths == 1
@@ -99,27 +108,15 @@ def test_worker_killed_mid_synth_leaves_no_half_output_and_the_next_command_succ
 def test_a_command_killed_while_the_worker_synthesizes_for_it_leaves_no_scratch_folder(tmp_path):
     work = tmp_path / "gone"
     work.mkdir()
-    spec = write_spec(work, scale_spec(40))
     out = work / "cdktf.out"
-    environment = {**os.environ, WORKER_VARIABLE: "on"}
     try:
-        first = subprocess.run([*NEXUS, "synth", str(spec)], env=environment, capture_output=True, text=True,
-                               timeout=600)
-        assert first.returncode == 0, first.stderr
-        worker = worker_status(work)
-        spec.write_text(scale_spec(41), encoding="utf-8")
-        os.kill(worker.pid, signal.SIGSTOP)  # the request waits in its socket until the command is gone
-        command = subprocess.Popen([*NEXUS, "synth", str(spec)], env=environment, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while not list(out.glob(".synth-*")) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(0.5)
+        worker, command = synth_held_in_the_worker(work, subprocess.DEVNULL)
         command.kill()  # kill -9: its own clean-up never runs
         command.wait(timeout=60)
         assert list(out.glob(".synth-*"))  # what the killed command left for the worker to write into
         os.kill(worker.pid, signal.SIGCONT)
         log = worker_dir(work) / LOG_NAME
+        deadline = time.monotonic() + 120
         while "the command went away" not in log.read_text(encoding="utf-8") and time.monotonic() < deadline:
             time.sleep(0.1)
         assert "the command went away before synth 2 was answered" in log.read_text(encoding="utf-8")
