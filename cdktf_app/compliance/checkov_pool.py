@@ -26,7 +26,7 @@ class CheckovPool:
     def __init__(self, size: int = POOL_SIZE) -> None:
         self.workers = tuple(CheckovWorker() for _ in range(size))
         self.scan_seconds: list[float] = []
-        self._answers: dict[str, tuple[tuple, ScanAnswer]] = {}  # file -> (its inputs, their answer)
+        self._answers: dict[str, tuple[tuple, ScanAnswer]] = {}  # file -> ((its digest, request inputs), answer)
 
     def __enter__(self) -> CheckovPool:
         self.start()
@@ -53,16 +53,18 @@ class CheckovPool:
         """One answer for every file of REQUEST; any file that cannot be scanned is a ScanError (exit 4) and
         nothing of the others is answered."""
         started = time.perf_counter()
-        inputs = {file: _inputs(file, request) for file in request.files}
+        shared = _request_inputs(request)
+        inputs = {file: _digest(Path(file)) for file in request.files}
         answers = {file: answer for file, (known, answer) in self._answers.items()
-                   if inputs.get(file) is not None and known == inputs[file]}
+                   if inputs.get(file) is not None and known == (inputs[file], shared)}
         stale = [file for file in request.files if file not in answers]
         scanned = _on_every_worker(self.workers, CheckovWorker.scan,
                                    [replace(request, files=(file,)) for file in stale])
+        unchanged_meanwhile = bool(stale) and _request_inputs(request) == shared
         for file, answer in zip(stale, scanned):
             answers[file] = answer
-            if inputs[file] is not None and _inputs(file, request) == inputs[file]:  # not rewritten meanwhile
-                self._answers[file] = (inputs[file], answer)
+            if unchanged_meanwhile and inputs[file] is not None and _digest(Path(file)) == inputs[file]:
+                self._answers[file] = ((inputs[file], shared), answer)
         self.scan_seconds.append(time.perf_counter() - started)
         return ScanAnswer(results=[result for file in request.files for result in answers[file].results],
                           unparsed=tuple(sorted({path for answer in answers.values() for path in answer.unparsed})))
@@ -89,13 +91,10 @@ def _on_every_worker(workers, work, items: list) -> list:
     return [future.result() for future in futures]
 
 
-def _inputs(file: str, request: ScanRequest) -> tuple | None:
-    """Everything a file's scan depends on besides checkov itself (which a pool does not change); None when the
-    file cannot be read (always scanned: checkov says what is wrong with it)."""
-    content = _digest(Path(file))
-    if content is None:
-        return None
-    return (content, request.framework, request.checks,
+def _request_inputs(request: ScanRequest) -> tuple:
+    """What every file's scan depends on besides its own bytes (a file that cannot be read has no digest and is
+    always scanned: checkov says what is wrong with it) and checkov itself (which a pool does not change)."""
+    return (request.framework, request.checks,
             tuple(_files_of(Path(folder)) for folder in request.external_checks_dirs),
             _digest(Path(request.context)) if request.context else None)
 

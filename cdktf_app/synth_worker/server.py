@@ -121,12 +121,15 @@ class Worker:
             send(connection, {"status": "ok", "stacks": stacks, "provenance": provenance})
         except OSError:  # the command went away (Ctrl-C, killed): what was written for it is nobody's now
             shutil.rmtree(request["scratch_dir"], ignore_errors=True)
-            print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} worker {os.getpid()}: the command went away before synth "
-                  f"{self.synths} was answered; removed its scratch folder", file=sys.stderr, flush=True)
+            _log(f"the command went away before synth {self.synths} was answered; removed its scratch folder")
             return True
-        print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} worker {os.getpid()}: synth {self.synths} of "
-              f"{request['spec_label']} in {time.perf_counter() - started:.2f}s", file=sys.stderr, flush=True)
+        _log(f"synth {self.synths} of {request['spec_label']} in {time.perf_counter() - started:.2f}s")
         return True
+
+
+def _log(line: str) -> None:
+    """A line of the worker's log (its stderr is the log file the client opened for it)."""
+    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} worker {os.getpid()}: {line}", file=sys.stderr, flush=True)
 
 
 def _replace_environment(values: dict[str, str]) -> None:
@@ -138,7 +141,7 @@ def main(folder: str) -> None:
     worker = Worker(Path(folder))
     worker.warm_up()
     worker.listen()
-    print(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} worker {os.getpid()}: listening", file=sys.stderr, flush=True)
+    _log("listening")
     worker.serve()
 
 
