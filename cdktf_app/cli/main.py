@@ -103,9 +103,9 @@ def cli(ctx: click.Context, log_format: str, debug: bool, no_worker: bool) -> No
       nexus validate nexus.yaml
       nexus synth nexus.yaml          # cdktf.out/stacks/<stack>/cdk.tf.json
     """
-    from ..synth_worker import session
+    from ..synth_worker.switch import session
 
-    ctx.obj = {"log_format": log_format, "debug": debug}
+    ctx.obj = {**(ctx.obj or {}), "log_format": log_format, "debug": debug}
     ctx.with_resource(session(enabled=not no_worker))
 
 
@@ -154,6 +154,10 @@ def synth(obj: dict, spec: Path, out_dir: Path | None, no_cache: bool, allow_uns
     Every stack is checked against its provider's schema, offline (`nexus validate --providers`).
     An unchanged spec reuses the previous output (a content hash of spec, Nexus and binding versions).
     """
+    if obj.get("one_command"):  # before the imports below: they run while Node loads the bindings
+        from ..stacks.preload import start_loading
+
+        start_loading(spec, out_dir, use_cache=not no_cache)
     from ..build import build
     from ..provider_schema.report import check_synthesized
     from .check import show_fix
@@ -235,7 +239,8 @@ cli.commands = LazyCommands(cli.commands, {
 })
 
 def main() -> None:
-    cli(prog_name="nexus")
+    """The `nexus` executable: one command, then the process exits (what lets synth load bindings ahead)."""
+    cli(prog_name="nexus", obj={"one_command": True})
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 import json
+import os
+import sys
 import tarfile
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +23,7 @@ from ..paths import user_cache_dir
 from .derive import derive_schema, read_assembly
 
 BINDING_PREFIX = "cdktn-provider-"
+MODULE_PREFIX = BINDING_PREFIX.replace("-", "_")
 FORMAT = 2   # 2: ephemeral resources
 
 
@@ -45,14 +48,20 @@ class Binding:
 
 
 def installed_bindings() -> dict[str, Binding]:
-    """The prebuilt provider bindings installed beside Nexus, by Terraform provider name."""
+    """The prebuilt provider bindings installed beside Nexus, by Terraform provider name: each importable
+    `cdktn_provider_*` package with its distribution's version (found by folder name: reading the metadata of
+    every installed distribution to find them took 0.13 s of each synth)."""
     found = {}
-    for distribution in importlib.metadata.distributions():
-        package = (distribution.metadata["Name"] or "").lower().replace("_", "-")
-        if package.startswith(BINDING_PREFIX):
-            provider = package.removeprefix(BINDING_PREFIX).replace("-", "_")
-            found[provider] = Binding(provider=provider, package=package, version=distribution.version)
-    return dict(sorted(found.items()))
+    for module in sorted({entry.name for folder in sys.path if folder and os.path.isdir(folder)
+                          for entry in os.scandir(folder) if entry.name.startswith(MODULE_PREFIX) and entry.is_dir()}):
+        package = module.replace("_", "-")
+        try:
+            version = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        provider = package.removeprefix(BINDING_PREFIX).replace("-", "_")
+        found[provider] = Binding(provider=provider, package=package, version=version)
+    return found
 
 
 def schema_cache_dir() -> Path:

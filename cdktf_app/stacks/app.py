@@ -14,6 +14,7 @@ from ..spec.model import CLOUDS, REFERENCE_FIELDS, Network, Spec
 from .backends import add_backend
 from ..kit.context import StackContext
 from ..kit.provenance import Provenance
+from .preload import wait_for_bindings
 from .runtime import prepare_jsii_environment
 from ..kit.text import escape_model, escape_value
 
@@ -47,16 +48,18 @@ def stack_name(spec: Spec, environment: str, provider: str, location: str | None
 
 def build_app(loaded: LoadedSpec, outdir: str, spec_file_label: str) -> BuiltApp:
     """Create the cdktn App for a spec. Nothing is written until `app.synth()`."""
+    spec = _with_implicit_networks(escape_model(loaded.spec))   # plain Python: while an early bindings load runs
+    on_cloud = {cloud: _components_on(spec, cloud) for cloud in CLOUDS}
     prepare_jsii_environment()
+    wait_for_bindings()
     import cdktn
 
-    spec = _with_implicit_networks(escape_model(loaded.spec))
     app = cdktn.App(outdir=outdir, stack_traces=False)
     provenance = Provenance(spec_file=spec_file_label)
     built = BuiltApp(app=app, stacks=[], provenance=provenance)
     for environment in spec.environments:
         for cloud in CLOUDS:
-            names = _components_on(spec, cloud)
+            names = on_cloud[cloud]
             if names:
                 primary = _build_cloud_stack(built, loaded, spec, environment, cloud, names)
                 _build_standby_stack(built, loaded, spec, environment, cloud, primary)

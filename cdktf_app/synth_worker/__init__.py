@@ -16,10 +16,10 @@ ever reaches the out dir. The worker lives in `.nexus/synth-worker/` of the proj
 both ends check that the peer is the same user), exits after IDLE_SECONDS without work, and is replaced when
 Nexus' code, its version or the binding versions differ from the command's (`worker_key`).
 """
-from __future__ import annotations
+from ..lazy_exports import lazy_exports
 
-from .client import (WORKER_VARIABLE, WorkerStatus, pin_project, session, stop_worker, synthesize_in_worker,
-                     worker_status)
-
-__all__ = ["WORKER_VARIABLE", "WorkerStatus", "pin_project", "session", "stop_worker", "synthesize_in_worker",
-           "worker_status"]
+# Light to import: the CLI sets the switch before it imports the spec model and the CDK.
+_HOMES = {"WORKER_VARIABLE": "switch", "pin_project": "switch", "session": "switch", "WorkerStatus": "client",
+          "stop_worker": "client", "synthesize_in_worker": "client", "worker_status": "client"}
+__all__ = sorted(_HOMES)
+__getattr__ = lazy_exports(__name__, _HOMES)

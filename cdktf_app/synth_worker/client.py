@@ -10,15 +10,14 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import UsageError
 from ..spec.loader import LoadedSpec
 from .protocol import LOCK_NAME, LOG_NAME, SOCKET_NAME, peer_uid_and_pid, receive, send, worker_dir, worker_key
+from .switch import worker_project
 
-WORKER_VARIABLE = "NEXUS_SYNTH_WORKER"
 START_TIMEOUT = 120.0       # a new worker starts Node and loads the CDK core before it answers
 SYNTH_TIMEOUT = 600.0       # then the worker is killed and the command synthesizes by itself
 HELLO_TIMEOUT = 10.0
@@ -34,46 +33,6 @@ class WorkerStatus:
     pid: int
     key: str
     synths: int
-
-
-@contextlib.contextmanager
-def session(enabled: bool = True) -> Iterator[None]:
-    """A CLI command's use of the worker: on unless NEXUS_SYNTH_WORKER already says otherwise, off with
-    `enabled=False`; the variable is what the command's children (generate's gate) inherit, restored after."""
-    previous = os.environ.get(WORKER_VARIABLE)
-    if not enabled:
-        os.environ[WORKER_VARIABLE] = "off"
-    elif previous is None:
-        os.environ[WORKER_VARIABLE] = "on"
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop(WORKER_VARIABLE, None)
-        else:
-            os.environ[WORKER_VARIABLE] = previous
-
-
-def worker_project(loaded: LoadedSpec) -> Path | None:
-    """The project whose worker synthesizes LOADED, or None to synthesize in this process (see the package doc).
-    `on` pins the project to the first spec's folder: a command's scratch copies (ci's base spec) use its worker."""
-    value = os.environ.get(WORKER_VARIABLE, "").strip()
-    if value in ("", "off"):
-        return None
-    if value == "on":
-        project = loaded.base_dir.resolve()
-        os.environ[WORKER_VARIABLE] = str(project)
-        return project
-    if os.path.isabs(value):
-        return Path(value)
-    raise UsageError(f"{WORKER_VARIABLE}={value!r}: expected 'off', 'on' or the absolute path of a project folder")
-
-
-def pin_project(project: Path) -> None:
-    """Under `on`, use PROJECT's worker from now on (and in the children started from now on): for a command
-    whose synths run on scratch copies of a spec (generate's repair rounds)."""
-    if os.environ.get(WORKER_VARIABLE, "").strip() == "on":
-        os.environ[WORKER_VARIABLE] = str(Path(project).resolve())
 
 
 def synthesize_in_worker(loaded: LoadedSpec, scratch_dir: Path, out_dir: Path, spec_label: str, cache_key: str,

@@ -13,7 +13,7 @@ PACKAGE = Path(cdktf_app.__file__).parent
 # package itself, `cdktf_app`, covers only its __init__).
 FLOORS = [
     ("base", ["cdktf_app", "cdktf_app.errors", "cdktf_app.paths", "cdktf_app.files", "cdktf_app.sensitive",
-              "cdktf_app.layout", "cdktf_app.crypto"]),
+              "cdktf_app.layout", "cdktf_app.crypto", "cdktf_app.lazy_exports"]),
     ("spec", ["cdktf_app.spec", "cdktf_app.hcl_modules", "cdktf_app.data_files", "cdktf_app.dr",
               "cdktf_app.secret_catalog"]),
     ("kit", ["cdktf_app.kit"]),

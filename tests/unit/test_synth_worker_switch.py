@@ -8,7 +8,7 @@ import pytest
 from cdktf_app.errors import UsageError
 from cdktf_app.spec.loader import load_spec_text
 from cdktf_app.synth_worker import WORKER_VARIABLE, pin_project, session
-from cdktf_app.synth_worker.client import worker_project
+from cdktf_app.synth_worker.switch import worker_project
 from tests.performance.scale import scale_spec
 
 

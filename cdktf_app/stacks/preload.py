@@ -1,0 +1,161 @@
+"""Loading a spec's provider bindings on a thread while `nexus synth` is still reading the spec.
+
+A cold synth in the command's process cannot build a construct before Node has loaded the bindings' JavaScript
+(AWS: 3-7 s on a 2-core machine), and before it asks for them Nexus spends about half a second in Python: its
+own imports, the spec model, reading and validating the spec (2,000 components). `start_loading` begins the load
+first, on a thread that only waits for Node, so the two run at once on two cores.
+
+It starts only where it pays and is safe:
+- the synth runs in this process (NEXUS_SYNTH_WORKER off or unset): the worker keeps its bindings loaded itself;
+- the output is not current: an out dir whose nexus.json records this spec's bytes is a cache hit, which never
+  starts Node;
+- the process runs one command and exits (the `nexus` executable, not a library caller or a test process that
+  may use jsii in ways the thread cannot know of).
+Which bindings is a guess from the keys under the spec's top-level `providers:`, read from the YAML's events
+without building the document. A wrong guess costs time, never bytes: a binding not loaded here is loaded where it
+always is, and the synth is the same.
+
+Until the thread ends it owns the jsii kernel: `build_app` calls `wait_for_bindings()` before the process's first
+jsii call (the kernel speaks one request at a time over one pipe). A command that ends without synthesizing (a
+bad spec, Ctrl-C) does not wait for a load nobody will use: at exit, Node is stopped at once.
+"""
+from __future__ import annotations
+
+import atexit
+import contextlib
+import hashlib
+import importlib
+import threading
+from pathlib import Path
+
+import yaml
+
+from ..errors import SpecError
+from ..layout import default_out_dir, read_manifest
+from ..spec.source import Loader, read_spec_bytes
+from ..synth_worker.switch import synthesizes_in_this_process
+from .runtime import prepare_jsii_environment
+
+# The binding each cloud's components/<cloud>/provider.py configures (a unit test holds the two together).
+CLOUD_BINDINGS = {"aws": "cdktn_provider_aws", "gcp": "cdktn_provider_google", "azure": "cdktn_provider_azurerm",
+                  "edge": "cdktn_provider_kubernetes"}
+
+_loading: _Loading | None = None
+
+
+def start_loading(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: bool = True) -> bool:
+    """Begin loading the bindings SPEC names under `providers:` (and the CDK core), unless the synth will not
+    need them here (see the module doc). True when a load started."""
+    global _loading
+    if _loading is not None or not synthesizes_in_this_process():
+        return False
+    spec = Path(spec)
+    try:
+        data = read_spec_bytes(spec)
+    except SpecError:   # the synth reports it, at its line
+        return False
+    clouds = clouds_named(data)
+    if not clouds or (use_cache and _output_is_of(data, default_out_dir(spec.parent, out_dir))):
+        return False
+    _loading = _Loading(tuple(CLOUD_BINDINGS[cloud] for cloud in clouds if cloud in CLOUD_BINDINGS))
+    _loading.start()
+    return True
+
+
+def wait_for_bindings() -> None:
+    """Before this process's first jsii call: an early load owns the kernel until it has ended."""
+    if _loading is not None:
+        _loading.thread.join()
+
+
+def clouds_named(data: bytes) -> list[str] | None:
+    """The keys of the document's top-level `providers:` mapping, in order; None when the events do not say so
+    plainly (not YAML, no such mapping, an alias or a merge for it, a key that is not a plain scalar)."""
+    try:
+        events = yaml.parse(data, Loader=Loader)
+        if not all(isinstance(next(events), kind) for kind in
+                   (yaml.StreamStartEvent, yaml.DocumentStartEvent, yaml.MappingStartEvent)):
+            return None
+        for key in events:
+            if not isinstance(key, yaml.ScalarEvent):
+                return None   # the end of the mapping, or a key that is a collection or an alias
+            if key.value == "providers":
+                return _mapping_keys(events)
+            _skip_value(events)
+    except (yaml.YAMLError, StopIteration):
+        return None
+    return None
+
+
+def _mapping_keys(events) -> list[str] | None:
+    if not isinstance(next(events), yaml.MappingStartEvent):
+        return None
+    keys = []
+    for key in events:
+        if isinstance(key, yaml.MappingEndEvent):
+            return keys
+        if not isinstance(key, yaml.ScalarEvent) or key.value == "<<":
+            return None
+        keys.append(key.value)
+        _skip_value(events)
+    return None
+
+
+def _skip_value(events) -> None:
+    """Past one value: a scalar, an alias, or a whole collection (counted, not recursed: depth is the input's)."""
+    depth = 0
+    for event in events:
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+        if depth == 0:
+            return
+
+
+def _output_is_of(data: bytes, out_dir: Path) -> bool:
+    """nexus.json in OUT_DIR records these spec bytes: the cache will most likely serve the synth."""
+    manifest = read_manifest(out_dir) or {}
+    recorded = manifest.get("spec") if isinstance(manifest.get("spec"), dict) else {}
+    return recorded.get("sha256") == hashlib.sha256(data).hexdigest()
+
+
+class _Loading:
+    """The CDK core loaded now, in the calling thread (Node's start and ~0.2 s: what every binding needs first),
+    then a thread that imports the bindings (each binding's package loads its assembly into Node on import) and
+    mostly waits for Node while the calling thread goes on with its Python."""
+
+    def __init__(self, bindings: tuple[str, ...]) -> None:
+        self.bindings = bindings
+        self.thread = threading.Thread(target=self._load, name="nexus-bindings-load", daemon=True)
+
+    def start(self) -> None:
+        prepare_jsii_environment()
+        try:
+            import cdktn  # noqa: F401
+        except Exception:  # noqa: BLE001 - build_app imports it again and reports what went wrong, where it always did
+            return
+        atexit.register(self._stop_node_if_loading)   # registered after jsii's own exit hook: runs before it
+        self.thread.start()
+
+    def _load(self) -> None:
+        try:
+            for module in self.bindings:
+                importlib.import_module(module)
+        except BaseException:  # noqa: BLE001 - build_app imports the same modules and raises what went wrong
+            return
+
+    def _stop_node_if_loading(self) -> None:
+        """At exit: a load still running was for a synth that never came; jsii's own exit hook would wait for it."""
+        if not self.thread.is_alive():
+            return
+        from jsii._kernel import Kernel
+
+        process = getattr(getattr(Kernel().provider, "_process", None), "_process", None)
+        if process is None:
+            return
+        # SIGTERM, not SIGKILL: jsii's Node passes it on to the child that does the loading, which a SIGKILL would
+        # leave running until its require() ends
+        process.terminate()
+        with contextlib.suppress(OSError, ValueError):
+            process.stdin.close()   # jsii's hook then skips its exit request and only reaps Node
