@@ -154,15 +154,17 @@ def synth(obj: dict, spec: Path, out_dir: Path | None, no_cache: bool, allow_uns
     Every stack is checked against its provider's schema, offline (`nexus validate --providers`).
     An unchanged spec reuses the previous output (a content hash of spec, Nexus and binding versions).
     """
-    if obj.get("one_command"):  # before the imports below: they run while Node loads the bindings
-        from ..stacks.preload import start_loading
+    from ..stacks import preload
 
-        start_loading(spec, out_dir, use_cache=not no_cache)
+    if obj.get("one_command"):  # before the imports below: they run while Node loads the bindings
+        preload.one_synth_process(spec, out_dir, use_cache=not no_cache)
     from ..build import build
     from ..provider_schema.report import check_synthesized
     from .check import show_fix
 
     built = build(spec, out_dir, use_cache=not no_cache, allow_unsafe_overrides=allow_unsafe_overrides)
+    if obj.get("one_command"):
+        preload.release_node()
     if built.remediation is not None and built.remediation.changed:
         show_fix(built.remediation, obj)
     check_synthesized(built.result)

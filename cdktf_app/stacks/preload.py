@@ -1,4 +1,5 @@
-"""Loading a spec's provider bindings on a thread while `nexus synth` is still reading the spec.
+"""A process that synthesizes once and exits (`nexus synth`): its bindings loaded on a thread while it is still
+reading the spec, its Node let go as soon as the synth is written.
 
 A cold synth in the command's process cannot build a construct before Node has loaded the bindings' JavaScript
 (AWS: 3-7 s on a 2-core machine), and before it asks for them Nexus spends about half a second in Python: its
@@ -18,13 +19,20 @@ always is, and the synth is the same.
 Until the thread ends it owns the jsii kernel: `build_app` calls `wait_for_bindings()` before the process's first
 jsii call (the kernel speaks one request at a time over one pipe). A command that ends without synthesizing (a
 bad spec, Ctrl-C) does not wait for a load nobody will use: at exit, Node is stopped at once.
+
+Two more things only such a process can afford: Python's cyclic garbage collector stays off (its passes over the
+spec model and the constructs cost ~0.15 s of a 2,000-component synth; the cycles it would free are ~1 MB there),
+and `release_node()` asks Node to exit once the synth is written, so that Node winds down while the command
+checks the output against the provider schemas and prints.
 """
 from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import hashlib
 import importlib
+import sys
 import threading
 from pathlib import Path
 
@@ -41,6 +49,34 @@ CLOUD_BINDINGS = {"aws": "cdktn_provider_aws", "gcp": "cdktn_provider_google", "
                   "edge": "cdktn_provider_kubernetes"}
 
 _loading: _Loading | None = None
+
+
+def one_synth_process(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: bool = True) -> bool:
+    """For a process that synthesizes SPEC once and exits: the collector off, the bindings loading early (see
+    `start_loading`). True when a load started."""
+    gc.disable()
+    return start_loading(spec, out_dir, use_cache=use_cache)
+
+
+def release_node() -> None:
+    """Ask Node to exit now, for a process that will make no further jsii call: jsii's exit hook then only reaps
+    it. Nothing when this process never started Node (a cache hit)."""
+    process = _node()
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        process.stdin.write(b'{"exit":0}\n')   # what jsii's own exit hook sends, and it then closes stdin too
+        process.stdin.close()
+
+
+def _node():
+    """jsii's Node (a subprocess.Popen), or None when this process has not started it. Importing the CDK core
+    (`cdktn._jsii`) is what starts it; jsii's kernel is otherwise asked only then, as asking starts Node."""
+    if "cdktn._jsii" not in sys.modules:
+        return None
+    from jsii._kernel import Kernel
+
+    return getattr(getattr(Kernel().provider, "_process", None), "_process", None)
 
 
 def start_loading(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: bool = True) -> bool:
@@ -146,16 +182,15 @@ class _Loading:
             return
 
     def _stop_node_if_loading(self) -> None:
-        """At exit: a load still running was for a synth that never came; jsii's own exit hook would wait for it."""
-        if not self.thread.is_alive():
+        """At exit, before jsii's own hook: a load still running was for a synth that never came (that hook would
+        wait for it), and a Node that Ctrl-C has already ended has a closed pipe (that hook would write into it
+        and print a BrokenPipeError). Either way jsii's hook is left only the reaping."""
+        process = _node()
+        if process is None or (process.poll() is None and not self.thread.is_alive()):
             return
-        from jsii._kernel import Kernel
-
-        process = getattr(getattr(Kernel().provider, "_process", None), "_process", None)
-        if process is None:
-            return
-        # SIGTERM, not SIGKILL: jsii's Node passes it on to the child that does the loading, which a SIGKILL would
-        # leave running until its require() ends
-        process.terminate()
+        if process.poll() is None:
+            # SIGTERM, not SIGKILL: jsii's Node passes it on to the child that does the loading, which a SIGKILL
+            # would leave running until its require() ends
+            process.terminate()
         with contextlib.suppress(OSError, ValueError):
-            process.stdin.close()   # jsii's hook then skips its exit request and only reaps Node
+            process.stdin.close()

@@ -29,12 +29,24 @@ environments: [dev]
 components:
   jobs: {type: queue, dead_letter: %s}
 """
-# The `nexus` executable, telling on exit (the first hook registered runs last) whether synth began an early load.
-NEXUS = ("import atexit, sys\n"
-         "from cdktf_app.stacks import preload\n"
-         "atexit.register(lambda: print('early load:', preload._loading is not None, file=sys.stderr))\n"
-         "from cdktf_app.cli.main import main\n"
-         "main()\n")
+# The `nexus` executable, telling as the command ends (before jsii's exit hook) whether synth began an early load,
+# whether the collector was on and, after a success, how Node ended (waited for up to 30 s).
+NEXUS = """
+import gc, subprocess, sys
+from cdktf_app.stacks import preload
+from cdktf_app.cli.main import main
+try:
+    main()
+except SystemExit as ending:
+    node = preload._node()
+    try:
+        state = node.wait(timeout=30) if node is not None and ending.code in (0, None) else None
+    except subprocess.TimeoutExpired:
+        state = "running"
+    print(f"early load: {preload._loading is not None}; collector on: {gc.isenabled()}; node: {state}",
+          file=sys.stderr)
+    raise
+"""
 
 
 def stalled_environment(marker: Path) -> dict:
@@ -92,6 +104,18 @@ def test_an_early_load_synthesizes_the_same_bytes_with_bindings_it_did_not_guess
         assert (work / "cdktf.out" / relative).read_bytes() == (expected / relative).read_bytes(), relative
 
 
+def test_the_synth_command_loads_early_and_lets_node_go_once_the_synth_is_written(tmp_path):
+    spec = write_spec(tmp_path, SPEC % "false")
+    command = nexus(["--no-worker", "synth", str(spec), "--no-cache"], {**os.environ, "NEXUS_SYNTH_WORKER": "off"})
+    _, stderr = command.communicate(timeout=600)
+    assert command.returncode == 0, stderr
+    assert (tmp_path / "cdktf.out" / "stacks" / "early-dev-aws" / "cdk.tf.json").is_file()
+    # node 0: it exited by itself, on the exit request release_node sent; still running would mean jsii's exit
+    # hook does the work, after the check and the output
+    assert "early load: True; collector on: False; node: 0" in stderr
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr
+
+
 def test_a_bad_spec_ends_the_command_at_once_while_node_is_still_loading(tmp_path):
     marker = tmp_path / "stalled"
     spec = write_spec(tmp_path, SPEC % "maybe")
@@ -102,6 +126,17 @@ def test_a_bad_spec_ends_the_command_at_once_while_node_is_still_loading(tmp_pat
     assert "early load: True" in stderr
     assert "Traceback" not in stderr and "Exception ignored" not in stderr
     assert_nothing_left_of(command.pid)
+
+
+def test_a_cache_hit_never_starts_node(tmp_path):
+    spec = write_spec(tmp_path, SPEC % "false")
+    environment = {**os.environ, "NEXUS_SYNTH_WORKER": "off"}
+    assert nexus(["--no-worker", "synth", str(spec)], environment).wait(timeout=600) == 0
+    command = nexus(["--no-worker", "synth", str(spec)], environment)
+    stdout, stderr = command.communicate(timeout=600)
+    assert command.returncode == 0, stderr
+    assert "unchanged, reused" in stdout
+    assert "early load: False; collector on: False; node: None" in stderr
 
 
 def test_ctrl_c_while_node_loads_the_bindings_aborts_cleanly(tmp_path):
