@@ -14,7 +14,7 @@ from ..spec.model import CLOUDS, REFERENCE_FIELDS, Network, Spec
 from .backends import add_backend
 from ..kit.context import StackContext
 from ..kit.provenance import Provenance
-from .preload import wait_for_bindings
+from .preload import guard_node_exit, wait_for_bindings
 from .runtime import prepare_jsii_environment
 from ..kit.text import escape_model, escape_value
 
@@ -54,6 +54,7 @@ def build_app(loaded: LoadedSpec, outdir: str, spec_file_label: str) -> BuiltApp
     wait_for_bindings()
     import cdktn
 
+    guard_node_exit()
     app = cdktn.App(outdir=outdir, stack_traces=False)
     provenance = Provenance(spec_file=spec_file_label)
     built = BuiltApp(app=app, stacks=[], provenance=provenance)

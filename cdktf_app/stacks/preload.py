@@ -49,6 +49,7 @@ CLOUD_BINDINGS = {"aws": "cdktn_provider_aws", "gcp": "cdktn_provider_google", "
                   "edge": "cdktn_provider_kubernetes"}
 
 _loading: _Loading | None = None
+_exit_guarded = False
 
 
 def one_synth_process(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: bool = True) -> bool:
@@ -77,6 +78,31 @@ def _node():
     from jsii._kernel import Kernel
 
     return getattr(getattr(Kernel().provider, "_process", None), "_process", None)
+
+
+def guard_node_exit() -> None:
+    """Once Node runs in this process (importing the CDK core starts it, and registers jsii's exit hook): our
+    own exit hook, registered after jsii's so that it runs before it."""
+    global _exit_guarded
+    if not _exit_guarded:
+        _exit_guarded = True
+        atexit.register(_before_jsii_exit)
+
+
+def _before_jsii_exit() -> None:
+    """At exit: a load still running was for a synth that never came (jsii's hook would wait for it), and a Node
+    that Ctrl-C has already ended has a closed pipe (jsii's hook would write into it and print a
+    BrokenPipeError). Either way jsii's hook is left only the reaping."""
+    process = _node()
+    loading = _loading is not None and _loading.thread.is_alive()
+    if process is None or (process.poll() is None and not loading):
+        return
+    if process.poll() is None:
+        # SIGTERM, not SIGKILL: jsii's Node passes it on to the child that does the loading, which a SIGKILL
+        # would leave running until its require() ends
+        process.terminate()
+    with contextlib.suppress(OSError, ValueError):
+        process.stdin.close()
 
 
 def start_loading(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: bool = True) -> bool:
@@ -171,7 +197,7 @@ class _Loading:
             import cdktn  # noqa: F401
         except Exception:  # noqa: BLE001 - build_app imports it again and reports what went wrong, where it always did
             return
-        atexit.register(self._stop_node_if_loading)   # registered after jsii's own exit hook: runs before it
+        guard_node_exit()
         self.thread.start()
 
     def _load(self) -> None:
@@ -180,17 +206,3 @@ class _Loading:
                 importlib.import_module(module)
         except BaseException:  # noqa: BLE001 - build_app imports the same modules and raises what went wrong
             return
-
-    def _stop_node_if_loading(self) -> None:
-        """At exit, before jsii's own hook: a load still running was for a synth that never came (that hook would
-        wait for it), and a Node that Ctrl-C has already ended has a closed pipe (that hook would write into it
-        and print a BrokenPipeError). Either way jsii's hook is left only the reaping."""
-        process = _node()
-        if process is None or (process.poll() is None and not self.thread.is_alive()):
-            return
-        if process.poll() is None:
-            # SIGTERM, not SIGKILL: jsii's Node passes it on to the child that does the loading, which a SIGKILL
-            # would leave running until its require() ends
-            process.terminate()
-        with contextlib.suppress(OSError, ValueError):
-            process.stdin.close()

@@ -174,3 +174,41 @@ def test_an_unused_early_load_does_not_hold_the_exit_for_jsii(tmp_path):
     assert took < 5.0, f"the exit waited {took:.2f}s: jsii's hook waited for the stalled load"
     assert "Traceback" not in stderr and "Exception ignored" not in stderr
     assert_nothing_left_of(command.pid)
+
+
+def node_processes_in(group: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if entry.name.isdigit() and int(fields[2]) == group and (entry / "comm").read_text().strip() == "node":
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def test_a_node_that_died_under_a_synth_leaves_no_broken_pipe_error_at_exit(tmp_path):
+    """Any synth in a process, early load or not: when Node is gone before the process exits (Ctrl-C reaches it
+    too, or it was killed), jsii's exit hook writes its exit request into the closed pipe; Nexus's hook, which runs
+    first, closes that pipe for it."""
+    marker = tmp_path / "stalled"
+    spec = write_spec(tmp_path, SPEC % "false")
+    script = ("import sys\n"
+              "from cdktf_app.stacks.synth import synth\n"
+              "try:\n"
+              "    synth(sys.argv[1], sys.argv[2], use_cache=False)\n"
+              "except Exception as failed:\n"
+              "    print('failed:', type(failed).__name__)\n")
+    command = subprocess.Popen([PYTHON, "-c", script, str(spec), str(tmp_path / "out")], cwd=ROOT,
+                               env=stalled_environment(marker), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    wait_for(marker, command)
+    nodes = node_processes_in(command.pid)
+    assert len(nodes) == 2, nodes   # jsii's host and the child that loads
+    for pid in nodes:
+        os.kill(pid, signal.SIGKILL)
+    stdout, stderr = command.communicate(timeout=120)
+    assert "failed:" in stdout, stderr
+    assert "Exception ignored" not in stderr and "BrokenPipeError" not in stderr
+    assert_nothing_left_of(command.pid)
