@@ -109,7 +109,23 @@ def test_the_schema_is_derived_once_per_binding_version_then_read_from_the_cache
 
     cache_file.write_text("{damaged", encoding="utf-8")
     assert SchemaStore(tmp_path, {"kubernetes": binding}).schema("kubernetes") == derived
-    assert json.loads(cache_file.read_text(encoding="utf-8")) == derived
+    written = json.loads(cache_file.read_text(encoding="utf-8"))   # each type's block a JSON string of its own
+    block = written["resources"]["kubernetes_config_map_v1"]
+    assert isinstance(block, str) and json.loads(block) == derived["resources"]["kubernetes_config_map_v1"]
+    assert SchemaStore(tmp_path, {"kubernetes": binding}).schema("kubernetes") == derived
+
+
+def test_a_damaged_type_in_the_cached_schema_is_a_scan_error_naming_the_file(tmp_path):
+    binding = installed_bindings()["kubernetes"]
+    store = SchemaStore(tmp_path, {"kubernetes": binding})
+    store.schema("kubernetes")
+    written = json.loads(store.cache_file(binding).read_text(encoding="utf-8"))
+    written["resources"]["kubernetes_config_map_v1"] = "{damaged"
+    store.cache_file(binding).write_text(json.dumps(written), encoding="utf-8")
+    schema = SchemaStore(tmp_path, {"kubernetes": binding}).schema("kubernetes")
+    assert "kubernetes_secret_v1" in schema["resources"] and schema["resources"]["kubernetes_secret_v1"]
+    with pytest.raises(ScanError, match="damaged at 'kubernetes_config_map_v1'"):
+        schema["resources"]["kubernetes_config_map_v1"]
 
 
 def test_a_broken_gcp_stack_is_caught_with_the_spec_line_of_each_resource(tmp_path, store):
