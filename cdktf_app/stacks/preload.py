@@ -10,8 +10,8 @@ It starts only where it pays and is safe:
 - the synth runs in this process (NEXUS_SYNTH_WORKER off or unset): the worker keeps its bindings loaded itself;
 - the output is not current: an out dir whose nexus.json records this spec's bytes is a cache hit, which never
   starts Node;
-- the process runs one command and exits (the `nexus` executable, not a library caller or a test process that
-  may use jsii in ways the thread cannot know of).
+- the process runs one command and exits: the CLI calls this from the `nexus` executable only, never for a
+  library caller or a test process, which may use jsii in ways the thread cannot know of.
 Which bindings is a guess from the keys under the spec's top-level `providers:`, read from the YAML's events
 without building the document. A wrong guess costs time, never bytes: a binding not loaded here is loaded where it
 always is, and the synth is the same.
