@@ -119,9 +119,10 @@ def start_loading(spec: str | Path, out_dir: str | Path | None = None, *, use_ca
     clouds = clouds_named(data)
     if not clouds or (use_cache and _output_is_of(data, default_out_dir(spec.parent, out_dir))):
         return False
-    _loading = _Loading(tuple(CLOUD_BINDINGS[cloud] for cloud in clouds if cloud in CLOUD_BINDINGS))
-    _loading.start()
-    return True
+    loading = _Loading(tuple(CLOUD_BINDINGS[cloud] for cloud in clouds if cloud in CLOUD_BINDINGS))
+    if loading.start():
+        _loading = loading
+    return _loading is loading
 
 
 def wait_for_bindings() -> None:
@@ -191,14 +192,15 @@ class _Loading:
         self.bindings = bindings
         self.thread = threading.Thread(target=self._load, name="nexus-bindings-load", daemon=True)
 
-    def start(self) -> None:
-        prepare_jsii_environment()
+    def start(self) -> bool:
         try:
+            prepare_jsii_environment()
             import cdktn  # noqa: F401
-        except Exception:  # noqa: BLE001 - build_app imports it again and reports what went wrong, where it always did
-            return
+        except Exception:  # noqa: BLE001 - build_app does it again and reports what went wrong, where it always did
+            return False
         guard_node_exit()
         self.thread.start()
+        return True
 
     def _load(self) -> None:
         try:

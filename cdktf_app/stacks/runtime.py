@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+from ..errors import ToolError
 from ..paths import repo_root, user_cache_dir
 
 MINIMUM_NODE_MAJOR = 22
@@ -43,11 +44,19 @@ def find_node() -> str | None:
 
 
 def prepare_jsii_environment() -> None:
-    """Point jsii at a suitable Node, a persistent package cache, and keep its banners away from users."""
-    node = os.environ.get("JSII_NODE") or find_node()
-    if node:
-        os.environ["JSII_NODE"] = node
-    if not node or node_major(node) < MINIMUM_NODE_MAJOR:
+    """Point jsii at a suitable Node, a persistent package cache, and keep its banners away from users. A Node
+    that is not there is a ToolError saying where Nexus looked, before jsii fails on it with a traceback."""
+    configured = os.environ.get("JSII_NODE")
+    node = configured or find_node()
+    if configured and not shutil.which(configured):
+        raise ToolError(f"JSII_NODE={configured}: no such executable. Unset it (Nexus then uses NEXUS_NODE, the "
+                        "Node 22 `make setup` installs under .tools/node, or node on PATH) or point it at Node 22 "
+                        "or later")
+    if not node:
+        raise ToolError("no Node.js found, and the CDK runs in Node (jsii): run `make setup` (it installs Node 22 "
+                        "under .tools/node), or set NEXUS_NODE to a Node 22 or later")
+    os.environ["JSII_NODE"] = node
+    if node_major(node) < MINIMUM_NODE_MAJOR:
         for warning in ("DEPRECATED_NODE_VERSION", "UNTESTED_NODE_VERSION", "END_OF_LIFE_NODE_VERSION"):
             os.environ.setdefault(f"JSII_SILENCE_WARNING_{warning}", "1")
     os.environ.setdefault("JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(user_cache_dir() / "jsii"))

@@ -128,6 +128,17 @@ def test_a_bad_spec_ends_the_command_at_once_while_node_is_still_loading(tmp_pat
     assert_nothing_left_of(command.pid)
 
 
+def test_a_jsii_node_that_is_not_there_is_one_clear_error_with_or_without_an_early_load(tmp_path):
+    spec = write_spec(tmp_path, SPEC % "false")
+    command = nexus(["--no-worker", "synth", str(spec), "--no-cache"],
+                    {**os.environ, "NEXUS_SYNTH_WORKER": "off", "JSII_NODE": str(tmp_path / "no-node")})
+    _, stderr = command.communicate(timeout=120)
+    assert command.returncode == 1, stderr
+    assert f"error: JSII_NODE={tmp_path / 'no-node'}: no such executable" in stderr
+    assert "early load: False" in stderr   # the load did not start; the synth said why, once
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr and "internal error" not in stderr
+
+
 def test_a_cache_hit_never_starts_node(tmp_path):
     spec = write_spec(tmp_path, SPEC % "false")
     environment = {**os.environ, "NEXUS_SYNTH_WORKER": "off"}
