@@ -53,10 +53,25 @@ _exit_guarded = False
 
 
 def one_synth_process(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: bool = True) -> bool:
-    """For a process that synthesizes SPEC once and exits: the collector off, the bindings loading early (see
-    `start_loading`). True when a load started."""
+    """For a process that synthesizes SPEC once and exits: the collector off, and the bindings loading early, in
+    this process (`start_loading`) or, when the project's worker will synthesize and none runs yet, in a worker
+    started now (`start_worker_early`). True when a load started."""
     gc.disable()
-    return start_loading(spec, out_dir, use_cache=use_cache)
+    if synthesizes_in_this_process():
+        return start_loading(spec, out_dir, use_cache=use_cache)
+    return start_worker_early(spec, out_dir, use_cache=use_cache)
+
+
+def start_worker_early(spec: str | Path, out_dir: str | Path | None = None, *, use_cache: bool = True) -> bool:
+    """Start the project's synth worker now, if none runs, loading the bindings SPEC names (the same guess and the
+    same cache rule as `start_loading`), while this command reads the spec. True when one started."""
+    from ..synth_worker.client import start_early
+    from ..synth_worker.switch import project_for
+
+    spec = Path(spec)
+    bindings = _bindings_worth_loading(spec, out_dir, use_cache)
+    project = project_for(spec.parent) if bindings is not None else None
+    return project is not None and start_early(project, bindings)
 
 
 def release_node() -> None:
@@ -111,18 +126,26 @@ def start_loading(spec: str | Path, out_dir: str | Path | None = None, *, use_ca
     global _loading
     if _loading is not None or not synthesizes_in_this_process():
         return False
-    spec = Path(spec)
-    try:
-        data = read_spec_bytes(spec)
-    except SpecError:   # the synth reports it, at its line
+    bindings = _bindings_worth_loading(Path(spec), out_dir, use_cache)
+    if bindings is None:
         return False
-    clouds = clouds_named(data)
-    if not clouds or (use_cache and _output_is_of(data, default_out_dir(spec.parent, out_dir))):
-        return False
-    loading = _Loading(tuple(CLOUD_BINDINGS[cloud] for cloud in clouds if cloud in CLOUD_BINDINGS))
+    loading = _Loading(bindings)
     if loading.start():
         _loading = loading
     return _loading is loading
+
+
+def _bindings_worth_loading(spec: Path, out_dir: str | Path | None, use_cache: bool) -> tuple[str, ...] | None:
+    """The bindings of the clouds SPEC names, or None: not a readable spec, no plain `providers:`, or an output
+    that is current (a cache hit needs no bindings)."""
+    try:
+        data = read_spec_bytes(spec)
+    except SpecError:   # the synth reports it, at its line
+        return None
+    clouds = clouds_named(data)
+    if not clouds or (use_cache and _output_is_of(data, default_out_dir(spec.parent, out_dir))):
+        return None
+    return tuple(CLOUD_BINDINGS[cloud] for cloud in clouds if cloud in CLOUD_BINDINGS)
 
 
 def wait_for_bindings() -> None:

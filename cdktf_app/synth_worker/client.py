@@ -13,15 +13,19 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
-from ..spec.loader import LoadedSpec
 from .protocol import LOCK_NAME, LOG_NAME, SOCKET_NAME, peer_uid_and_pid, receive, send, worker_dir, worker_key
 from .switch import worker_project
+
+if TYPE_CHECKING:
+    from ..spec.loader import LoadedSpec
 
 START_TIMEOUT = 120.0       # a new worker starts Node and loads the CDK core before it answers
 SYNTH_TIMEOUT = 600.0       # then the worker is killed and the command synthesizes by itself
 HELLO_TIMEOUT = 10.0
 _started: list[subprocess.Popen] = []   # reaped as new ones start (a long `nexus watch` may start several)
+_early: dict[Path, tuple[subprocess.Popen, IO]] = {}   # folder -> the worker start_early began, and the lock held
 
 
 class WorkerUnavailable(Exception):
@@ -83,6 +87,7 @@ def stop_worker(project: Path) -> bool:
 
 def _ask(folder: Path, request: dict, timeout: float, *, start: bool) -> dict:
     connection = _connect(folder) or (_connect_or_start(folder) if start else None)
+    _release_early_start(folder)
     if connection is None:
         raise WorkerUnavailable("no worker is running")
     with connection:
@@ -121,24 +126,64 @@ def _connect(folder: Path) -> socket.socket | None:
 
 
 def _connect_or_start(folder: Path) -> socket.socket:
-    """Under the folder's lock, so that two commands starting at once start one worker."""
+    """Under the folder's lock, so that two commands starting at once start one worker; the worker this command
+    began early (its lock still held) is waited for, not started again."""
+    early = _early.pop(folder, None)
+    if early is not None:
+        process, lock = early
+        with lock:
+            return _connect(folder) or _wait_for_start(folder, process)
     with open(folder / LOCK_NAME, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _connect(folder) or _start(folder)
+        return _connect(folder) or _wait_for_start(folder, _spawn(folder, ()))
 
 
-def _start(folder: Path) -> socket.socket:
+def start_early(project: Path, bindings: Iterable[str]) -> bool:
+    """For a command that is about to synthesize in PROJECT's worker (`nexus synth`, first thing): when none is
+    running, start it now, and have it load BINDINGS once it listens, so that its start and that load run while
+    the command still reads the spec. The start lock stays held until the command connects (or exits): a second
+    command starting meanwhile waits for this worker instead of starting its own. True when it started one."""
+    try:
+        folder = worker_dir(project)
+        lock = open(folder / LOCK_NAME, "a")
+    except OSError:
+        return False
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        running = _connect(folder)
+        if running is None:
+            _early[folder] = (_spawn(folder, tuple(bindings)), lock)
+            return True
+        running.close()
+    except (OSError, WorkerUnavailable):   # another command holds the lock, or the socket is not usable
+        pass
+    lock.close()
+    return False
+
+
+def _release_early_start(folder: Path) -> None:
+    early = _early.pop(folder, None)
+    if early is not None:
+        early[1].close()
+
+
+def _spawn(folder: Path, bindings: tuple[str, ...]) -> subprocess.Popen:
     _started[:] = [process for process in _started if process.poll() is None]
     log = os.open(folder / LOG_NAME, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         # Its own session: Ctrl-C in the terminal stops the command, not the worker other commands will use.
         # -O: the bindings type-check every argument under `__debug__` only (typeguard); Nexus passes them typed
         # values, and without the checks a warm synth of 2,000 resources takes ~0.65x the time, same bytes.
-        process = subprocess.Popen([sys.executable, "-O", "-m", "cdktf_app.synth_worker.server", str(folder)],
-                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+        process = subprocess.Popen([sys.executable, "-O", "-m", "cdktf_app.synth_worker.server", str(folder),
+                                    *bindings], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                   start_new_session=True)
     finally:
         os.close(log)
     _started.append(process)
+    return process
+
+
+def _wait_for_start(folder: Path, process: subprocess.Popen) -> socket.socket:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         connection = _connect(folder)

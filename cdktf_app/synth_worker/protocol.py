@@ -14,7 +14,6 @@ from pathlib import Path
 from .. import __version__
 from ..files import private_directory
 from ..layout import state_dir
-from ..stacks.cache import binding_versions, code_digest
 
 WORKER_DIR = "synth-worker"
 SOCKET_NAME = "socket"
@@ -33,6 +32,8 @@ def worker_dir(project: Path) -> Path:
 def worker_key() -> str:
     """Everything a worker's output depends on besides the request: Nexus' version and code, the binding versions
     and the Python running it (the synth cache key hashes the same)."""
+    from ..stacks.cache import binding_versions, code_digest   # here: the cache module imports the spec model
+
     digest = hashlib.sha256(__version__.encode() + b"\0" + code_digest() + b"\0" + sys.executable.encode())
     digest.update("\n".join(binding_versions()).encode())
     return digest.hexdigest()

@@ -1,7 +1,8 @@
-"""The synth worker process: `python -m cdktf_app.synth_worker.server FOLDER` (the client starts it).
+"""The synth worker process: `python -m cdktf_app.synth_worker.server FOLDER [BINDING ...]` (the client starts it).
 
-It loads the jsii kernel and the CDK core once, listens on FOLDER/socket (0600) and answers one request per
-connection from the same user: `hello` (pid, key), `stop`, and `synth`, which runs stacks.synth.write_app into
+It loads the jsii kernel and the CDK core once, listens on FOLDER/socket (0600), loads the provider BINDINGS the
+command that started it named (`cdktn_provider_aws`; requests wait in the socket's backlog meanwhile) and
+answers one request per connection from the same user: `hello` (pid, key), `stop`, and `synth`, which runs stacks.synth.write_app into
 the command's scratch folder with the command's environment and working directory. It exits after IDLE_SECONDS
 without a request, when its socket is no longer its own (another worker replaced it, the project was removed),
 when asked to synthesize for other code than its own (`stale`), and after any failed synth (a fresh kernel next
@@ -9,6 +10,7 @@ time).
 """
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import socket
@@ -36,6 +38,23 @@ class Worker:
 
         prepare_jsii_environment()
         import cdktn  # noqa: F401  (starts Node and loads the CDK core: the seconds a cold synth pays first)
+
+    def load(self, bindings: tuple[str, ...]) -> None:
+        """Import the provider bindings a first request will need (each loads its assembly into Node), after
+        listening: the command that started this worker is still reading its spec."""
+        from ..stacks.preload import CLOUD_BINDINGS
+
+        for module in bindings:
+            if module not in CLOUD_BINDINGS.values():
+                _log(f"not a provider binding, not loaded: {module}")
+                continue
+            started = time.perf_counter()
+            try:
+                importlib.import_module(module)
+            except Exception as error:  # the synth that needs it imports it again and fails there, in its answer
+                _log(f"loading {module} failed: {type(error).__name__}: {error}")
+                continue
+            _log(f"loaded {module} in {time.perf_counter() - started:.2f}s")
 
     def listen(self) -> None:
         """Bind a private name, then rename it over the socket path: a client never sees a half-made socket."""
@@ -137,13 +156,14 @@ def _replace_environment(values: dict[str, str]) -> None:
     os.environ.update(values)
 
 
-def main(folder: str) -> None:
+def main(folder: str, *bindings: str) -> None:
     worker = Worker(Path(folder))
     worker.warm_up()
     worker.listen()
     _log("listening")
+    worker.load(bindings)
     worker.serve()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])

@@ -44,13 +44,19 @@ def session(enabled: bool = True) -> Iterator[None]:
 def worker_project(loaded: LoadedSpec) -> Path | None:
     """The project whose worker synthesizes LOADED, or None to synthesize in this process (see the package doc).
     `on` pins the project to the first spec's folder: a command's scratch copies (ci's base spec) use its worker."""
+    project = project_for(loaded.base_dir)
+    if project is not None and os.environ[WORKER_VARIABLE].strip() == "on":
+        os.environ[WORKER_VARIABLE] = str(project)
+    return project
+
+
+def project_for(spec_dir: Path) -> Path | None:
+    """The project whose worker would synthesize a spec in SPEC_DIR, None in this process; pins nothing."""
     if synthesizes_in_this_process():
         return None
     value = os.environ[WORKER_VARIABLE].strip()
     if value == "on":
-        project = loaded.base_dir.resolve()
-        os.environ[WORKER_VARIABLE] = str(project)
-        return project
+        return Path(spec_dir).resolve()
     if os.path.isabs(value):
         return Path(value)
     raise UsageError(f"{WORKER_VARIABLE}={value!r}: expected 'off', 'on' or the absolute path of a project folder")

@@ -187,3 +187,46 @@ def test_readme_commands_turn_the_worker_off_and_on(tmp_path):
         assert worker_status(tmp_path).synths == 1  # only the last command's synth was the worker's
     finally:
         stop_worker(tmp_path)
+
+
+def test_a_cold_synth_starts_the_worker_first_and_it_loads_the_spec_bindings_before_the_request(tmp_path):
+    """`nexus synth` with no worker running: the worker is started before the command reads the spec, told to load
+    the AWS bindings once it listens; the command's request waits in the socket meanwhile. Same bytes as a synth in
+    the command's own process."""
+    work, reference = tmp_path / "w", tmp_path / "reference"
+    work.mkdir()
+    reference.mkdir()
+    spec = write_spec(work, scale_spec(30))
+    try:
+        done = subprocess.run([*NEXUS, "synth", str(spec)], env=ENVIRONMENT_ON, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr
+        log = (worker_dir(work) / LOG_NAME).read_text(encoding="utf-8")
+        lines = [line.split(": ", 1)[1] for line in log.splitlines() if " worker " in line]
+        assert lines[0] == "listening" and lines[1].startswith("loaded cdktn_provider_aws in ")
+        assert lines[2].startswith("synth 1 of ") and "synthesized in the command's process" not in log
+        cold = synth(write_spec(reference, scale_spec(30)), reference / "cdktf.out", use_cache=False)
+        assert files_of(work / "cdktf.out") == files_of(cold.out_dir)
+    finally:
+        stop_worker(work)
+
+
+def test_commands_starting_at_once_start_one_worker(tmp_path):
+    """Both begin an early start; the one that takes the start lock starts the worker and holds the lock until it
+    connects, the other finds the lock taken, goes on reading its spec and then waits for that worker."""
+    work = tmp_path / "two"
+    work.mkdir()
+    specs = [write_spec(work, scale_spec(20 + index), f"s{index}.yaml") for index in range(2)]
+    try:
+        commands = [subprocess.Popen([*NEXUS, "synth", str(spec), "--out", str(work / f"out{index}")],
+                                     env=ENVIRONMENT_ON, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                    for index, spec in enumerate(specs)]
+        for command in commands:
+            _, stderr = command.communicate(timeout=600)
+            assert command.returncode == 0, stderr
+        log = (worker_dir(work) / LOG_NAME).read_text(encoding="utf-8")
+        assert log.count(": listening") == 1, log
+        status = worker_status(work)
+        assert status is not None and status.synths == 2
+    finally:
+        stop_worker(work)
