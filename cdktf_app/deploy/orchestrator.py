@@ -533,8 +533,9 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
             protected = protected_deletions(stack.name, plan_json)
             if protected:  # on in the cloud, not in the state the survey read
                 raise ProtectedResources(protected, stale_state=True)
-            if first_plan:  # what the state holds beyond what the plan deletes no longer exists
-                run_.gone[stack.name] = max(0, run_.state_resources.get(stack.name, 0) - summary.destroy)
+            # What the state holds beyond what the plan deletes no longer exists. On a retry that includes a
+            # delete the failed attempt made whose answer was lost (the resource is gone, the state still lists it).
+            run_.gone[stack.name] = max(0, run_.state_resources.get(stack.name, 0) - summary.destroy)
         if not summary.has_changes and not run_.gone.get(stack.name):
             return plan
         if summary.has_changes:
@@ -557,6 +558,10 @@ def _plan_and_apply(run_: _Run, stack: StackInfo, stack_dir: Path, attempt: int,
             with open(run_.log_file, "a", encoding="utf-8") as log:
                 log.write(f"nexus: state after the failed apply: readable={check.readable} serial={check.serial}"
                           f" resources={check.resources} restored_from={check.restored_from}\n")
+            if destroying and check.readable:
+                run_.state_resources[stack.name] = check.managed   # what the retry's plan is measured against
+            elif destroying:
+                run_.state_resources.pop(stack.name, None)   # not known: the retry counts nothing as gone
         return apply
     finally:
         (stack_dir / PLAN_FILE).unlink(missing_ok=True)

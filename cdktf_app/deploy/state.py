@@ -37,6 +37,13 @@ class StateCheck:
     serial: int | None
     resources: int
     restored_from: Path | None = None
+    managed: int = 0          # managed resource instances: what a destroy still has to delete
+
+
+def managed_in_state(state: dict) -> int:
+    """Managed resource instances in a raw state file (`terraform state pull`)."""
+    return sum(len(resource.get("instances") or []) for resource in state.get("resources") or []
+               if resource.get("mode") == "managed")
 
 
 def pull_state(stack_dir: Path, cli_config: Path | None, log_file: Path | None, timeout: float) -> dict | None:
@@ -108,7 +115,8 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
     """Is the state readable after a failure? If not, push the last good backup back."""
     state = pull_state(stack_dir, cli_config, log_file, timeout)
     if state is not None:
-        return StateCheck(True, state.get("serial"), len(state.get("resources", [])))
+        return StateCheck(True, state.get("serial"), len(state.get("resources", [])),
+                          managed=managed_in_state(state))
     backup = latest_backup(stack_dir, state_dir, stack)
     if backup is None:
         return StateCheck(False, None, 0)
@@ -126,7 +134,7 @@ def verify_state(stack_dir: Path, state_dir: Path, stack: str, cli_config: Path 
         restored = _push(stack_dir, backup, text, cli_config, log_file, timeout)
     copy = json.loads(text)
     return StateCheck(restored, copy.get("serial"), len(copy.get("resources", [])),
-                      restored_from=backup if restored else None)
+                      restored_from=backup if restored else None, managed=managed_in_state(copy))
 
 
 def _push(stack_dir: Path, backup: Path, text: str, cli_config: Path | None, log_file: Path | None,

@@ -176,10 +176,11 @@ def test_a_state_lock_held_by_another_process_heals_after_backoff(deployed, proj
 
 
 class ThrottlingProxy(ThreadingHTTPServer):
-    """A small proxy in front of moto: the first `budget` EC2 CreateTags calls get RequestLimitExceeded."""
+    """A small proxy in front of moto: the first `budget` EC2 CreateTags calls get RequestLimitExceeded; with
+    `lose`, the first call whose body holds it is carried out and its answer cut off half-way (a lost response)."""
 
-    def __init__(self, upstream: str, budget: int):
-        self.upstream, self.budget, self.throttled = upstream, budget, 0
+    def __init__(self, upstream: str, budget: int, lose: bytes | None = None):
+        self.upstream, self.budget, self.throttled, self.lose, self.lost = upstream, budget, 0, lose, 0
         super().__init__(("127.0.0.1", 0), ThrottleHandler)
 
     @property
@@ -218,6 +219,11 @@ class ThrottleHandler(BaseHTTPRequestHandler):
                 self.send_header(key, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
+        if server.lose and server.lose in body and not server.lost:
+            server.lost += 1
+            self.wfile.write(payload[:len(payload) // 2])
+            self.close_connection = True
+            return
         self.wfile.write(payload)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
@@ -328,12 +334,35 @@ def test_with_encryption_in_the_spec_the_backup_before_an_apply_is_encrypted(dep
     assert json.loads(state)["lineage"] == state_of(project)["lineage"] and metadata["stack"] == STACK
 
 
+def test_a_destroy_whose_delete_answer_was_lost_counts_it_as_gone_and_empties_the_state(tmp_path, sandbox):
+    """The VPC's delete reaches the cloud but its answer is cut off: the run heals, and the retry finds the VPC
+    gone while the state still lists it. That resource is counted as already gone and the state is emptied (the
+    retry applies its refreshed state), not left holding a VPC that no longer exists."""
+    (tmp_path / "nexus.yaml").write_text(FAST_SPEC.format(owner="team-l").replace("name: fast", "name: lossy"),
+                                         encoding="utf-8")
+    run(tmp_path / "nexus.yaml", options(sandbox.url))
+    stack_state = tmp_path / "cdktf.out" / "stacks" / "lossy-dev-aws" / "terraform.lossy-dev-aws.sandbox.tfstate"
+    held = len([r for r in json.loads(stack_state.read_text())["resources"] if r["mode"] == "managed"])
+    proxy = ThrottlingProxy(sandbox.url, budget=0, lose=b"Action=DeleteVpc")
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        record = run(tmp_path / "nexus.yaml", options(proxy.url, command="destroy", allow_destroy=True))
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert proxy.lost == 1 and record.outcome == "succeeded" and record.retries >= 1
+    assert record.already_gone == 1 and record.destroyed == held - 1
+    assert [r for r in json.loads(stack_state.read_text())["resources"] if r["mode"] == "managed"] == []
+    assert not aws("ec2", sandbox.url).describe_vpcs(Filters=[{"Name": "tag:nexus:spec", "Values": ["lossy"]}])["Vpcs"]
+
+
 def test_destroy_removes_everything_and_records_the_count(deployed, project, sandbox):
     spec = project / "nexus.yaml"
     spec.write_text(FAST_SPEC.format(owner="team-c"), encoding="utf-8")
     resources = len([r for r in state_of(project)["resources"] if r["mode"] == "managed"])
     destroyed = run(spec, options(sandbox.url, command="destroy", allow_destroy=True))
-    assert destroyed.outcome == "succeeded" and destroyed.destroyed == resources
+    # already_gone: a delete whose answer a loaded sandbox lost, healed by a retry (the test above)
+    assert destroyed.outcome == "succeeded" and destroyed.destroyed + destroyed.already_gone == resources
     assert destroyed.added == destroyed.changed == 0
     assert destroyed.cost_delta == pytest.approx(-deployed.cost_delta)
     assert [r for r in state_of(project)["resources"] if r["mode"] == "managed"] == []
