@@ -1,12 +1,12 @@
 """The synth worker process: `python -m cdktf_app.synth_worker.server FOLDER [BINDING ...]` (the client starts it).
 
 It loads the jsii kernel and the CDK core once, listens on FOLDER/socket (0600), loads the provider BINDINGS the
-command that started it named (`cdktn_provider_aws`; requests wait in the socket's backlog meanwhile) and
-answers one request per connection from the same user: `hello` (pid, key), `stop`, and `synth`, which runs stacks.synth.write_app into
-the command's scratch folder with the command's environment and working directory. It exits after IDLE_SECONDS
-without a request, when its socket is no longer its own (another worker replaced it, the project was removed),
-when asked to synthesize for other code than its own (`stale`), and after any failed synth (a fresh kernel next
-time).
+command that started it named (`cdktn_provider_aws`; requests wait in the socket's backlog meanwhile) and answers
+one request per connection from the same user: `hello` (pid, key), `stop`, and `synth`, which runs
+stacks.synth.write_app into the command's scratch folder with the command's environment and working directory. It
+exits after IDLE_SECONDS without a request, when its socket is no longer its own (another worker replaced it, the
+project was removed), when asked to synthesize for other code than its own (`stale`), and after any failed synth (a
+fresh kernel next time).
 """
 from __future__ import annotations
 
